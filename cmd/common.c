@@ -1,0 +1,189 @@
+/*
+ * common.c - messages, option values and input options for the programs.
+ */
+#include <errno.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common.h"
+
+const char *progname = "rec";
+
+#define REPORTED_BAD_ROWS 5
+
+void cli_init(const char *name)
+{
+	progname = name;
+}
+
+static void vmsg(const char *fmt, va_list ap)
+{
+	fprintf(stderr, "%s: ", progname);
+	vfprintf(stderr, fmt, ap);
+	fputc('\n', stderr);
+}
+
+void warnx_(const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vmsg(fmt, ap);
+	va_end(ap);
+}
+
+void die(const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vmsg(fmt, ap);
+	va_end(ap);
+	exit(EXIT_ERROR);
+}
+
+void usage_error(const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vmsg(fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "Try '%s --help' for more information.\n", progname);
+	exit(EXIT_ERROR);
+}
+
+void print_error(const struct rec_error *e)
+{
+	if (e->file[0] && e->line > 0)
+		warnx_("%s:%ld: %s", e->file, e->line, e->msg);
+	else if (e->file[0])
+		warnx_("%s: %s", e->file, e->msg);
+	else
+		warnx_("%s", e->msg[0] ? e->msg : rec_strerror(e->code));
+}
+
+void die_error(const struct rec_error *e)
+{
+	print_error(e);
+	exit(EXIT_ERROR);
+}
+
+long opt_long(const char *opt, const char *arg, long min, long max)
+{
+	long v;
+	if (rec_parse_long(arg, strlen(arg), min, max, &v) != 0)
+		usage_error("%s: '%s' is not an integer in [%ld, %ld]", opt,
+			    arg, min, max);
+	return v;
+}
+
+double opt_double(const char *opt, const char *arg, double min, double max)
+{
+	double v;
+	if (rec_parse_double(arg, strlen(arg), &v) != 0 || v < min || v > max)
+		usage_error("%s: '%s' is not a number in [%g, %g]", opt, arg,
+			    min, max);
+	return v;
+}
+
+void input_config_init(struct input_config *c)
+{
+	memset(c, 0, sizeof(*c));
+	rec_reader_options_init(&c->opt);
+}
+
+static const char *column_arg(const char *opt, const char *arg)
+{
+	if (!*arg)
+		usage_error("%s: empty column name", opt);
+	return arg;
+}
+
+int input_option(struct input_config *c, int opt, const char *arg)
+{
+	struct rec_columns *col = &c->opt.columns;
+	switch (opt) {
+	case OPT_USER:
+		col->user = column_arg("--user", arg);
+		break;
+	case OPT_ITEM:
+		col->item = column_arg("--item", arg);
+		break;
+	case OPT_LABEL:
+		col->label = column_arg("--label", arg);
+		break;
+	case OPT_TIME:
+		col->time = column_arg("--time", arg);
+		break;
+	case OPT_WEIGHT:
+		col->weight = column_arg("--weight", arg);
+		break;
+	case OPT_SCORE:
+		col->score = column_arg("--score", arg);
+		break;
+	case OPT_CSV:
+		c->opt.csv = 1;
+		break;
+	case OPT_TSV:
+		c->opt.csv = 0;
+		break;
+	case OPT_HEADER:
+		c->opt.header = 1;
+		break;
+	case OPT_TASK:
+		if (strcmp(arg, "binary") == 0)
+			c->opt.task = REC_TASK_BINARY;
+		else if (strcmp(arg, "regression") == 0)
+			c->opt.task = REC_TASK_REGRESSION;
+		else
+			usage_error("--task: '%s' is not binary or regression",
+				    arg);
+		c->task_given = 1;
+		break;
+	case OPT_POSITIVE:
+		c->opt.positive = opt_double("--positive", arg, -1e300, 1e300);
+		c->opt.has_positive = 1;
+		break;
+	case OPT_STRICT:
+		c->strict = 1;
+		break;
+	default:
+		return 0;
+	}
+	if (opt >= OPT_USER && opt <= OPT_SCORE)
+		c->columns_given |= 1 << (opt - OPT_USER);
+	return 1;
+}
+
+int bad_row_report(const struct rec_error *e, void *arg)
+{
+	struct bad_rows *b = arg;
+	b->count++;
+	if (b->strict) {
+		print_error(e);
+		return REC_EBADROW;
+	}
+	if (b->count <= REPORTED_BAD_ROWS)
+		print_error(e);
+	return 0;
+}
+
+void bad_rows_summary(const struct bad_rows *b)
+{
+	if (b->count > 0)
+		warnx_("skipped %llu bad row%s", b->count,
+		       b->count == 1 ? "" : "s");
+}
+
+void print_version(void)
+{
+	printf("%s (recpipe) %s\n", progname, REC_VERSION);
+	finish_stdout();
+	exit(EXIT_OK);
+}
+
+void finish_stdout(void)
+{
+	if (fflush(stdout) != 0 || ferror(stdout))
+		die("error writing standard output: %s", strerror(errno));
+}

@@ -1,0 +1,89 @@
+/*
+ * common.h - what every rec-* program shares: messages, checked option
+ * values, the input options and the end-of-run checks.
+ */
+#ifndef REC_CMD_COMMON_H
+#define REC_CMD_COMMON_H
+
+#include <getopt.h>
+#include <stdio.h>
+
+#include "rec.h"
+
+/* Exit status, as grep and diff. */
+enum { EXIT_OK = 0, EXIT_CHECK = 1, EXIT_ERROR = 2 };
+
+extern const char *progname;
+
+void cli_init(const char *name);
+/* "prog: message" on stderr. */
+void warnx_(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* The same, then exit 2. */
+_Noreturn void die(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* "prog: file:line: message" from a library error, then exit 2. */
+_Noreturn void die_error(const struct rec_error *e);
+void print_error(const struct rec_error *e);
+/* "prog: message\nTry 'prog --help'." then exit 2. */
+_Noreturn void usage_error(const char *fmt, ...)
+	__attribute__((format(printf, 1, 2)));
+
+long opt_long(const char *opt, const char *arg, long min, long max);
+double opt_double(const char *opt, const char *arg, double min, double max);
+
+/* Options every program that reads events takes; codes from 256 up. */
+enum {
+	OPT_USER = 256, OPT_ITEM, OPT_LABEL, OPT_TIME, OPT_WEIGHT, OPT_SCORE,
+	OPT_CSV, OPT_TSV, OPT_HEADER, OPT_TASK, OPT_POSITIVE, OPT_STRICT,
+	OPT_FIRST_FREE
+};
+#define INPUT_LONG_OPTIONS \
+	{ "user", required_argument, NULL, OPT_USER }, \
+	{ "item", required_argument, NULL, OPT_ITEM }, \
+	{ "label", required_argument, NULL, OPT_LABEL }, \
+	{ "time", required_argument, NULL, OPT_TIME }, \
+	{ "weight", required_argument, NULL, OPT_WEIGHT }, \
+	{ "csv", no_argument, NULL, OPT_CSV }, \
+	{ "tsv", no_argument, NULL, OPT_TSV }, \
+	{ "header", no_argument, NULL, OPT_HEADER }, \
+	{ "task", required_argument, NULL, OPT_TASK }, \
+	{ "positive", required_argument, NULL, OPT_POSITIVE }, \
+	{ "strict", no_argument, NULL, OPT_STRICT }
+
+#define INPUT_HELP \
+"Input:\n" \
+"      --user COL       user id column, number or header name (default 1)\n" \
+"      --item COL       item id column (default 2)\n" \
+"      --label COL      label column (default 3)\n" \
+"      --time COL       time column (default none)\n" \
+"      --weight COL     event weight column (default none: weight 1)\n" \
+"      --csv, --tsv     comma- or tab-separated (default: CSV for *.csv)\n" \
+"      --header         the first line of each file names the columns\n" \
+"                       (implied when a column is given by name)\n" \
+"      --task TASK      binary (labels 0/1 or -1/1) or regression\n" \
+"      --positive X     a label >= X is positive (1), others 0\n" \
+"      --strict         stop at the first bad row (default: skip it)\n"
+
+struct input_config {
+	struct rec_reader_options opt;
+	int strict;
+	int task_given;
+	int columns_given;	/* bit per column option given */
+};
+void input_config_init(struct input_config *c);
+/* Handle one of the input options; 0 when opt is not one of them. */
+int input_option(struct input_config *c, int opt, const char *arg);
+
+/* Bad-row policy: report the first few, count all, stop if strict. */
+struct bad_rows {
+	int strict;
+	unsigned long long count;
+};
+int bad_row_report(const struct rec_error *e, void *arg);
+/* A summary line for skipped rows, if any. */
+void bad_rows_summary(const struct bad_rows *b);
+
+void print_version(void);
+/* Flush stdout and exit 2 with a message if anything failed to write. */
+void finish_stdout(void);
+
+#endif

@@ -1,0 +1,177 @@
+/*
+ * rec-info - what a model file holds.
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include "common.h"
+
+static const char usage[] =
+"Usage: rec-info [--json] MODEL...\n"
+"Show what a model file holds: format version, hyper-parameters, column\n"
+"settings, events learned, losses, feature rows, catalogue size and size\n"
+"on disk.  The file is fully checked, as by every program that loads it.\n"
+"\n"
+"      --json           one JSON object per model\n"
+"  -h, --help           show this help and exit\n"
+"  -V, --version        show the version and exit\n"
+"\n"
+"Exit status: 0 on success, 2 if any model cannot be read.\n";
+
+enum { OPT_JSON = OPT_FIRST_FREE };
+
+static const struct option long_options[] = {
+	{ "json", no_argument, NULL, OPT_JSON },
+	{ "help", no_argument, NULL, 'h' },
+	{ "version", no_argument, NULL, 'V' },
+	{ NULL, 0, NULL, 0 }
+};
+
+/* Output is a list of fields written as text or JSON alike. */
+struct out {
+	int json, first;
+};
+
+static void field_str(struct out *o, const char *key, const char *v)
+{
+	if (o->json) {
+		printf("%s\"%s\": ", o->first ? "" : ", ", key);
+		if (!v) {
+			fputs("null", stdout);
+		} else {
+			putchar('"');
+			for (const char *s = v; *s; s++) {
+				if (*s == '"' || *s == '\\')
+					printf("\\%c", *s);
+				else if ((unsigned char)*s < 32)
+					printf("\\u%04x", (unsigned char)*s);
+				else
+					putchar(*s);
+			}
+			putchar('"');
+		}
+	} else {
+		printf("%-18s %s\n", key, v ? v : "-");
+	}
+	o->first = 0;
+}
+
+static void field_num(struct out *o, const char *key, double v)
+{
+	char buf[64];
+	snprintf(buf, sizeof(buf), "%.17g", v);
+	if (o->json) {
+		printf("%s\"%s\": %s", o->first ? "" : ", ", key, buf);
+		o->first = 0;
+	} else {
+		snprintf(buf, sizeof(buf), "%.10g", v);
+		field_str(o, key, buf);
+	}
+}
+
+static void field_time(struct out *o, const char *key, int64_t t)
+{
+	char buf[64];
+	time_t tt = (time_t)t;
+	struct tm tm;
+	if (gmtime_r(&tt, &tm) &&
+	    strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%SZ", &tm))
+		field_str(o, key, buf);
+	else
+		field_num(o, key, (double)t);
+}
+
+static void show(const char *path, const rec_model *m, int json)
+{
+	const struct rec_params *p = rec_model_params(m);
+	struct rec_model_info info;
+	rec_model_info(m, &info);
+	struct stat st;
+	double size = stat(path, &st) == 0 ? (double)st.st_size : 0;
+	struct out o = { json, 1 };
+	if (json)
+		putchar('{');
+	field_str(&o, "file", path);
+	field_num(&o, "format_version", info.format_version);
+	field_num(&o, "size_bytes", size);
+	field_str(&o, "task", p->task == REC_TASK_BINARY ? "binary"
+						       : "regression");
+	field_str(&o, "loss", p->loss == REC_LOSS_LOGISTIC ? "logistic"
+							  : "squared");
+	field_str(&o, "optimizer", p->optimizer == REC_OPT_ADAGRAD ? "adagrad"
+								  : "sgd");
+	field_num(&o, "bits", p->bits);
+	field_num(&o, "factors", p->factors);
+	field_num(&o, "lr", p->lr);
+	field_num(&o, "l2", p->l2);
+	field_num(&o, "l2_factors", p->l2_factors);
+	field_num(&o, "init_std", p->init_std);
+	field_num(&o, "seed", (double)p->seed);
+	field_num(&o, "passes", p->passes);
+	field_str(&o, "shuffle", p->shuffle ? "yes" : "no");
+	field_num(&o, "holdout", p->holdout);
+	field_str(&o, "column_user", p->input.columns.user);
+	field_str(&o, "column_item", p->input.columns.item);
+	field_str(&o, "column_label", p->input.columns.label);
+	field_str(&o, "column_time", p->input.columns.time);
+	field_str(&o, "column_weight", p->input.columns.weight);
+	field_str(&o, "format", p->input.csv == 1 ? "csv"
+		  : p->input.csv == 0 ? "tsv" : "by file name");
+	field_str(&o, "header", p->input.header ? "yes" : "no");
+	if (p->input.has_positive)
+		field_num(&o, "positive", p->input.positive);
+	field_num(&o, "events", (double)info.events);
+	field_num(&o, "training_runs", (double)info.updates);
+	field_num(&o, "passes_done", info.passes_done);
+	field_num(&o, "train_loss", info.train_loss);
+	if (info.holdout_loss >= 0)
+		field_num(&o, "holdout_loss", info.holdout_loss);
+	field_num(&o, "features", (double)info.features);
+	field_num(&o, "items", (double)info.items);
+	field_time(&o, "created", info.created);
+	field_time(&o, "saved", info.saved);
+	if (json)
+		fputs("}\n", stdout);
+}
+
+int main(int argc, char **argv)
+{
+	cli_init("rec-info");
+	int json = 0, c;
+	while ((c = getopt_long(argc, argv, "hV", long_options, NULL)) != -1) {
+		switch (c) {
+		case OPT_JSON: json = 1; break;
+		case 'h':
+			fputs(usage, stdout);
+			finish_stdout();
+			return EXIT_OK;
+		case 'V':
+			print_version();
+			break;
+		default:
+			fprintf(stderr, "Try '%s --help' for more information.\n",
+				progname);
+			return EXIT_ERROR;
+		}
+	}
+	if (optind == argc)
+		usage_error("no model given");
+	int status = EXIT_OK;
+	for (int i = optind; i < argc; i++) {
+		struct rec_error err = { 0 };
+		rec_model *m;
+		if (rec_model_load(&m, argv[i], &err) != 0) {
+			print_error(&err);
+			status = EXIT_ERROR;
+			continue;
+		}
+		if (i > optind && !json)
+			putchar('\n');
+		show(argv[i], m, json);
+		rec_model_free(m);
+	}
+	finish_stdout();
+	return status;
+}

@@ -1,0 +1,138 @@
+/*
+ * internal.h - what the modules of librec share and callers never see.
+ */
+#ifndef REC_INTERNAL_H
+#define REC_INTERNAL_H
+
+#include <stdarg.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "rec.h"
+
+#define REC_UNUSED(x) ((void)(x))
+
+/* Fill err (which may be NULL) and return code. */
+int rec_fail(struct rec_error *err, int code, const char *file, long line,
+	     const char *fmt, ...)
+	__attribute__((format(printf, 5, 6)));
+
+void *rec_xmalloc(size_t n);
+
+/* 64-bit hash of a namespace byte and a string: the feature's identity. */
+uint64_t rec_hash(unsigned char space, const char *s, size_t len);
+
+/* Feature namespaces: a user id and an item id with the same text are
+ * different features. */
+enum { REC_SPACE_USER = 'u', REC_SPACE_ITEM = 'i' };
+
+/* xoshiro256**: small, fast, and its whole state fits in the model file. */
+struct rec_rng {
+	uint64_t s[4];
+};
+void rec_rng_seed(struct rec_rng *r, uint64_t seed);
+uint64_t rec_rng_next(struct rec_rng *r);
+double rec_rng_uniform(struct rec_rng *r);	/* [0, 1) */
+uint64_t rec_rng_below(struct rec_rng *r, uint64_t n);	/* [0, n) */
+
+/* Open-addressing map from 64-bit key to a 32-bit index. */
+struct rec_map {
+	uint64_t *keys;
+	uint32_t *values;	/* UINT32_MAX marks an empty slot */
+	size_t mask;		/* capacity - 1, capacity a power of two */
+	size_t count;
+};
+int rec_map_init(struct rec_map *m, size_t capacity);
+void rec_map_destroy(struct rec_map *m);
+/* The index stored for key, or UINT32_MAX. */
+static inline uint32_t rec_map_get(const struct rec_map *m, uint64_t key)
+{
+	size_t i = (size_t)(key * 0x9E3779B97F4A7C15ull >> 17) & m->mask;
+	for (;;) {
+		uint32_t v = m->values[i];
+		if (v == UINT32_MAX || m->keys[i] == key)
+			return v;
+		i = (i + 1) & m->mask;
+	}
+}
+/* Store key -> value (key must be absent).  0 or REC_ENOMEM. */
+int rec_map_put(struct rec_map *m, uint64_t key, uint32_t value);
+
+/* The item catalogue: every item met in training, in first-seen order. */
+struct rec_item {
+	uint32_t name_off;	/* offset of the id in the name arena */
+	uint32_t name_len;
+	uint32_t feature;	/* feature row of the item id */
+	uint64_t count;		/* events seen */
+	double last_time;	/* largest time column value seen */
+};
+
+struct rec_catalogue {
+	struct rec_item *items;
+	size_t count, cap;
+	char *names;		/* the ids, not NUL-terminated */
+	size_t names_len, names_cap;
+	struct rec_map index;	/* rec_hash(item id) -> position in items */
+};
+
+struct rec_counters {
+	uint64_t events;	/* events learned, all passes and runs */
+	uint64_t updates;	/* training runs */
+	int passes_done;
+	double train_loss;
+	double holdout_loss;	/* negative when none */
+	int64_t created;
+	int64_t saved;
+};
+
+/*
+ * The parameters of one feature row lie together: its weight and k factors,
+ * then the optimiser's accumulators for the same 1 + k values.  Keeping the
+ * row in one cache-line-friendly block is what makes a training step cheap.
+ */
+struct rec_model {
+	struct rec_params params;
+	char *column_names[6];	/* owned copies of params.input.columns */
+	size_t stride;		/* floats per feature row: 2 * (1 + k) */
+	float bias[2];		/* w0 and its accumulator */
+	float *rows;		/* features * stride floats */
+	size_t features, cap;
+	uint64_t *feature_keys;	/* hashed id of each row, in row order */
+	struct rec_map feature_index;	/* hashed id -> row */
+	uint64_t key_mask;	/* 2^bits - 1 */
+	struct rec_catalogue catalogue;
+	struct rec_counters counters;
+	struct rec_rng rng;
+	float *scratch;		/* 2 * k floats for a training step */
+};
+
+/* The feature key of a string in a namespace, reduced to 2^bits rows. */
+static inline uint64_t rec_feature_key(const struct rec_model *m,
+				       unsigned char space,
+				       const char *s, size_t len)
+{
+	return rec_hash(space, s, len) & m->key_mask;
+}
+
+/* The row of a feature key, or UINT32_MAX when the model never saw it. */
+static inline uint32_t rec_model_find(const struct rec_model *m, uint64_t key)
+{
+	return rec_map_get(&m->feature_index, key);
+}
+/* The row of a feature key, created (with its initial factors) if new. */
+int rec_model_intern(struct rec_model *m, uint64_t key, uint32_t *row);
+/* Record an item in the catalogue (created if new). */
+int rec_catalogue_note(struct rec_model *m, const char *id, size_t len,
+		       uint32_t feature, double time);
+/* Copy the column names so params.input points into the model. */
+int rec_model_own_columns(struct rec_model *m);
+
+/* Margin of an event given its feature rows (UINT32_MAX rows are absent). */
+double rec_model_margin_rows(const struct rec_model *m, uint32_t user_row,
+			     uint32_t item_row);
+/* One learning step on one event; returns the event's loss before it. */
+double rec_model_learn(struct rec_model *m, uint32_t user_row,
+		       uint32_t item_row, float label, float weight);
+double rec_loss(enum rec_loss loss, double margin, double label);
+
+#endif

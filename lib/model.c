@@ -1,0 +1,369 @@
+/*
+ * model.c - the factorization machine: parameters, feature rows, the item
+ * catalogue, scoring and one learning step.
+ *
+ * Features are hashed to 2^bits keys, but rows are only allocated for keys
+ * actually met, in first-seen order: memory follows the data, not the hash
+ * space.  A feature the model never saw has no row and contributes nothing,
+ * so an unseen user scores like the average user.
+ */
+#include <math.h>
+#include <stdlib.h>
+#include <time.h>
+
+#include "internal.h"
+
+#define MAX_FACTORS 256
+
+/* AdaGrad's accumulators start here rather than at 0, so that the first
+ * steps of a rare feature are not a full learning-rate jump. */
+#define ADAGRAD_INIT 0.01f
+
+void rec_params_init(struct rec_params *p, enum rec_task task)
+{
+	memset(p, 0, sizeof(*p));
+	p->task = task;
+	p->loss = task == REC_TASK_REGRESSION ? REC_LOSS_SQUARED
+		: REC_LOSS_LOGISTIC;
+	p->optimizer = REC_OPT_ADAGRAD;
+	p->bits = 24;
+	p->factors = 8;
+	p->lr = 0.05;
+	p->l2 = 1e-4;
+	p->l2_factors = 1e-4;
+	p->init_std = 0.01;
+	p->seed = 1;
+	p->passes = 10;
+	p->shuffle = 1;
+	p->holdout = 0.1;
+	p->patience = 1;
+	rec_reader_options_init(&p->input);
+	p->input.task = task;
+}
+
+const char *rec_params_check(const struct rec_params *p)
+{
+	if (p->task != REC_TASK_BINARY && p->task != REC_TASK_REGRESSION)
+		return "unknown task";
+	if (p->loss != REC_LOSS_LOGISTIC && p->loss != REC_LOSS_SQUARED)
+		return "unknown loss";
+	if (p->task == REC_TASK_REGRESSION && p->loss == REC_LOSS_LOGISTIC)
+		return "logistic loss needs --task binary";
+	if (p->optimizer != REC_OPT_ADAGRAD && p->optimizer != REC_OPT_SGD)
+		return "unknown optimizer";
+	if (p->bits < 1 || p->bits > 32)
+		return "bits must be in [1, 32]";
+	if (p->factors < 0 || p->factors > MAX_FACTORS)
+		return "factors must be in [0, 256]";
+	if (!(p->lr > 0 && p->lr <= 1e3))
+		return "learning rate must be in (0, 1000]";
+	if (!(p->l2 >= 0 && p->l2 <= 1e3))
+		return "l2 must be in [0, 1000]";
+	if (!(p->l2_factors >= 0 && p->l2_factors <= 1e3))
+		return "factor l2 must be in [0, 1000]";
+	if (!(p->init_std >= 0 && p->init_std <= 10))
+		return "initial factor scale must be in [0, 10]";
+	if (p->passes < 1 || p->passes > 100000)
+		return "passes must be in [1, 100000]";
+	if (!(p->holdout >= 0 && p->holdout < 1))
+		return "holdout must be in [0, 1)";
+	if (p->patience < 1 || p->patience > 100000)
+		return "patience must be in [1, 100000]";
+	return NULL;
+}
+
+static char *dup_or_null(const char *s, int *fail)
+{
+	if (!s)
+		return NULL;
+	size_t n = strlen(s) + 1;
+	char *d = malloc(n);
+	if (!d) {
+		*fail = 1;
+		return NULL;
+	}
+	memcpy(d, s, n);
+	return d;
+}
+
+int rec_model_own_columns(struct rec_model *m)
+{
+	struct rec_columns *c = &m->params.input.columns;
+	const char **slot[6] = { &c->user, &c->item, &c->label, &c->time,
+				 &c->weight, &c->score };
+	int fail = 0;
+	for (int i = 0; i < 6; i++) {
+		char *copy = dup_or_null(*slot[i], &fail);
+		free(m->column_names[i]);
+		m->column_names[i] = copy;
+		*slot[i] = copy;
+	}
+	return fail ? REC_ENOMEM : 0;
+}
+
+int rec_model_create(rec_model **out, const struct rec_params *p,
+		     struct rec_error *err)
+{
+	*out = NULL;
+	const char *why = rec_params_check(p);
+	if (why)
+		return rec_fail(err, REC_EINVAL, NULL, 0, "%s", why);
+	rec_model *m = calloc(1, sizeof(*m));
+	if (!m)
+		return rec_fail(err, REC_ENOMEM, NULL, 0, "out of memory");
+	m->params = *p;
+	m->stride = 2 * (1 + (size_t)p->factors);
+	m->key_mask = p->bits == 64 ? UINT64_MAX
+		: (((uint64_t)1 << p->bits) - 1);
+	m->bias[1] = ADAGRAD_INIT;
+	m->counters.holdout_loss = -1;
+	m->counters.created = (int64_t)time(NULL);
+	rec_rng_seed(&m->rng, p->seed);
+	if (rec_model_own_columns(m) != 0 ||
+	    rec_map_init(&m->feature_index, 1024) != 0 ||
+	    rec_map_init(&m->catalogue.index, 1024) != 0) {
+		rec_model_free(m);
+		return rec_fail(err, REC_ENOMEM, NULL, 0, "out of memory");
+	}
+	*out = m;
+	return 0;
+}
+
+void rec_model_free(rec_model *m)
+{
+	if (!m)
+		return;
+	for (int i = 0; i < 6; i++)
+		free(m->column_names[i]);
+	free(m->rows);
+	free(m->feature_keys);
+	rec_map_destroy(&m->feature_index);
+	free(m->catalogue.items);
+	free(m->catalogue.names);
+	rec_map_destroy(&m->catalogue.index);
+	free(m->scratch);
+	free(m);
+}
+
+const struct rec_params *rec_model_params(const rec_model *m)
+{
+	return &m->params;
+}
+
+void rec_model_info(const rec_model *m, struct rec_model_info *info)
+{
+	info->format_version = REC_FORMAT_VERSION;
+	info->features = m->features;
+	info->items = m->catalogue.count;
+	info->events = m->counters.events;
+	info->updates = m->counters.updates;
+	info->train_loss = m->counters.train_loss;
+	info->holdout_loss = m->counters.holdout_loss;
+	info->passes_done = m->counters.passes_done;
+	info->created = m->counters.created;
+	info->saved = m->counters.saved;
+}
+
+/*
+ * A new row's factors depend only on the seed and the feature key, not on
+ * the order rows are made in or on the generator's state: so training on A
+ * then updating on B starts every feature exactly where training on A and B
+ * together would.
+ */
+static void init_row(const struct rec_model *m, uint64_t key, float *row)
+{
+	int k = m->params.factors;
+	float scale = (float)(m->params.init_std * sqrt(3.0));
+	row[0] = 0;
+	for (int j = 0; j < k; j++) {
+		uint64_t h = rec_hash('v', (const char *)&key, sizeof(key)) ^
+			     (m->params.seed * 0x9E3779B97F4A7C15ull) ^
+			     ((uint64_t)j * 0xD1B54A32D192ED03ull);
+		struct rec_rng r;
+		rec_rng_seed(&r, h);
+		row[1 + j] = scale * (float)(2 * rec_rng_uniform(&r) - 1);
+	}
+	float acc = m->params.optimizer == REC_OPT_ADAGRAD ? ADAGRAD_INIT : 0;
+	for (int j = 0; j <= k; j++)
+		row[1 + k + j] = acc;
+}
+
+int rec_model_intern(struct rec_model *m, uint64_t key, uint32_t *row)
+{
+	uint32_t r = rec_map_get(&m->feature_index, key);
+	if (r != UINT32_MAX) {
+		*row = r;
+		return 0;
+	}
+	if (m->features >= UINT32_MAX - 1)
+		return REC_ENOMEM;
+	if (m->features == m->cap) {
+		size_t cap = m->cap ? m->cap * 2 : 1024;
+		float *rows = realloc(m->rows, cap * m->stride * sizeof(float));
+		if (!rows)
+			return REC_ENOMEM;
+		m->rows = rows;
+		uint64_t *keys = realloc(m->feature_keys, cap * sizeof(*keys));
+		if (!keys)
+			return REC_ENOMEM;
+		m->feature_keys = keys;
+		m->cap = cap;
+	}
+	r = (uint32_t)m->features;
+	if (rec_map_put(&m->feature_index, key, r) != 0)
+		return REC_ENOMEM;
+	init_row(m, key, m->rows + (size_t)r * m->stride);
+	m->feature_keys[r] = key;
+	m->features++;
+	*row = r;
+	return 0;
+}
+
+int rec_catalogue_note(struct rec_model *m, const char *id, size_t len,
+		       uint32_t feature, double time)
+{
+	struct rec_catalogue *c = &m->catalogue;
+	uint64_t key = rec_hash(REC_SPACE_ITEM, id, len);
+	uint32_t at = rec_map_get(&c->index, key);
+	if (at != UINT32_MAX) {
+		struct rec_item *it = &c->items[at];
+		it->count++;
+		if (time > it->last_time)
+			it->last_time = time;
+		return 0;
+	}
+	if (c->count == c->cap) {
+		size_t cap = c->cap ? c->cap * 2 : 256;
+		struct rec_item *items = realloc(c->items, cap * sizeof(*items));
+		if (!items)
+			return REC_ENOMEM;
+		c->items = items;
+		c->cap = cap;
+	}
+	if (c->names_len + len > c->names_cap) {
+		size_t cap = c->names_cap ? c->names_cap * 2 : 4096;
+		while (cap < c->names_len + len)
+			cap *= 2;
+		char *names = realloc(c->names, cap);
+		if (!names)
+			return REC_ENOMEM;
+		c->names = names;
+		c->names_cap = cap;
+	}
+	if (c->names_len + len > UINT32_MAX || c->count >= UINT32_MAX - 1)
+		return REC_ENOMEM;
+	if (rec_map_put(&c->index, key, (uint32_t)c->count) != 0)
+		return REC_ENOMEM;
+	memcpy(c->names + c->names_len, id, len);
+	struct rec_item *it = &c->items[c->count++];
+	it->name_off = (uint32_t)c->names_len;
+	it->name_len = (uint32_t)len;
+	it->feature = feature;
+	it->count = 1;
+	it->last_time = time;
+	c->names_len += len;
+	return 0;
+}
+
+double rec_loss(enum rec_loss loss, double margin, double label)
+{
+	if (loss == REC_LOSS_SQUARED)
+		return (margin - label) * (margin - label);
+	/* log(1 + e^s) - y s, without overflow */
+	double l = margin > 0 ? margin + log1p(exp(-margin))
+		: log1p(exp(margin));
+	return l - label * margin;
+}
+
+double rec_model_predict(const rec_model *m, double margin)
+{
+	if (m->params.loss == REC_LOSS_LOGISTIC)
+		return 1 / (1 + exp(-margin));
+	return margin;
+}
+
+double rec_model_margin_rows(const struct rec_model *m, uint32_t user_row,
+			     uint32_t item_row)
+{
+	double s = m->bias[0];
+	int k = m->params.factors;
+	const float *u = user_row != UINT32_MAX
+		? m->rows + (size_t)user_row * m->stride : NULL;
+	const float *v = item_row != UINT32_MAX
+		? m->rows + (size_t)item_row * m->stride : NULL;
+	if (u)
+		s += u[0];
+	if (v)
+		s += v[0];
+	if (u && v) {
+		float dot = 0;
+		for (int j = 1; j <= k; j++)
+			dot += u[j] * v[j];
+		s += dot;
+	}
+	return s;
+}
+
+double rec_model_margin(const rec_model *m, const char *user, size_t user_len,
+			const char *item, size_t item_len)
+{
+	uint32_t u = rec_model_find(m, rec_feature_key(m, REC_SPACE_USER,
+						       user, user_len));
+	uint32_t i = rec_model_find(m, rec_feature_key(m, REC_SPACE_ITEM,
+						       item, item_len));
+	return rec_model_margin_rows(m, u, i);
+}
+
+/* One optimiser step on n values with gradients g. */
+static inline void step(float *restrict w, float *restrict acc,
+			const float *restrict g, int n, float lr, int adagrad)
+{
+	if (adagrad) {
+		for (int j = 0; j < n; j++) {
+			acc[j] += g[j] * g[j];
+			w[j] -= lr * g[j] / sqrtf(acc[j]);
+		}
+	} else {
+		for (int j = 0; j < n; j++)
+			w[j] -= lr * g[j];
+	}
+}
+
+double rec_model_learn(struct rec_model *m, uint32_t user_row,
+		       uint32_t item_row, float label, float weight)
+{
+	const int k = m->params.factors;
+	const float lr = (float)m->params.lr;
+	const float l2 = (float)m->params.l2;
+	const float l2f = (float)m->params.l2_factors;
+	const int adagrad = m->params.optimizer == REC_OPT_ADAGRAD;
+	float *u = m->rows + (size_t)user_row * m->stride;
+	float *v = m->rows + (size_t)item_row * m->stride;
+
+	float dot = 0;
+	for (int j = 1; j <= k; j++)
+		dot += u[j] * v[j];
+	double margin = (double)m->bias[0] + u[0] + v[0] + dot;
+	double loss = rec_loss(m->params.loss, margin, label);
+	float g;
+	if (m->params.loss == REC_LOSS_LOGISTIC)
+		g = (float)(1 / (1 + exp(-margin)) - label);
+	else
+		g = (float)(margin - label);
+	g *= weight;
+
+	/* gradients from the old values of both rows, then both steps */
+	float gu[1 + MAX_FACTORS], gv[1 + MAX_FACTORS];
+	gu[0] = g + l2 * u[0];
+	gv[0] = g + l2 * v[0];
+	for (int j = 1; j <= k; j++) {
+		gu[j] = g * v[j] + l2f * u[j];
+		gv[j] = g * u[j] + l2f * v[j];
+	}
+	float gb = g;
+	step(&m->bias[0], &m->bias[1], &gb, 1, lr, adagrad);
+	step(u, u + 1 + k, gu, 1 + k, lr, adagrad);
+	if (item_row != user_row)
+		step(v, v + 1 + k, gv, 1 + k, lr, adagrad);
+	return loss * weight;
+}

@@ -1,0 +1,246 @@
+/*
+ * rec.h - the public interface of librec, the core of recpipe.
+ *
+ * The library reads event streams, learns a factorization machine restricted
+ * to user x item interactions, saves and loads versioned model files and
+ * computes evaluation metrics.  It never exits, never prints and never touches
+ * stdin/stdout on its own: every failure comes back as a negative REC_E* code
+ * with the details in a caller-owned struct rec_error, and progress goes
+ * through a callback.
+ */
+#ifndef REC_H
+#define REC_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define REC_VERSION "0.1.0"
+
+/* Return codes: 0 on success, one of these otherwise. */
+enum {
+	REC_OK = 0,
+	REC_EIO = -1,		/* read, write, open, rename, fsync failed */
+	REC_ENOMEM = -2,	/* out of memory */
+	REC_EBADROW = -3,	/* one input row is bad; reading may go on */
+	REC_EFORMAT = -4,	/* not a model file, or a damaged one */
+	REC_EVERSION = -5,	/* model file needs a newer reader */
+	REC_EINVAL = -6,	/* invalid argument or parameter */
+	REC_EDATA = -7,		/* the data as a whole cannot be used */
+};
+
+/* Details of the last failure.  file and line are filled where they apply. */
+struct rec_error {
+	int code;
+	long line;		/* 1-based input line, 0 if none */
+	char file[256];
+	char msg[512];
+};
+
+/* A short description of a REC_E* code. */
+const char *rec_strerror(int code);
+
+/* ---------------------------------------------------------------------
+ * Bounded number parsing, locale-independent.  The whole string must be
+ * used; leading and trailing blanks are refused.  Return 0 or REC_EINVAL.
+ */
+int rec_parse_double(const char *s, size_t len, double *out);
+int rec_parse_long(const char *s, size_t len, long min, long max, long *out);
+
+/* ---------------------------------------------------------------------
+ * Event reader: TSV (fast path), CSV with RFC 4180 quoting (libcsv),
+ * gzip read transparently, optional header naming the columns.
+ */
+enum rec_task { REC_TASK_BINARY = 0, REC_TASK_REGRESSION = 1 };
+
+/* Which columns hold what.  A column is given by 1-based number ("3") or,
+ * when the input has a header line, by name ("rating"); NULL means absent.
+ * Empty strings are not allowed. */
+struct rec_columns {
+	const char *user;
+	const char *item;
+	const char *label;
+	const char *time;
+	const char *weight;
+	const char *score;	/* rec-eval only; "0" or NULL = last column */
+};
+
+/* What a reader is asked to deliver. */
+enum {
+	REC_NEED_USER = 1 << 0,
+	REC_NEED_ITEM = 1 << 1,
+	REC_NEED_LABEL = 1 << 2,
+	REC_NEED_SCORE = 1 << 3,
+};
+
+#define REC_MAX_LINE (1 << 20)	/* longest accepted line, bytes */
+#define REC_MAX_FIELDS 1024	/* most columns in one row */
+
+struct rec_reader_options {
+	struct rec_columns columns;
+	int need;		/* REC_NEED_* bits: missing columns are errors */
+	int csv;		/* 1 CSV, 0 TSV, -1 by file name (".csv[.gz]") */
+	int header;		/* 1 the first line of each file is a header */
+	enum rec_task task;
+	int has_positive;	/* label >= positive becomes 1, else 0 */
+	double positive;
+};
+
+void rec_reader_options_init(struct rec_reader_options *opt);
+
+/* One parsed row.  Strings point into the reader's buffer and stay valid
+ * until the next call to rec_reader_next(). */
+struct rec_row {
+	const char *user;
+	size_t user_len;
+	const char *item;
+	size_t item_len;
+	double label;		/* binary tasks: 0 or 1 */
+	double time;		/* 0 when there is no time column */
+	double weight;		/* 1 when there is no weight column */
+	double score;
+	const char *raw;	/* the row as it appeared, without newline */
+	size_t raw_len;
+};
+
+typedef struct rec_reader rec_reader;
+
+/* Open a reader over files in order; "-" is stdin.  nfiles == 0 means stdin. */
+int rec_reader_open(rec_reader **out, const char *const *files, int nfiles,
+		    const struct rec_reader_options *opt, struct rec_error *err);
+/* 1 and a row, 0 at the end, REC_EBADROW for a bad row (err says which;
+ * the next call goes on with the following row), other codes are fatal. */
+int rec_reader_next(rec_reader *r, struct rec_row *row, struct rec_error *err);
+/* The header line of the current file, or NULL; and its length. */
+const char *rec_reader_header(const rec_reader *r, size_t *len);
+/* Counters: rows read (good), rows skipped as bad. */
+uint64_t rec_reader_rows(const rec_reader *r);
+uint64_t rec_reader_bad_rows(const rec_reader *r);
+void rec_reader_free(rec_reader *r);
+
+/* ---------------------------------------------------------------------
+ * Model: s(x) = w0 + sum_f w_f + < sum_{f in U} v_f , sum_{g in I} v_g >
+ */
+enum rec_loss { REC_LOSS_LOGISTIC = 0, REC_LOSS_SQUARED = 1 };
+enum rec_optimizer { REC_OPT_ADAGRAD = 0, REC_OPT_SGD = 1 };
+
+struct rec_params {
+	enum rec_task task;
+	enum rec_loss loss;
+	enum rec_optimizer optimizer;
+	int bits;		/* features hash into 2^bits rows */
+	int factors;		/* k; 0 gives linear/logistic regression */
+	double lr;		/* learning rate */
+	double l2;		/* L2 on weights */
+	double l2_factors;	/* L2 on factors */
+	double init_std;	/* scale of the initial factors */
+	uint64_t seed;
+	/* training schedule (rec-train) */
+	int passes;
+	int shuffle;		/* shuffle events before each pass */
+	double holdout;		/* fraction held out for early stopping */
+	int patience;		/* passes without improvement before stopping */
+	/* column schema, kept in the model so rec-predict reads alike */
+	struct rec_reader_options input;
+};
+
+/* Defaults for a task.  The strings of params->input point to literals. */
+void rec_params_init(struct rec_params *p, enum rec_task task);
+/* NULL when the parameters are usable, else what is wrong. */
+const char *rec_params_check(const struct rec_params *p);
+
+typedef struct rec_model rec_model;
+
+int rec_model_create(rec_model **out, const struct rec_params *p,
+		     struct rec_error *err);
+void rec_model_free(rec_model *m);
+const struct rec_params *rec_model_params(const rec_model *m);
+
+/* The model's score for a user and item id: the margin, and the prediction
+ * (a probability for logistic loss, the margin itself for squared loss). */
+double rec_model_margin(const rec_model *m, const char *user, size_t user_len,
+			const char *item, size_t item_len);
+double rec_model_predict(const rec_model *m, double margin);
+
+/* What a model file holds, for rec-info. */
+struct rec_model_info {
+	uint32_t format_version;
+	uint64_t features;	/* feature rows in use */
+	uint64_t items;		/* items in the catalogue */
+	uint64_t events;	/* events learned from */
+	uint64_t updates;	/* training runs (train = 1, each update + 1) */
+	double train_loss;	/* average loss of the last pass */
+	double holdout_loss;	/* NaN-free: negative when there was none */
+	int passes_done;
+	int64_t created;	/* unix time of the first training */
+	int64_t saved;		/* unix time of the last save */
+};
+void rec_model_info(const rec_model *m, struct rec_model_info *info);
+
+/* Model file: load refuses damaged, truncated, foreign and newer files;
+ * save is atomic (temp file, fsync, rename, fsync directory). */
+#define REC_FORMAT_VERSION 1
+int rec_model_load(rec_model **out, const char *path, struct rec_error *err);
+int rec_model_decode(rec_model **out, const void *buf, size_t len,
+		     const char *name, struct rec_error *err);
+int rec_model_save(rec_model *m, const char *path, struct rec_error *err);
+/* The file image in a malloc'ed buffer, for writing to a stream. */
+int rec_model_encode(rec_model *m, void **buf, size_t *len,
+		     struct rec_error *err);
+
+/* ---------------------------------------------------------------------
+ * Training.  Events are parsed once into a compact binary form, then the
+ * learner makes its passes over that.
+ */
+typedef struct rec_dataset rec_dataset;
+
+/* Progress reported after each pass. */
+struct rec_progress {
+	int pass;
+	uint64_t events;	/* training events in the pass */
+	double train_loss;	/* average (weighted) loss in the pass */
+	double holdout_loss;	/* negative when there is no holdout */
+	int best;		/* this pass is the best so far */
+	double seconds;		/* since training began */
+};
+typedef void (*rec_progress_fn)(const struct rec_progress *p, void *arg);
+
+/* Read all events of a reader into a dataset bound to model m (features and
+ * the item catalogue are added to the model as they are met).  bad_row is
+ * called for each bad row; a non-zero return stops reading with that code. */
+typedef int (*rec_bad_row_fn)(const struct rec_error *e, void *arg);
+int rec_dataset_read(rec_dataset **out, rec_model *m, rec_reader *r,
+		     rec_bad_row_fn bad_row, void *arg, struct rec_error *err);
+uint64_t rec_dataset_size(const rec_dataset *d);
+void rec_dataset_free(rec_dataset *d);
+
+/* Train m on the dataset as m's parameters say. */
+int rec_train(rec_model *m, rec_dataset *d, rec_progress_fn progress,
+	      void *arg, struct rec_error *err);
+
+/* ---------------------------------------------------------------------
+ * Pointwise metrics over (label, score, weight) triples.
+ */
+typedef struct rec_metrics rec_metrics;
+
+struct rec_metric_values {
+	uint64_t rows;
+	double weight;		/* sum of weights */
+	double positives;	/* weighted count of label 1 */
+	int has_auc;		/* both classes present, labels binary */
+	double auc;
+	int has_logloss;	/* scores all in [0,1], labels binary */
+	double logloss;
+	double rmse;
+	double mae;
+	double mean_score;
+	double mean_label;
+};
+
+int rec_metrics_create(rec_metrics **out);
+/* Labels must be finite; binary metrics need labels 0 or 1. */
+int rec_metrics_add(rec_metrics *mt, double label, double score, double weight);
+int rec_metrics_compute(rec_metrics *mt, struct rec_metric_values *v,
+			struct rec_error *err);
+void rec_metrics_free(rec_metrics *mt);
+
+#endif

@@ -1,0 +1,233 @@
+/*
+ * train.c - events in compact binary form, and training passes over them.
+ *
+ * The text is parsed once: each event becomes its two feature rows, label
+ * and weight (16 bytes), so every later pass is pure arithmetic.
+ */
+#include <stdlib.h>
+#include <time.h>
+
+#include "internal.h"
+
+struct event {
+	uint32_t user_row, item_row;
+	float label, weight;
+};
+
+struct event_list {
+	struct event *ev;
+	size_t count, cap;
+};
+
+struct rec_dataset {
+	struct event_list train, holdout;
+};
+
+static int push(struct event_list *l, const struct event *e)
+{
+	if (l->count == l->cap) {
+		size_t cap = l->cap ? l->cap * 2 : 4096;
+		struct event *ev = realloc(l->ev, cap * sizeof(*ev));
+		if (!ev)
+			return REC_ENOMEM;
+		l->ev = ev;
+		l->cap = cap;
+	}
+	l->ev[l->count++] = *e;
+	return 0;
+}
+
+void rec_dataset_free(rec_dataset *d)
+{
+	if (!d)
+		return;
+	free(d->train.ev);
+	free(d->holdout.ev);
+	free(d);
+}
+
+uint64_t rec_dataset_size(const rec_dataset *d)
+{
+	return d->train.count + d->holdout.count;
+}
+
+int rec_dataset_read(rec_dataset **out, rec_model *m, rec_reader *r,
+		     rec_bad_row_fn bad_row, void *arg, struct rec_error *err)
+{
+	*out = NULL;
+	rec_dataset *d = calloc(1, sizeof(*d));
+	if (!d)
+		return rec_fail(err, REC_ENOMEM, NULL, 0, "out of memory");
+	const double holdout = m->params.holdout;
+	struct rec_row row;
+	int rc;
+	while ((rc = rec_reader_next(r, &row, err)) != 0) {
+		if (rc == REC_EBADROW) {
+			rc = bad_row ? bad_row(err, arg) : 0;
+			if (rc)
+				goto fail;
+			continue;
+		}
+		if (rc < 0)
+			goto fail;
+		struct event e;
+		uint64_t item_hash = rec_hash(REC_SPACE_ITEM, row.item,
+					      row.item_len);
+		if (rec_model_intern(m, rec_feature_key(m, REC_SPACE_USER,
+							row.user,
+							row.user_len),
+				     &e.user_row) != 0 ||
+		    rec_model_intern(m, item_hash & m->key_mask,
+				     &e.item_row) != 0 ||
+		    rec_catalogue_note(m, row.item, row.item_len, e.item_row,
+				       row.time) != 0) {
+			rc = rec_fail(err, REC_ENOMEM, NULL, 0,
+				      "out of memory");
+			goto fail;
+		}
+		e.label = (float)row.label;
+		e.weight = (float)row.weight;
+		int held = holdout > 0 && rec_rng_uniform(&m->rng) < holdout;
+		if (push(held ? &d->holdout : &d->train, &e) != 0) {
+			rc = rec_fail(err, REC_ENOMEM, NULL, 0,
+				      "out of memory");
+			goto fail;
+		}
+	}
+	if (d->train.count == 0) {
+		rc = rec_fail(err, REC_EDATA, NULL, 0,
+			      "no usable events in the input");
+		goto fail;
+	}
+	*out = d;
+	return 0;
+fail:
+	rec_dataset_free(d);
+	return rc;
+}
+
+static double seconds_since(const struct timespec *t0)
+{
+	struct timespec t;
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (double)(t.tv_sec - t0->tv_sec) +
+	       1e-9 * (double)(t.tv_nsec - t0->tv_nsec);
+}
+
+static void shuffle(struct event_list *l, struct rec_rng *rng)
+{
+	for (size_t i = l->count; i > 1; i--) {
+		size_t j = (size_t)rec_rng_below(rng, i);
+		struct event t = l->ev[i - 1];
+		l->ev[i - 1] = l->ev[j];
+		l->ev[j] = t;
+	}
+}
+
+static double holdout_loss(const rec_model *m, const struct event_list *l)
+{
+	double sum = 0, wsum = 0;
+	for (size_t i = 0; i < l->count; i++) {
+		const struct event *e = &l->ev[i];
+		double s = rec_model_margin_rows(m, e->user_row, e->item_row);
+		sum += e->weight * rec_loss(m->params.loss, s, e->label);
+		wsum += e->weight;
+	}
+	return wsum > 0 ? sum / wsum : 0;
+}
+
+/* The parameters as they were after the best pass, for early stopping. */
+struct snapshot {
+	float *rows;
+	float bias[2];
+	size_t floats;
+};
+
+static int snapshot_take(struct snapshot *s, const rec_model *m)
+{
+	size_t floats = m->features * m->stride;
+	if (!s->rows) {
+		s->rows = rec_xmalloc(floats * sizeof(float));
+		if (!s->rows)
+			return REC_ENOMEM;
+	}
+	memcpy(s->rows, m->rows, floats * sizeof(float));
+	s->floats = floats;
+	s->bias[0] = m->bias[0];
+	s->bias[1] = m->bias[1];
+	return 0;
+}
+
+static void snapshot_restore(const struct snapshot *s, rec_model *m)
+{
+	memcpy(m->rows, s->rows, s->floats * sizeof(float));
+	m->bias[0] = s->bias[0];
+	m->bias[1] = s->bias[1];
+}
+
+int rec_train(rec_model *m, rec_dataset *d, rec_progress_fn progress,
+	      void *arg, struct rec_error *err)
+{
+	const struct rec_params *p = &m->params;
+	struct timespec t0;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	struct snapshot best = { 0 };
+	double best_loss = 0;
+	int stalled = 0;
+	uint64_t events = 0;
+	for (int pass = 1; pass <= p->passes; pass++) {
+		if (p->shuffle)
+			shuffle(&d->train, &m->rng);
+		double loss = 0, wsum = 0;
+		const struct event *ev = d->train.ev;
+		for (size_t i = 0; i < d->train.count; i++) {
+			loss += rec_model_learn(m, ev[i].user_row,
+						ev[i].item_row, ev[i].label,
+						ev[i].weight);
+			wsum += ev[i].weight;
+		}
+		events += d->train.count;
+		struct rec_progress pr = {
+			.pass = pass,
+			.events = d->train.count,
+			.train_loss = wsum > 0 ? loss / wsum : 0,
+			.holdout_loss = -1,
+			.best = 1,
+		};
+		m->counters.train_loss = pr.train_loss;
+		m->counters.passes_done = pass;
+		int stop = 0;
+		if (d->holdout.count > 0) {
+			pr.holdout_loss = holdout_loss(m, &d->holdout);
+			if (pass == 1 || pr.holdout_loss < best_loss) {
+				best_loss = pr.holdout_loss;
+				stalled = 0;
+				if (pass < p->passes &&
+				    snapshot_take(&best, m) != 0) {
+					free(best.rows);
+					return rec_fail(err, REC_ENOMEM, NULL,
+							0, "out of memory");
+				}
+			} else {
+				pr.best = 0;
+				stop = ++stalled >= p->patience;
+			}
+		}
+		pr.seconds = seconds_since(&t0);
+		if (progress)
+			progress(&pr, arg);
+		if (stop || (pass == p->passes && !pr.best)) {
+			/* go back to the pass that did best on the holdout */
+			snapshot_restore(&best, m);
+			m->counters.passes_done = pass - stalled;
+			m->counters.holdout_loss = best_loss;
+			break;
+		}
+		m->counters.holdout_loss = d->holdout.count ? pr.holdout_loss
+			: -1;
+	}
+	free(best.rows);
+	m->counters.events += events;
+	m->counters.updates++;
+	return 0;
+}

@@ -1,0 +1,13 @@
+# Helpers for the CLI test scripts (sourced).
+fail() { echo "FAIL: $*" >&2; exit 1; }
+# expect_exit STATUS CMD...: run CMD, stdout to out, stderr to err
+expect_exit() {
+	want=$1; shift
+	got=0
+	"$@" >out 2>err || got=$?
+	[ "$got" -eq "$want" ] || { cat err >&2; fail "exit $got, wanted $want: $*"; }
+}
+# expect_err PATTERN: stderr (file err) matches the extended regex
+expect_err() {
+	grep -Eq -- "$1" err || { cat err >&2; fail "stderr lacks /$1/"; }
+}

@@ -33,8 +33,9 @@ static const char usage[] =
 "\n"
 "Training:\n"
 "  -p, --passes N       passes over the events (default 10)\n"
-"      --shuffle        shuffle the events before each pass (default)\n"
-"      --no-shuffle     learn in input order\n"
+"      --shuffle        shuffle the events before each pass (the default\n"
+"                       when there is more than one pass)\n"
+"      --no-shuffle     learn in input order (the default for one pass)\n"
 "      --holdout F      fraction held out to measure each pass and stop\n"
 "                       early (0-0.99, default 0.1; 0 turns it off)\n"
 "      --patience N     stop after N passes without improvement (default 1)\n"
@@ -114,7 +115,7 @@ int main(int argc, char **argv)
 	struct rec_params p;
 	rec_params_init(&p, REC_TASK_BINARY);
 	const char *output = NULL;
-	int force = 0, quiet = 0, loss_given = 0, c;
+	int force = 0, quiet = 0, loss_given = 0, shuffle = -1, c;
 	enum rec_loss loss = REC_LOSS_LOGISTIC;
 
 	while ((c = getopt_long(argc, argv, "o:fqb:k:p:hV", long_options,
@@ -163,8 +164,8 @@ int main(int argc, char **argv)
 		case 'p':
 			p.passes = (int)opt_long("--passes", optarg, 1, 100000);
 			break;
-		case OPT_SHUFFLE: p.shuffle = 1; break;
-		case OPT_NO_SHUFFLE: p.shuffle = 0; break;
+		case OPT_SHUFFLE: shuffle = 1; break;
+		case OPT_NO_SHUFFLE: shuffle = 0; break;
 		case OPT_HOLDOUT:
 			p.holdout = opt_double("--holdout", optarg, 0, 0.99);
 			break;
@@ -185,6 +186,7 @@ int main(int argc, char **argv)
 			return EXIT_ERROR;
 		}
 	}
+	p.shuffle = shuffle >= 0 ? shuffle : p.passes > 1;
 	p.task = in.opt.task;
 	p.loss = loss_given ? loss
 		: p.task == REC_TASK_REGRESSION ? REC_LOSS_SQUARED
@@ -212,17 +214,31 @@ int main(int argc, char **argv)
 			    &in.opt, &err) != 0)
 		die_error(&err);
 	struct bad_rows bad = { .strict = in.strict };
-	rec_dataset *data;
-	int rc = rec_dataset_read(&data, model, reader, bad_row_report, &bad,
-				  &err);
-	if (rc == REC_EBADROW)
-		exit(EXIT_ERROR);	/* --strict: already reported */
-	if (rc)
-		die_error(&err);
-	bad_rows_summary(&bad);
+	rec_dataset *data = NULL;
+	int rc;
+	if (p.passes == 1 && !p.shuffle && p.holdout == 0) {
+		/* nothing to come back to: learn while reading */
+		rc = rec_train_stream(model, reader, bad_row_report, &bad,
+				      quiet ? NULL : progress, NULL, &err);
+		if (rc == REC_EBADROW)
+			exit(EXIT_ERROR);	/* --strict: already reported */
+		if (rc)
+			die_error(&err);
+		bad_rows_summary(&bad);
+	} else {
+		rc = rec_dataset_read(&data, model, reader, bad_row_report,
+				      &bad, &err);
+		if (rc == REC_EBADROW)
+			exit(EXIT_ERROR);
+		if (rc)
+			die_error(&err);
+		bad_rows_summary(&bad);
+		if (rec_train(model, data, quiet ? NULL : progress, NULL,
+			      &err) != 0)
+			die_error(&err);
+	}
+	uint64_t events = rec_reader_rows(reader);
 	rec_reader_free(reader);
-	if (rec_train(model, data, quiet ? NULL : progress, NULL, &err) != 0)
-		die_error(&err);
 
 	/* a signal during the save must not leave a stray temporary file */
 	sigset_t block, old;
@@ -251,7 +267,7 @@ int main(int argc, char **argv)
 		struct rec_model_info info;
 		rec_model_info(model, &info);
 		warnx_("%llu events, %llu features, %llu items%s%s",
-		       (unsigned long long)rec_dataset_size(data),
+		       (unsigned long long)events,
 		       (unsigned long long)info.features,
 		       (unsigned long long)info.items,
 		       output ? ", model written to " : "",

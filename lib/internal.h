@@ -121,9 +121,10 @@ static inline uint32_t rec_model_find(const struct rec_model *m, uint64_t key)
 }
 /* The row of a feature key, created (with its initial factors) if new. */
 int rec_model_intern(struct rec_model *m, uint64_t key, uint32_t *row);
-/* Record an item in the catalogue (created if new). */
-int rec_catalogue_note(struct rec_model *m, const char *id, size_t len,
-		       uint32_t feature, double time);
+/* Record an item in the catalogue (created if new); key is
+ * rec_hash(REC_SPACE_ITEM, id, len). */
+int rec_catalogue_note(struct rec_model *m, uint64_t key, const char *id,
+		       size_t len, uint32_t feature, double time);
 /* Copy the column names so params.input points into the model. */
 int rec_model_own_columns(struct rec_model *m);
 

@@ -219,11 +219,10 @@ int rec_model_intern(struct rec_model *m, uint64_t key, uint32_t *row)
 	return 0;
 }
 
-int rec_catalogue_note(struct rec_model *m, const char *id, size_t len,
-		       uint32_t feature, double time)
+int rec_catalogue_note(struct rec_model *m, uint64_t key, const char *id,
+		       size_t len, uint32_t feature, double time)
 {
 	struct rec_catalogue *c = &m->catalogue;
-	uint64_t key = rec_hash(REC_SPACE_ITEM, id, len);
 	uint32_t at = rec_map_get(&c->index, key);
 	if (at != UINT32_MAX) {
 		struct rec_item *it = &c->items[at];
@@ -344,12 +343,19 @@ double rec_model_learn(struct rec_model *m, uint32_t user_row,
 	for (int j = 1; j <= k; j++)
 		dot += u[j] * v[j];
 	double margin = (double)m->bias[0] + u[0] + v[0] + dot;
-	double loss = rec_loss(m->params.loss, margin, label);
+	double loss;
 	float g;
-	if (m->params.loss == REC_LOSS_LOGISTIC)
-		g = (float)(1 / (1 + exp(-margin)) - label);
-	else
+	if (m->params.loss == REC_LOSS_LOGISTIC) {
+		/* one exp serves both the probability and the loss; float
+		 * precision is plenty for a gradient and a reported loss */
+		float e = expf(-fabsf((float)margin));
+		float p = margin >= 0 ? 1 / (1 + e) : e / (1 + e);
+		loss = log1pf(e) + (margin > 0 ? margin : 0) - label * margin;
+		g = p - label;
+	} else {
+		loss = (margin - label) * (margin - label);
 		g = (float)(margin - label);
+	}
 	g *= weight;
 
 	/* gradients from the old values of both rows, then both steps */

@@ -41,6 +41,19 @@ static const unsigned char magic[8] = { 0x89, 'R', 'E', 'C', '\r', '\n',
 #define ID_CATALOGUE ID('C', 'A', 'T', 'L')
 #define ID_END ID('E', 'N', 'D', ' ')
 
+/* CRC-32 of a buffer of any size (zlib's takes a uInt length). */
+static uint32_t crc32_all(const unsigned char *p, size_t len)
+{
+	uLong crc = crc32(0, Z_NULL, 0);
+	while (len > 0) {
+		uInt n = len > (1u << 30) ? 1u << 30 : (uInt)len;
+		crc = crc32(crc, p, n);
+		p += n;
+		len -= n;
+	}
+	return (uint32_t)crc;
+}
+
 /* ---- a growable little-endian byte buffer ---- */
 
 struct buf {
@@ -371,23 +384,37 @@ static int decode_params(struct cursor *c, rec_model *m, char *why,
 
 /* ---- writing ---- */
 
+/*
+ * Chunks of floats and hashed keys are stored with zlib level 0: their
+ * mantissas and hash bits hold no repeats for a dictionary coder to find,
+ * deflating them costs about a hundred instructions a byte and saves
+ * nearly nothing, and saves must stay cheap for hourly updates.  Text-like
+ * chunks (parameters, catalogue ids) are deflated.
+ */
+#define LEVEL_STORED 0
+#define LEVEL_TEXT 1
+
+static int zcompress(const unsigned char *raw, size_t len, unsigned char *out,
+		     size_t *out_len, int level)
+{
+	uLongf n = (uLongf)*out_len;
+	if (compress2(out, &n, raw, (uLong)len, level) != Z_OK)
+		return -1;
+	*out_len = (size_t)n;
+	return 0;
+}
+
 static void add_chunk(struct buf *out, uint32_t id, uint32_t flags,
-		      const struct buf *raw)
+		      const struct buf *raw, int level)
 {
 	if (out->failed || raw->failed) {
 		out->failed = 1;
 		return;
 	}
-	uLongf stored_cap = compressBound(raw->len);
-	unsigned char *stored = malloc(stored_cap ? stored_cap : 1);
-	if (!stored) {
-		out->failed = 1;
-		return;
-	}
-	/* level 1: model files are mostly floats, which compress little
-	 * at any level, and saving must stay cheap for hourly updates */
-	if (compress2(stored, &stored_cap, raw->p ? raw->p : stored,
-		      raw->len, 1) != Z_OK) {
+	size_t stored_len = compressBound(raw->len) + 64;
+	unsigned char *stored = malloc(stored_len);
+	if (!stored || zcompress(raw->p ? raw->p : stored, raw->len, stored,
+				 &stored_len, level) != 0) {
 		free(stored);
 		out->failed = 1;
 		return;
@@ -396,11 +423,11 @@ static void add_chunk(struct buf *out, uint32_t id, uint32_t flags,
 	put_u32(out, id);
 	put_u32(out, flags);
 	put_u64(out, raw->len);
-	put_u64(out, stored_cap);
-	put_u32(out, (uint32_t)crc32(0, stored, (uInt)stored_cap));
+	put_u64(out, stored_len);
+	put_u32(out, crc32_all(stored, stored_len));
 	if (!out->failed)
-		put_u32(out, (uint32_t)crc32(0, out->p + at, 28));
-	put(out, stored, stored_cap);
+		put_u32(out, crc32_all(out->p + at, 28));
+	put(out, stored, stored_len);
 	free(stored);
 }
 
@@ -418,7 +445,7 @@ int rec_model_encode(rec_model *m, void **image, size_t *image_len,
 
 	m->counters.saved = (int64_t)time(NULL);
 	encode_params(&raw, &m->params);
-	add_chunk(&out, ID_PARAMS, FLAG_REQUIRED, &raw);
+	add_chunk(&out, ID_PARAMS, FLAG_REQUIRED, &raw, LEVEL_TEXT);
 
 	raw.len = 0;
 	const struct rec_counters *k = &m->counters;
@@ -429,25 +456,25 @@ int rec_model_encode(rec_model *m, void **image, size_t *image_len,
 	put_f64(&raw, k->holdout_loss);
 	put_u64(&raw, (uint64_t)k->created);
 	put_u64(&raw, (uint64_t)k->saved);
-	add_chunk(&out, ID_COUNTERS, FLAG_REQUIRED, &raw);
+	add_chunk(&out, ID_COUNTERS, FLAG_REQUIRED, &raw, LEVEL_TEXT);
 
 	raw.len = 0;
 	for (int i = 0; i < 4; i++)
 		put_u64(&raw, m->rng.s[i]);
-	add_chunk(&out, ID_RNG, FLAG_REQUIRED, &raw);
+	add_chunk(&out, ID_RNG, FLAG_REQUIRED, &raw, LEVEL_STORED);
 
 	raw.len = 0;
 	put_u64(&raw, m->features);
 	for (size_t i = 0; i < m->features; i++)
 		put_u64(&raw, m->feature_keys[i]);
-	add_chunk(&out, ID_FEATURES, FLAG_REQUIRED, &raw);
+	add_chunk(&out, ID_FEATURES, FLAG_REQUIRED, &raw, LEVEL_STORED);
 
 	raw.len = 0;
 	put_u32(&raw, (uint32_t)m->stride);
 	put_f32(&raw, m->bias[0]);
 	put_f32(&raw, m->bias[1]);
 	put_f32s(&raw, m->rows, m->features * m->stride);
-	add_chunk(&out, ID_WEIGHTS, FLAG_REQUIRED, &raw);
+	add_chunk(&out, ID_WEIGHTS, FLAG_REQUIRED, &raw, LEVEL_STORED);
 
 	raw.len = 0;
 	const struct rec_catalogue *c = &m->catalogue;
@@ -460,10 +487,10 @@ int rec_model_encode(rec_model *m, void **image, size_t *image_len,
 		put_u32(&raw, it->name_len);
 		put(&raw, c->names + it->name_off, it->name_len);
 	}
-	add_chunk(&out, ID_CATALOGUE, FLAG_REQUIRED, &raw);
+	add_chunk(&out, ID_CATALOGUE, FLAG_REQUIRED, &raw, LEVEL_TEXT);
 
 	raw.len = 0;
-	add_chunk(&out, ID_END, FLAG_REQUIRED, &raw);
+	add_chunk(&out, ID_END, FLAG_REQUIRED, &raw, LEVEL_TEXT);
 	free(raw.p);
 	if (out.failed) {
 		free(out.p);
@@ -687,11 +714,10 @@ static int decode_body(rec_model *m, struct chunk *ch, int nch,
 		if (c.bad || feature >= m->features || len == 0 ||
 		    !isfinite(last) || count == 0)
 			return damaged(err, name, "item catalogue");
-		if (rec_map_get(&m->catalogue.index,
-				rec_hash(REC_SPACE_ITEM, (const char *)id,
-					 len)) != UINT32_MAX)
+		uint64_t key = rec_hash(REC_SPACE_ITEM, (const char *)id, len);
+		if (rec_map_get(&m->catalogue.index, key) != UINT32_MAX)
 			return damaged(err, name, "item catalogue");
-		if (rec_catalogue_note(m, (const char *)id, len, feature,
+		if (rec_catalogue_note(m, key, (const char *)id, len, feature,
 				       last) != 0)
 			return rec_fail(err, REC_ENOMEM, name, 0,
 					"out of memory");
@@ -754,8 +780,7 @@ int rec_model_decode(rec_model **out, const void *image, size_t len,
 		}
 		const unsigned char *stored = p + pos;
 		pos += stored_len;
-		if (get_u32_at(h + 24) !=
-		    (uint32_t)crc32(0, stored, (uInt)stored_len)) {
+		if (get_u32_at(h + 24) != crc32_all(stored, stored_len)) {
 			rc = damaged(err, name, "chunk checksum mismatch");
 			goto fail;
 		}

@@ -217,6 +217,13 @@ void rec_dataset_free(rec_dataset *d);
 int rec_train(rec_model *m, rec_dataset *d, rec_progress_fn progress,
 	      void *arg, struct rec_error *err);
 
+/* One pass in input order straight from the reader, without holding the
+ * events: the same parameters, bit for bit, as rec_dataset_read followed by
+ * rec_train with one pass, no shuffling and no holdout, in constant memory. */
+int rec_train_stream(rec_model *m, rec_reader *r, rec_bad_row_fn bad_row,
+		     void *bad_arg, rec_progress_fn progress, void *arg,
+		     struct rec_error *err);
+
 /* ---------------------------------------------------------------------
  * Pointwise metrics over (label, score, weight) triples.
  */

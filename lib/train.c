@@ -51,6 +51,23 @@ uint64_t rec_dataset_size(const rec_dataset *d)
 	return d->train.count + d->holdout.count;
 }
 
+/* An event's feature rows (made if new), noting its item in the catalogue. */
+static int make_event(rec_model *m, const struct rec_row *row,
+		      struct event *e, struct rec_error *err)
+{
+	uint64_t item_hash = rec_hash(REC_SPACE_ITEM, row->item, row->item_len);
+	if (rec_model_intern(m, rec_feature_key(m, REC_SPACE_USER, row->user,
+						row->user_len),
+			     &e->user_row) != 0 ||
+	    rec_model_intern(m, item_hash & m->key_mask, &e->item_row) != 0 ||
+	    rec_catalogue_note(m, item_hash, row->item, row->item_len,
+			       e->item_row, row->time) != 0)
+		return rec_fail(err, REC_ENOMEM, NULL, 0, "out of memory");
+	e->label = (float)row->label;
+	e->weight = (float)row->weight;
+	return 0;
+}
+
 int rec_dataset_read(rec_dataset **out, rec_model *m, rec_reader *r,
 		     rec_bad_row_fn bad_row, void *arg, struct rec_error *err)
 {
@@ -71,22 +88,9 @@ int rec_dataset_read(rec_dataset **out, rec_model *m, rec_reader *r,
 		if (rc < 0)
 			goto fail;
 		struct event e;
-		uint64_t item_hash = rec_hash(REC_SPACE_ITEM, row.item,
-					      row.item_len);
-		if (rec_model_intern(m, rec_feature_key(m, REC_SPACE_USER,
-							row.user,
-							row.user_len),
-				     &e.user_row) != 0 ||
-		    rec_model_intern(m, item_hash & m->key_mask,
-				     &e.item_row) != 0 ||
-		    rec_catalogue_note(m, row.item, row.item_len, e.item_row,
-				       row.time) != 0) {
-			rc = rec_fail(err, REC_ENOMEM, NULL, 0,
-				      "out of memory");
+		rc = make_event(m, &row, &e, err);
+		if (rc)
 			goto fail;
-		}
-		e.label = (float)row.label;
-		e.weight = (float)row.weight;
 		int held = holdout > 0 && rec_rng_uniform(&m->rng) < holdout;
 		if (push(held ? &d->holdout : &d->train, &e) != 0) {
 			rc = rec_fail(err, REC_ENOMEM, NULL, 0,
@@ -227,6 +231,55 @@ int rec_train(rec_model *m, rec_dataset *d, rec_progress_fn progress,
 			: -1;
 	}
 	free(best.rows);
+	m->counters.events += events;
+	m->counters.updates++;
+	return 0;
+}
+
+int rec_train_stream(rec_model *m, rec_reader *r, rec_bad_row_fn bad_row,
+		     void *bad_arg, rec_progress_fn progress, void *arg,
+		     struct rec_error *err)
+{
+	struct timespec t0;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	struct rec_row row;
+	double loss = 0, wsum = 0;
+	uint64_t events = 0;
+	int rc;
+	while ((rc = rec_reader_next(r, &row, err)) != 0) {
+		if (rc == REC_EBADROW) {
+			rc = bad_row ? bad_row(err, bad_arg) : 0;
+			if (rc)
+				return rc;
+			continue;
+		}
+		if (rc < 0)
+			return rc;
+		struct event e;
+		rc = make_event(m, &row, &e, err);
+		if (rc)
+			return rc;
+		loss += rec_model_learn(m, e.user_row, e.item_row, e.label,
+					e.weight);
+		wsum += e.weight;
+		events++;
+	}
+	if (events == 0)
+		return rec_fail(err, REC_EDATA, NULL, 0,
+				"no usable events in the input");
+	struct rec_progress pr = {
+		.pass = 1,
+		.events = events,
+		.train_loss = wsum > 0 ? loss / wsum : 0,
+		.holdout_loss = -1,
+		.best = 1,
+		.seconds = seconds_since(&t0),
+	};
+	if (progress)
+		progress(&pr, arg);
+	m->counters.train_loss = pr.train_loss;
+	m->counters.holdout_loss = -1;
+	m->counters.passes_done = 1;
 	m->counters.events += events;
 	m->counters.updates++;
 	return 0;

@@ -103,6 +103,8 @@ int main(int argc, char **argv)
 	if (rec_reader_open(&reader, (const char *const *)argv + optind,
 			    argc - optind, &opt, &err) != 0)
 		die_error(&err);
+	static char outbuf[1 << 16];
+	setvbuf(stdout, outbuf, _IOFBF, sizeof(outbuf));
 	struct bad_rows bad = { .strict = in.strict };
 	struct rec_row row;
 	const char *last_header = NULL;
@@ -127,8 +129,12 @@ int main(int argc, char **argv)
 		double margin = rec_model_margin(model, row.user, row.user_len,
 						 row.item, row.item_len);
 		double score = raw ? margin : rec_model_predict(model, margin);
+		char num[40];
+		num[0] = sep;
+		int len = 1 + rec_format_score(num + 1, score);
+		num[len++] = '\n';
 		fwrite(row.raw, 1, row.raw_len, stdout);
-		printf("%c%.9g\n", sep, score);
+		fwrite(num, 1, (size_t)len, stdout);
 	}
 	finish_stdout();
 	bad_rows_summary(&bad);

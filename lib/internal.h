@@ -18,6 +18,9 @@ int rec_fail(struct rec_error *err, int code, const char *file, long line,
 	__attribute__((format(printf, 5, 6)));
 
 void *rec_xmalloc(size_t n);
+/* Large arrays: realloc and free for blocks of many megabytes. */
+void *rec_big_realloc(void *p, size_t n);
+void rec_big_free(void *p);
 
 /* 64-bit hash of a namespace byte and a string: the feature's identity. */
 uint64_t rec_hash(unsigned char space, const char *s, size_t len);

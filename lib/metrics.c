@@ -6,6 +6,11 @@
  * into unsigned keys that sort the same way and ordered by an LSD radix sort
  * (11-bit digits, digits that every key shares are skipped): linear time,
  * which keeps rec-eval far ahead of the scorer feeding it.
+ *
+ * Most inputs have no weights.  Then only the keys are kept, positives and
+ * negatives apart (8 bytes a row), each list sorted, and the pairs counted
+ * by merging the two.  The first row with a weight other than 1 moves every
+ * row into (key, signed weight) records and a single sorted sweep.
  */
 #include <math.h>
 #include <stdlib.h>
@@ -17,9 +22,17 @@ struct scored {
 	double signed_weight;	/* the weight, negated (-0 too) for label 1 */
 };
 
-struct rec_metrics {
-	struct scored *rows;
+struct key_list {
+	uint64_t *keys;
 	size_t count, cap;
+};
+
+struct rec_metrics {
+	struct key_list by_label[2];	/* unweighted rows: negatives, positives */
+	struct scored *rows;		/* weighted rows, once one is seen */
+	size_t count, cap;
+	int weighted;
+	uint64_t nrows;
 	double wsum, pos, neg, label_sum, score_sum, sq_sum, abs_sum;
 	double logloss_sum;
 	int labels_binary, scores_probabilities;
@@ -40,7 +53,9 @@ void rec_metrics_free(rec_metrics *mt)
 {
 	if (!mt)
 		return;
-	free(mt->rows);
+	rec_big_free(mt->by_label[0].keys);
+	rec_big_free(mt->by_label[1].keys);
+	rec_big_free(mt->rows);
 	free(mt);
 }
 
@@ -54,24 +69,81 @@ static uint64_t sort_key(double d)
 	return (u & 0x8000000000000000ull) ? ~u : u | 0x8000000000000000ull;
 }
 
-int rec_metrics_add(rec_metrics *mt, double label, double score, double weight)
+static int push_scored(rec_metrics *mt, uint64_t key, double signed_weight)
 {
-	if (!isfinite(label) || !isfinite(score) || !isfinite(weight) ||
-	    weight < 0)
-		return REC_EINVAL;
 	if (mt->count == mt->cap) {
 		size_t cap = mt->cap ? mt->cap * 2 : 65536;
-		struct scored *rows = realloc(mt->rows, cap * sizeof(*rows));
+		struct scored *rows = rec_big_realloc(mt->rows,
+						      cap * sizeof(*rows));
 		if (!rows)
 			return REC_ENOMEM;
 		mt->rows = rows;
 		mt->cap = cap;
 	}
-	struct scored *s = &mt->rows[mt->count++];
-	s->key = sort_key(score);
-	s->signed_weight = label == 1 ? -weight : weight;
-	if (label != 0 && label != 1)
+	mt->rows[mt->count++] = (struct scored){ key, signed_weight };
+	return 0;
+}
+
+/* Move the unweighted rows into weighted records. */
+static int become_weighted(rec_metrics *mt)
+{
+	for (int label = 0; label < 2; label++) {
+		struct key_list *l = &mt->by_label[label];
+		for (size_t i = 0; i < l->count; i++)
+			if (push_scored(mt, l->keys[i], label ? -1.0 : 1.0))
+				return REC_ENOMEM;
+		rec_big_free(l->keys);
+		*l = (struct key_list){ 0 };
+	}
+	mt->weighted = 1;
+	return 0;
+}
+
+/* Keep a row for the AUC sort. */
+static int keep_row(rec_metrics *mt, uint64_t key, double label,
+		    double weight)
+{
+	if (!mt->weighted && weight != 1 && become_weighted(mt))
+		return REC_ENOMEM;
+	if (mt->weighted)
+		return push_scored(mt, key, label == 1 ? -weight : weight);
+	struct key_list *l = &mt->by_label[label == 1];
+	if (l->count == l->cap) {
+		size_t cap = l->cap ? l->cap * 2 : 65536;
+		uint64_t *keys = rec_big_realloc(l->keys, cap * sizeof(*keys));
+		if (!keys)
+			return REC_ENOMEM;
+		l->keys = keys;
+		l->cap = cap;
+	}
+	l->keys[l->count++] = key;
+	return 0;
+}
+
+/* Labels other than 0 and 1 rule AUC out: the rows need not be kept. */
+static void drop_rows(rec_metrics *mt)
+{
+	for (int i = 0; i < 2; i++) {
+		rec_big_free(mt->by_label[i].keys);
+		mt->by_label[i] = (struct key_list){ 0 };
+	}
+	rec_big_free(mt->rows);
+	mt->rows = NULL;
+	mt->count = mt->cap = 0;
+}
+
+int rec_metrics_add(rec_metrics *mt, double label, double score, double weight)
+{
+	if (!isfinite(label) || !isfinite(score) || !isfinite(weight) ||
+	    weight < 0)
+		return REC_EINVAL;
+	if (mt->labels_binary && label != 0 && label != 1) {
 		mt->labels_binary = 0;
+		drop_rows(mt);
+	}
+	if (mt->labels_binary && keep_row(mt, sort_key(score), label, weight))
+		return REC_ENOMEM;
+	mt->nrows++;
 	if (!(score >= 0 && score <= 1))
 		mt->scores_probabilities = 0;
 	double d = score - label;
@@ -93,22 +165,25 @@ int rec_metrics_add(rec_metrics *mt, double label, double score, double weight)
 #define DIGIT_BITS 11
 #define DIGITS (1u << DIGIT_BITS)
 
-static int radix_sort(struct scored *a, size_t n)
+/* One LSD radix sort for records of any size with a uint64_t key first. */
+static int radix_sort(void *base, size_t n, size_t size)
 {
-	struct scored *tmp = rec_xmalloc(n * sizeof(*tmp));
-	if (!tmp)
-		return REC_ENOMEM;
-	struct scored *src = a, *dst = tmp;
+	if (n < 2)
+		return 0;
+	unsigned char *tmp = rec_big_realloc(NULL, n * size);
 	size_t *count = calloc(DIGITS, sizeof(*count));
-	if (!count) {
-		free(tmp);
+	if (!tmp || !count) {
+		rec_big_free(tmp);
+		free(count);
 		return REC_ENOMEM;
 	}
+	unsigned char *src = base, *dst = tmp;
+#define KEY(p) (*(const uint64_t *)(const void *)(p))
 	for (unsigned shift = 0; shift < 64; shift += DIGIT_BITS) {
 		memset(count, 0, DIGITS * sizeof(*count));
 		for (size_t i = 0; i < n; i++)
-			count[(src[i].key >> shift) & (DIGITS - 1)]++;
-		if (count[(src[0].key >> shift) & (DIGITS - 1)] == n)
+			count[(KEY(src + i * size) >> shift) & (DIGITS - 1)]++;
+		if (count[(KEY(src) >> shift) & (DIGITS - 1)] == n)
 			continue;	/* every key has this digit */
 		size_t sum = 0;
 		for (unsigned d = 0; d < DIGITS; d++) {
@@ -116,28 +191,76 @@ static int radix_sort(struct scored *a, size_t n)
 			count[d] = sum;
 			sum += c;
 		}
-		for (size_t i = 0; i < n; i++)
-			dst[count[(src[i].key >> shift) & (DIGITS - 1)]++] =
-				src[i];
-		struct scored *t = src;
+		for (size_t i = 0; i < n; i++) {
+			size_t to = count[(KEY(src + i * size) >> shift) &
+					  (DIGITS - 1)]++;
+			memcpy(dst + to * size, src + i * size, size);
+		}
+		unsigned char *t = src;
 		src = dst;
 		dst = t;
 	}
-	if (src != a)
-		memcpy(a, src, n * sizeof(*a));
+#undef KEY
+	if (src != base)
+		memcpy(base, src, n * size);
 	free(count);
-	free(tmp);
+	rec_big_free(tmp);
 	return 0;
+}
+
+/* Weighted pairs (positive above negative, ties half) from one sorted list
+ * of signed-weight records: sweep groups of equal score from the lowest. */
+static double pairs_weighted(const struct scored *rows, size_t n)
+{
+	double pairs = 0, neg_below = 0;
+	size_t i = 0;
+	while (i < n) {
+		size_t j = i;
+		double gpos = 0, gneg = 0;
+		for (; j < n && rows[j].key == rows[i].key; j++) {
+			double w = rows[j].signed_weight;
+			if (signbit(w))
+				gpos -= w;
+			else
+				gneg += w;
+		}
+		pairs += gpos * (neg_below + 0.5 * gneg);
+		neg_below += gneg;
+		i = j;
+	}
+	return pairs;
+}
+
+/* The same from sorted positive and negative keys, merged. */
+static double pairs_unweighted(const uint64_t *pos, size_t npos,
+			       const uint64_t *neg, size_t nneg)
+{
+	double pairs = 0;
+	size_t below = 0, i = 0;
+	while (i < npos) {
+		uint64_t key = pos[i];
+		size_t group = 0;
+		for (; i < npos && pos[i] == key; i++)
+			group++;
+		while (below < nneg && neg[below] < key)
+			below++;
+		size_t ties = below;
+		while (ties < nneg && neg[ties] == key)
+			ties++;
+		pairs += (double)group * ((double)below +
+					  0.5 * (double)(ties - below));
+	}
+	return pairs;
 }
 
 int rec_metrics_compute(rec_metrics *mt, struct rec_metric_values *v,
 			struct rec_error *err)
 {
 	memset(v, 0, sizeof(*v));
-	v->rows = mt->count;
+	v->rows = mt->nrows;
 	v->weight = mt->wsum;
 	v->positives = mt->pos;
-	if (mt->count == 0)
+	if (mt->nrows == 0)
 		return rec_fail(err, REC_EDATA, NULL, 0, "no rows to evaluate");
 	if (mt->wsum > 0) {
 		v->rmse = sqrt(mt->sq_sum / mt->wsum);
@@ -151,25 +274,20 @@ int rec_metrics_compute(rec_metrics *mt, struct rec_metric_values *v,
 		v->logloss = mt->logloss_sum / mt->wsum;
 	if (!mt->labels_binary || !(mt->pos > 0) || !(mt->neg > 0))
 		return 0;
-	if (radix_sort(mt->rows, mt->count) != 0)
-		return rec_fail(err, REC_ENOMEM, NULL, 0, "out of memory");
-	/* sweep groups of equal score from the lowest up: each positive
-	 * beats the negatives below its group and ties half of its own */
-	double pairs = 0, neg_below = 0;
-	size_t i = 0;
-	while (i < mt->count) {
-		size_t j = i;
-		double gpos = 0, gneg = 0;
-		for (; j < mt->count && mt->rows[j].key == mt->rows[i].key; j++) {
-			double w = mt->rows[j].signed_weight;
-			if (signbit(w))
-				gpos -= w;
-			else
-				gneg += w;
-		}
-		pairs += gpos * (neg_below + 0.5 * gneg);
-		neg_below += gneg;
-		i = j;
+	double pairs;
+	if (mt->weighted) {
+		if (radix_sort(mt->rows, mt->count, sizeof(*mt->rows)) != 0)
+			return rec_fail(err, REC_ENOMEM, NULL, 0,
+					"out of memory");
+		pairs = pairs_weighted(mt->rows, mt->count);
+	} else {
+		struct key_list *neg = &mt->by_label[0], *pos = &mt->by_label[1];
+		if (radix_sort(neg->keys, neg->count, sizeof(uint64_t)) != 0 ||
+		    radix_sort(pos->keys, pos->count, sizeof(uint64_t)) != 0)
+			return rec_fail(err, REC_ENOMEM, NULL, 0,
+					"out of memory");
+		pairs = pairs_unweighted(pos->keys, pos->count, neg->keys,
+					 neg->count);
 	}
 	v->has_auc = 1;
 	v->auc = pairs / (mt->neg * mt->pos);

@@ -32,6 +32,7 @@ struct rec_reader {
 	int need_col[NCOLS];	/* the column must be present */
 	int col[NCOLS];		/* 0-based index, -1 absent, -2 last column */
 	int ncols;		/* columns per row, 0 until known */
+	int rcol[NCOLS];	/* col[] resolved for ncols columns */
 	int header;		/* the first line of each file is a header */
 	int csv;
 
@@ -440,6 +441,14 @@ static int raw_append(rec_reader *r, const char *s, size_t len)
 	return 0;
 }
 
+/* Fix the column count, and with it where the last column is. */
+static void set_columns(rec_reader *r, int n)
+{
+	r->ncols = n;
+	for (int i = 0; i < NCOLS; i++)
+		r->rcol[i] = r->col[i] == -2 ? n - 1 : r->col[i];
+}
+
 /* Resolve named columns against a header already split into r->f. */
 static int use_header(rec_reader *r, int n, struct rec_error *err)
 {
@@ -458,7 +467,7 @@ static int use_header(rec_reader *r, int n, struct rec_error *err)
 					"no column named '%s' in the header",
 					r->spec[i]);
 	}
-	r->ncols = n;
+	set_columns(r, n);
 	for (int i = 0; i < NCOLS; i++)
 		if (r->col[i] >= n)
 			return rec_fail(err, REC_EINVAL, r->name, r->line,
@@ -519,16 +528,18 @@ static int fill_row(rec_reader *r, int n, struct rec_row *row,
 	if (r->ncols && n != r->ncols)
 		return bad(r, err, "expected %d columns, found %d", r->ncols,
 			   n);
-	int col[NCOLS];
-	for (int i = 0; i < NCOLS; i++) {
-		col[i] = r->col[i] == -2 ? n - 1 : r->col[i];
-		if (r->need_col[i] && col[i] >= n)
-			return bad(r, err,
-				   "%s column %d missing: row has %d columns",
-				   column_role[i], col[i] + 1, n);
+	if (!r->ncols) {
+		/* the first data row fixes the column count */
+		for (int i = 0; i < NCOLS; i++) {
+			int c = r->col[i] == -2 ? n - 1 : r->col[i];
+			if (r->need_col[i] && c >= n)
+				return bad(r, err,
+					   "%s column %d missing: row has %d columns",
+					   column_role[i], c + 1, n);
+		}
+		set_columns(r, n);
 	}
-	if (!r->ncols)
-		r->ncols = n;
+	const int *col = r->rcol;
 	row->user = NULL;
 	row->user_len = 0;
 	row->item = NULL;

@@ -45,6 +45,9 @@ const char *rec_strerror(int code);
  */
 int rec_parse_double(const char *s, size_t len, double *out);
 int rec_parse_long(const char *s, size_t len, long min, long max, long *out);
+/* x with 9 significant digits as "%.9g" would print it, without exponent
+ * in [1e-4, 1e9); buf needs 32 bytes.  Returns the length. */
+int rec_format_score(char *buf, double x);
 
 /* ---------------------------------------------------------------------
  * Event reader: TSV (fast path), CSV with RFC 4180 quoting (libcsv),

@@ -27,7 +27,7 @@ static int push(struct event_list *l, const struct event *e)
 {
 	if (l->count == l->cap) {
 		size_t cap = l->cap ? l->cap * 2 : 4096;
-		struct event *ev = realloc(l->ev, cap * sizeof(*ev));
+		struct event *ev = rec_big_realloc(l->ev, cap * sizeof(*ev));
 		if (!ev)
 			return REC_ENOMEM;
 		l->ev = ev;
@@ -41,8 +41,8 @@ void rec_dataset_free(rec_dataset *d)
 {
 	if (!d)
 		return;
-	free(d->train.ev);
-	free(d->holdout.ev);
+	rec_big_free(d->train.ev);
+	rec_big_free(d->holdout.ev);
 	free(d);
 }
 

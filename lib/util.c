@@ -7,6 +7,7 @@
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/mman.h>
 
 #include "internal.h"
 
@@ -119,6 +120,59 @@ int rec_parse_long(const char *s, size_t len, long min, long max, long *out)
 		return REC_EINVAL;
 	*out = v;
 	return 0;
+}
+
+/*
+ * Scores are printed with 9 significant digits, enough to tell any two
+ * floats apart.  printf("%.9g") spends hundreds of instructions a number in
+ * the C library's exact big-number code, more than the rest of scoring; in
+ * the usual range the digits come from one scaling and one integer
+ * conversion instead.  The scaling's relative error (about 1e-16) can only
+ * change the last digit when a value lies within that of a rounding tie.
+ */
+int rec_format_score(char *buf, double x)
+{
+	static const double pow10[] = { 1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7,
+		1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16, 1e17 };
+	double a = fabs(x);
+	if (!(a >= 1e-4 && a < 1e9))
+		return x == 0 ? (buf[0] = '0', buf[1] = '\0', 1)
+			      : snprintf(buf, 32, "%.9g", x);
+	int e = 0;	/* a in [10^(e-1), 10^e) */
+	while (e < 9 && a >= pow10[e])
+		e++;
+	if (a < 1)
+		while (e > -3 && a < 1 / pow10[1 - e])
+			e--;
+	int frac = 9 - e;	/* digits after the point */
+	double scaled = frac >= 0 ? a * pow10[frac] : a / pow10[-frac];
+	uint64_t digits = (uint64_t)(scaled + 0.5);
+	if (digits >= 1000000000ull) {	/* rounded up to the next power */
+		if (frac == 0)
+			return snprintf(buf, 32, "%.9g", x);
+		digits /= 10;
+		frac--;
+	}
+	char tmp[32];
+	int n = 0;
+	while (frac > 0 && digits % 10 == 0) {	/* no trailing zeros */
+		digits /= 10;
+		frac--;
+	}
+	do {
+		tmp[n++] = (char)('0' + digits % 10);
+		digits /= 10;
+	} while (digits > 0 || n <= frac);
+	char *p = buf;
+	if (x < 0)
+		*p++ = '-';
+	for (int i = n - 1; i >= 0; i--) {
+		*p++ = tmp[i];
+		if (i == frac && i > 0)
+			*p++ = '.';
+	}
+	*p = '\0';
+	return (int)(p - buf);
 }
 
 /* A 64-bit string hash in the style of wyhash's mixing: 8 bytes a step. */
@@ -253,4 +307,50 @@ int rec_map_put(struct rec_map *m, uint64_t key, uint32_t value)
 	map_insert(m, key, value);
 	m->count++;
 	return 0;
+}
+
+/*
+ * Large arrays (events, scored rows, sort buffers) come straight from mmap
+ * with transparent huge pages requested: filling hundreds of megabytes page
+ * by page costs more in faults than the work itself, and random scatter in
+ * a radix sort misses the TLB on every row with 4 KiB pages.  The size is
+ * kept in front of the block so that resizing knows it.
+ */
+#define BIG_HEADER 64
+
+void *rec_big_realloc(void *p, size_t n)
+{
+	size_t old = 0;
+	unsigned char *base = NULL;
+	if (p) {
+		base = (unsigned char *)p - BIG_HEADER;
+		memcpy(&old, base, sizeof(old));
+	}
+	if (n <= old)
+		return p;
+	size_t total = n + BIG_HEADER;
+	unsigned char *q = mmap(NULL, total, PROT_READ | PROT_WRITE,
+				MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (q == MAP_FAILED)
+		return NULL;
+#ifdef MADV_HUGEPAGE
+	if (total >= (2u << 20))
+		madvise(q, total, MADV_HUGEPAGE);
+#endif
+	memcpy(q, &n, sizeof(n));
+	if (p) {
+		memcpy(q + BIG_HEADER, p, old);
+		munmap(base, old + BIG_HEADER);
+	}
+	return q + BIG_HEADER;
+}
+
+void rec_big_free(void *p)
+{
+	if (!p)
+		return;
+	unsigned char *base = (unsigned char *)p - BIG_HEADER;
+	size_t n;
+	memcpy(&n, base, sizeof(n));
+	munmap(base, n + BIG_HEADER);
 }

@@ -60,10 +60,12 @@ static const struct metric metrics[] = {
 };
 #define NMETRICS (sizeof(metrics) / sizeof(metrics[0]))
 
-/* Value of metric i, or 0 when the data does not give it. */
-static int metric_value(const struct rec_metric_values *v, size_t i,
-			double *out)
+/* Value of metric i, or 0 when the data or the task does not give it. */
+static int metric_value(const struct rec_metric_values *v, enum rec_task task,
+			size_t i, double *out)
 {
+	if (task == REC_TASK_REGRESSION && (i == 2 || i == 3 || i == 4))
+		return 0;	/* positives, auc, logloss */
 	double vals[NMETRICS] = { (double)v->rows, v->weight, v->positives,
 		v->auc, v->logloss, v->rmse, v->mae, v->mean_score,
 		v->mean_label };
@@ -176,10 +178,7 @@ int main(int argc, char **argv)
 	int first = 1;
 	for (size_t i = 0; i < NMETRICS; i++) {
 		double x;
-		if (!metric_value(&v, i, &x))
-			continue;
-		if (in.opt.task == REC_TASK_REGRESSION &&
-		    (i == 2 || i == 3 || i == 4))
+		if (!metric_value(&v, in.opt.task, i, &x))
 			continue;
 		if (json) {
 			printf("%s\"%s\": %.17g", first ? "" : ", ",
@@ -199,7 +198,7 @@ int main(int argc, char **argv)
 	for (int i = 0; i < nchecks; i++) {
 		double x;
 		const char *name = metrics[checks[i].metric].name;
-		if (!metric_value(&v, checks[i].metric, &x))
+		if (!metric_value(&v, in.opt.task, checks[i].metric, &x))
 			die("metric '%s' is not available for this data", name);
 		if (checks[i].over ? x > checks[i].bound : x < checks[i].bound) {
 			warnx_("%s %.6f is %s %g", name, x,

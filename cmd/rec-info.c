@@ -71,6 +71,29 @@ static void field_num(struct out *o, const char *key, double v)
 	}
 }
 
+static void field_bool(struct out *o, const char *key, int v)
+{
+	if (o->json) {
+		printf("%s\"%s\": %s", o->first ? "" : ", ", key,
+		       v ? "true" : "false");
+		o->first = 0;
+	} else {
+		field_str(o, key, v ? "yes" : "no");
+	}
+}
+
+/* A column given by name implies a header line. */
+static int named_column(const struct rec_reader_options *in)
+{
+	const char *cols[] = { in->columns.user, in->columns.item,
+			       in->columns.label, in->columns.time,
+			       in->columns.weight };
+	for (size_t i = 0; i < sizeof(cols) / sizeof(cols[0]); i++)
+		if (cols[i] && strspn(cols[i], "0123456789") != strlen(cols[i]))
+			return 1;
+	return 0;
+}
+
 static void field_time(struct out *o, const char *key, int64_t t)
 {
 	char buf[64];
@@ -95,6 +118,7 @@ static void show(const char *path, const rec_model *m, int json)
 		putchar('{');
 	field_str(&o, "file", path);
 	field_num(&o, "format_version", info.format_version);
+	field_num(&o, "writer_version", info.writer_version);
 	field_num(&o, "size_bytes", size);
 	field_str(&o, "task", p->task == REC_TASK_BINARY ? "binary"
 						       : "regression");
@@ -110,8 +134,9 @@ static void show(const char *path, const rec_model *m, int json)
 	field_num(&o, "init_std", p->init_std);
 	field_num(&o, "seed", (double)p->seed);
 	field_num(&o, "passes", p->passes);
-	field_str(&o, "shuffle", p->shuffle ? "yes" : "no");
+	field_bool(&o, "shuffle", p->shuffle);
 	field_num(&o, "holdout", p->holdout);
+	field_num(&o, "patience", p->patience);
 	field_str(&o, "column_user", p->input.columns.user);
 	field_str(&o, "column_item", p->input.columns.item);
 	field_str(&o, "column_label", p->input.columns.label);
@@ -119,7 +144,7 @@ static void show(const char *path, const rec_model *m, int json)
 	field_str(&o, "column_weight", p->input.columns.weight);
 	field_str(&o, "format", p->input.csv == 1 ? "csv"
 		  : p->input.csv == 0 ? "tsv" : "by file name");
-	field_str(&o, "header", p->input.header ? "yes" : "no");
+	field_bool(&o, "header", p->input.header || named_column(&p->input));
 	if (p->input.has_positive)
 		field_num(&o, "positive", p->input.positive);
 	field_num(&o, "events", (double)info.events);

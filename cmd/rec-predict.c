@@ -21,7 +21,7 @@ static const char usage[] =
 "      --item COL       item id column\n"
 "      --csv, --tsv     comma- or tab-separated\n"
 "      --header         the first line of each file names the columns;\n"
-"                       it is copied with 'score' appended\n"
+"                       the first file's is copied with 'score' appended\n"
 "      --strict         stop at the first bad row (default: skip it)\n"
 "\n"
 "  -h, --help           show this help and exit\n"
@@ -47,6 +47,18 @@ static const struct option long_options[] = {
 	{ "version", no_argument, NULL, 'V' },
 	{ NULL, 0, NULL, 0 }
 };
+
+/* The output is one table: the first file's header, if any, heads it. */
+static int print_header(const rec_reader *reader, char sep)
+{
+	size_t len;
+	const char *header = rec_reader_header(reader, &len);
+	if (!header)
+		return 0;
+	fwrite(header, 1, len, stdout);
+	printf("%cscore\n", sep);
+	return 1;
+}
 
 int main(int argc, char **argv)
 {
@@ -107,7 +119,7 @@ int main(int argc, char **argv)
 	setvbuf(stdout, outbuf, _IOFBF, sizeof(outbuf));
 	struct bad_rows bad = { .strict = in.strict };
 	struct rec_row row;
-	const char *last_header = NULL;
+	int header_done = 0;
 	int rc;
 	while ((rc = rec_reader_next(reader, &row, &err)) != 0) {
 		if (rc == REC_EBADROW) {
@@ -117,15 +129,9 @@ int main(int argc, char **argv)
 		}
 		if (rc < 0)
 			die_error(&err);
-		size_t hlen;
-		const char *header = rec_reader_header(reader, &hlen);
-		char sep = opt.csv == 1 ? ',' : '\t';
-		if (header && header != last_header) {
-			/* each file's header, once, before its rows */
-			fwrite(header, 1, hlen, stdout);
-			printf("%cscore\n", sep);
-			last_header = header;
-		}
+		char sep = rec_reader_is_csv(reader) ? ',' : '\t';
+		if (!header_done)
+			header_done = print_header(reader, sep);
 		double margin = rec_model_margin(model, row.user, row.user_len,
 						 row.item, row.item_len);
 		double score = raw ? margin : rec_model_predict(model, margin);
@@ -136,6 +142,8 @@ int main(int argc, char **argv)
 		fwrite(row.raw, 1, row.raw_len, stdout);
 		fwrite(num, 1, (size_t)len, stdout);
 	}
+	if (!header_done)
+		print_header(reader, rec_reader_is_csv(reader) ? ',' : '\t');
 	finish_stdout();
 	bad_rows_summary(&bad);
 	rec_reader_free(reader);

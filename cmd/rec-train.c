@@ -1,6 +1,7 @@
 /*
  * rec-train - a new model from an event stream.
  */
+#include <limits.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -159,7 +160,7 @@ int main(int argc, char **argv)
 			break;
 		case OPT_SEED:
 			p.seed = (uint64_t)opt_long("--seed", optarg, 0,
-						    2147483647L);
+						    LONG_MAX);
 			break;
 		case 'p':
 			p.passes = (int)opt_long("--passes", optarg, 1, 100000);

@@ -106,7 +106,8 @@ struct rec_model {
 	struct rec_catalogue catalogue;
 	struct rec_counters counters;
 	struct rec_rng rng;
-	float *scratch;		/* 2 * k floats for a training step */
+	uint32_t file_read_version;	/* of the file loaded, 0 if new */
+	uint32_t file_write_version;
 };
 
 /* The feature key of a string in a namespace, reduced to 2^bits rows. */

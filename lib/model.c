@@ -4,8 +4,8 @@
  *
  * Features are hashed to 2^bits keys, but rows are only allocated for keys
  * actually met, in first-seen order: memory follows the data, not the hash
- * space.  A feature the model never saw has no row and contributes nothing,
- * so an unseen user scores like the average user.
+ * space.  A feature the model never saw has no row and its terms are zero:
+ * an unseen user gets the bias and the item's weight, and no interaction.
  */
 #include <math.h>
 #include <stdlib.h>
@@ -113,8 +113,7 @@ int rec_model_create(rec_model **out, const struct rec_params *p,
 		return rec_fail(err, REC_ENOMEM, NULL, 0, "out of memory");
 	m->params = *p;
 	m->stride = 2 * (1 + (size_t)p->factors);
-	m->key_mask = p->bits == 64 ? UINT64_MAX
-		: (((uint64_t)1 << p->bits) - 1);
+	m->key_mask = ((uint64_t)1 << p->bits) - 1;
 	m->bias[1] = ADAGRAD_INIT;
 	m->counters.holdout_loss = -1;
 	m->counters.created = (int64_t)time(NULL);
@@ -141,7 +140,6 @@ void rec_model_free(rec_model *m)
 	free(m->catalogue.items);
 	free(m->catalogue.names);
 	rec_map_destroy(&m->catalogue.index);
-	free(m->scratch);
 	free(m);
 }
 
@@ -152,7 +150,10 @@ const struct rec_params *rec_model_params(const rec_model *m)
 
 void rec_model_info(const rec_model *m, struct rec_model_info *info)
 {
-	info->format_version = REC_FORMAT_VERSION;
+	info->format_version = m->file_read_version ? m->file_read_version
+						    : REC_FORMAT_VERSION;
+	info->writer_version = m->file_write_version ? m->file_write_version
+						     : REC_FORMAT_VERSION;
 	info->features = m->features;
 	info->items = m->catalogue.count;
 	info->events = m->counters.events;

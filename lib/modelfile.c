@@ -4,7 +4,7 @@
  *   header:  magic "\x89REC\r\n\x1a\n", u32 read version, u32 write version,
  *            u32 CRC-32 of the 16 bytes before it
  *   chunks:  u32 id, u32 flags, u64 raw length, u64 stored length,
- *            u32 CRC-32 of the stored bytes, u32 CRC-32 of the 24 bytes
+ *            u32 CRC-32 of the stored bytes, u32 CRC-32 of the 28 bytes
  *            before it; then the stored bytes (a zlib stream of the raw ones)
  *   the last chunk is "END " with no content; nothing may follow it.
  *
@@ -371,6 +371,8 @@ static int decode_params(struct cursor *c, rec_model *m, char *why,
 	const char *bad = rec_params_check(p);
 	if (!bad && !isfinite(in->positive))
 		bad = "positive threshold not finite";
+	if (!bad && (p->shuffle < 0 || p->shuffle > 1))
+		bad = "shuffle out of range";
 	if (!bad && (in->csv < -1 || in->csv > 1 || in->header < 0 ||
 		     in->header > 1 || in->has_positive < 0 ||
 		     in->has_positive > 1))
@@ -635,8 +637,6 @@ static int decode_body(rec_model *m, struct chunk *ch, int nch,
 	const int k = m->params.factors;
 	m->stride = 2 * (1 + (size_t)k);
 	m->key_mask = ((uint64_t)1 << m->params.bits) - 1;
-	if (m->params.bits == 64)
-		m->key_mask = UINT64_MAX;
 
 	c = (struct cursor){ by_id[1]->raw, by_id[1]->len, 0, 0 };
 	struct rec_counters *cn = &m->counters;
@@ -756,6 +756,8 @@ int rec_model_decode(rec_model **out, const void *image, size_t len,
 	int rc = rec_model_create(&m, &defaults, err);
 	if (rc)
 		return rc;
+	m->file_read_version = read_version;
+	m->file_write_version = write_version;
 
 	struct chunk ch[16];
 	int nch = 0, ended = 0;

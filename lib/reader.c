@@ -213,6 +213,11 @@ const char *rec_reader_header(const rec_reader *r, size_t *len)
 	return r->header_line;
 }
 
+int rec_reader_is_csv(const rec_reader *r)
+{
+	return r->csv;
+}
+
 uint64_t rec_reader_rows(const rec_reader *r)
 {
 	return r->rows;
@@ -655,7 +660,9 @@ static int next_csv(rec_reader *r, long *first_line, struct rec_error *err)
 					csv_row, r);
 		if (used != len + 1) {
 			r->bad++;
-			const char *why = csv_strerror(csv_error(&r->csvp));
+			const char *why = csv_error(&r->csvp) == CSV_EPARSE
+				? "malformed quoted field"
+				: csv_strerror(csv_error(&r->csvp));
 			csv_reset(r);
 			return rec_fail(err, REC_EBADROW, r->name, r->line,
 					"%s", why);

@@ -115,6 +115,8 @@ int rec_reader_open(rec_reader **out, const char *const *files, int nfiles,
 int rec_reader_next(rec_reader *r, struct rec_row *row, struct rec_error *err);
 /* The header line of the current file, or NULL; and its length. */
 const char *rec_reader_header(const rec_reader *r, size_t *len);
+/* Whether the file being read is CSV (so output can match it). */
+int rec_reader_is_csv(const rec_reader *r);
 /* Counters: rows read (good), rows skipped as bad. */
 uint64_t rec_reader_rows(const rec_reader *r);
 uint64_t rec_reader_bad_rows(const rec_reader *r);
@@ -166,7 +168,8 @@ double rec_model_predict(const rec_model *m, double margin);
 
 /* What a model file holds, for rec-info. */
 struct rec_model_info {
-	uint32_t format_version;
+	uint32_t format_version;	/* read version of the file */
+	uint32_t writer_version;	/* format version its writer wrote */
 	uint64_t features;	/* feature rows in use */
 	uint64_t items;		/* items in the catalogue */
 	uint64_t events;	/* events learned from */

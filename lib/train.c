@@ -19,8 +19,19 @@ struct event_list {
 	size_t count, cap;
 };
 
+/*
+ * Held-out events must be scored as rec-predict would score them: a user
+ * or item met only in held-out events has no row.  So they keep their
+ * feature keys while reading and find their rows once all is read.
+ */
+struct held_keys {
+	uint64_t *keys;		/* user key, item key, per held-out event */
+	size_t count, cap;
+};
+
 struct rec_dataset {
 	struct event_list train, holdout;
+	struct held_keys held;
 };
 
 static int push(struct event_list *l, const struct event *e)
@@ -43,6 +54,7 @@ void rec_dataset_free(rec_dataset *d)
 		return;
 	rec_big_free(d->train.ev);
 	rec_big_free(d->holdout.ev);
+	rec_big_free(d->held.keys);
 	free(d);
 }
 
@@ -68,6 +80,24 @@ static int make_event(rec_model *m, const struct rec_row *row,
 	return 0;
 }
 
+static int hold_keys(const rec_model *m, struct held_keys *h,
+		     const struct rec_row *row)
+{
+	if (h->count + 2 > h->cap) {
+		size_t cap = h->cap ? h->cap * 2 : 8192;
+		uint64_t *keys = rec_big_realloc(h->keys, cap * sizeof(*keys));
+		if (!keys)
+			return REC_ENOMEM;
+		h->keys = keys;
+		h->cap = cap;
+	}
+	h->keys[h->count++] = rec_feature_key(m, REC_SPACE_USER, row->user,
+					      row->user_len);
+	h->keys[h->count++] = rec_feature_key(m, REC_SPACE_ITEM, row->item,
+					      row->item_len);
+	return 0;
+}
+
 int rec_dataset_read(rec_dataset **out, rec_model *m, rec_reader *r,
 		     rec_bad_row_fn bad_row, void *arg, struct rec_error *err)
 {
@@ -87,16 +117,25 @@ int rec_dataset_read(rec_dataset **out, rec_model *m, rec_reader *r,
 		}
 		if (rc < 0)
 			goto fail;
-		struct event e;
-		rc = make_event(m, &row, &e, err);
-		if (rc)
-			goto fail;
+		struct event e = { 0, 0, (float)row.label, (float)row.weight };
 		int held = holdout > 0 && rec_rng_uniform(&m->rng) < holdout;
-		if (push(held ? &d->holdout : &d->train, &e) != 0) {
-			rc = rec_fail(err, REC_ENOMEM, NULL, 0,
-				      "out of memory");
+		if (held)
+			rc = hold_keys(m, &d->held, &row);
+		else
+			rc = make_event(m, &row, &e, err);
+		if (!rc)
+			rc = push(held ? &d->holdout : &d->train, &e);
+		if (rc) {
+			rc = rc == REC_ENOMEM
+				? rec_fail(err, rc, NULL, 0, "out of memory")
+				: rc;
 			goto fail;
 		}
+	}
+	for (size_t i = 0; i < d->holdout.count; i++) {
+		d->holdout.ev[i].user_row = rec_model_find(m, d->held.keys[2 * i]);
+		d->holdout.ev[i].item_row =
+			rec_model_find(m, d->held.keys[2 * i + 1]);
 	}
 	if (d->train.count == 0) {
 		rc = rec_fail(err, REC_EDATA, NULL, 0,
@@ -176,7 +215,7 @@ int rec_train(rec_model *m, rec_dataset *d, rec_progress_fn progress,
 	struct timespec t0;
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	struct snapshot best = { 0 };
-	double best_loss = 0;
+	double best_loss = 0, best_train_loss = 0;
 	int stalled = 0;
 	uint64_t events = 0;
 	for (int pass = 1; pass <= p->passes; pass++) {
@@ -205,6 +244,7 @@ int rec_train(rec_model *m, rec_dataset *d, rec_progress_fn progress,
 			pr.holdout_loss = holdout_loss(m, &d->holdout);
 			if (pass == 1 || pr.holdout_loss < best_loss) {
 				best_loss = pr.holdout_loss;
+				best_train_loss = pr.train_loss;
 				stalled = 0;
 				if (pass < p->passes &&
 				    snapshot_take(&best, m) != 0) {
@@ -224,7 +264,10 @@ int rec_train(rec_model *m, rec_dataset *d, rec_progress_fn progress,
 			/* go back to the pass that did best on the holdout */
 			snapshot_restore(&best, m);
 			m->counters.passes_done = pass - stalled;
+			m->counters.train_loss = best_train_loss;
 			m->counters.holdout_loss = best_loss;
+			events = d->train.count *
+				 (uint64_t)m->counters.passes_done;
 			break;
 		}
 		m->counters.holdout_loss = d->holdout.count ? pr.holdout_loss

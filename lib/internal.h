@@ -101,6 +101,7 @@ struct rec_model {
 	float *rows;		/* features * stride floats */
 	size_t features, cap;
 	uint64_t *feature_keys;	/* hashed id of each row, in row order */
+	uint32_t *feature_events;	/* events learned per row, each once */
 	struct rec_map feature_index;	/* hashed id -> row */
 	uint64_t key_mask;	/* 2^bits - 1 */
 	struct rec_catalogue catalogue;
@@ -135,9 +136,13 @@ int rec_model_own_columns(struct rec_model *m);
 /* Margin of an event given its feature rows (UINT32_MAX rows are absent). */
 double rec_model_margin_rows(const struct rec_model *m, uint32_t user_row,
 			     uint32_t item_row);
-/* One learning step on one event; returns the event's loss before it. */
+/* One learning step on a new event, which is counted for its features;
+ * returns the event's loss before the step. */
 double rec_model_learn(struct rec_model *m, uint32_t user_row,
 		       uint32_t item_row, float label, float weight);
+/* The same for an event already counted (later passes over the events). */
+double rec_model_learn_again(struct rec_model *m, uint32_t user_row,
+			     uint32_t item_row, float label, float weight);
 double rec_loss(enum rec_loss loss, double margin, double label);
 
 #endif

@@ -29,8 +29,8 @@ void rec_params_init(struct rec_params *p, enum rec_task task)
 	p->bits = 24;
 	p->factors = 8;
 	p->lr = 0.05;
-	p->l2 = 1e-4;
-	p->l2_factors = 1e-4;
+	p->l2 = 1;
+	p->l2_factors = 1;
 	p->init_std = 0.01;
 	p->seed = 1;
 	p->passes = 10;
@@ -136,6 +136,7 @@ void rec_model_free(rec_model *m)
 		free(m->column_names[i]);
 	free(m->rows);
 	free(m->feature_keys);
+	free(m->feature_events);
 	rec_map_destroy(&m->feature_index);
 	free(m->catalogue.items);
 	free(m->catalogue.names);
@@ -208,6 +209,11 @@ int rec_model_intern(struct rec_model *m, uint64_t key, uint32_t *row)
 		if (!keys)
 			return REC_ENOMEM;
 		m->feature_keys = keys;
+		uint32_t *events = realloc(m->feature_events,
+					   cap * sizeof(*events));
+		if (!events)
+			return REC_ENOMEM;
+		m->feature_events = events;
 		m->cap = cap;
 	}
 	r = (uint32_t)m->features;
@@ -215,6 +221,7 @@ int rec_model_intern(struct rec_model *m, uint64_t key, uint32_t *row)
 		return REC_ENOMEM;
 	init_row(m, key, m->rows + (size_t)r * m->stride);
 	m->feature_keys[r] = key;
+	m->feature_events[r] = 0;
 	m->features++;
 	*row = r;
 	return 0;
@@ -329,13 +336,24 @@ static inline void step(float *restrict w, float *restrict acc,
 	}
 }
 
-double rec_model_learn(struct rec_model *m, uint32_t user_row,
-		       uint32_t item_row, float label, float weight)
+/*
+ * L2 is a penalty per parameter, as in liblinear's objective
+ * sum(loss) + l2/2 |w|^2, not per event: each event of a feature carries
+ * 1/n of it, n being the feature's events so far.  A rare item is then
+ * pulled towards zero much harder than a frequent one, which is what keeps
+ * an item seen twice with high ratings from topping every cold user's list.
+ */
+static double learn(struct rec_model *m, uint32_t user_row, uint32_t item_row,
+		    float label, float weight)
 {
 	const int k = m->params.factors;
 	const float lr = (float)m->params.lr;
-	const float l2 = (float)m->params.l2;
-	const float l2f = (float)m->params.l2_factors;
+	const float nu = 1.0f / (float)m->feature_events[user_row];
+	const float ni = 1.0f / (float)m->feature_events[item_row];
+	const float l2u = (float)m->params.l2 * nu;
+	const float l2i = (float)m->params.l2 * ni;
+	const float l2fu = (float)m->params.l2_factors * nu;
+	const float l2fi = (float)m->params.l2_factors * ni;
 	const int adagrad = m->params.optimizer == REC_OPT_ADAGRAD;
 	float *u = m->rows + (size_t)user_row * m->stride;
 	float *v = m->rows + (size_t)item_row * m->stride;
@@ -361,11 +379,11 @@ double rec_model_learn(struct rec_model *m, uint32_t user_row,
 
 	/* gradients from the old values of both rows, then both steps */
 	float gu[1 + MAX_FACTORS], gv[1 + MAX_FACTORS];
-	gu[0] = g + l2 * u[0];
-	gv[0] = g + l2 * v[0];
+	gu[0] = g + l2u * u[0];
+	gv[0] = g + l2i * v[0];
 	for (int j = 1; j <= k; j++) {
-		gu[j] = g * v[j] + l2f * u[j];
-		gv[j] = g * u[j] + l2f * v[j];
+		gu[j] = g * v[j] + l2fu * u[j];
+		gv[j] = g * u[j] + l2fi * v[j];
 	}
 	float gb = g;
 	step(&m->bias[0], &m->bias[1], &gb, 1, lr, adagrad);
@@ -373,4 +391,25 @@ double rec_model_learn(struct rec_model *m, uint32_t user_row,
 	if (item_row != user_row)
 		step(v, v + 1 + k, gv, 1 + k, lr, adagrad);
 	return loss * weight;
+}
+
+static void count_event(struct rec_model *m, uint32_t row)
+{
+	if (m->feature_events[row] < UINT32_MAX)
+		m->feature_events[row]++;
+}
+
+double rec_model_learn(struct rec_model *m, uint32_t user_row,
+		       uint32_t item_row, float label, float weight)
+{
+	count_event(m, user_row);
+	if (item_row != user_row)
+		count_event(m, item_row);
+	return learn(m, user_row, item_row, label, weight);
+}
+
+double rec_model_learn_again(struct rec_model *m, uint32_t user_row,
+			     uint32_t item_row, float label, float weight)
+{
+	return learn(m, user_row, item_row, label, weight);
 }

@@ -469,6 +469,8 @@ int rec_model_encode(rec_model *m, void **image, size_t *image_len,
 	put_u64(&raw, m->features);
 	for (size_t i = 0; i < m->features; i++)
 		put_u64(&raw, m->feature_keys[i]);
+	for (size_t i = 0; i < m->features; i++)
+		put_u32(&raw, m->feature_events[i]);
 	add_chunk(&out, ID_FEATURES, FLAG_REQUIRED, &raw, LEVEL_STORED);
 
 	raw.len = 0;
@@ -661,13 +663,14 @@ static int decode_body(rec_model *m, struct chunk *ch, int nch,
 
 	c = (struct cursor){ by_id[3]->raw, by_id[3]->len, 0, 0 };
 	uint64_t nfeat = get_u64(&c);
-	if (c.bad || nfeat >= UINT32_MAX || nfeat * 8 != c.len - c.pos)
+	if (c.bad || nfeat >= UINT32_MAX || nfeat * 12 != c.len - c.pos)
 		return damaged(err, name, "feature table");
 	m->features = m->cap = (size_t)nfeat;
 	m->feature_keys = rec_xmalloc(m->features * sizeof(uint64_t));
+	m->feature_events = rec_xmalloc(m->features * sizeof(uint32_t));
 	m->rows = rec_xmalloc(m->features * m->stride * sizeof(float));
 	rec_map_destroy(&m->feature_index);
-	if (!m->feature_keys || !m->rows ||
+	if (!m->feature_keys || !m->feature_events || !m->rows ||
 	    rec_map_init(&m->feature_index, m->features) != 0)
 		return rec_fail(err, REC_ENOMEM, name, 0, "out of memory");
 	for (size_t i = 0; i < m->features; i++) {
@@ -680,6 +683,8 @@ static int decode_body(rec_model *m, struct chunk *ch, int nch,
 			return rec_fail(err, REC_ENOMEM, name, 0,
 					"out of memory");
 	}
+	for (size_t i = 0; i < m->features; i++)
+		m->feature_events[i] = get_u32(&c);
 
 	c = (struct cursor){ by_id[4]->raw, by_id[4]->len, 0, 0 };
 	uint32_t stride = get_u32(&c);

@@ -224,9 +224,11 @@ int rec_train(rec_model *m, rec_dataset *d, rec_progress_fn progress,
 		double loss = 0, wsum = 0;
 		const struct event *ev = d->train.ev;
 		for (size_t i = 0; i < d->train.count; i++) {
-			loss += rec_model_learn(m, ev[i].user_row,
-						ev[i].item_row, ev[i].label,
-						ev[i].weight);
+			/* events are counted for their features once */
+			loss += (pass == 1 ? rec_model_learn
+					   : rec_model_learn_again)(
+				m, ev[i].user_row, ev[i].item_row,
+				ev[i].label, ev[i].weight);
 			wsum += ev[i].weight;
 		}
 		events += d->train.count;

@@ -1,0 +1,43 @@
+#!/bin/sh
+# Throughput and peak memory on a 10M-row file: 125 copies of the
+# MovieLens-100k time-split training rows (user, item, rating), user and
+# item ids offset per copy.  The file is built in a scratch directory from
+# ../shared/data at run time.  Each figure is the median of RUNS runs.
+# usage: bench/speed.sh BINDIR [DATADIR]
+set -eu
+bin=$(cd "$1" && pwd)
+data=${2:-$(dirname "$0")/../../shared/data}
+runs=${RUNS:-3}
+udata=$data/ml-100k/u.data
+[ -r "$udata" ] || { echo "speed: $udata not found, skipped"; exit 0; }
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+python3 "$(dirname "$0")/splits.py" "$udata" "$work"
+awk -F'\t' 'NR == FNR { u[NR] = $1; i[NR] = $2; r[NR] = $3; n = NR; next }
+	END { for (c = 0; c < 125; c++) for (k = 1; k <= n; k++)
+		printf "%d\t%d\t%s\n", u[k] + c * 1000, i[k] + c * 2000, r[k] }' \
+	"$work/time_train.tsv" /dev/null > "$work/big.tsv"
+rows=$(wc -l < "$work/big.tsv")
+
+# measure NAME CMD...: median wall seconds and peak RSS over $runs runs
+measure() {
+	name=$1; shift
+	: > "$work/times"
+	r=0
+	while [ $r -lt "$runs" ]; do
+		/usr/bin/time -f '%e %M' -o "$work/t" sh -c "$*" > /dev/null
+		cat "$work/t" >> "$work/times"
+		r=$((r + 1))
+	done
+	sort -n "$work/times" | awk -v name="$name" -v rows="$rows" '
+		{ t[NR] = $1; m[NR] = $2 }
+		END { mid = int((NR + 1) / 2)
+		      printf "%-34s %8.2f s %8.2f M rows/s %8.0f MB\n",
+			name, t[mid], rows / t[mid] / 1e6, m[mid] / 1024 }'
+}
+
+echo "rows: $rows; machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')"
+measure "rec-train -k 0 (1 pass)" "$bin/rec-train -q --positive 4 -k 0 -p 1 --holdout 0 -o $work/k0.rec $work/big.tsv"
+measure "rec-train -k 8 (1 pass)" "$bin/rec-train -q --positive 4 -k 8 -p 1 --holdout 0 -o $work/k8.rec $work/big.tsv"
+measure "rec-predict (k 8, with output)" "$bin/rec-predict -m $work/k8.rec $work/big.tsv > $work/scored.tsv"
+measure "rec-eval (AUC and the rest)" "$bin/rec-eval --positive 4 $work/scored.tsv"

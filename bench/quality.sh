@@ -19,7 +19,7 @@ auc() {	# auc SPLIT TRAIN-OPTIONS...
 		sed 's/.*"auc": \([0-9.e-]*\).*/\1/'
 }
 
-tuned="--task regression -k 64 --l2-factors 0.06 --lr 0.02 --holdout 0 -p 25"
+tuned="--task regression -k 64 --l2-factors 3 --lr 0.02 --holdout 0 -p 25"
 printf '%-8s %-60s %s\n' split "rec-train options" AUC
 for split in random time; do
 	printf '%-8s %-60s %.4f\n' $split "--task binary --positive 4" \

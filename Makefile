@@ -32,7 +32,7 @@ REC_LIBS = $(shell $(PKG_CONFIG) --libs zlib 2>/dev/null || echo -lz) -lcsv -lm
 CHECK_CFLAGS = $(shell $(PKG_CONFIG) --cflags check 2>/dev/null)
 CHECK_LIBS = $(shell $(PKG_CONFIG) --libs check 2>/dev/null || echo -lcheck)
 
-PROGRAMS = rec-train rec-predict rec-eval rec-info
+PROGRAMS = rec-train rec-update rec-predict rec-eval rec-info
 TOOLS = rec-gen
 LIB_SRC = lib/util.c lib/reader.c lib/model.c lib/train.c lib/modelfile.c \
 	  lib/metrics.c

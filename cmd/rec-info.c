@@ -137,6 +137,8 @@ static void show(const char *path, const rec_model *m, int json)
 	field_bool(&o, "shuffle", p->shuffle);
 	field_num(&o, "holdout", p->holdout);
 	field_num(&o, "patience", p->patience);
+	field_num(&o, "half_life", p->half_life);
+	field_str(&o, "half_life_unit", p->half_life_time ? "time" : "events");
 	field_str(&o, "column_user", p->input.columns.user);
 	field_str(&o, "column_item", p->input.columns.item);
 	field_str(&o, "column_label", p->input.columns.label);
@@ -153,6 +155,11 @@ static void show(const char *path, const rec_model *m, int json)
 	field_num(&o, "train_loss", info.train_loss);
 	if (info.holdout_loss >= 0)
 		field_num(&o, "holdout_loss", info.holdout_loss);
+	struct rec_progressive pv;
+	rec_model_progressive(m, &pv);
+	field_num(&o, "progressive_events", (double)pv.events);
+	if (pv.events > 0)
+		field_num(&o, "progressive_loss", pv.loss);
 	field_num(&o, "features", (double)info.features);
 	field_num(&o, "items", (double)info.items);
 	field_time(&o, "created", info.created);

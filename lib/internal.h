@@ -86,6 +86,11 @@ struct rec_counters {
 	double holdout_loss;	/* negative when none */
 	int64_t created;
 	int64_t saved;
+	/* progressive validation: each event scored before it is learned,
+	 * over every single-pass run (rec-update, rec-train -p 1) */
+	uint64_t prog_events;
+	double prog_loss;	/* weighted sum of losses */
+	double prog_weight;	/* sum of weights */
 };
 
 /*
@@ -107,6 +112,12 @@ struct rec_model {
 	struct rec_catalogue catalogue;
 	struct rec_counters counters;
 	struct rec_rng rng;
+	/* forgetting (params.half_life > 0): when each row, and the bias,
+	 * last learned, in events or in time-column units; NULL until used */
+	double *feature_stamp;
+	double bias_stamp;
+	/* for this run only, never saved */
+	int freeze_users, freeze_items;
 	uint32_t file_read_version;	/* of the file loaded, 0 if new */
 	uint32_t file_write_version;
 };
@@ -140,6 +151,14 @@ double rec_model_margin_rows(const struct rec_model *m, uint32_t user_row,
  * returns the event's loss before the step. */
 double rec_model_learn(struct rec_model *m, uint32_t user_row,
 		       uint32_t item_row, float label, float weight);
+/* rec_model_learn, also giving the event's margin before the step. */
+double rec_model_learn_scored(struct rec_model *m, uint32_t user_row,
+			      uint32_t item_row, float label, float weight,
+			      double *margin);
+/* Let old evidence fade before a step at time now: the optimiser state of
+ * the two rows and of the bias decays by 2^(-elapsed / half-life). */
+int rec_model_forget(struct rec_model *m, uint32_t user_row,
+		     uint32_t item_row, double now);
 /* The same for an event already counted (later passes over the events). */
 double rec_model_learn_again(struct rec_model *m, uint32_t user_row,
 			     uint32_t item_row, float label, float weight);

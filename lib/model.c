@@ -37,6 +37,8 @@ void rec_params_init(struct rec_params *p, enum rec_task task)
 	p->shuffle = 1;
 	p->holdout = 0.1;
 	p->patience = 1;
+	p->half_life = 0;
+	p->half_life_time = 0;
 	rec_reader_options_init(&p->input);
 	p->input.task = task;
 }
@@ -69,6 +71,10 @@ const char *rec_params_check(const struct rec_params *p)
 		return "holdout must be in [0, 1)";
 	if (p->patience < 1 || p->patience > 100000)
 		return "patience must be in [1, 100000]";
+	if (!(p->half_life >= 0 && p->half_life <= 1e18))
+		return "half-life must be in [0, 1e18]";
+	if (p->half_life_time != 0 && p->half_life_time != 1)
+		return "half-life unit must be events or time";
 	return NULL;
 }
 
@@ -137,6 +143,7 @@ void rec_model_free(rec_model *m)
 	free(m->rows);
 	free(m->feature_keys);
 	free(m->feature_events);
+	free(m->feature_stamp);
 	rec_map_destroy(&m->feature_index);
 	free(m->catalogue.items);
 	free(m->catalogue.names);
@@ -214,6 +221,13 @@ int rec_model_intern(struct rec_model *m, uint64_t key, uint32_t *row)
 		if (!events)
 			return REC_ENOMEM;
 		m->feature_events = events;
+		if (m->feature_stamp) {
+			double *stamps = realloc(m->feature_stamp,
+						 cap * sizeof(*stamps));
+			if (!stamps)
+				return REC_ENOMEM;
+			m->feature_stamp = stamps;
+		}
 		m->cap = cap;
 	}
 	r = (uint32_t)m->features;
@@ -222,6 +236,8 @@ int rec_model_intern(struct rec_model *m, uint64_t key, uint32_t *row)
 	init_row(m, key, m->rows + (size_t)r * m->stride);
 	m->feature_keys[r] = key;
 	m->feature_events[r] = 0;
+	if (m->feature_stamp)
+		m->feature_stamp[r] = 0;
 	m->features++;
 	*row = r;
 	return 0;
@@ -344,7 +360,7 @@ static inline void step(float *restrict w, float *restrict acc,
  * an item seen twice with high ratings from topping every cold user's list.
  */
 static double learn(struct rec_model *m, uint32_t user_row, uint32_t item_row,
-		    float label, float weight)
+		    float label, float weight, double *margin_out)
 {
 	const int k = m->params.factors;
 	const float lr = (float)m->params.lr;
@@ -362,6 +378,8 @@ static double learn(struct rec_model *m, uint32_t user_row, uint32_t item_row,
 	for (int j = 1; j <= k; j++)
 		dot += u[j] * v[j];
 	double margin = (double)m->bias[0] + u[0] + v[0] + dot;
+	if (margin_out)
+		*margin_out = margin;
 	double loss;
 	float g;
 	if (m->params.loss == REC_LOSS_LOGISTIC) {
@@ -387,8 +405,9 @@ static double learn(struct rec_model *m, uint32_t user_row, uint32_t item_row,
 	}
 	float gb = g;
 	step(&m->bias[0], &m->bias[1], &gb, 1, lr, adagrad);
-	step(u, u + 1 + k, gu, 1 + k, lr, adagrad);
-	if (item_row != user_row)
+	if (!m->freeze_users)
+		step(u, u + 1 + k, gu, 1 + k, lr, adagrad);
+	if (item_row != user_row && !m->freeze_items)
 		step(v, v + 1 + k, gv, 1 + k, lr, adagrad);
 	return loss * weight;
 }
@@ -402,14 +421,102 @@ static void count_event(struct rec_model *m, uint32_t row)
 double rec_model_learn(struct rec_model *m, uint32_t user_row,
 		       uint32_t item_row, float label, float weight)
 {
+	return rec_model_learn_scored(m, user_row, item_row, label, weight,
+				      NULL);
+}
+
+double rec_model_learn_scored(struct rec_model *m, uint32_t user_row,
+			      uint32_t item_row, float label, float weight,
+			      double *margin)
+{
 	count_event(m, user_row);
 	if (item_row != user_row)
 		count_event(m, item_row);
-	return learn(m, user_row, item_row, label, weight);
+	return learn(m, user_row, item_row, label, weight, margin);
+}
+
+/*
+ * Forgetting scales AdaGrad's sums of squared gradients down with age, so
+ * the step size of a feature recovers when it has not been learned for a
+ * while and recent events weigh more than old ones.  Stamps are kept only
+ * once forgetting is on; a row without a stamp starts its clock now.
+ */
+static void fade(float *acc, int n, double *stamp, double now, double half)
+{
+	if (*stamp > 0 && now > *stamp) {
+		float f = (float)exp2(-(now - *stamp) / half);
+		for (int j = 0; j < n; j++)
+			acc[j] *= f;
+	}
+	if (now > *stamp)
+		*stamp = now;
+}
+
+int rec_model_forget(struct rec_model *m, uint32_t user_row,
+		     uint32_t item_row, double now)
+{
+	const double half = m->params.half_life;
+	if (!(half > 0) || m->params.optimizer != REC_OPT_ADAGRAD)
+		return 0;
+	if (!m->feature_stamp) {
+		m->feature_stamp = calloc(m->cap ? m->cap : 1, sizeof(double));
+		if (!m->feature_stamp)
+			return REC_ENOMEM;
+	}
+	const int n = 1 + m->params.factors;
+	fade(&m->bias[1], 1, &m->bias_stamp, now, half);
+	fade(m->rows + (size_t)user_row * m->stride + n, n,
+	     &m->feature_stamp[user_row], now, half);
+	if (item_row != user_row)
+		fade(m->rows + (size_t)item_row * m->stride + n, n,
+		     &m->feature_stamp[item_row], now, half);
+	return 0;
 }
 
 double rec_model_learn_again(struct rec_model *m, uint32_t user_row,
 			     uint32_t item_row, float label, float weight)
 {
-	return learn(m, user_row, item_row, label, weight);
+	return learn(m, user_row, item_row, label, weight, NULL);
+}
+
+int rec_model_retune(rec_model *m, const struct rec_params *p,
+		     struct rec_error *err)
+{
+	const struct rec_params *o = &m->params;
+	const char *fixed = NULL;
+	if (p->task != o->task)
+		fixed = "task";
+	else if (p->loss != o->loss)
+		fixed = "loss";
+	else if (p->optimizer != o->optimizer)
+		fixed = "optimizer";
+	else if (p->bits != o->bits)
+		fixed = "bits";
+	else if (p->factors != o->factors)
+		fixed = "factors";
+	else if (p->seed != o->seed)
+		fixed = "seed";
+	else if (p->init_std != o->init_std)
+		fixed = "init-std";
+	if (fixed)
+		return rec_fail(err, REC_EINVAL, NULL, 0,
+				"--%s is fixed when a model is trained", fixed);
+	struct rec_params n = *o;
+	n.lr = p->lr;
+	n.l2 = p->l2;
+	n.l2_factors = p->l2_factors;
+	n.half_life = p->half_life;
+	n.half_life_time = p->half_life_time;
+	const char *why = rec_params_check(&n);
+	if (why)
+		return rec_fail(err, REC_EINVAL, NULL, 0, "%s", why);
+	m->params = n;
+	return 0;
+}
+
+void rec_model_progressive(const rec_model *m, struct rec_progressive *pv)
+{
+	pv->events = m->counters.prog_events;
+	pv->loss = m->counters.prog_weight > 0
+		? m->counters.prog_loss / m->counters.prog_weight : 0;
 }

@@ -30,6 +30,7 @@ static const unsigned char magic[8] = { 0x89, 'R', 'E', 'C', '\r', '\n',
 #define HEADER_SIZE 20
 #define CHUNK_HEADER_SIZE 32
 #define FLAG_REQUIRED 1u
+#define MAX_CHUNKS 16
 
 #define ID(a, b, c, d) ((uint32_t)(a) | (uint32_t)(b) << 8 | \
 			(uint32_t)(c) << 16 | (uint32_t)(d) << 24)
@@ -39,6 +40,7 @@ static const unsigned char magic[8] = { 0x89, 'R', 'E', 'C', '\r', '\n',
 #define ID_FEATURES ID('F', 'E', 'A', 'T')
 #define ID_WEIGHTS ID('W', 'G', 'H', 'T')
 #define ID_CATALOGUE ID('C', 'A', 'T', 'L')
+#define ID_STAMPS ID('S', 'T', 'M', 'P')
 #define ID_END ID('E', 'N', 'D', ' ')
 
 /* CRC-32 of a buffer of any size (zlib's takes a uInt length). */
@@ -229,7 +231,7 @@ static void kv_str(struct buf *b, const char *key, const char *v)
 static void encode_params(struct buf *b, const struct rec_params *p)
 {
 	const struct rec_reader_options *in = &p->input;
-	put_u32(b, 23);		/* number of keys below */
+	put_u32(b, 25);		/* number of keys below */
 	kv_int(b, "task", p->task);
 	kv_int(b, "loss", p->loss);
 	kv_int(b, "optimizer", p->optimizer);
@@ -244,6 +246,8 @@ static void encode_params(struct buf *b, const struct rec_params *p)
 	kv_int(b, "shuffle", p->shuffle);
 	kv_f64(b, "holdout", p->holdout);
 	kv_int(b, "patience", p->patience);
+	kv_f64(b, "half_life", p->half_life);
+	kv_int(b, "half_life_time", p->half_life_time);
 	kv_str(b, "column.user", in->columns.user);
 	kv_str(b, "column.item", in->columns.item);
 	kv_str(b, "column.label", in->columns.label);
@@ -270,11 +274,13 @@ static int decode_params(struct cursor *c, rec_model *m, char *why,
 		"column.label", "column.time", "column.weight" };
 	static const char *const int_keys[] = { "task", "loss", "optimizer",
 		"bits", "factors", "seed", "passes", "shuffle", "patience",
-		"input.csv", "input.header", "input.has_positive" };
+		"input.csv", "input.header", "input.has_positive",
+		"half_life_time" };
 	static const char *const f64_keys[] = { "lr", "l2", "l2_factors",
-		"init_std", "holdout", "input.positive" };
-	int64_t ints[12] = { 0 };
-	double f64s[6] = { 0 };
+		"init_std", "holdout", "input.positive", "half_life" };
+	enum { NINT = 13, NF64 = 7, NSTR = 5 };
+	int64_t ints[NINT] = { 0 };
+	double f64s[NF64] = { 0 };
 	unsigned seen = 0;	/* bit per known key */
 	uint32_t n = get_u32(c);
 	for (uint32_t i = 0; i < n && !c->bad; i++) {
@@ -301,17 +307,17 @@ static int decode_params(struct cursor *c, rec_model *m, char *why,
 		if (c->bad)
 			break;
 #define KEY_IS(k) (klen == strlen(k) && memcmp(key, k, klen) == 0)
-		for (int j = 0; j < 12; j++)
+		for (int j = 0; j < NINT; j++)
 			if (KEY_IS(int_keys[j]) && type == 'i') {
 				ints[j] = iv;
 				seen |= 1u << j;
 			}
-		for (int j = 0; j < 6; j++)
+		for (int j = 0; j < NF64; j++)
 			if (KEY_IS(f64_keys[j]) && type == 'f') {
 				f64s[j] = fv;
-				seen |= 1u << (12 + j);
+				seen |= 1u << (NINT + j);
 			}
-		for (int j = 0; j < 5; j++)
+		for (int j = 0; j < NSTR; j++)
 			if (KEY_IS(str_keys[j]) && (type == 's' || type == 'n')) {
 				char *s = NULL;
 				if (type == 's') {
@@ -329,7 +335,7 @@ static int decode_params(struct cursor *c, rec_model *m, char *why,
 				free(m->column_names[j]);
 				m->column_names[j] = s;
 				*strs[j] = s;
-				seen |= 1u << (18 + j);
+				seen |= 1u << (NINT + NF64 + j);
 			}
 #undef KEY_IS
 	}
@@ -337,11 +343,11 @@ static int decode_params(struct cursor *c, rec_model *m, char *why,
 		snprintf(why, why_len, "parameter list damaged");
 		return REC_EFORMAT;
 	}
-	if (seen != (1u << 23) - 1) {
+	if (seen != (1u << (NINT + NF64 + NSTR)) - 1) {
 		snprintf(why, why_len, "parameters missing");
 		return REC_EFORMAT;
 	}
-	for (int j = 0; j < 12; j++)
+	for (int j = 0; j < NINT; j++)
 		if (ints[j] < INT_MIN || ints[j] > INT_MAX) {
 			if (j == 5)
 				continue;	/* the seed is 64-bit */
@@ -361,6 +367,7 @@ static int decode_params(struct cursor *c, rec_model *m, char *why,
 	in->csv = (int)ints[9];
 	in->header = (int)ints[10];
 	in->has_positive = (int)ints[11];
+	p->half_life_time = (int)ints[12];
 	in->task = p->task;
 	p->lr = f64s[0];
 	p->l2 = f64s[1];
@@ -368,6 +375,7 @@ static int decode_params(struct cursor *c, rec_model *m, char *why,
 	p->init_std = f64s[3];
 	p->holdout = f64s[4];
 	in->positive = f64s[5];
+	p->half_life = f64s[6];
 	const char *bad = rec_params_check(p);
 	if (!bad && !isfinite(in->positive))
 		bad = "positive threshold not finite";
@@ -458,6 +466,9 @@ int rec_model_encode(rec_model *m, void **image, size_t *image_len,
 	put_f64(&raw, k->holdout_loss);
 	put_u64(&raw, (uint64_t)k->created);
 	put_u64(&raw, (uint64_t)k->saved);
+	put_u64(&raw, k->prog_events);
+	put_f64(&raw, k->prog_loss);
+	put_f64(&raw, k->prog_weight);
 	add_chunk(&out, ID_COUNTERS, FLAG_REQUIRED, &raw, LEVEL_TEXT);
 
 	raw.len = 0;
@@ -492,6 +503,14 @@ int rec_model_encode(rec_model *m, void **image, size_t *image_len,
 		put(&raw, c->names + it->name_off, it->name_len);
 	}
 	add_chunk(&out, ID_CATALOGUE, FLAG_REQUIRED, &raw, LEVEL_TEXT);
+
+	if (m->feature_stamp) {
+		raw.len = 0;
+		put_f64(&raw, m->bias_stamp);
+		for (size_t i = 0; i < m->features; i++)
+			put_f64(&raw, m->feature_stamp[i]);
+		add_chunk(&out, ID_STAMPS, FLAG_REQUIRED, &raw, LEVEL_STORED);
+	}
 
 	raw.len = 0;
 	add_chunk(&out, ID_END, FLAG_REQUIRED, &raw, LEVEL_TEXT);
@@ -649,8 +668,13 @@ static int decode_body(rec_model *m, struct chunk *ch, int nch,
 	cn->holdout_loss = get_f64(&c);
 	cn->created = (int64_t)get_u64(&c);
 	cn->saved = (int64_t)get_u64(&c);
+	cn->prog_events = get_u64(&c);
+	cn->prog_loss = get_f64(&c);
+	cn->prog_weight = get_f64(&c);
 	if (c.bad || c.pos != c.len || passes < 0 || passes > INT_MAX ||
-	    !isfinite(cn->train_loss) || !isfinite(cn->holdout_loss))
+	    !isfinite(cn->train_loss) || !isfinite(cn->holdout_loss) ||
+	    !(cn->prog_loss >= 0) || !isfinite(cn->prog_loss) ||
+	    !(cn->prog_weight >= 0) || !isfinite(cn->prog_weight))
 		return damaged(err, name, "counters");
 	cn->passes_done = (int)passes;
 
@@ -730,6 +754,28 @@ static int decode_body(rec_model *m, struct chunk *ch, int nch,
 	}
 	if (c.pos != c.len)
 		return damaged(err, name, "item catalogue");
+
+	for (int i = 0; i < nch; i++) {
+		if (ch[i].id != ID_STAMPS)
+			continue;
+		if (m->feature_stamp)
+			return damaged(err, name, "a chunk appears twice");
+		c = (struct cursor){ ch[i].raw, ch[i].len, 0, 0 };
+		if (c.len != 8 * (m->features + 1))
+			return damaged(err, name, "forgetting stamps");
+		m->feature_stamp = rec_xmalloc(m->features * sizeof(double));
+		if (!m->feature_stamp)
+			return rec_fail(err, REC_ENOMEM, name, 0,
+					"out of memory");
+		m->bias_stamp = get_f64(&c);
+		for (size_t j = 0; j < m->features; j++)
+			m->feature_stamp[j] = get_f64(&c);
+		if (!isfinite(m->bias_stamp))
+			return damaged(err, name, "forgetting stamps");
+		for (size_t j = 0; j < m->features; j++)
+			if (!isfinite(m->feature_stamp[j]))
+				return damaged(err, name, "forgetting stamps");
+	}
 	return 0;
 }
 
@@ -764,7 +810,7 @@ int rec_model_decode(rec_model **out, const void *image, size_t len,
 	m->file_read_version = read_version;
 	m->file_write_version = write_version;
 
-	struct chunk ch[16];
+	struct chunk ch[MAX_CHUNKS];
 	int nch = 0, ended = 0;
 	size_t pos = HEADER_SIZE;
 	while (!ended) {
@@ -794,7 +840,7 @@ int rec_model_decode(rec_model **out, const void *image, size_t len,
 		int known = id == ID_PARAMS || id == ID_COUNTERS ||
 			    id == ID_RNG || id == ID_FEATURES ||
 			    id == ID_WEIGHTS || id == ID_CATALOGUE ||
-			    id == ID_END;
+			    id == ID_STAMPS || id == ID_END;
 		if (!known) {
 			if (flags & FLAG_REQUIRED) {
 				rc = rec_fail(err, REC_EVERSION, name, 0,
@@ -814,7 +860,7 @@ int rec_model_decode(rec_model **out, const void *image, size_t len,
 			break;
 		}
 		/* zlib cannot expand more than about 1032 to 1 */
-		if (nch == 16 || raw_len > stored_len * 1100 + 64 ||
+		if (nch == MAX_CHUNKS || raw_len > stored_len * 1100 + 64 ||
 		    raw_len > SIZE_MAX / 2) {
 			rc = damaged(err, name, "chunk sizes");
 			goto fail;

@@ -144,6 +144,10 @@ struct rec_params {
 	int shuffle;		/* shuffle events before each pass */
 	double holdout;		/* fraction held out for early stopping */
 	int patience;		/* passes without improvement before stopping */
+	/* forgetting: the optimiser's memory of a feature halves every
+	 * half_life events (or time-column units with half_life_time) */
+	double half_life;	/* 0: no forgetting */
+	int half_life_time;
 	/* column schema, kept in the model so rec-predict reads alike */
 	struct rec_reader_options input;
 };
@@ -229,6 +233,46 @@ int rec_train(rec_model *m, rec_dataset *d, rec_progress_fn progress,
 int rec_train_stream(rec_model *m, rec_reader *r, rec_bad_row_fn bad_row,
 		     void *bad_arg, rec_progress_fn progress, void *arg,
 		     struct rec_error *err);
+
+/* ---------------------------------------------------------------------
+ * Incremental learning: one pass over new events in input order, each
+ * scored before it is learned (progressive validation).
+ */
+struct rec_update_options {
+	int test_only;		/* score only: the model is not changed */
+	int freeze_users;	/* user rows keep their values */
+	int freeze_items;	/* item rows keep their values */
+	size_t window;		/* events in the recent AUC, 0 for none */
+};
+
+struct rec_update_progress {
+	uint64_t events;	/* so far in this run */
+	double avg_loss;	/* progressive loss since the start */
+	double recent_loss;	/* since the previous report */
+	int has_auc;
+	double window_auc;	/* AUC of the last `window` events */
+	int final;		/* the summary after the last event */
+	double seconds;
+};
+typedef void (*rec_update_fn)(const struct rec_update_progress *p, void *arg);
+
+/* Learn from (or with test_only, score) the reader's events.  progress is
+ * called at 1000, 2000, 4000, ... events and once at the end. */
+int rec_update(rec_model *m, rec_reader *r, const struct rec_update_options *o,
+	       rec_bad_row_fn bad_row, void *bad_arg, rec_update_fn progress,
+	       void *arg, struct rec_error *err);
+
+/* Change what may change between runs (learning rate, L2, forgetting):
+ * REC_EINVAL, with the parameter named in err, for anything else. */
+int rec_model_retune(rec_model *m, const struct rec_params *p,
+		     struct rec_error *err);
+
+/* Progressive validation figures kept in the model. */
+struct rec_progressive {
+	uint64_t events;
+	double loss;		/* average weighted loss, before learning */
+};
+void rec_model_progressive(const rec_model *m, struct rec_progressive *pv);
 
 /* ---------------------------------------------------------------------
  * Pointwise metrics over (label, score, weight) triples.

@@ -281,51 +281,175 @@ int rec_train(rec_model *m, rec_dataset *d, rec_progress_fn progress,
 	return 0;
 }
 
+/* The last events' scores and labels, for a recent AUC. */
+struct window {
+	float *score;
+	unsigned char *label;
+	size_t size, count, next;
+};
+
+static double window_auc(const struct window *w, int *ok)
+{
+	rec_metrics *mt;
+	struct rec_metric_values v;
+	*ok = 0;
+	if (rec_metrics_create(&mt) != 0)
+		return 0;
+	for (size_t i = 0; i < w->count; i++)
+		if (rec_metrics_add(mt, w->label[i], w->score[i], 1) != 0)
+			goto out;
+	if (rec_metrics_compute(mt, &v, NULL) == 0 && v.has_auc) {
+		*ok = 1;
+		rec_metrics_free(mt);
+		return v.auc;
+	}
+out:
+	rec_metrics_free(mt);
+	return 0;
+}
+
+int rec_update(rec_model *m, rec_reader *r, const struct rec_update_options *o,
+	       rec_bad_row_fn bad_row, void *bad_arg, rec_update_fn progress,
+	       void *arg, struct rec_error *err)
+{
+	struct timespec t0;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	const int binary = m->params.loss == REC_LOSS_LOGISTIC;
+	struct window w = { 0 };
+	w.size = o->window;
+	if (progress && binary && w.size > 0) {
+		w.score = malloc(w.size * sizeof(*w.score));
+		w.label = malloc(w.size);
+		if (!w.score || !w.label) {
+			free(w.score);
+			free(w.label);
+			return rec_fail(err, REC_ENOMEM, NULL, 0,
+					"out of memory");
+		}
+	}
+	m->freeze_users = o->freeze_users;
+	m->freeze_items = o->freeze_items;
+	const int forgetting = m->params.half_life > 0 && !o->test_only;
+	const int by_time = m->params.half_life_time;
+	double loss = 0, wsum = 0, last_loss = 0, last_wsum = 0;
+	uint64_t events = 0, next_report = 1000;
+	struct rec_row row;
+	int rc;
+	while ((rc = rec_reader_next(r, &row, err)) != 0) {
+		if (rc == REC_EBADROW) {
+			rc = bad_row ? bad_row(err, bad_arg) : 0;
+			if (rc)
+				goto out;
+			continue;
+		}
+		if (rc < 0)
+			goto out;
+		double margin, l;
+		if (o->test_only) {
+			uint32_t u = rec_model_find(m, rec_feature_key(m,
+				REC_SPACE_USER, row.user, row.user_len));
+			uint32_t i = rec_model_find(m, rec_feature_key(m,
+				REC_SPACE_ITEM, row.item, row.item_len));
+			margin = rec_model_margin_rows(m, u, i);
+			l = row.weight * rec_loss(m->params.loss, margin,
+						  row.label);
+		} else {
+			struct event e;
+			rc = make_event(m, &row, &e, err);
+			if (!rc && forgetting)
+				rc = rec_model_forget(m, e.user_row, e.item_row,
+					by_time ? row.time
+						: (double)(m->counters.events +
+							   events + 1));
+			if (rc) {
+				rc = rec_fail(err, REC_ENOMEM, NULL, 0,
+					      "out of memory");
+				goto out;
+			}
+			l = rec_model_learn_scored(m, e.user_row, e.item_row,
+						   e.label, e.weight, &margin);
+		}
+		loss += l;
+		wsum += row.weight;
+		events++;
+		if (w.score) {
+			w.score[w.next] = (float)margin;
+			w.label[w.next] = row.label == 1;
+			w.next = (w.next + 1) % w.size;
+			if (w.count < w.size)
+				w.count++;
+		}
+		if (progress && events == next_report) {
+			struct rec_update_progress pr = {
+				.events = events,
+				.avg_loss = wsum > 0 ? loss / wsum : 0,
+				.recent_loss = wsum > last_wsum
+					? (loss - last_loss) / (wsum - last_wsum)
+					: 0,
+			};
+			pr.window_auc = window_auc(&w, &pr.has_auc);
+			pr.seconds = seconds_since(&t0);
+			progress(&pr, arg);
+			last_loss = loss;
+			last_wsum = wsum;
+			next_report *= 2;
+		}
+	}
+	if (events == 0) {
+		rc = rec_fail(err, REC_EDATA, NULL, 0,
+			      "no usable events in the input");
+		goto out;
+	}
+	if (progress) {
+		struct rec_update_progress pr = {
+			.events = events,
+			.avg_loss = wsum > 0 ? loss / wsum : 0,
+			.recent_loss = wsum > last_wsum
+				? (loss - last_loss) / (wsum - last_wsum) : 0,
+			.final = 1,
+		};
+		pr.window_auc = window_auc(&w, &pr.has_auc);
+		pr.seconds = seconds_since(&t0);
+		progress(&pr, arg);
+	}
+	if (!o->test_only) {
+		struct rec_counters *c = &m->counters;
+		c->events += events;
+		c->updates++;
+		c->train_loss = wsum > 0 ? loss / wsum : 0;
+		c->prog_events += events;
+		c->prog_loss += loss;
+		c->prog_weight += wsum;
+	}
+	rc = 0;
+out:
+	m->freeze_users = m->freeze_items = 0;
+	free(w.score);
+	free(w.label);
+	return rc;
+}
+
 int rec_train_stream(rec_model *m, rec_reader *r, rec_bad_row_fn bad_row,
 		     void *bad_arg, rec_progress_fn progress, void *arg,
 		     struct rec_error *err)
 {
 	struct timespec t0;
 	clock_gettime(CLOCK_MONOTONIC, &t0);
-	struct rec_row row;
-	double loss = 0, wsum = 0;
-	uint64_t events = 0;
-	int rc;
-	while ((rc = rec_reader_next(r, &row, err)) != 0) {
-		if (rc == REC_EBADROW) {
-			rc = bad_row ? bad_row(err, bad_arg) : 0;
-			if (rc)
-				return rc;
-			continue;
-		}
-		if (rc < 0)
-			return rc;
-		struct event e;
-		rc = make_event(m, &row, &e, err);
-		if (rc)
-			return rc;
-		loss += rec_model_learn(m, e.user_row, e.item_row, e.label,
-					e.weight);
-		wsum += e.weight;
-		events++;
-	}
-	if (events == 0)
-		return rec_fail(err, REC_EDATA, NULL, 0,
-				"no usable events in the input");
+	struct rec_update_options o = { 0 };
+	int rc = rec_update(m, r, &o, bad_row, bad_arg, NULL, NULL, err);
+	if (rc)
+		return rc;
+	m->counters.holdout_loss = -1;
+	m->counters.passes_done = 1;
 	struct rec_progress pr = {
 		.pass = 1,
-		.events = events,
-		.train_loss = wsum > 0 ? loss / wsum : 0,
+		.events = rec_reader_rows(r),
+		.train_loss = m->counters.train_loss,
 		.holdout_loss = -1,
 		.best = 1,
 		.seconds = seconds_since(&t0),
 	};
 	if (progress)
 		progress(&pr, arg);
-	m->counters.train_loss = pr.train_loss;
-	m->counters.holdout_loss = -1;
-	m->counters.passes_done = 1;
-	m->counters.events += events;
-	m->counters.updates++;
 	return 0;
 }

@@ -39,5 +39,6 @@ measure() {
 echo "rows: $rows; machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')"
 measure "rec-train -k 0 (1 pass)" "$bin/rec-train -q --positive 4 -k 0 -p 1 --holdout 0 -o $work/k0.rec $work/big.tsv"
 measure "rec-train -k 8 (1 pass)" "$bin/rec-train -q --positive 4 -k 8 -p 1 --holdout 0 -o $work/k8.rec $work/big.tsv"
+measure "rec-update -k 8 (load, pass, save)" "cp $work/k8.rec $work/u8.rec && $bin/rec-update -q -m $work/u8.rec $work/big.tsv"
 measure "rec-predict (k 8, with output)" "$bin/rec-predict -m $work/k8.rec $work/big.tsv > $work/scored.tsv"
 measure "rec-eval (AUC and the rest)" "$bin/rec-eval --positive 4 $work/scored.tsv"

@@ -135,9 +135,12 @@ int input_option(struct input_config *c, int opt, const char *arg)
 			c->opt.task = REC_TASK_BINARY;
 		else if (strcmp(arg, "regression") == 0)
 			c->opt.task = REC_TASK_REGRESSION;
+		else if (strcmp(arg, "implicit") == 0 && c->implicit_ok)
+			c->opt.task = REC_TASK_IMPLICIT;
 		else
-			usage_error("--task: '%s' is not binary or regression",
-				    arg);
+			usage_error("--task: '%s' is not %s", arg,
+				    c->implicit_ok ? "binary, regression or implicit"
+						   : "binary or regression");
 		c->task_given = 1;
 		break;
 	case OPT_POSITIVE:

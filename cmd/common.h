@@ -59,7 +59,8 @@ enum {
 "      --csv, --tsv     comma- or tab-separated (default: CSV for *.csv)\n" \
 "      --header         the first line of each file names the columns\n" \
 "                       (implied when a column is given by name)\n" \
-"      --task TASK      binary (labels 0/1 or -1/1) or regression\n" \
+"      --task TASK      binary (labels 0/1 or -1/1), regression, or\n" \
+"                       implicit (rec-train: every row a positive)\n" \
 "      --positive X     a label >= X is positive (1), others 0\n" \
 "      --strict         stop at the first bad row (default: skip it)\n"
 
@@ -68,6 +69,7 @@ struct input_config {
 	int strict;
 	int task_given;
 	int columns_given;	/* bit per column option given */
+	int implicit_ok;	/* --task implicit is accepted */
 };
 void input_config_init(struct input_config *c);
 /* Handle one of the input options; 0 when opt is not one of them. */

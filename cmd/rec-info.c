@@ -121,9 +121,13 @@ static void show(const char *path, const rec_model *m, int json)
 	field_num(&o, "writer_version", info.writer_version);
 	field_num(&o, "size_bytes", size);
 	field_str(&o, "task", p->task == REC_TASK_BINARY ? "binary"
-						       : "regression");
+		  : p->task == REC_TASK_REGRESSION ? "regression" : "implicit");
 	field_str(&o, "loss", p->loss == REC_LOSS_LOGISTIC ? "logistic"
-							  : "squared");
+		  : p->loss == REC_LOSS_SQUARED ? "squared" : "bpr");
+	if (p->task == REC_TASK_IMPLICIT) {
+		field_num(&o, "negatives", p->negatives);
+		field_num(&o, "sample_alpha", p->sample_alpha);
+	}
 	field_str(&o, "optimizer", p->optimizer == REC_OPT_ADAGRAD ? "adagrad"
 								  : "sgd");
 	field_num(&o, "bits", p->bits);

@@ -24,7 +24,14 @@ static const char usage[] =
 "  -b, --bits N         hash features into 2^N rows (1-32, default 24)\n"
 "  -k, --factors K      factor length; 0 is logistic/linear regression\n"
 "                       (0-256, default 8)\n"
-"      --loss L         logistic (binary default) or squared\n"
+"      --loss L         logistic (binary default), squared (regression) or\n"
+"                       bpr (pairwise; implicit default; logistic also\n"
+"                       works for implicit: negatives get label 0)\n"
+"      --negatives N    implicit: negatives sampled per positive (1-1000,\n"
+"                       default 4)\n"
+"      --sample-alpha A implicit: draw negatives with probability in\n"
+"                       proportion to item count^A (0-10, default 0:\n"
+"                       uniform over the catalogue)\n"
 "      --optimizer O    adagrad (default) or sgd\n"
 "      --lr X           learning rate (default 0.05)\n"
 "      --l2 X           L2 penalty per weight, l2/2 w^2, spread over the\n"
@@ -52,7 +59,7 @@ INPUT_HELP
 enum {
 	OPT_LOSS = OPT_FIRST_FREE, OPT_OPTIMIZER, OPT_LR, OPT_L2,
 	OPT_L2_FACTORS, OPT_INIT_STD, OPT_SEED, OPT_SHUFFLE, OPT_NO_SHUFFLE,
-	OPT_HOLDOUT, OPT_PATIENCE
+	OPT_HOLDOUT, OPT_PATIENCE, OPT_NEGATIVES, OPT_SAMPLE_ALPHA
 };
 
 static const struct option long_options[] = {
@@ -73,6 +80,8 @@ static const struct option long_options[] = {
 	{ "no-shuffle", no_argument, NULL, OPT_NO_SHUFFLE },
 	{ "holdout", required_argument, NULL, OPT_HOLDOUT },
 	{ "patience", required_argument, NULL, OPT_PATIENCE },
+	{ "negatives", required_argument, NULL, OPT_NEGATIVES },
+	{ "sample-alpha", required_argument, NULL, OPT_SAMPLE_ALPHA },
 	INPUT_LONG_OPTIONS,
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'V' },
@@ -114,6 +123,7 @@ int main(int argc, char **argv)
 	cli_init("rec-train");
 	struct input_config in;
 	input_config_init(&in);
+	in.implicit_ok = 1;
 	struct rec_params p;
 	rec_params_init(&p, REC_TASK_BINARY);
 	const char *output = NULL;
@@ -137,8 +147,10 @@ int main(int argc, char **argv)
 				loss = REC_LOSS_LOGISTIC;
 			else if (strcmp(optarg, "squared") == 0)
 				loss = REC_LOSS_SQUARED;
+			else if (strcmp(optarg, "bpr") == 0)
+				loss = REC_LOSS_BPR;
 			else
-				usage_error("--loss: '%s' is not logistic or squared",
+				usage_error("--loss: '%s' is not logistic, squared or bpr",
 					    optarg);
 			loss_given = 1;
 			break;
@@ -171,6 +183,14 @@ int main(int argc, char **argv)
 		case OPT_HOLDOUT:
 			p.holdout = opt_double("--holdout", optarg, 0, 0.99);
 			break;
+		case OPT_NEGATIVES:
+			p.negatives = (int)opt_long("--negatives", optarg, 1,
+						    1000);
+			break;
+		case OPT_SAMPLE_ALPHA:
+			p.sample_alpha = opt_double("--sample-alpha", optarg,
+						    0, 10);
+			break;
 		case OPT_PATIENCE:
 			p.patience = (int)opt_long("--patience", optarg, 1,
 						   100000);
@@ -192,8 +212,19 @@ int main(int argc, char **argv)
 	p.task = in.opt.task;
 	p.loss = loss_given ? loss
 		: p.task == REC_TASK_REGRESSION ? REC_LOSS_SQUARED
+		: p.task == REC_TASK_IMPLICIT ? REC_LOSS_BPR
 		: REC_LOSS_LOGISTIC;
 	in.opt.need = REC_NEED_USER | REC_NEED_ITEM | REC_NEED_LABEL;
+	if (p.task == REC_TASK_IMPLICIT) {
+		/* every row is a positive: there is no label to read */
+		if (in.columns_given & (1 << (OPT_LABEL - OPT_USER)))
+			usage_error("--label does not apply to --task implicit "
+				    "(every row is a positive; see --weight)");
+		if (in.opt.has_positive)
+			usage_error("--positive does not apply to --task implicit");
+		in.opt.columns.label = NULL;
+		in.opt.need = REC_NEED_USER | REC_NEED_ITEM;
+	}
 	p.input = in.opt;
 	const char *why = rec_params_check(&p);
 	if (why)

@@ -245,6 +245,10 @@ int main(int argc, char **argv)
 	if (in.opt.header)
 		opt.header = 1;
 	opt.need = REC_NEED_USER | REC_NEED_ITEM | REC_NEED_LABEL;
+	if (p.task == REC_TASK_IMPLICIT) {
+		opt.columns.label = NULL;	/* every row is a positive */
+		opt.need = REC_NEED_USER | REC_NEED_ITEM;
+	}
 	if (p.half_life > 0 && p.half_life_time && !opt.columns.time)
 		usage_error("--half-life-time needs a time column (--time COL)");
 

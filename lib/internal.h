@@ -76,6 +76,7 @@ struct rec_catalogue {
 	char *names;		/* the ids, not NUL-terminated */
 	size_t names_len, names_cap;
 	struct rec_map index;	/* rec_hash(item id) -> position in items */
+	uint64_t max_count;	/* largest count, for popularity sampling */
 };
 
 struct rec_counters {
@@ -159,6 +160,19 @@ double rec_model_learn_scored(struct rec_model *m, uint32_t user_row,
  * the two rows and of the bias decays by 2^(-elapsed / half-life). */
 int rec_model_forget(struct rec_model *m, uint32_t user_row,
 		     uint32_t item_row, double now);
+/* An implicit positive: negatives sampled from the catalogue with rng and
+ * learned against it (BPR pairs, or logistic with label 0).  count: the
+ * event is new and is counted for its features.  Gives the margins of the
+ * positive and of the first negative before the step (neg NAN-free: equal
+ * to pos when no negative could be drawn).  Returns the mean loss. */
+double rec_model_learn_implicit(struct rec_model *m, uint32_t user_row,
+				uint32_t item_row, float weight, int count,
+				double *pos_margin, double *neg_margin);
+/* Loss of an implicit positive against negatives drawn with rng, without
+ * learning. */
+double rec_model_implicit_loss(const struct rec_model *m, struct rec_rng *rng,
+			       uint32_t user_row, uint32_t item_row,
+			       double *pos_margin, double *neg_margin);
 /* The same for an event already counted (later passes over the events). */
 double rec_model_learn_again(struct rec_model *m, uint32_t user_row,
 			     uint32_t item_row, float label, float weight);

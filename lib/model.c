@@ -39,18 +39,32 @@ void rec_params_init(struct rec_params *p, enum rec_task task)
 	p->patience = 1;
 	p->half_life = 0;
 	p->half_life_time = 0;
+	p->negatives = 4;
+	p->sample_alpha = 0;
+	if (task == REC_TASK_IMPLICIT)
+		p->loss = REC_LOSS_BPR;
 	rec_reader_options_init(&p->input);
 	p->input.task = task;
 }
 
 const char *rec_params_check(const struct rec_params *p)
 {
-	if (p->task != REC_TASK_BINARY && p->task != REC_TASK_REGRESSION)
+	if (p->task != REC_TASK_BINARY && p->task != REC_TASK_REGRESSION &&
+	    p->task != REC_TASK_IMPLICIT)
 		return "unknown task";
-	if (p->loss != REC_LOSS_LOGISTIC && p->loss != REC_LOSS_SQUARED)
+	if (p->loss != REC_LOSS_LOGISTIC && p->loss != REC_LOSS_SQUARED &&
+	    p->loss != REC_LOSS_BPR)
 		return "unknown loss";
-	if (p->task == REC_TASK_REGRESSION && p->loss == REC_LOSS_LOGISTIC)
-		return "logistic loss needs --task binary";
+	if (p->task == REC_TASK_REGRESSION && p->loss != REC_LOSS_SQUARED)
+		return "--task regression needs the squared loss";
+	if (p->task == REC_TASK_BINARY && p->loss == REC_LOSS_BPR)
+		return "the bpr loss needs --task implicit";
+	if (p->task == REC_TASK_IMPLICIT && p->loss == REC_LOSS_SQUARED)
+		return "--task implicit needs the bpr or logistic loss";
+	if (p->negatives < 1 || p->negatives > 1000)
+		return "negatives must be in [1, 1000]";
+	if (!(p->sample_alpha >= 0 && p->sample_alpha <= 10))
+		return "sample alpha must be in [0, 10]";
 	if (p->optimizer != REC_OPT_ADAGRAD && p->optimizer != REC_OPT_SGD)
 		return "unknown optimizer";
 	if (p->bits < 1 || p->bits > 32)
@@ -251,6 +265,8 @@ int rec_catalogue_note(struct rec_model *m, uint64_t key, const char *id,
 	if (at != UINT32_MAX) {
 		struct rec_item *it = &c->items[at];
 		it->count++;
+		if (it->count > c->max_count)
+			c->max_count = it->count;
 		if (time > it->last_time)
 			it->last_time = time;
 		return 0;
@@ -283,6 +299,8 @@ int rec_catalogue_note(struct rec_model *m, uint64_t key, const char *id,
 	it->name_len = (uint32_t)len;
 	it->feature = feature;
 	it->count = 1;
+	if (c->max_count < 1)
+		c->max_count = 1;
 	it->last_time = time;
 	c->names_len += len;
 	return 0;
@@ -290,6 +308,9 @@ int rec_catalogue_note(struct rec_model *m, uint64_t key, const char *id,
 
 double rec_loss(enum rec_loss loss, double margin, double label)
 {
+	if (loss == REC_LOSS_BPR)	/* margin: positive minus negative */
+		return margin > 0 ? log1p(exp(-margin))
+			: -margin + log1p(exp(margin));
 	if (loss == REC_LOSS_SQUARED)
 		return (margin - label) * (margin - label);
 	/* log(1 + e^s) - y s, without overflow */
@@ -302,7 +323,7 @@ double rec_model_predict(const rec_model *m, double margin)
 {
 	if (m->params.loss == REC_LOSS_LOGISTIC)
 		return 1 / (1 + exp(-margin));
-	return margin;
+	return margin;	/* squared loss: the value; BPR: a ranking score */
 }
 
 double rec_model_margin_rows(const struct rec_model *m, uint32_t user_row,
@@ -359,13 +380,19 @@ static inline void step(float *restrict w, float *restrict acc,
  * pulled towards zero much harder than a frequent one, which is what keeps
  * an item seen twice with high ratings from topping every cold user's list.
  */
+static float event_share(const struct rec_model *m, uint32_t row)
+{
+	uint32_t n = m->feature_events[row];
+	return n > 1 ? 1.0f / (float)n : 1.0f;
+}
+
 static double learn(struct rec_model *m, uint32_t user_row, uint32_t item_row,
 		    float label, float weight, double *margin_out)
 {
 	const int k = m->params.factors;
 	const float lr = (float)m->params.lr;
-	const float nu = 1.0f / (float)m->feature_events[user_row];
-	const float ni = 1.0f / (float)m->feature_events[item_row];
+	const float nu = event_share(m, user_row);
+	const float ni = event_share(m, item_row);
 	const float l2u = (float)m->params.l2 * nu;
 	const float l2i = (float)m->params.l2 * ni;
 	const float l2fu = (float)m->params.l2_factors * nu;
@@ -519,4 +546,128 @@ void rec_model_progressive(const rec_model *m, struct rec_progressive *pv)
 	pv->events = m->counters.prog_events;
 	pv->loss = m->counters.prog_weight > 0
 		? m->counters.prog_loss / m->counters.prog_weight : 0;
+}
+
+/*
+ * A negative for a positive of item row pos: a catalogue item drawn
+ * uniformly, or in proportion to count^alpha by rejection, never pos itself.
+ * UINT32_MAX when none could be drawn (a catalogue of one item).
+ */
+static uint32_t sample_negative(const struct rec_model *m, struct rec_rng *rng,
+				uint32_t pos)
+{
+	const struct rec_catalogue *c = &m->catalogue;
+	const double alpha = m->params.sample_alpha;
+	if (c->count < 2)
+		return UINT32_MAX;
+	for (int tries = 0; tries < 1000; tries++) {
+		const struct rec_item *it =
+			&c->items[rec_rng_below(rng, c->count)];
+		if (it->feature == pos)
+			continue;
+		if (alpha > 0 &&
+		    rec_rng_uniform(rng) >=
+			    pow((double)it->count / (double)c->max_count, alpha))
+			continue;
+		return it->feature;
+	}
+	return UINT32_MAX;
+}
+
+/* BPR: the user should score item i above item j.  The global bias and
+ * the user's weight cancel out of the difference and are not touched. */
+static double learn_pair(struct rec_model *m, uint32_t user_row,
+			 uint32_t i_row, uint32_t j_row, float weight,
+			 double *diff_out)
+{
+	const int k = m->params.factors;
+	const float lr = (float)m->params.lr;
+	const int adagrad = m->params.optimizer == REC_OPT_ADAGRAD;
+	const float su = event_share(m, user_row);
+	const float si = event_share(m, i_row), sj = event_share(m, j_row);
+	const float l2 = (float)m->params.l2, l2f = (float)m->params.l2_factors;
+	float *u = m->rows + (size_t)user_row * m->stride;
+	float *vi = m->rows + (size_t)i_row * m->stride;
+	float *vj = m->rows + (size_t)j_row * m->stride;
+	float dot = 0;
+	for (int f = 1; f <= k; f++)
+		dot += u[f] * (vi[f] - vj[f]);
+	double x = (double)vi[0] - vj[0] + dot;
+	if (diff_out)
+		*diff_out = x;
+	double loss = rec_loss(REC_LOSS_BPR, x, 1) * weight;
+	/* d/dx of -log sigmoid(x) is -sigmoid(-x) */
+	float g = (float)(-1 / (1 + exp(x))) * weight;
+	float gu[1 + MAX_FACTORS], gi[1 + MAX_FACTORS], gj[1 + MAX_FACTORS];
+	gi[0] = g + l2 * si * vi[0];
+	gj[0] = -g + l2 * sj * vj[0];
+	for (int f = 1; f <= k; f++) {
+		gu[f] = g * (vi[f] - vj[f]) + l2f * su * u[f];
+		gi[f] = g * u[f] + l2f * si * vi[f];
+		gj[f] = -g * u[f] + l2f * sj * vj[f];
+	}
+	if (!m->freeze_users && k > 0)
+		step(u + 1, u + 2 + k, gu + 1, k, lr, adagrad);
+	if (!m->freeze_items) {
+		if (i_row != user_row)
+			step(vi, vi + 1 + k, gi, 1 + k, lr, adagrad);
+		if (j_row != user_row && j_row != i_row)
+			step(vj, vj + 1 + k, gj, 1 + k, lr, adagrad);
+	}
+	return loss;
+}
+
+double rec_model_learn_implicit(struct rec_model *m, uint32_t user_row,
+				uint32_t item_row, float weight, int count,
+				double *pos_margin, double *neg_margin)
+{
+	if (count) {
+		count_event(m, user_row);
+		if (item_row != user_row)
+			count_event(m, item_row);
+	}
+	const int bpr = m->params.loss == REC_LOSS_BPR;
+	double loss = 0, margin;
+	int steps = 0;
+	*pos_margin = rec_model_margin_rows(m, user_row, item_row);
+	*neg_margin = *pos_margin;
+	if (!bpr) {
+		loss += learn(m, user_row, item_row, 1, weight, NULL);
+		steps++;
+	}
+	for (int n = 0; n < m->params.negatives; n++) {
+		uint32_t j = sample_negative(m, &m->rng, item_row);
+		if (j == UINT32_MAX)
+			break;
+		if (n == 0)
+			*neg_margin = rec_model_margin_rows(m, user_row, j);
+		loss += bpr ? learn_pair(m, user_row, item_row, j, weight,
+					 &margin)
+			    : learn(m, user_row, j, 0, weight, NULL);
+		steps++;
+	}
+	return steps ? loss / steps : 0;
+}
+
+double rec_model_implicit_loss(const struct rec_model *m, struct rec_rng *rng,
+			       uint32_t user_row, uint32_t item_row,
+			       double *pos_margin, double *neg_margin)
+{
+	const int bpr = m->params.loss == REC_LOSS_BPR;
+	double pos = rec_model_margin_rows(m, user_row, item_row);
+	double loss = bpr ? 0 : rec_loss(REC_LOSS_LOGISTIC, pos, 1);
+	int steps = !bpr;
+	*pos_margin = *neg_margin = pos;
+	for (int n = 0; n < m->params.negatives; n++) {
+		uint32_t j = sample_negative(m, rng, item_row);
+		if (j == UINT32_MAX)
+			break;
+		double neg = rec_model_margin_rows(m, user_row, j);
+		if (n == 0)
+			*neg_margin = neg;
+		loss += bpr ? rec_loss(REC_LOSS_BPR, pos - neg, 1)
+			    : rec_loss(REC_LOSS_LOGISTIC, neg, 0);
+		steps++;
+	}
+	return steps ? loss / steps : 0;
 }

@@ -231,7 +231,7 @@ static void kv_str(struct buf *b, const char *key, const char *v)
 static void encode_params(struct buf *b, const struct rec_params *p)
 {
 	const struct rec_reader_options *in = &p->input;
-	put_u32(b, 25);		/* number of keys below */
+	put_u32(b, 27);		/* number of keys below */
 	kv_int(b, "task", p->task);
 	kv_int(b, "loss", p->loss);
 	kv_int(b, "optimizer", p->optimizer);
@@ -248,6 +248,8 @@ static void encode_params(struct buf *b, const struct rec_params *p)
 	kv_int(b, "patience", p->patience);
 	kv_f64(b, "half_life", p->half_life);
 	kv_int(b, "half_life_time", p->half_life_time);
+	kv_int(b, "negatives", p->negatives);
+	kv_f64(b, "sample_alpha", p->sample_alpha);
 	kv_str(b, "column.user", in->columns.user);
 	kv_str(b, "column.item", in->columns.item);
 	kv_str(b, "column.label", in->columns.label);
@@ -275,10 +277,11 @@ static int decode_params(struct cursor *c, rec_model *m, char *why,
 	static const char *const int_keys[] = { "task", "loss", "optimizer",
 		"bits", "factors", "seed", "passes", "shuffle", "patience",
 		"input.csv", "input.header", "input.has_positive",
-		"half_life_time" };
+		"half_life_time", "negatives" };
 	static const char *const f64_keys[] = { "lr", "l2", "l2_factors",
-		"init_std", "holdout", "input.positive", "half_life" };
-	enum { NINT = 13, NF64 = 7, NSTR = 5 };
+		"init_std", "holdout", "input.positive", "half_life",
+		"sample_alpha" };
+	enum { NINT = 14, NF64 = 8, NSTR = 5 };
 	int64_t ints[NINT] = { 0 };
 	double f64s[NF64] = { 0 };
 	unsigned seen = 0;	/* bit per known key */
@@ -368,6 +371,7 @@ static int decode_params(struct cursor *c, rec_model *m, char *why,
 	in->header = (int)ints[10];
 	in->has_positive = (int)ints[11];
 	p->half_life_time = (int)ints[12];
+	p->negatives = (int)ints[13];
 	in->task = p->task;
 	p->lr = f64s[0];
 	p->l2 = f64s[1];
@@ -376,6 +380,7 @@ static int decode_params(struct cursor *c, rec_model *m, char *why,
 	p->holdout = f64s[4];
 	in->positive = f64s[5];
 	p->half_life = f64s[6];
+	p->sample_alpha = f64s[7];
 	const char *bad = rec_params_check(p);
 	if (!bad && !isfinite(in->positive))
 		bad = "positive threshold not finite";
@@ -751,6 +756,8 @@ static int decode_body(rec_model *m, struct chunk *ch, int nch,
 			return rec_fail(err, REC_ENOMEM, name, 0,
 					"out of memory");
 		m->catalogue.items[m->catalogue.count - 1].count = count;
+		if (count > m->catalogue.max_count)
+			m->catalogue.max_count = count;
 	}
 	if (c.pos != c.len)
 		return damaged(err, name, "item catalogue");

@@ -53,7 +53,10 @@ int rec_format_score(char *buf, double x);
  * Event reader: TSV (fast path), CSV with RFC 4180 quoting (libcsv),
  * gzip read transparently, optional header naming the columns.
  */
-enum rec_task { REC_TASK_BINARY = 0, REC_TASK_REGRESSION = 1 };
+/* binary: labels 0/1; regression: raw labels; implicit: every row is a
+ * positive interaction, negatives are sampled from the item catalogue. */
+enum rec_task { REC_TASK_BINARY = 0, REC_TASK_REGRESSION = 1,
+		REC_TASK_IMPLICIT = 2 };
 
 /* Which columns hold what.  A column is given by 1-based number ("3") or,
  * when the input has a header line, by name ("rating"); NULL means absent.
@@ -125,7 +128,9 @@ void rec_reader_free(rec_reader *r);
 /* ---------------------------------------------------------------------
  * Model: s(x) = w0 + sum_f w_f + < sum_{f in U} v_f , sum_{g in I} v_g >
  */
-enum rec_loss { REC_LOSS_LOGISTIC = 0, REC_LOSS_SQUARED = 1 };
+/* BPR: pairwise, a positive item against a sampled one (implicit only). */
+enum rec_loss { REC_LOSS_LOGISTIC = 0, REC_LOSS_SQUARED = 1,
+		REC_LOSS_BPR = 2 };
 enum rec_optimizer { REC_OPT_ADAGRAD = 0, REC_OPT_SGD = 1 };
 
 struct rec_params {
@@ -148,6 +153,10 @@ struct rec_params {
 	 * half_life events (or time-column units with half_life_time) */
 	double half_life;	/* 0: no forgetting */
 	int half_life_time;
+	/* implicit task: negatives sampled per positive, from the catalogue
+	 * with probability proportional to count^sample_alpha (0: uniform) */
+	int negatives;
+	double sample_alpha;
 	/* column schema, kept in the model so rec-predict reads alike */
 	struct rec_reader_options input;
 };

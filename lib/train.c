@@ -75,9 +75,28 @@ static int make_event(rec_model *m, const struct rec_row *row,
 	    rec_catalogue_note(m, item_hash, row->item, row->item_len,
 			       e->item_row, row->time) != 0)
 		return rec_fail(err, REC_ENOMEM, NULL, 0, "out of memory");
-	e->label = (float)row->label;
+	e->label = m->params.task == REC_TASK_IMPLICIT ? 1 : (float)row->label;
 	e->weight = (float)row->weight;
 	return 0;
+}
+
+/* One learning step on an event, whatever the task; count: the event is
+ * new.  Gives the margins for a recent AUC: the event's, and for implicit
+ * tasks a sampled negative's (label 0). */
+static double learn_event(rec_model *m, const struct event *e, int count,
+			  double *margin, double *neg_margin)
+{
+	if (m->params.task == REC_TASK_IMPLICIT)
+		return rec_model_learn_implicit(m, e->user_row, e->item_row,
+						e->weight, count, margin,
+						neg_margin);
+	*neg_margin = 0;
+	if (count)
+		return rec_model_learn_scored(m, e->user_row, e->item_row,
+					      e->label, e->weight, margin);
+	*margin = 0;
+	return rec_model_learn_again(m, e->user_row, e->item_row, e->label,
+				     e->weight);
 }
 
 static int hold_keys(const rec_model *m, struct held_keys *h,
@@ -117,7 +136,12 @@ int rec_dataset_read(rec_dataset **out, rec_model *m, rec_reader *r,
 		}
 		if (rc < 0)
 			goto fail;
-		struct event e = { 0, 0, (float)row.label, (float)row.weight };
+		struct event e = {
+			0, 0,
+			m->params.task == REC_TASK_IMPLICIT ? 1
+							    : (float)row.label,
+			(float)row.weight
+		};
 		int held = holdout > 0 && rec_rng_uniform(&m->rng) < holdout;
 		if (held)
 			rc = hold_keys(m, &d->held, &row);
@@ -169,11 +193,23 @@ static void shuffle(struct event_list *l, struct rec_rng *rng)
 
 static double holdout_loss(const rec_model *m, const struct event_list *l)
 {
+	/* implicit tasks: the same negatives at every pass */
+	struct rec_rng rng;
+	rec_rng_seed(&rng, m->params.seed ^ 0x686f6c646f7574ull);
 	double sum = 0, wsum = 0;
 	for (size_t i = 0; i < l->count; i++) {
 		const struct event *e = &l->ev[i];
-		double s = rec_model_margin_rows(m, e->user_row, e->item_row);
-		sum += e->weight * rec_loss(m->params.loss, s, e->label);
+		double loss;
+		if (m->params.task == REC_TASK_IMPLICIT) {
+			double pos, neg;
+			loss = rec_model_implicit_loss(m, &rng, e->user_row,
+						       e->item_row, &pos, &neg);
+		} else {
+			double s = rec_model_margin_rows(m, e->user_row,
+							 e->item_row);
+			loss = rec_loss(m->params.loss, s, e->label);
+		}
+		sum += e->weight * loss;
 		wsum += e->weight;
 	}
 	return wsum > 0 ? sum / wsum : 0;
@@ -225,13 +261,19 @@ int rec_train(rec_model *m, rec_dataset *d, rec_progress_fn progress,
 		const struct event *ev = d->train.ev;
 		for (size_t i = 0; i < d->train.count; i++) {
 			/* events are counted for their features once */
-			loss += (pass == 1 ? rec_model_learn
-					   : rec_model_learn_again)(
-				m, ev[i].user_row, ev[i].item_row,
-				ev[i].label, ev[i].weight);
+			double margin, neg;
+			loss += learn_event(m, &ev[i], pass == 1, &margin,
+					    &neg);
 			wsum += ev[i].weight;
 		}
 		events += d->train.count;
+		if (pass == 1) {
+			/* the first pass meets every event before learning
+			 * it: its loss is a progressive validation */
+			m->counters.prog_events += d->train.count;
+			m->counters.prog_loss += loss;
+			m->counters.prog_weight += wsum;
+		}
 		struct rec_progress pr = {
 			.pass = pass,
 			.events = d->train.count,
@@ -288,6 +330,15 @@ struct window {
 	size_t size, count, next;
 };
 
+static void window_push(struct window *w, double score, int label)
+{
+	w->score[w->next] = (float)score;
+	w->label[w->next] = (unsigned char)label;
+	w->next = (w->next + 1) % w->size;
+	if (w->count < w->size)
+		w->count++;
+}
+
 static double window_auc(const struct window *w, int *ok)
 {
 	rec_metrics *mt;
@@ -314,7 +365,8 @@ int rec_update(rec_model *m, rec_reader *r, const struct rec_update_options *o,
 {
 	struct timespec t0;
 	clock_gettime(CLOCK_MONOTONIC, &t0);
-	const int binary = m->params.loss == REC_LOSS_LOGISTIC;
+	const int implicit = m->params.task == REC_TASK_IMPLICIT;
+	const int binary = m->params.loss == REC_LOSS_LOGISTIC || implicit;
 	struct window w = { 0 };
 	w.size = o->window;
 	if (progress && binary && w.size > 0) {
@@ -344,15 +396,23 @@ int rec_update(rec_model *m, rec_reader *r, const struct rec_update_options *o,
 		}
 		if (rc < 0)
 			goto out;
-		double margin, l;
+		double margin, neg_margin = 0, l;
+		if (implicit)
+			row.label = 1;
 		if (o->test_only) {
 			uint32_t u = rec_model_find(m, rec_feature_key(m,
 				REC_SPACE_USER, row.user, row.user_len));
 			uint32_t i = rec_model_find(m, rec_feature_key(m,
 				REC_SPACE_ITEM, row.item, row.item_len));
-			margin = rec_model_margin_rows(m, u, i);
-			l = row.weight * rec_loss(m->params.loss, margin,
-						  row.label);
+			if (implicit)
+				l = row.weight * rec_model_implicit_loss(m,
+					&m->rng, u, i, &margin, &neg_margin);
+			else
+				l = row.weight * rec_loss(m->params.loss,
+					rec_model_margin_rows(m, u, i),
+					row.label);
+			if (!implicit)
+				margin = rec_model_margin_rows(m, u, i);
 		} else {
 			struct event e;
 			rc = make_event(m, &row, &e, err);
@@ -366,18 +426,15 @@ int rec_update(rec_model *m, rec_reader *r, const struct rec_update_options *o,
 					      "out of memory");
 				goto out;
 			}
-			l = rec_model_learn_scored(m, e.user_row, e.item_row,
-						   e.label, e.weight, &margin);
+			l = learn_event(m, &e, 1, &margin, &neg_margin);
 		}
 		loss += l;
 		wsum += row.weight;
 		events++;
 		if (w.score) {
-			w.score[w.next] = (float)margin;
-			w.label[w.next] = row.label == 1;
-			w.next = (w.next + 1) % w.size;
-			if (w.count < w.size)
-				w.count++;
+			window_push(&w, margin, row.label == 1);
+			if (implicit)	/* the positive against a negative */
+				window_push(&w, neg_margin, 0);
 		}
 		if (progress && events == next_report) {
 			struct rec_update_progress pr = {

@@ -442,7 +442,7 @@ done:
 }
 
 static const char usage_line[] =
-	"usage: " PROG " [-hV] [--header] [-o file] [--users n] [--items n]\n"
+	"Usage: " PROG " [-hV] [--header] [-o file] [--users n] [--items n]\n"
 	"               [--events n] [--rank k] [--groups n] [--genres n]\n"
 	"               [--zipf x] [--noise x] [--drift x] [--seed n]\n";
 
@@ -524,7 +524,7 @@ static void exit_after_text(void)
 static void short_usage(void)
 {
 	fputs(usage_line, stderr);
-	fputs("try '" PROG " --help' for more information\n", stderr);
+	fputs("Try '" PROG " --help' for more information.\n", stderr);
 }
 
 /* Parses ARG as an integer in [min, max], or says why not and returns -1. */

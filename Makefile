@@ -28,14 +28,15 @@ REC_CFLAGS = -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE \
 	     -fno-math-errno -ffp-contract=off -ftree-vectorize \
 	     $(WARN) -Ilib $(SAN_FLAGS) \
 	     $(shell $(PKG_CONFIG) --cflags zlib 2>/dev/null)
-REC_LIBS = $(shell $(PKG_CONFIG) --libs zlib 2>/dev/null || echo -lz) -lcsv -lm
+REC_LIBS = $(shell $(PKG_CONFIG) --libs zlib 2>/dev/null || echo -lz) -lcsv -lm \
+	   -pthread
 CHECK_CFLAGS = $(shell $(PKG_CONFIG) --cflags check 2>/dev/null)
 CHECK_LIBS = $(shell $(PKG_CONFIG) --libs check 2>/dev/null || echo -lcheck)
 
 PROGRAMS = rec-train rec-update rec-predict rec-eval rec-info
 TOOLS = rec-gen
 LIB_SRC = lib/util.c lib/reader.c lib/model.c lib/train.c lib/modelfile.c \
-	  lib/metrics.c
+	  lib/metrics.c lib/topk.c
 LIB_OBJ = $(LIB_SRC:%.c=$(BUILD)/%.o)
 CMD_COMMON = $(BUILD)/cmd/common.o
 UNIT_TESTS = $(patsubst tests/unit/%.c,%,$(wildcard tests/unit/check_*.c))

@@ -9,12 +9,24 @@
 
 static const char usage[] =
 "Usage: rec-predict -m MODEL [OPTION]... [FILE]...\n"
-"Copy each input line and append the model's score after a tab (a comma\n"
-"for CSV): a probability for a logistic model, a value for a squared one.\n"
+"       rec-predict -m MODEL --top K [--exclude FILE] [--candidates FILE]\n"
+"                   [--threads N] [OPTION]... [FILE]...\n"
+"Score mode: copy each input line and append the model's score after a tab\n"
+"(a comma for CSV): a probability for a logistic model, a value for a\n"
+"squared one, a ranking score for BPR.\n"
+"Top-k mode: for each user of the input (the user column of each row, so\n"
+"one id per line works; each user once, in input order) write the K best\n"
+"items of the model's catalogue as 'user TAB item TAB score TAB rank'.\n"
 "With no FILE, or when FILE is -, read standard input.\n"
 "\n"
 "  -m, --model MODEL    the model file (required)\n"
-"      --raw            append the raw margin instead of the prediction\n"
+"      --raw            the raw margin instead of the prediction\n"
+"      --top K          top-k mode: K items per user (1-100000)\n"
+"      --exclude FILE   events (in the model's column layout) whose user-item\n"
+"                       pairs are never recommended, e.g. the training file\n"
+"      --candidates FILE  only these items may be recommended: the first\n"
+"                       column of each line\n"
+"      --threads N      threads for top-k (1-256, default 1)\n"
 "\n"
 "Input (the model's own column settings are the defaults):\n"
 "      --user COL       user id column, number or header name\n"
@@ -28,15 +40,22 @@ static const char usage[] =
 "  -V, --version        show the version and exit\n"
 "\n"
 "Users and items the model never saw contribute nothing of their own: an\n"
-"unseen user gets the item's bias, an unseen item the user's.\n"
+"unseen user gets the item's weight, an unseen item the user's; so in top-k\n"
+"mode an unseen user gets the items ranked by their weights, a popularity\n"
+"ranking.  Ties go to the item met first in training.\n"
 "\n"
 "Exit status: 0 on success, 2 on any error.\n";
 
-enum { OPT_RAW = OPT_FIRST_FREE };
+enum { OPT_RAW = OPT_FIRST_FREE, OPT_TOP, OPT_EXCLUDE, OPT_CANDIDATES,
+       OPT_THREADS };
 
 static const struct option long_options[] = {
 	{ "model", required_argument, NULL, 'm' },
 	{ "raw", no_argument, NULL, OPT_RAW },
+	{ "top", required_argument, NULL, OPT_TOP },
+	{ "exclude", required_argument, NULL, OPT_EXCLUDE },
+	{ "candidates", required_argument, NULL, OPT_CANDIDATES },
+	{ "threads", required_argument, NULL, OPT_THREADS },
 	{ "user", required_argument, NULL, OPT_USER },
 	{ "item", required_argument, NULL, OPT_ITEM },
 	{ "csv", no_argument, NULL, OPT_CSV },
@@ -60,20 +79,184 @@ static int print_header(const rec_reader *reader, char sep)
 	return 1;
 }
 
+struct top_config {
+	rec_model *model;
+	struct rec_reader_options opt;	/* the model's layout */
+	int k, threads, raw, strict;
+	const char *exclude, *candidates;
+};
+
+/* Call fn on each good row of files read with opt; bad rows reported. */
+static void each_row(const char *const *files, int nfiles,
+		     const struct rec_reader_options *opt, int strict,
+		     void (*fn)(const struct rec_row *row, void *arg), void *arg)
+{
+	struct rec_error err = { 0 };
+	rec_reader *r;
+	if (rec_reader_open(&r, files, nfiles, opt, &err) != 0)
+		die_error(&err);
+	struct bad_rows bad = { .strict = strict };
+	struct rec_row row;
+	int rc;
+	while ((rc = rec_reader_next(r, &row, &err)) != 0) {
+		if (rc == REC_EBADROW) {
+			if (bad_row_report(&err, &bad))
+				exit(EXIT_ERROR);
+			continue;
+		}
+		if (rc < 0)
+			die_error(&err);
+		fn(&row, arg);
+	}
+	bad_rows_summary(&bad);
+	rec_reader_free(r);
+}
+
+static void exclude_row(const struct rec_row *row, void *arg)
+{
+	if (rec_topk_exclude(arg, row->user, row->user_len, row->item,
+			     row->item_len) != 0)
+		die("out of memory");
+}
+
+static void allow_row(const struct rec_row *row, void *arg)
+{
+	if (rec_topk_allow(arg, row->user, row->user_len) != 0)
+		die("out of memory");
+}
+
+/* The users of the input, each once, in order of first appearance. */
+struct user_list {
+	char *names;
+	size_t names_len, names_cap;
+	size_t *off, *len;
+	size_t count, cap;
+	rec_idset *seen;
+};
+
+static void add_user(const struct rec_row *row, void *arg)
+{
+	struct user_list *ul = arg;
+	int added = rec_idset_add(ul->seen, row->user, row->user_len);
+	if (added < 0)
+		die("out of memory");
+	if (!added)
+		return;
+	if (ul->count == ul->cap) {
+		ul->cap = ul->cap ? 2 * ul->cap : 1024;
+		ul->off = realloc(ul->off, ul->cap * sizeof(*ul->off));
+		ul->len = realloc(ul->len, ul->cap * sizeof(*ul->len));
+		if (!ul->off || !ul->len)
+			die("out of memory");
+	}
+	while (ul->names_len + row->user_len > ul->names_cap) {
+		ul->names_cap = ul->names_cap ? 2 * ul->names_cap : 65536;
+		ul->names = realloc(ul->names, ul->names_cap);
+		if (!ul->names)
+			die("out of memory");
+	}
+	memcpy(ul->names + ul->names_len, row->user, row->user_len);
+	ul->off[ul->count] = ul->names_len;
+	ul->len[ul->count] = row->user_len;
+	ul->names_len += row->user_len;
+	ul->count++;
+}
+
+static void top_mode(const struct top_config *tc, const char *const *files,
+		     int nfiles)
+{
+	struct rec_error err = { 0 };
+	rec_topk *t;
+	if (rec_topk_create(&t, tc->model, tc->k, tc->threads, &err) != 0)
+		die_error(&err);
+	if (tc->candidates) {
+		/* item ids in the first column */
+		struct rec_reader_options o = tc->opt;
+		o.columns = (struct rec_columns){ .user = "1" };
+		o.header = 0;
+		o.need = REC_NEED_USER;
+		each_row(&tc->candidates, 1, &o, tc->strict, allow_row, t);
+	}
+	if (tc->exclude) {
+		struct rec_reader_options o = tc->opt;
+		each_row(&tc->exclude, 1, &o, tc->strict, exclude_row, t);
+	}
+	struct user_list ul = { 0 };
+	if (rec_idset_create(&ul.seen) != 0)
+		die("out of memory");
+	struct rec_reader_options o = tc->opt;
+	o.columns.item = NULL;
+	o.need = REC_NEED_USER;
+	each_row(files, nfiles, &o, tc->strict, add_user, &ul);
+
+	/* in batches, so output starts early and memory stays bounded */
+	const size_t batch = 4096;
+	struct rec_topk_user *users = malloc(batch * sizeof(*users));
+	struct rec_topk_result *res = malloc(batch * (size_t)tc->k *
+					     sizeof(*res));
+	if (!users || !res)
+		die("out of memory");
+	for (size_t b = 0; b < ul.count; b += batch) {
+		size_t n = ul.count - b < batch ? ul.count - b : batch;
+		for (size_t i = 0; i < n; i++)
+			users[i] = (struct rec_topk_user){
+				ul.names + ul.off[b + i], ul.len[b + i] };
+		if (rec_topk_run(t, users, n, res, &err) != 0)
+			die_error(&err);
+		for (size_t i = 0; i < n; i++) {
+			for (int r = 0; r < tc->k; r++) {
+				const struct rec_topk_result *x =
+					&res[i * (size_t)tc->k + (size_t)r];
+				if (x->item == UINT32_MAX)
+					break;
+				size_t ilen;
+				const char *item = rec_model_item(tc->model,
+								  x->item,
+								  &ilen);
+				double score = tc->raw ? x->score
+					: rec_model_predict(tc->model,
+							    x->score);
+				char num[40];
+				rec_format_score(num, score);
+				fwrite(users[i].id, 1, users[i].len, stdout);
+				putchar('\t');
+				fwrite(item, 1, ilen, stdout);
+				printf("\t%s\t%d\n", num, r + 1);
+			}
+		}
+	}
+	finish_stdout();
+	free(users);
+	free(res);
+	free(ul.names);
+	free(ul.off);
+	free(ul.len);
+	rec_idset_free(ul.seen);
+	rec_topk_free(t);
+}
+
 int main(int argc, char **argv)
 {
 	cli_init("rec-predict");
 	struct input_config in;
 	input_config_init(&in);
 	in.opt.csv = -2;	/* not given */
-	const char *model_path = NULL;
-	int raw = 0, c;
+	const char *model_path = NULL, *exclude = NULL, *candidates = NULL;
+	int raw = 0, top = 0, threads = 1, c;
 	while ((c = getopt_long(argc, argv, "m:hV", long_options, NULL)) != -1) {
 		if (input_option(&in, c, optarg))
 			continue;
 		switch (c) {
 		case 'm': model_path = optarg; break;
 		case OPT_RAW: raw = 1; break;
+		case OPT_TOP:
+			top = (int)opt_long("--top", optarg, 1, 100000);
+			break;
+		case OPT_EXCLUDE: exclude = optarg; break;
+		case OPT_CANDIDATES: candidates = optarg; break;
+		case OPT_THREADS:
+			threads = (int)opt_long("--threads", optarg, 1, 256);
+			break;
 		case 'h':
 			fputs(usage, stdout);
 			finish_stdout();
@@ -89,6 +272,8 @@ int main(int argc, char **argv)
 	}
 	if (!model_path)
 		usage_error("no model given (-m MODEL)");
+	if (!top && (exclude || candidates || threads != 1))
+		usage_error("--exclude, --candidates and --threads need --top K");
 
 	struct rec_error err = { 0 };
 	rec_model *model;
@@ -110,13 +295,21 @@ int main(int argc, char **argv)
 	if (in.opt.header)
 		opt.header = 1;
 	opt.need = REC_NEED_USER | REC_NEED_ITEM;
+	static char outbuf[1 << 16];
+	setvbuf(stdout, outbuf, _IOFBF, sizeof(outbuf));
+	if (top) {
+		struct top_config tc = { model, opt, top, threads, raw,
+					 in.strict, exclude, candidates };
+		top_mode(&tc, (const char *const *)argv + optind,
+			 argc - optind);
+		rec_model_free(model);
+		return EXIT_OK;
+	}
 
 	rec_reader *reader;
 	if (rec_reader_open(&reader, (const char *const *)argv + optind,
 			    argc - optind, &opt, &err) != 0)
 		die_error(&err);
-	static char outbuf[1 << 16];
-	setvbuf(stdout, outbuf, _IOFBF, sizeof(outbuf));
 	struct bad_rows bad = { .strict = in.strict };
 	struct rec_row row;
 	int header_done = 0;

@@ -49,6 +49,16 @@ int rec_parse_long(const char *s, size_t len, long min, long max, long *out);
  * in [1e-4, 1e9); buf needs 32 bytes.  Returns the length. */
 int rec_format_score(char *buf, double x);
 
+/* A set of ids (exact byte strings). */
+typedef struct rec_idset rec_idset;
+int rec_idset_create(rec_idset **out);
+/* 1 if id was added, 0 if it was there already, REC_ENOMEM. */
+int rec_idset_add(rec_idset *s, const char *id, size_t len);
+/* 1 if id is in the set. */
+int rec_idset_has(const rec_idset *s, const char *id, size_t len);
+size_t rec_idset_size(const rec_idset *s);
+void rec_idset_free(rec_idset *s);
+
 /* ---------------------------------------------------------------------
  * Event reader: TSV (fast path), CSV with RFC 4180 quoting (libcsv),
  * gzip read transparently, optional header naming the columns.
@@ -282,6 +292,37 @@ struct rec_progressive {
 	double loss;		/* average weighted loss, before learning */
 };
 void rec_model_progressive(const rec_model *m, struct rec_progressive *pv);
+
+/* ---------------------------------------------------------------------
+ * Top-k: the K best items of the model's catalogue for each user.
+ */
+typedef struct rec_topk rec_topk;
+struct rec_topk_user {
+	const char *id;
+	size_t len;
+};
+struct rec_topk_result {
+	uint32_t item;		/* catalogue index; UINT32_MAX: no more items */
+	double score;		/* the margin w0 + w_u + w_i + <v_u, v_i> */
+};
+
+int rec_topk_create(rec_topk **out, const rec_model *m, int k, int threads,
+		    struct rec_error *err);
+/* Only these items may be recommended (call once per item; none: all). */
+int rec_topk_allow(rec_topk *t, const char *item, size_t len);
+/* Never recommend this item to this user. */
+int rec_topk_exclude(rec_topk *t, const char *user, size_t user_len,
+		     const char *item, size_t item_len);
+/* K results per user, best first, into out[n * K].  A user the model never
+ * saw gets the ranking by item weight (w0 + w_i).  Ties go to the item
+ * met first in training. */
+int rec_topk_run(rec_topk *t, const struct rec_topk_user *users, size_t n,
+		 struct rec_topk_result *out, struct rec_error *err);
+void rec_topk_free(rec_topk *t);
+
+/* The item catalogue: its size, and the id of item index. */
+size_t rec_model_items(const rec_model *m);
+const char *rec_model_item(const rec_model *m, uint32_t index, size_t *len);
 
 /* ---------------------------------------------------------------------
  * Pointwise metrics over (label, score, weight) triples.

@@ -354,3 +354,110 @@ void rec_big_free(void *p)
 	memcpy(&n, base, sizeof(n));
 	munmap(base, n + BIG_HEADER);
 }
+
+/*
+ * A set of ids: a hash map from the 64-bit hash of an id to its place, the
+ * bytes kept in an arena and compared, so two ids are never confused.  Ids
+ * whose hashes collide (astronomically rare) are chained by rehashing.
+ */
+struct rec_idset {
+	struct rec_map index;
+	char *bytes;
+	size_t bytes_len, bytes_cap;
+	size_t *off, *len;
+	size_t count, cap;
+};
+
+int rec_idset_create(rec_idset **out)
+{
+	rec_idset *s = calloc(1, sizeof(*s));
+	if (!s || rec_map_init(&s->index, 1024) != 0) {
+		free(s);
+		*out = NULL;
+		return REC_ENOMEM;
+	}
+	*out = s;
+	return 0;
+}
+
+void rec_idset_free(rec_idset *s)
+{
+	if (!s)
+		return;
+	rec_map_destroy(&s->index);
+	free(s->bytes);
+	free(s->off);
+	free(s->len);
+	free(s);
+}
+
+size_t rec_idset_size(const rec_idset *s)
+{
+	return s->count;
+}
+
+/* The key under which id is (or would be) stored, and whether it is. */
+static uint64_t idset_find(const rec_idset *s, const char *id, size_t len,
+			   int *found)
+{
+	uint64_t key = rec_hash('s', id, len);
+	for (;;) {
+		uint32_t at = rec_map_get(&s->index, key);
+		if (at == UINT32_MAX) {
+			*found = 0;
+			return key;
+		}
+		if (s->len[at] == len &&
+		    memcmp(s->bytes + s->off[at], id, len) == 0) {
+			*found = 1;
+			return key;
+		}
+		key = key * 0x9E3779B97F4A7C15ull + 1;	/* collision */
+	}
+}
+
+int rec_idset_has(const rec_idset *s, const char *id, size_t len)
+{
+	int found;
+	idset_find(s, id, len, &found);
+	return found;
+}
+
+int rec_idset_add(rec_idset *s, const char *id, size_t len)
+{
+	int found;
+	uint64_t key = idset_find(s, id, len, &found);
+	if (found)
+		return 0;
+	if (s->count == s->cap) {
+		size_t cap = s->cap ? 2 * s->cap : 1024;
+		size_t *off = realloc(s->off, cap * sizeof(*off));
+		if (!off)
+			return REC_ENOMEM;
+		s->off = off;
+		size_t *lens = realloc(s->len, cap * sizeof(*lens));
+		if (!lens)
+			return REC_ENOMEM;
+		s->len = lens;
+		s->cap = cap;
+	}
+	if (s->bytes_len + len > s->bytes_cap) {
+		size_t cap = s->bytes_cap ? 2 * s->bytes_cap : 65536;
+		while (cap < s->bytes_len + len)
+			cap *= 2;
+		char *b = realloc(s->bytes, cap);
+		if (!b)
+			return REC_ENOMEM;
+		s->bytes = b;
+		s->bytes_cap = cap;
+	}
+	if (s->count >= UINT32_MAX - 1 ||
+	    rec_map_put(&s->index, key, (uint32_t)s->count) != 0)
+		return REC_ENOMEM;
+	memcpy(s->bytes + s->bytes_len, id, len);
+	s->off[s->count] = s->bytes_len;
+	s->len[s->count] = len;
+	s->bytes_len += len;
+	s->count++;
+	return 1;
+}

@@ -1,0 +1,399 @@
+/*
+ * topk.c - the K best items of the catalogue for each user.
+ *
+ * A user's score for item i is  w0 + w_user + w_i + <v_user, v_i>,  so the
+ * scores of many users against many items are one matrix product.  Items
+ * are packed in blocks of 16, factor-major, so that one vector load gives
+ * one factor of 16 items; a tile of 8 users is multiplied against a block
+ * with 8 x 16 accumulators that stay in registers.  The kernel is plain C
+ * compiled for several instruction sets (AVX-512, AVX2, baseline) and the
+ * best one the CPU has is picked when the program starts.  Each user keeps
+ * a small heap of its K best (score, item) pairs; an item enters only when
+ * it beats the heap's worst, so selection costs little next to the
+ * product.  Ties go to the item met first in training.
+ */
+#include <math.h>
+#include <pthread.h>
+#include <stdlib.h>
+
+#include "internal.h"
+
+#define BLOCK 16		/* items per packed block: one AVX-512 vector */
+#define TILE 8			/* users multiplied together */
+
+struct rec_topk {
+	const rec_model *m;
+	int k;			/* results per user */
+	int threads;
+	int factors;
+	size_t nitems;		/* items scored (all, or the candidates) */
+	size_t nblocks;
+	uint32_t *item;		/* catalogue index of each scored item */
+	float *packed;		/* nblocks x (factors + 1) x BLOCK */
+	unsigned char *allowed;	/* candidates (NULL: every item) */
+	struct rec_map excluded;	/* pair key -> 1 */
+	int has_excluded;
+};
+
+static uint64_t pair_key(uint64_t user_hash, uint32_t item)
+{
+	uint64_t x = user_hash ^ ((uint64_t)item * 0x9E3779B97F4A7C15ull);
+	x ^= x >> 31;
+	return x * 0xBF58476D1CE4E5B9ull;
+}
+
+int rec_topk_create(rec_topk **out, const rec_model *m, int k, int threads,
+		    struct rec_error *err)
+{
+	*out = NULL;
+	if (k < 1 || k > 100000 || threads < 1 || threads > 256)
+		return rec_fail(err, REC_EINVAL, NULL, 0,
+				"top-k size or thread count out of range");
+	if (m->catalogue.count == 0)
+		return rec_fail(err, REC_EDATA, NULL, 0,
+				"the model's item catalogue is empty");
+	rec_topk *t = calloc(1, sizeof(*t));
+	if (!t || rec_map_init(&t->excluded, 1024) != 0) {
+		free(t);
+		return rec_fail(err, REC_ENOMEM, NULL, 0, "out of memory");
+	}
+	t->m = m;
+	t->k = k;
+	t->threads = threads;
+	t->factors = m->params.factors;
+	*out = t;
+	return 0;
+}
+
+void rec_topk_free(rec_topk *t)
+{
+	if (!t)
+		return;
+	free(t->item);
+	free(t->packed);
+	free(t->allowed);
+	rec_map_destroy(&t->excluded);
+	free(t);
+}
+
+/* The catalogue index of an item id, or UINT32_MAX. */
+static uint32_t find_item(const rec_model *m, const char *id, size_t len)
+{
+	const struct rec_catalogue *c = &m->catalogue;
+	uint32_t at = rec_map_get(&c->index, rec_hash(REC_SPACE_ITEM, id, len));
+	if (at == UINT32_MAX || c->items[at].name_len != len ||
+	    memcmp(c->names + c->items[at].name_off, id, len) != 0)
+		return UINT32_MAX;
+	return at;
+}
+
+int rec_topk_allow(rec_topk *t, const char *item, size_t len)
+{
+	if (!t->allowed) {
+		t->allowed = calloc(t->m->catalogue.count, 1);
+		if (!t->allowed)
+			return REC_ENOMEM;
+	}
+	uint32_t at = find_item(t->m, item, len);
+	if (at != UINT32_MAX)
+		t->allowed[at] = 1;
+	return 0;
+}
+
+int rec_topk_exclude(rec_topk *t, const char *user, size_t user_len,
+		     const char *item, size_t item_len)
+{
+	uint32_t at = find_item(t->m, item, item_len);
+	if (at == UINT32_MAX)
+		return 0;	/* never recommended anyway */
+	uint64_t key = pair_key(rec_hash(REC_SPACE_USER, user, user_len), at);
+	if (rec_map_get(&t->excluded, key) != UINT32_MAX)
+		return 0;
+	t->has_excluded = 1;
+	return rec_map_put(&t->excluded, key, 1);
+}
+
+/* Pack the scored items: per block, factor f of its 16 items together,
+ * then their weights; missing items in the last block score -inf. */
+static int pack(rec_topk *t)
+{
+	const rec_model *m = t->m;
+	const struct rec_catalogue *c = &m->catalogue;
+	const int k = t->factors;
+	t->item = malloc(c->count * sizeof(*t->item));
+	if (!t->item)
+		return REC_ENOMEM;
+	t->nitems = 0;
+	for (size_t i = 0; i < c->count; i++)
+		if (!t->allowed || t->allowed[i])
+			t->item[t->nitems++] = (uint32_t)i;
+	t->nblocks = (t->nitems + BLOCK - 1) / BLOCK;
+	size_t per_block = (size_t)(k + 1) * BLOCK;
+	t->packed = aligned_alloc(64, (t->nblocks * per_block + 16) *
+				      sizeof(float));
+	if (!t->packed)
+		return REC_ENOMEM;
+	for (size_t b = 0; b < t->nblocks; b++) {
+		float *p = t->packed + b * per_block;
+		for (int j = 0; j < BLOCK; j++) {
+			size_t n = b * BLOCK + (size_t)j;
+			if (n >= t->nitems) {
+				for (int f = 0; f < k; f++)
+					p[f * BLOCK + j] = 0;
+				p[k * BLOCK + j] = -INFINITY;
+				continue;
+			}
+			const float *row = m->rows +
+				(size_t)c->items[t->item[n]].feature * m->stride;
+			for (int f = 0; f < k; f++)
+				p[f * BLOCK + j] = row[1 + f];
+			p[k * BLOCK + j] = row[0];
+		}
+	}
+	return 0;
+}
+
+/*
+ * scores[u][j] = bias_j + sum_f user[u][f] * block[f][j] for a tile of TILE
+ * users.  Fixed trip counts let the compiler keep the tile in vector
+ * registers; fused multiply-adds are allowed here, where the last bits of a
+ * ranking score matter to no one.
+ */
+__attribute__((target_clones("avx512f", "avx2,fma", "default"),
+	       optimize("fp-contract=fast")))
+static void tile_scores(const float *restrict users, int k,
+			const float *restrict block,
+			float scores[restrict TILE][BLOCK])
+{
+	float acc[TILE][BLOCK];
+	for (int u = 0; u < TILE; u++)
+		for (int j = 0; j < BLOCK; j++)
+			acc[u][j] = block[k * BLOCK + j];
+	for (int f = 0; f < k; f++) {
+		const float *col = block + f * BLOCK;
+		for (int u = 0; u < TILE; u++) {
+			float x = users[u * k + f];
+			for (int j = 0; j < BLOCK; j++)
+				acc[u][j] += x * col[j];
+		}
+	}
+	for (int u = 0; u < TILE; u++)
+		for (int j = 0; j < BLOCK; j++)
+			scores[u][j] = acc[u][j];
+}
+
+/* A user's best K so far, as a min-heap on (score, then later item). */
+struct best {
+	float *score;
+	uint32_t *pos;		/* position in t->item: catalogue order */
+	int n;
+};
+
+/* a is worse than b: lower score, or the same score and met later */
+static int worse(float sa, uint32_t pa, float sb, uint32_t pb)
+{
+	return sa < sb || (sa == sb && pa > pb);
+}
+
+static void heap_sift_down(struct best *h, int i)
+{
+	for (;;) {
+		int l = 2 * i + 1, r = l + 1, w = i;
+		if (l < h->n && worse(h->score[l], h->pos[l], h->score[w],
+				      h->pos[w]))
+			w = l;
+		if (r < h->n && worse(h->score[r], h->pos[r], h->score[w],
+				      h->pos[w]))
+			w = r;
+		if (w == i)
+			return;
+		float s = h->score[i];
+		uint32_t p = h->pos[i];
+		h->score[i] = h->score[w];
+		h->pos[i] = h->pos[w];
+		h->score[w] = s;
+		h->pos[w] = p;
+		i = w;
+	}
+}
+
+static void heap_offer(struct best *h, int k, float s, uint32_t p)
+{
+	if (h->n < k) {
+		int i = h->n++;
+		h->score[i] = s;
+		h->pos[i] = p;
+		while (i > 0) {	/* sift up */
+			int parent = (i - 1) / 2;
+			if (!worse(h->score[i], h->pos[i], h->score[parent],
+				   h->pos[parent]))
+				break;
+			float ts = h->score[i];
+			uint32_t tp = h->pos[i];
+			h->score[i] = h->score[parent];
+			h->pos[i] = h->pos[parent];
+			h->score[parent] = ts;
+			h->pos[parent] = tp;
+			i = parent;
+		}
+		return;
+	}
+	if (!worse(h->score[0], h->pos[0], s, p))
+		return;
+	h->score[0] = s;
+	h->pos[0] = p;
+	heap_sift_down(h, 0);
+}
+
+struct job {
+	rec_topk *t;
+	const struct rec_topk_user *users;
+	size_t first, count;
+	struct rec_topk_result *out;
+	int rc;
+};
+
+static void *run_job(void *arg)
+{
+	struct job *jb = arg;
+	rec_topk *t = jb->t;
+	const rec_model *m = t->m;
+	const int k = t->factors, K = t->k;
+	const size_t per_block = (size_t)(k + 1) * BLOCK;
+	float *uv = calloc((size_t)TILE * (k ? k : 1), sizeof(float));
+	float *base = calloc(TILE, sizeof(float));
+	float *hs = malloc((size_t)TILE * K * sizeof(float));
+	uint32_t *hp = malloc((size_t)TILE * K * sizeof(uint32_t));
+	uint64_t uhash[TILE];
+	if (!uv || !base || !hs || !hp) {
+		jb->rc = REC_ENOMEM;
+		goto out;
+	}
+	for (size_t u0 = 0; u0 < jb->count; u0 += TILE) {
+		int n = jb->count - u0 < TILE ? (int)(jb->count - u0) : TILE;
+		struct best heap[TILE];
+		for (int u = 0; u < TILE; u++) {
+			heap[u] = (struct best){ hs + (size_t)u * K,
+						 hp + (size_t)u * K, 0 };
+			base[u] = m->bias[0];
+			for (int f = 0; f < k; f++)
+				uv[u * k + f] = 0;
+			if (u >= n)
+				continue;
+			const struct rec_topk_user *usr =
+				&jb->users[jb->first + u0 + u];
+			uhash[u] = rec_hash(REC_SPACE_USER, usr->id, usr->len);
+			uint32_t row = rec_model_find(m, uhash[u] & m->key_mask);
+			if (row == UINT32_MAX)
+				continue;	/* unseen: item weights rank */
+			const float *r = m->rows + (size_t)row * m->stride;
+			base[u] += r[0];
+			for (int f = 0; f < k; f++)
+				uv[u * k + f] = r[1 + f];
+		}
+		for (size_t b = 0; b < t->nblocks; b++) {
+			float sc[TILE][BLOCK];
+			tile_scores(uv, k, t->packed + b * per_block, sc);
+			for (int u = 0; u < n; u++) {
+				struct best *h = &heap[u];
+				for (int j = 0; j < BLOCK; j++) {
+					uint32_t pos = (uint32_t)(b * BLOCK + j);
+					float s = sc[u][j];
+					if (h->n == K && !worse(h->score[0],
+								h->pos[0], s, pos))
+						continue;
+					if (pos >= t->nitems)
+						continue;
+					if (t->has_excluded &&
+					    rec_map_get(&t->excluded,
+							pair_key(uhash[u],
+								 t->item[pos])) !=
+						    UINT32_MAX)
+						continue;
+					heap_offer(h, K, s, pos);
+				}
+			}
+		}
+		/* best first: pop the heap from the back */
+		for (int u = 0; u < n; u++) {
+			struct best *h = &heap[u];
+			struct rec_topk_result *res =
+				jb->out + (jb->first + u0 + u) * (size_t)K;
+			int count = h->n;
+			for (int i = count - 1; i >= 0; i--) {
+				res[i].item = t->item[h->pos[0]];
+				res[i].score = (double)h->score[0] + base[u];
+				h->score[0] = h->score[h->n - 1];
+				h->pos[0] = h->pos[h->n - 1];
+				h->n--;
+				heap_sift_down(h, 0);
+			}
+			for (int i = count; i < K; i++)
+				res[i].item = UINT32_MAX;
+		}
+	}
+	jb->rc = 0;
+out:
+	free(uv);
+	free(base);
+	free(hs);
+	free(hp);
+	return NULL;
+}
+
+int rec_topk_run(rec_topk *t, const struct rec_topk_user *users, size_t n,
+		 struct rec_topk_result *out, struct rec_error *err)
+{
+	if (!t->packed && pack(t) != 0)
+		return rec_fail(err, REC_ENOMEM, NULL, 0, "out of memory");
+	if (n == 0)
+		return 0;
+	int threads = t->threads;
+	if ((size_t)threads > (n + TILE - 1) / TILE)
+		threads = (int)((n + TILE - 1) / TILE);
+	struct job jobs[256];
+	pthread_t tid[256];
+	/* whole tiles per thread, so no tile is split */
+	size_t tiles = (n + TILE - 1) / TILE, at = 0;
+	for (int i = 0; i < threads; i++) {
+		size_t my_tiles = tiles / (size_t)threads +
+				  ((size_t)i < tiles % (size_t)threads);
+		size_t count = my_tiles * TILE;
+		if (at + count > n)
+			count = n - at;
+		jobs[i] = (struct job){ t, users, at, count, out, 0 };
+		at += count;
+	}
+	int started = 0;
+	for (int i = 1; i < threads; i++) {
+		if (pthread_create(&tid[i], NULL, run_job, &jobs[i]) != 0)
+			break;
+		started = i;
+	}
+	run_job(&jobs[0]);
+	for (int i = 1; i <= started; i++)
+		pthread_join(tid[i], NULL);
+	for (int i = started + 1; i < threads; i++)
+		run_job(&jobs[i]);	/* threads that could not start */
+	for (int i = 0; i < threads; i++)
+		if (jobs[i].rc)
+			return rec_fail(err, jobs[i].rc, NULL, 0,
+					"out of memory");
+	return 0;
+}
+
+const char *rec_model_item(const rec_model *m, uint32_t index, size_t *len)
+{
+	const struct rec_catalogue *c = &m->catalogue;
+	if (index >= c->count) {
+		*len = 0;
+		return NULL;
+	}
+	*len = c->items[index].name_len;
+	return c->names + c->items[index].name_off;
+}
+
+size_t rec_model_items(const rec_model *m)
+{
+	return m->catalogue.count;
+}

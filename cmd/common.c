@@ -3,9 +3,12 @@
  */
 #include <errno.h>
 #include <math.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "common.h"
 
@@ -187,6 +190,33 @@ void print_version(void)
 
 void finish_stdout(void)
 {
-	if (fflush(stdout) != 0 || ferror(stdout))
-		die("error writing standard output: %s", strerror(errno));
+	errno = 0;
+	if (fflush(stdout) == 0 && !ferror(stdout))
+		return;
+	if (errno == EPIPE) {
+		/* the reader went away (| head): end quietly, as by the
+		 * signal, even if SIGPIPE was ignored by whoever started us */
+		signal(SIGPIPE, SIG_DFL);
+		raise(SIGPIPE);
+	}
+	die("error writing standard output: %s",
+	    errno ? strerror(errno) : "unknown error");
+}
+
+void check_output_not_input(const char *out, char *const *files, int nfiles)
+{
+	struct stat so;
+	if (stat(out, &so) != 0)
+		return;
+	for (int i = 0; i <= nfiles; i++) {
+		/* no file means stdin, which may be the output redirected */
+		if (i == nfiles && nfiles > 0)
+			break;
+		const char *in = i < nfiles ? files[i] : "-";
+		struct stat si;
+		int rc = strcmp(in, "-") == 0 ? fstat(STDIN_FILENO, &si)
+					      : stat(in, &si);
+		if (rc == 0 && si.st_dev == so.st_dev && si.st_ino == so.st_ino)
+			die("'%s' is both an input and the output", out);
+	}
 }

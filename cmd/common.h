@@ -84,8 +84,19 @@ int bad_row_report(const struct rec_error *e, void *arg);
 /* A summary line for skipped rows, if any. */
 void bad_rows_summary(const struct bad_rows *b);
 
+/* Exit 2 if out is one of the input files (or stdin when there are none):
+ * the run would read a half-replaced file and the data would be gone. */
+void check_output_not_input(const char *out, char *const *files, int nfiles);
+
 void print_version(void);
-/* Flush stdout and exit 2 with a message if anything failed to write. */
+/* Flush stdout and exit 2 with a message if anything failed to write;
+ * a closed pipe ends the program quietly by SIGPIPE. */
 void finish_stdout(void);
+/* Cheap check while writing: stop at once if stdout has failed. */
+static inline void check_stdout(void)
+{
+	if (ferror(stdout))
+		finish_stdout();
+}
 
 #endif

@@ -136,7 +136,14 @@ static void show(const char *path, const rec_model *m, int json)
 	field_num(&o, "l2", p->l2);
 	field_num(&o, "l2_factors", p->l2_factors);
 	field_num(&o, "init_std", p->init_std);
-	field_num(&o, "seed", (double)p->seed);
+	char seed[32];
+	snprintf(seed, sizeof(seed), "%llu", (unsigned long long)p->seed);
+	if (o.json) {
+		printf(", \"seed\": %s", seed);	/* exact, past 2^53 */
+		o.first = 0;
+	} else {
+		field_str(&o, "seed", seed);
+	}
 	field_num(&o, "passes", p->passes);
 	field_bool(&o, "shuffle", p->shuffle);
 	field_num(&o, "holdout", p->holdout);

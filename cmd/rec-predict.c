@@ -86,8 +86,9 @@ struct top_config {
 	const char *exclude, *candidates;
 };
 
-/* Call fn on each good row of files read with opt; bad rows reported. */
-static void each_row(const char *const *files, int nfiles,
+/* Call fn on each good row of files read with opt; bad rows reported.
+ * Returns the number of good rows. */
+static size_t each_row(const char *const *files, int nfiles,
 		     const struct rec_reader_options *opt, int strict,
 		     void (*fn)(const struct rec_row *row, void *arg), void *arg)
 {
@@ -109,7 +110,9 @@ static void each_row(const char *const *files, int nfiles,
 		fn(&row, arg);
 	}
 	bad_rows_summary(&bad);
+	size_t rows = (size_t)rec_reader_rows(r);
 	rec_reader_free(r);
+	return rows;
 }
 
 static void exclude_row(const struct rec_row *row, void *arg)
@@ -175,7 +178,10 @@ static void top_mode(const struct top_config *tc, const char *const *files,
 		o.columns = (struct rec_columns){ .user = "1" };
 		o.header = 0;
 		o.need = REC_NEED_USER;
-		each_row(&tc->candidates, 1, &o, tc->strict, allow_row, t);
+		size_t n = each_row(&tc->candidates, 1, &o, tc->strict,
+				    allow_row, t);
+		if (n == 0)
+			die("%s: no candidate items", tc->candidates);
 	}
 	if (tc->exclude) {
 		struct rec_reader_options o = tc->opt;
@@ -224,6 +230,7 @@ static void top_mode(const struct top_config *tc, const char *const *files,
 				printf("\t%s\t%d\n", num, r + 1);
 			}
 		}
+		check_stdout();
 	}
 	finish_stdout();
 	free(users);
@@ -313,6 +320,7 @@ int main(int argc, char **argv)
 	struct bad_rows bad = { .strict = in.strict };
 	struct rec_row row;
 	int header_done = 0;
+	unsigned long written = 0;
 	int rc;
 	while ((rc = rec_reader_next(reader, &row, &err)) != 0) {
 		if (rc == REC_EBADROW) {
@@ -334,6 +342,8 @@ int main(int argc, char **argv)
 		num[len++] = '\n';
 		fwrite(row.raw, 1, row.raw_len, stdout);
 		fwrite(num, 1, (size_t)len, stdout);
+		if ((++written & 4095) == 0)
+			check_stdout();
 	}
 	if (!header_done)
 		print_header(reader, rec_reader_is_csv(reader) ? ',' : '\t');

@@ -5,7 +5,6 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include "common.h"
@@ -101,21 +100,6 @@ static void progress(const struct rec_progress *p, void *arg)
 	fprintf(stderr, "%5d %12llu %12.6f %12s %9.2f\n", p->pass,
 		(unsigned long long)p->events, p->train_loss, holdout,
 		p->seconds);
-}
-
-/* The output must not be one of the inputs: training would read a
- * half-replaced file, and the user's data would be gone. */
-static void check_output(const char *out, char **files, int nfiles)
-{
-	struct stat so;
-	if (stat(out, &so) != 0)
-		return;
-	for (int i = 0; i < nfiles; i++) {
-		struct stat si;
-		if (strcmp(files[i], "-") != 0 && stat(files[i], &si) == 0 &&
-		    si.st_dev == so.st_dev && si.st_ino == so.st_ino)
-			die("'%s' is both an input and the output", out);
-	}
 }
 
 int main(int argc, char **argv)
@@ -234,7 +218,7 @@ int main(int argc, char **argv)
 	if (output && strcmp(output, "-") == 0)
 		output = NULL;
 	if (output)
-		check_output(output, files, nfiles);
+		check_output_not_input(output, files, nfiles);
 	else if (isatty(STDOUT_FILENO) && !force)
 		die("refusing to write a binary model to a terminal (use -o FILE, or -f)");
 

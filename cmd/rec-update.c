@@ -58,7 +58,8 @@ enum {
 /* Training-time choices, recognised only to be refused clearly. */
 static const char *const fixed_options[] = {
 	"bits", "factors", "loss", "optimizer", "seed", "init-std", "passes",
-	"holdout", "patience", "shuffle", "task", "positive",
+	"holdout", "patience", "shuffle", "task", "positive", "no-shuffle",
+	"negatives", "sample-alpha",
 };
 #define NFIXED (int)(sizeof(fixed_options) / sizeof(fixed_options[0]))
 
@@ -86,6 +87,9 @@ static const struct option long_options[] = {
 	{ "shuffle", no_argument, NULL, OPT_FIXED + 9 },
 	{ "task", required_argument, NULL, OPT_FIXED + 10 },
 	{ "positive", required_argument, NULL, OPT_FIXED + 11 },
+	{ "no-shuffle", no_argument, NULL, OPT_FIXED + 12 },
+	{ "negatives", required_argument, NULL, OPT_FIXED + 13 },
+	{ "sample-alpha", required_argument, NULL, OPT_FIXED + 14 },
 	{ "user", required_argument, NULL, OPT_USER },
 	{ "item", required_argument, NULL, OPT_ITEM },
 	{ "label", required_argument, NULL, OPT_LABEL },
@@ -150,7 +154,11 @@ int main(int argc, char **argv)
 	struct rec_update_options uo = { .window = 10000 };
 	double lr = -1, l2 = -1, l2f = -1, half_life = -1;
 	int half_life_time = -1;
-	while ((c = getopt_long(argc, argv, "m:o:qhV", long_options, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "m:o:qb:k:p:hV", long_options,
+				NULL)) != -1) {
+		/* the short forms of rec-train's fixed options */
+		if (c == 'b' || c == 'k' || c == 'p')
+			c = OPT_FIXED + (c == 'b' ? 0 : c == 'k' ? 1 : 6);
 		if (c >= OPT_FIXED && c < OPT_FIXED + NFIXED)
 			usage_error("--%s is fixed when a model is trained; "
 				    "train a new model with rec-train",
@@ -208,6 +216,11 @@ int main(int argc, char **argv)
 		usage_error("--freeze users and --freeze items leave nothing to learn");
 	if (!output)
 		output = model_path;
+	if (strcmp(output, "-") == 0)
+		usage_error("-o -: a model is written to a file, atomically");
+	check_output_not_input(output, argv + optind, argc - optind);
+	if (access(model_path, F_OK) != 0)
+		die("%s: cannot open: %s", model_path, strerror(errno));
 
 	int lock = uo.test_only ? -1 : lock_model(model_path);
 	struct rec_error err = { 0 };

@@ -43,6 +43,7 @@ struct rec_map {
 	uint64_t *keys;
 	uint32_t *values;	/* UINT32_MAX marks an empty slot */
 	size_t mask;		/* capacity - 1, capacity a power of two */
+	unsigned shift;		/* 64 - log2(capacity): slots from high bits */
 	size_t count;
 };
 int rec_map_init(struct rec_map *m, size_t capacity);
@@ -50,7 +51,7 @@ void rec_map_destroy(struct rec_map *m);
 /* The index stored for key, or UINT32_MAX. */
 static inline uint32_t rec_map_get(const struct rec_map *m, uint64_t key)
 {
-	size_t i = (size_t)(key * 0x9E3779B97F4A7C15ull >> 17) & m->mask;
+	size_t i = (size_t)((key * 0x9E3779B97F4A7C15ull) >> m->shift);
 	for (;;) {
 		uint32_t v = m->values[i];
 		if (v == UINT32_MAX || m->keys[i] == key)

@@ -18,6 +18,8 @@
 /* AdaGrad's accumulators start here rather than at 0, so that the first
  * steps of a rare feature are not a full learning-rate jump. */
 #define ADAGRAD_INIT 0.01f
+/* The least a faded accumulator keeps. */
+#define ACC_FLOOR 1e-12f
 
 void rec_params_init(struct rec_params *p, enum rec_task task)
 {
@@ -471,9 +473,10 @@ double rec_model_learn_scored(struct rec_model *m, uint32_t user_row,
 static void fade(float *acc, int n, double *stamp, double now, double half)
 {
 	if (*stamp > 0 && now > *stamp) {
+		/* never to 0: a zero gradient would then step by 0/0 */
 		float f = (float)exp2(-(now - *stamp) / half);
 		for (int j = 0; j < n; j++)
-			acc[j] *= f;
+			acc[j] = fmaxf(acc[j] * f, ACC_FLOOR);
 	}
 	if (now > *stamp)
 		*stamp = now;

@@ -327,6 +327,8 @@ static int next_line(rec_reader *r, char **line, size_t *len,
 			*len = (size_t)(nl - start);
 			r->pos += *len + 1;
 			r->line++;
+			if (*len > 0 && (*line)[*len - 1] == '\r')
+				(*len)--;
 			if (*len > REC_MAX_LINE)
 				return rec_fail(err, REC_EBADROW, r->name,
 						r->line,

@@ -269,6 +269,9 @@ int rec_map_init(struct rec_map *m, size_t capacity)
 	}
 	memset(m->values, 0xff, cap * sizeof(*m->values));
 	m->mask = cap - 1;
+	m->shift = 64;
+	for (size_t c = cap; c > 1; c >>= 1)
+		m->shift--;
 	m->count = 0;
 	return 0;
 }
@@ -283,7 +286,7 @@ void rec_map_destroy(struct rec_map *m)
 
 static void map_insert(struct rec_map *m, uint64_t key, uint32_t value)
 {
-	size_t i = (size_t)(key * 0x9E3779B97F4A7C15ull >> 17) & m->mask;
+	size_t i = (size_t)((key * 0x9E3779B97F4A7C15ull) >> m->shift);
 	while (m->values[i] != UINT32_MAX)
 		i = (i + 1) & m->mask;
 	m->keys[i] = key;

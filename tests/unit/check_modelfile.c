@@ -1,0 +1,917 @@
+/*
+ * check_modelfile.c - unit tests for lib/modelfile.c: encoding, decoding,
+ * saving and loading model files, and refusing every damaged, truncated,
+ * foreign or newer one.
+ *
+ * The format (see the comment at the top of lib/modelfile.c):
+ *   header: 8-byte magic, u32 read version, u32 write version, u32 CRC-32
+ *           of bytes 0..15
+ *   chunks: u32 id, u32 flags, u64 raw length, u64 stored length, u32 CRC-32
+ *           of the stored bytes, u32 CRC-32 of the 28 header bytes before
+ *           it, then the stored (zlib) bytes; the last chunk is "END ".
+ */
+#include <math.h>
+#include <zlib.h>
+
+#include "internal.h"
+#include "testutil.h"
+
+/* ---- little-endian fields ---- */
+
+static uint32_t get32(const unsigned char *p)
+{
+	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
+	       (uint32_t)p[3] << 24;
+}
+
+static uint64_t get64(const unsigned char *p)
+{
+	return (uint64_t)get32(p) | (uint64_t)get32(p + 4) << 32;
+}
+
+static void set32(unsigned char *p, uint32_t v)
+{
+	for (int i = 0; i < 4; i++)
+		p[i] = (unsigned char)(v >> (8 * i));
+}
+
+static void set64(unsigned char *p, uint64_t v)
+{
+	for (int i = 0; i < 8; i++)
+		p[i] = (unsigned char)(v >> (8 * i));
+}
+
+static uint32_t chunk_id(const char *s)
+{
+	return get32((const unsigned char *)s);
+}
+
+/* ---- models to save ---- */
+
+#define NEED_ULI (REC_NEED_USER | REC_NEED_ITEM | REC_NEED_LABEL)
+
+/*
+ * A trained model from a small event file.  tiny: 3 users x 3 items, k = 2.
+ * Otherwise: more ids, a time column, a holdout, named columns and other
+ * non-default input options, so that every field has something to keep.
+ */
+static rec_model *trained_model(int tiny, enum rec_task task)
+{
+	char *dir = tu_mkdir();
+	char text[8192];
+	size_t len = 0;
+	if (!tiny)
+		len += (size_t)snprintf(text, sizeof(text),
+					"who\twhat\tstars\twhen\n");
+	int users = tiny ? 3 : 12, items = tiny ? 3 : 9;
+	for (int u = 0; u < users; u++)
+		for (int i = 0; i < items; i++) {
+			int y = (u + i) % 3 == 0;
+			if (tiny)
+				len += (size_t)snprintf(text + len,
+							sizeof(text) - len,
+							"u%d\ti%d\t%d\n", u, i,
+							y);
+			else
+				len += (size_t)snprintf(text + len,
+							sizeof(text) - len,
+							"u%d\ti%d\t%d\t%d.5\n",
+							u, i, y ? 5 : 2,
+							1000 + u * 10 + i);
+		}
+	char *path = tu_write(dir, "e.tsv", text, len);
+	struct rec_params p;
+	rec_params_init(&p, task);
+	p.bits = tiny ? 12 : 18;
+	p.factors = tiny ? 2 : 5;
+	p.passes = 3;
+	p.seed = 99;
+	p.holdout = tiny ? 0 : 0.3;
+	if (!tiny) {
+		p.optimizer = REC_OPT_SGD;
+		p.lr = 0.02;
+		p.patience = 7;
+		p.input.columns.user = "who";
+		p.input.columns.item = "what";
+		p.input.columns.label = "stars";
+		p.input.columns.time = "when";
+		p.input.header = 1;
+		p.input.csv = 0;
+		if (task == REC_TASK_BINARY) {
+			p.input.has_positive = 1;
+			p.input.positive = 3.5;
+		}
+	}
+	rec_model *m;
+	struct rec_error err;
+	ck_assert_int_eq(rec_model_create(&m, &p, &err), 0);
+	struct rec_reader_options opt = p.input;
+	opt.need = NEED_ULI;
+	const char *files[1] = { path };
+	rec_reader *r;
+	ck_assert_int_eq(rec_reader_open(&r, files, 1, &opt, &err), 0);
+	rec_dataset *d;
+	int rc = rec_dataset_read(&d, m, r, NULL, NULL, &err);
+	ck_assert_msg(rc == 0, "rec_dataset_read: %s", err.msg);
+	ck_assert_int_eq(rec_reader_bad_rows(r), 0);
+	ck_assert_int_eq(rec_train(m, d, NULL, NULL, &err), 0);
+	rec_dataset_free(d);
+	rec_reader_free(r);
+	free(path);
+	free(dir);
+	return m;
+}
+
+static unsigned char *encode(rec_model *m, size_t *len)
+{
+	void *img;
+	struct rec_error err;
+	int rc = rec_model_encode(m, &img, len, &err);
+	ck_assert_msg(rc == 0, "rec_model_encode: %s", err.msg);
+	ck_assert_ptr_nonnull(img);
+	ck_assert_uint_gt(*len, 20);
+	return img;
+}
+
+static rec_model *decode_ok(const void *img, size_t len)
+{
+	rec_model *m = NULL;
+	struct rec_error err;
+	memset(&err, 0, sizeof(err));
+	int rc = rec_model_decode(&m, img, len, "mem", &err);
+	ck_assert_msg(rc == 0, "rec_model_decode: %d %s", rc, err.msg);
+	ck_assert_ptr_nonnull(m);
+	return m;
+}
+
+/* decode must refuse: returns the code and leaves the message in *err. */
+static int decode_bad(const void *img, size_t len, struct rec_error *err)
+{
+	/* an exact-size copy, so a read past the end is a sanitizer error */
+	unsigned char *copy = malloc(len ? len : 1);
+	ck_assert_ptr_nonnull(copy);
+	if (len)
+		memcpy(copy, img, len);
+	rec_model *m = (rec_model *)(void *)copy;	/* must be reset */
+	memset(err, 0, sizeof(*err));
+	int rc = rec_model_decode(&m, copy, len, "bad.rec", err);
+	free(copy);
+	TU_CHECK(rc == REC_EFORMAT || rc == REC_EVERSION,
+		 "damaged image of %zu bytes gave %d (%s)", len, rc, err->msg);
+	TU_CHECK(m == NULL, "a model came back with code %d", rc);
+	TU_CHECK(err->code == rc, "err.code %d, rc %d", err->code, rc);
+	TU_CHECK(strcmp(err->file, "bad.rec") == 0, "err.file '%s'",
+		 err->file);
+	return rc;
+}
+
+static void str_eq_or_null(const char *a, const char *b)
+{
+	if (!a || !b)
+		ck_assert_ptr_eq(a, b);
+	else
+		ck_assert_str_eq(a, b);
+}
+
+/* a and b the same model: parameters, counters, weights, catalogue, and
+ * the margin of every pair (unseen ids too). */
+static void assert_same_model(const rec_model *a, const rec_model *b)
+{
+	const struct rec_params *p = rec_model_params(a);
+	const struct rec_params *q = rec_model_params(b);
+	ck_assert_int_eq(p->task, q->task);
+	ck_assert_int_eq(p->loss, q->loss);
+	ck_assert_int_eq(p->optimizer, q->optimizer);
+	ck_assert_int_eq(p->bits, q->bits);
+	ck_assert_int_eq(p->factors, q->factors);
+	ck_assert(p->lr == q->lr);
+	ck_assert(p->l2 == q->l2);
+	ck_assert(p->l2_factors == q->l2_factors);
+	ck_assert(p->init_std == q->init_std);
+	ck_assert_uint_eq(p->seed, q->seed);
+	ck_assert_int_eq(p->passes, q->passes);
+	ck_assert_int_eq(p->shuffle, q->shuffle);
+	ck_assert(p->holdout == q->holdout);
+	ck_assert_int_eq(p->patience, q->patience);
+	str_eq_or_null(p->input.columns.user, q->input.columns.user);
+	str_eq_or_null(p->input.columns.item, q->input.columns.item);
+	str_eq_or_null(p->input.columns.label, q->input.columns.label);
+	str_eq_or_null(p->input.columns.time, q->input.columns.time);
+	str_eq_or_null(p->input.columns.weight, q->input.columns.weight);
+	ck_assert_int_eq(p->input.csv, q->input.csv);
+	ck_assert_int_eq(p->input.header, q->input.header);
+	ck_assert_int_eq(p->input.task, q->input.task);
+	ck_assert_int_eq(p->input.has_positive, q->input.has_positive);
+	ck_assert(p->input.positive == q->input.positive);
+
+	struct rec_model_info ia, ib;
+	rec_model_info(a, &ia);
+	rec_model_info(b, &ib);
+	ck_assert_uint_eq(ia.format_version, ib.format_version);
+	ck_assert_uint_eq(ia.features, ib.features);
+	ck_assert_uint_eq(ia.items, ib.items);
+	ck_assert_uint_eq(ia.events, ib.events);
+	ck_assert_uint_eq(ia.updates, ib.updates);
+	ck_assert(memcmp(&ia.train_loss, &ib.train_loss, 8) == 0);
+	ck_assert(memcmp(&ia.holdout_loss, &ib.holdout_loss, 8) == 0);
+	ck_assert_int_eq(ia.passes_done, ib.passes_done);
+	ck_assert_int_eq(ia.created, ib.created);
+	ck_assert_int_eq(ia.saved, ib.saved);
+
+	ck_assert_mem_eq(a->rng.s, b->rng.s, sizeof(a->rng.s));
+	ck_assert_mem_eq(a->bias, b->bias, sizeof(a->bias));
+	ck_assert_uint_eq(a->features, b->features);
+	if (a->features) {
+		ck_assert_mem_eq(a->feature_keys, b->feature_keys,
+				 a->features * sizeof(uint64_t));
+		ck_assert_mem_eq(a->rows, b->rows,
+				 a->features * a->stride * sizeof(float));
+	}
+	const struct rec_catalogue *ca = &a->catalogue, *cb = &b->catalogue;
+	ck_assert_uint_eq(ca->count, cb->count);
+	for (size_t i = 0; i < ca->count; i++) {
+		const struct rec_item *x = &ca->items[i], *y = &cb->items[i];
+		ck_assert_uint_eq(x->name_len, y->name_len);
+		ck_assert_mem_eq(ca->names + x->name_off,
+				 cb->names + y->name_off, x->name_len);
+		ck_assert_uint_eq(x->feature, y->feature);
+		ck_assert_uint_eq(x->count, y->count);
+		ck_assert(x->last_time == y->last_time);
+	}
+
+	for (int u = -1; u < 13; u++)
+		for (int i = -1; i < 10; i++) {
+			char user[16], item[16];
+			snprintf(user, sizeof(user), "u%d", u);
+			snprintf(item, sizeof(item), "i%d", i);
+			double ma = rec_model_margin(a, user, strlen(user),
+						     item, strlen(item));
+			double mb = rec_model_margin(b, user, strlen(user),
+						     item, strlen(item));
+			TU_CHECK(memcmp(&ma, &mb, sizeof(ma)) == 0,
+				 "margin of %s %s: %a and %a", user, item,
+				 ma, mb);
+		}
+}
+
+/* ---- round trips ---- */
+
+static const struct {
+	int tiny;
+	enum rec_task task;
+} round_trips[] = {
+	{ 1, REC_TASK_BINARY },
+	{ 0, REC_TASK_BINARY },
+	{ 0, REC_TASK_REGRESSION },
+};
+
+START_TEST(test_round_trip)
+{
+	rec_model *m = trained_model(round_trips[_i].tiny,
+				     round_trips[_i].task);
+	size_t len;
+	unsigned char *img = encode(m, &len);
+	/* the header as the format says */
+	static const unsigned char magic[8] = { 0x89, 'R', 'E', 'C', '\r',
+						'\n', 0x1a, '\n' };
+	ck_assert_mem_eq(img, magic, 8);
+	ck_assert_uint_eq(get32(img + 8), REC_FORMAT_VERSION);
+	ck_assert_uint_eq(get32(img + 12), REC_FORMAT_VERSION);
+	ck_assert_uint_eq(get32(img + 16), crc32(0, img, 16));
+
+	rec_model *d = decode_ok(img, len);
+	assert_same_model(m, d);
+	struct rec_model_info info;
+	rec_model_info(d, &info);
+	ck_assert_uint_eq(info.format_version, REC_FORMAT_VERSION);
+	ck_assert_uint_eq(info.writer_version, REC_FORMAT_VERSION);
+	ck_assert_uint_eq(info.updates, 1);
+	if (!round_trips[_i].tiny)
+		ck_assert(info.holdout_loss >= 0);
+	ck_assert_uint_eq(info.items, round_trips[_i].tiny ? 3 : 9);
+
+	/* encoding the decoded model gives the same file (the clock aside:
+	 * try again if the second changed in between) */
+	int compared = 0;
+	for (int attempt = 0; attempt < 3 && !compared; attempt++) {
+		size_t len2;
+		unsigned char *img2 = encode(d, &len2);
+		if (d->counters.saved == m->counters.saved) {
+			ck_assert_uint_eq(len2, len);
+			ck_assert_mem_eq(img2, img, len);
+			compared = 1;
+		} else {
+			free(img);
+			img = encode(m, &len);
+		}
+		free(img2);
+	}
+	ck_assert(compared);
+	/* the decoded model can go on learning */
+	uint32_t u = rec_model_find(d, rec_feature_key(d, REC_SPACE_USER,
+						       "u1", 2));
+	uint32_t i = rec_model_find(d, rec_feature_key(d, REC_SPACE_ITEM,
+						       "i1", 2));
+	ck_assert(u != UINT32_MAX && i != UINT32_MAX);
+	double before = rec_model_margin_rows(d, u, i);
+	float target = round_trips[_i].task == REC_TASK_BINARY ? 1
+		: (float)before + 5;
+	for (int n = 0; n < 20; n++)
+		rec_model_learn(d, u, i, target, 1);
+	ck_assert(rec_model_margin_rows(d, u, i) > before);
+	free(img);
+	rec_model_free(d);
+	rec_model_free(m);
+}
+END_TEST
+
+START_TEST(test_round_trip_empty_model)
+{
+	struct rec_params p;
+	rec_params_init(&p, REC_TASK_BINARY);
+	p.factors = 0;
+	p.input.columns.label = NULL;
+	rec_model *m;
+	ck_assert_int_eq(rec_model_create(&m, &p, NULL), 0);
+	size_t len;
+	unsigned char *img = encode(m, &len);
+	rec_model *d = decode_ok(img, len);
+	assert_same_model(m, d);
+	ck_assert_ptr_null(rec_model_params(d)->input.columns.label);
+	free(img);
+	rec_model_free(d);
+	rec_model_free(m);
+}
+END_TEST
+
+START_TEST(test_save_load)
+{
+	char *dir = tu_mkdir();
+	char *path = tu_path(dir, "model.rec");
+	rec_model *m = trained_model(0, REC_TASK_BINARY);
+	struct rec_error err;
+	memset(&err, 0, sizeof(err));
+	ck_assert_int_eq(rec_model_save(m, path, &err), 0);
+	ck_assert_int_eq(tu_count_entries(dir), 1);	/* no temp file */
+	rec_model *l = NULL;
+	ck_assert_int_eq(rec_model_load(&l, path, &err), 0);
+	assert_same_model(m, l);
+
+	/* the file is the encoded image */
+	size_t flen;
+	unsigned char *file = tu_read(path, &flen);
+	rec_model *d = decode_ok(file, flen);
+	assert_same_model(m, d);
+	rec_model_free(d);
+	free(file);
+
+	/* save over an existing file, from a model of another shape */
+	rec_model *t = trained_model(1, REC_TASK_BINARY);
+	ck_assert_int_eq(rec_model_save(t, path, &err), 0);
+	ck_assert_int_eq(tu_count_entries(dir), 1);
+	rec_model_free(l);
+	ck_assert_int_eq(rec_model_load(&l, path, &err), 0);
+	assert_same_model(t, l);
+	rec_model_free(l);
+	rec_model_free(t);
+
+	/* a relative path, in the current directory */
+	char cwd[TU_PATH_MAX];
+	ck_assert_ptr_nonnull(getcwd(cwd, sizeof(cwd)));
+	ck_assert_int_eq(chdir(dir), 0);
+	ck_assert_int_eq(rec_model_save(m, "rel.rec", &err), 0);
+	ck_assert_int_eq(rec_model_load(&l, "rel.rec", &err), 0);
+	ck_assert_int_eq(chdir(cwd), 0);
+	assert_same_model(m, l);
+	ck_assert_int_eq(tu_count_entries(dir), 2);
+	rec_model_free(l);
+	rec_model_free(m);
+	free(path);
+	free(dir);
+}
+END_TEST
+
+START_TEST(test_load_errors)
+{
+	char *dir = tu_mkdir();
+	char *missing = tu_path(dir, "missing.rec");
+	rec_model *m = (rec_model *)(void *)dir;
+	struct rec_error err;
+	memset(&err, 0, sizeof(err));
+	ck_assert_int_eq(rec_model_load(&m, missing, &err), REC_EIO);
+	ck_assert_ptr_null(m);
+	ck_assert_int_eq(err.code, REC_EIO);
+	ck_assert_str_eq(err.file, missing);
+
+	/* an empty file, a text file, a directory */
+	char *empty = tu_write_str(dir, "empty.rec", "");
+	ck_assert_int_eq(rec_model_load(&m, empty, &err), REC_EFORMAT);
+	ck_assert_ptr_null(m);
+	ck_assert_str_eq(err.file, empty);
+	char *text = tu_write_str(dir, "e.tsv", "u1\ti1\t1\nu2\ti2\t0\n");
+	ck_assert_int_eq(rec_model_load(&m, text, &err), REC_EFORMAT);
+	ck_assert_str_eq(err.msg, "not a recpipe model file");
+	ck_assert_int_ne(rec_model_load(&m, dir, &err), 0);
+	ck_assert_ptr_null(m);
+	free(missing);
+	free(empty);
+	free(text);
+	free(dir);
+}
+END_TEST
+
+START_TEST(test_save_errors)
+{
+	char *dir = tu_mkdir();
+	rec_model *m = trained_model(1, REC_TASK_BINARY);
+	struct rec_error err;
+	memset(&err, 0, sizeof(err));
+
+	/* a missing directory */
+	char *path = tu_path(dir, "missing/model.rec");
+	ck_assert_int_eq(rec_model_save(m, path, &err), REC_EIO);
+	ck_assert_int_eq(err.code, REC_EIO);
+	ck_assert_str_eq(err.file, path);
+	ck_assert_int_eq(tu_count_entries(dir), 0);
+	free(path);
+
+	/* the target is a directory: the rename fails, the temporary file
+	 * written next to it must not stay */
+	path = tu_path(dir, "taken");
+	ck_assert_int_eq(mkdir(path, 0755), 0);
+	ck_assert_int_eq(rec_model_save(m, path, &err), REC_EIO);
+	ck_assert_str_eq(err.file, path);
+	ck_assert_int_eq(tu_count_entries(dir), 1);
+	ck_assert_int_eq(tu_count_entries(path), 0);
+	free(path);
+
+	/* a failed save leaves the old file as it was */
+	path = tu_path(dir, "model.rec");
+	char *old = tu_write_str(dir, "model.rec", "old contents");
+	ck_assert_int_eq(chmod(dir, 0555), 0);
+	int rc = rec_model_save(m, path, &err);
+	ck_assert_int_eq(chmod(dir, 0755), 0);
+	if (geteuid() != 0) {	/* root writes anyway */
+		ck_assert_int_eq(rc, REC_EIO);
+		size_t len;
+		char *back = tu_read(path, &len);
+		ck_assert_uint_eq(len, strlen("old contents"));
+		ck_assert_mem_eq(back, "old contents", len);
+		free(back);
+		ck_assert_int_eq(tu_count_entries(dir), 2);
+	}
+	free(old);
+	free(path);
+	rec_model_free(m);
+	free(dir);
+}
+END_TEST
+
+/* Older format versions are checked by tests/cli/formats-v1.t, which loads
+ * every model file kept in testdata/. */
+
+/* ---- damaged images ---- */
+
+START_TEST(test_byte_flips)
+{
+	rec_model *m = trained_model(1, REC_TASK_BINARY);
+	size_t len;
+	unsigned char *img = encode(m, &len);
+	/* tiny: keeps 2 * len decodes quick */
+	ck_assert_uint_lt(len, 2000);
+	static const unsigned char masks[] = { 0xff, 0x01, 0x80 };
+	unsigned char *copy = malloc(len);
+	ck_assert_ptr_nonnull(copy);
+	for (size_t k = 0; k < TU_ARRAY_LEN(masks); k++)
+		for (size_t i = 0; i < len; i++) {
+			memcpy(copy, img, len);
+			copy[i] ^= masks[k];
+			struct rec_error err;
+			int rc = decode_bad(copy, len, &err);
+			TU_CHECK(rc == REC_EFORMAT || rc == REC_EVERSION,
+				 "flip of byte %zu ^ 0x%02x: %d", i, masks[k],
+				 rc);
+			if (i < 8)
+				TU_CHECK(strcmp(err.msg, "not a recpipe model "
+						"file") == 0, "byte %zu: %s", i,
+					 err.msg);
+		}
+	free(copy);
+	free(img);
+	rec_model_free(m);
+}
+END_TEST
+
+START_TEST(test_truncations)
+{
+	rec_model *m = trained_model(1, REC_TASK_BINARY);
+	size_t len;
+	unsigned char *img = encode(m, &len);
+	for (size_t n = 0; n < len; n++) {
+		struct rec_error err;
+		decode_bad(img, n, &err);
+	}
+	/* and one byte too many */
+	unsigned char *longer = malloc(len + 1);
+	ck_assert_ptr_nonnull(longer);
+	memcpy(longer, img, len);
+	longer[len] = 0;
+	struct rec_error err;
+	ck_assert_int_eq(decode_bad(longer, len + 1, &err), REC_EFORMAT);
+	/* the full image is fine */
+	rec_model *d = decode_ok(img, len);
+	rec_model_free(d);
+	free(longer);
+	free(img);
+	rec_model_free(m);
+}
+END_TEST
+
+/* Set the versions and reseal the header with its CRC. */
+static void set_versions(unsigned char *img, uint32_t read, uint32_t write)
+{
+	set32(img + 8, read);
+	set32(img + 12, write);
+	set32(img + 16, (uint32_t)crc32(0, img, 16));
+}
+
+START_TEST(test_versions)
+{
+	rec_model *m = trained_model(1, REC_TASK_BINARY);
+	size_t len;
+	unsigned char *img = encode(m, &len);
+	unsigned char *copy = malloc(len);
+	ck_assert_ptr_nonnull(copy);
+	struct rec_error err;
+
+	/* a newer read version: refused as too new, whatever follows */
+	static const uint32_t newer[] = { REC_FORMAT_VERSION + 1, 77,
+					  UINT32_MAX };
+	for (size_t k = 0; k < TU_ARRAY_LEN(newer); k++) {
+		memcpy(copy, img, len);
+		set_versions(copy, newer[k], newer[k]);
+		ck_assert_int_eq(decode_bad(copy, len, &err), REC_EVERSION);
+		char want[32];
+		snprintf(want, sizeof(want), "version %u", (unsigned)newer[k]);
+		ck_assert_msg(strstr(err.msg, want) != NULL, "message '%s'",
+			      err.msg);
+		/* even with the body gone */
+		ck_assert_int_eq(decode_bad(copy, 20, &err), REC_EVERSION);
+	}
+	/* a newer write version with read version 1: readable */
+	memcpy(copy, img, len);
+	set_versions(copy, REC_FORMAT_VERSION, REC_FORMAT_VERSION + 5);
+	rec_model *d = decode_ok(copy, len);
+	assert_same_model(m, d);
+	/* and the versions of the file are reported as they are */
+	struct rec_model_info info;
+	rec_model_info(d, &info);
+	ck_assert_uint_eq(info.format_version, REC_FORMAT_VERSION);
+	ck_assert_uint_eq(info.writer_version, REC_FORMAT_VERSION + 5);
+	rec_model_free(d);
+	/* nonsense versions */
+	memcpy(copy, img, len);
+	set_versions(copy, 0, 1);
+	ck_assert_int_eq(decode_bad(copy, len, &err), REC_EFORMAT);
+	memcpy(copy, img, len);
+	set_versions(copy, 1, 0);
+	ck_assert_int_eq(decode_bad(copy, len, &err), REC_EFORMAT);
+	/* the version changed without its CRC */
+	memcpy(copy, img, len);
+	set32(copy + 8, REC_FORMAT_VERSION + 1);
+	ck_assert_int_eq(decode_bad(copy, len, &err), REC_EFORMAT);
+	free(copy);
+	free(img);
+	rec_model_free(m);
+}
+END_TEST
+
+START_TEST(test_wrong_magic)
+{
+	rec_model *m = trained_model(1, REC_TASK_BINARY);
+	size_t len;
+	unsigned char *img = encode(m, &len);
+	struct rec_error err;
+	for (size_t i = 0; i < 8; i++) {
+		img[i] ^= 0x20;
+		ck_assert_int_eq(decode_bad(img, len, &err), REC_EFORMAT);
+		ck_assert_str_eq(err.msg, "not a recpipe model file");
+		img[i] ^= 0x20;
+	}
+	static const char *const foreign[] = {
+		"", "\x89PNG\r\n\x1a\n0000000000000000000000000000",
+		"u1\ti1\t1\n", "\x1f\x8b\x08\x00\x00\x00\x00\x00\x00\x03",
+	};
+	for (size_t k = 0; k < TU_ARRAY_LEN(foreign); k++) {
+		ck_assert_int_eq(decode_bad(foreign[k], strlen(foreign[k]),
+					    &err), REC_EFORMAT);
+		ck_assert_str_eq(err.msg, "not a recpipe model file");
+	}
+	free(img);
+	rec_model_free(m);
+}
+END_TEST
+
+/* ---- chunk surgery: well-sealed files with bad contents ---- */
+
+struct chunk_copy {
+	uint32_t id, flags;
+	unsigned char *raw;
+	size_t len;
+};
+
+enum { MAX_CHUNKS = 16 };
+
+/* Split an image into its chunks, uncompressed. */
+static int split(const unsigned char *img, size_t len, struct chunk_copy *ch)
+{
+	size_t pos = 20;
+	int n = 0;
+	while (pos < len) {
+		ck_assert_int_lt(n, MAX_CHUNKS);
+		ck_assert_uint_le(pos + 32, len);
+		const unsigned char *h = img + pos;
+		uint64_t raw_len = get64(h + 8), stored_len = get64(h + 16);
+		ch[n].id = get32(h);
+		ch[n].flags = get32(h + 4);
+		ch[n].len = (size_t)raw_len;
+		ch[n].raw = malloc(raw_len ? raw_len : 1);
+		ck_assert_ptr_nonnull(ch[n].raw);
+		uLongf got = (uLongf)raw_len;
+		ck_assert_int_eq(uncompress(ch[n].raw, &got, h + 32,
+					    (uLong)stored_len), Z_OK);
+		ck_assert_uint_eq(got, raw_len);
+		pos += 32 + (size_t)stored_len;
+		n++;
+	}
+	ck_assert_uint_eq(pos, len);
+	ck_assert_uint_eq(ch[n - 1].id, chunk_id("END "));
+	return n;
+}
+
+/* A correctly sealed image of these chunks. */
+static unsigned char *join(const struct chunk_copy *ch, int n, size_t *len)
+{
+	size_t cap = 20;
+	for (int k = 0; k < n; k++)
+		cap += 32 + compressBound(ch[k].len);
+	unsigned char *img = malloc(cap);
+	ck_assert_ptr_nonnull(img);
+	static const unsigned char magic[8] = { 0x89, 'R', 'E', 'C', '\r',
+						'\n', 0x1a, '\n' };
+	memcpy(img, magic, 8);
+	set_versions(img, REC_FORMAT_VERSION, REC_FORMAT_VERSION);
+	size_t pos = 20;
+	for (int k = 0; k < n; k++) {
+		unsigned char *h = img + pos;
+		uLongf stored = compressBound(ch[k].len);
+		ck_assert_int_eq(compress2(h + 32, &stored, ch[k].raw,
+					   ch[k].len, 6), Z_OK);
+		set32(h, ch[k].id);
+		set32(h + 4, ch[k].flags);
+		set64(h + 8, ch[k].len);
+		set64(h + 16, stored);
+		set32(h + 24, (uint32_t)crc32(0, h + 32, (uInt)stored));
+		set32(h + 28, (uint32_t)crc32(0, h, 28));
+		pos += 32 + stored;
+	}
+	*len = pos;
+	return img;
+}
+
+static void free_chunks(struct chunk_copy *ch, int n)
+{
+	for (int k = 0; k < n; k++)
+		free(ch[k].raw);
+}
+
+static int find_chunk(const struct chunk_copy *ch, int n, const char *id)
+{
+	for (int k = 0; k < n; k++)
+		if (ch[k].id == chunk_id(id))
+			return k;
+	ck_abort_msg("no chunk %s", id);
+	return -1;
+}
+
+/* The offset of a parameter's value in the PARA chunk. */
+static size_t param_value(const struct chunk_copy *para, const char *key)
+{
+	size_t klen = strlen(key);
+	for (size_t i = 0; i + klen + 2 < para->len; i++)
+		if (para->raw[i] == klen &&
+		    memcmp(para->raw + i + 1, key, klen) == 0)
+			return i + 1 + klen + 1;	/* after the type */
+	ck_abort_msg("no parameter %s", key);
+	return 0;
+}
+
+enum surgery {
+	S_NONE, S_OPTIONAL_CHUNK, S_REQUIRED_CHUNK, S_DUPLICATE, S_MISSING,
+	S_CHUNK_AFTER_END, S_BITS, S_PASSES_NEGATIVE, S_TRAIN_LOSS_NAN,
+	S_RNG_ZERO, S_FEATURE_DUP, S_FEATURE_COUNT, S_WEIGHT_NAN,
+	S_ACCUMULATOR_NEGATIVE, S_STRIDE, S_ITEM_FEATURE, S_ITEM_TRAILING,
+	S_RAW_LEN,
+};
+
+static const struct {
+	enum surgery what;
+	int code;		/* 0: must decode */
+	const char *msg;	/* part of the message */
+} surgeries[] = {
+	{ S_NONE, 0, NULL },
+	{ S_OPTIONAL_CHUNK, 0, NULL },
+	{ S_REQUIRED_CHUNK, REC_EVERSION, "upgrade recpipe" },
+	{ S_DUPLICATE, REC_EFORMAT, "a chunk appears twice" },
+	{ S_MISSING, REC_EFORMAT, "a required chunk is missing" },
+	{ S_CHUNK_AFTER_END, REC_EFORMAT, "data after the end chunk" },
+	{ S_BITS, REC_EFORMAT, "bits must be in [1, 32]" },
+	{ S_PASSES_NEGATIVE, REC_EFORMAT, "counters" },
+	{ S_TRAIN_LOSS_NAN, REC_EFORMAT, "counters" },
+	{ S_RNG_ZERO, REC_EFORMAT, "random generator state" },
+	{ S_FEATURE_DUP, REC_EFORMAT, "feature table" },
+	{ S_FEATURE_COUNT, REC_EFORMAT, "feature table" },
+	{ S_WEIGHT_NAN, REC_EFORMAT, "weights" },
+	{ S_ACCUMULATOR_NEGATIVE, REC_EFORMAT, "weights" },
+	{ S_STRIDE, REC_EFORMAT, "weights" },
+	{ S_ITEM_FEATURE, REC_EFORMAT, "item catalogue" },
+	{ S_ITEM_TRAILING, REC_EFORMAT, "item catalogue" },
+	{ S_RAW_LEN, REC_EFORMAT, "compressed data" },
+};
+
+START_TEST(test_sealed_damage)
+{
+	rec_model *m = trained_model(1, REC_TASK_BINARY);
+	size_t len;
+	unsigned char *img = encode(m, &len);
+	struct chunk_copy ch[MAX_CHUNKS + 2];
+	int n = split(img, len, ch);
+	ck_assert_int_eq(n, 7);
+	const int k = m->params.factors;
+	static unsigned char extra[3] = { 'x', 'y', 'z' };
+	unsigned char *grown = NULL;
+	size_t raw_len_fix = 0;
+
+	switch (surgeries[_i].what) {
+	case S_NONE:
+		break;
+	case S_OPTIONAL_CHUNK:
+	case S_REQUIRED_CHUNK:
+		/* an unknown chunk before END */
+		ch[n] = ch[n - 1];
+		ch[n - 1] = (struct chunk_copy){ chunk_id("XTRA"),
+			surgeries[_i].what == S_REQUIRED_CHUNK ? 1u : 0u,
+			NULL, 0 };
+		ch[n - 1].raw = malloc(sizeof(extra));
+		memcpy(ch[n - 1].raw, extra, sizeof(extra));
+		ch[n - 1].len = sizeof(extra);
+		n++;
+		break;
+	case S_DUPLICATE: {
+		int w = find_chunk(ch, n, "WGHT");
+		ch[n] = ch[n - 1];
+		ch[n - 1] = ch[w];
+		ch[n - 1].raw = malloc(ch[w].len);
+		memcpy(ch[n - 1].raw, ch[w].raw, ch[w].len);
+		n++;
+		break;
+	}
+	case S_MISSING: {
+		int c = find_chunk(ch, n, "CATL");
+		free(ch[c].raw);
+		memmove(&ch[c], &ch[c + 1], (size_t)(n - c - 1) * sizeof(*ch));
+		n--;
+		break;
+	}
+	case S_CHUNK_AFTER_END:
+		ch[n] = (struct chunk_copy){ chunk_id("XTRA"), 0, NULL, 0 };
+		ch[n].raw = malloc(1);
+		n++;
+		break;
+	case S_BITS: {
+		struct chunk_copy *p = &ch[find_chunk(ch, n, "PARA")];
+		set64(p->raw + param_value(p, "bits"), 0);
+		break;
+	}
+	case S_PASSES_NEGATIVE:
+		set64(ch[find_chunk(ch, n, "CNTR")].raw + 16, UINT64_MAX);
+		break;
+	case S_TRAIN_LOSS_NAN: {
+		double nan = NAN;
+		uint64_t u;
+		memcpy(&u, &nan, 8);
+		set64(ch[find_chunk(ch, n, "CNTR")].raw + 24, u);
+		break;
+	}
+	case S_RNG_ZERO:
+		memset(ch[find_chunk(ch, n, "RNGS")].raw, 0, 32);
+		break;
+	case S_FEATURE_DUP: {
+		unsigned char *f = ch[find_chunk(ch, n, "FEAT")].raw;
+		ck_assert_uint_ge(get64(f), 2);
+		memcpy(f + 16, f + 8, 8);
+		break;
+	}
+	case S_FEATURE_COUNT: {
+		unsigned char *f = ch[find_chunk(ch, n, "FEAT")].raw;
+		set64(f, get64(f) + 1);
+		break;
+	}
+	case S_WEIGHT_NAN: {
+		float nan = NAN;
+		uint32_t u;
+		memcpy(&u, &nan, 4);
+		/* stride, bias, its accumulator, then row 0: w, k factors */
+		set32(ch[find_chunk(ch, n, "WGHT")].raw + 12 + 4, u);
+		break;
+	}
+	case S_ACCUMULATOR_NEGATIVE: {
+		float neg = -1;
+		uint32_t u;
+		memcpy(&u, &neg, 4);
+		set32(ch[find_chunk(ch, n, "WGHT")].raw + 12 +
+		      4 * (size_t)(1 + k), u);
+		break;
+	}
+	case S_STRIDE: {
+		unsigned char *w = ch[find_chunk(ch, n, "WGHT")].raw;
+		set32(w, get32(w) + 2);
+		break;
+	}
+	case S_ITEM_FEATURE: {
+		/* count, then the first item: u32 feature */
+		unsigned char *c = ch[find_chunk(ch, n, "CATL")].raw;
+		set32(c + 8, (uint32_t)m->features);
+		break;
+	}
+	case S_ITEM_TRAILING: {
+		struct chunk_copy *c = &ch[find_chunk(ch, n, "CATL")];
+		grown = malloc(c->len + 1);
+		memcpy(grown, c->raw, c->len);
+		grown[c->len] = 0;
+		free(c->raw);
+		c->raw = grown;
+		c->len++;
+		break;
+	}
+	case S_RAW_LEN:
+		raw_len_fix = 1;
+		break;
+	}
+
+	size_t dlen;
+	unsigned char *damaged = join(ch, n, &dlen);
+	if (raw_len_fix) {
+		/* claim one raw byte more than the stream holds, resealed */
+		unsigned char *h = damaged + 20;
+		set64(h + 8, get64(h + 8) + 1);
+		set32(h + 28, (uint32_t)crc32(0, h, 28));
+	}
+	if (surgeries[_i].code == 0) {
+		rec_model *d = decode_ok(damaged, dlen);
+		assert_same_model(m, d);
+		rec_model_free(d);
+	} else {
+		struct rec_error err;
+		ck_assert_int_eq(decode_bad(damaged, dlen, &err),
+				 surgeries[_i].code);
+		ck_assert_msg(strstr(err.msg, surgeries[_i].msg) != NULL,
+			      "message '%s', want '%s'", err.msg,
+			      surgeries[_i].msg);
+		if (surgeries[_i].code == REC_EFORMAT)
+			ck_assert_msg(strncmp(err.msg, "damaged model file: ",
+					      20) == 0, "message '%s'",
+				      err.msg);
+	}
+	free(damaged);
+	free_chunks(ch, n);
+	free(img);
+	rec_model_free(m);
+}
+END_TEST
+
+static Suite *modelfile_suite(void)
+{
+	Suite *s = suite_create("modelfile");
+	TCase *tc = tcase_create("good");
+	tcase_add_loop_test(tc, test_round_trip, 0,
+			    (int)TU_ARRAY_LEN(round_trips));
+	tcase_add_test(tc, test_round_trip_empty_model);
+	tcase_add_test(tc, test_save_load);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("bad");
+	tcase_set_timeout(tc, 60);
+	tcase_add_test(tc, test_load_errors);
+	tcase_add_test(tc, test_save_errors);
+	tcase_add_test(tc, test_byte_flips);
+	tcase_add_test(tc, test_truncations);
+	tcase_add_test(tc, test_versions);
+	tcase_add_test(tc, test_wrong_magic);
+	tcase_add_loop_test(tc, test_sealed_damage, 0,
+			    (int)TU_ARRAY_LEN(surgeries));
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+TU_MAIN(modelfile_suite)

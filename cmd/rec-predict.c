@@ -140,7 +140,7 @@ struct user_list {
 static void add_user(const struct rec_row *row, void *arg)
 {
 	struct user_list *ul = arg;
-	int added = rec_idset_add(ul->seen, row->user, row->user_len);
+	int added = rec_idset_add(ul->seen, row->user, row->user_len, NULL);
 	if (added < 0)
 		die("out of memory");
 	if (!added)

@@ -52,10 +52,12 @@ int rec_format_score(char *buf, double x);
 /* A set of ids (exact byte strings). */
 typedef struct rec_idset rec_idset;
 int rec_idset_create(rec_idset **out);
-/* 1 if id was added, 0 if it was there already, REC_ENOMEM. */
-int rec_idset_add(rec_idset *s, const char *id, size_t len);
-/* 1 if id is in the set. */
-int rec_idset_has(const rec_idset *s, const char *id, size_t len);
+/* 1 if id was added, 0 if it was there already, REC_ENOMEM; *index (if
+ * not NULL) is its place: ids are numbered 0, 1, ... as they are added. */
+int rec_idset_add(rec_idset *s, const char *id, size_t len, size_t *index);
+/* 1 and its place if id is in the set, else 0. */
+int rec_idset_find(const rec_idset *s, const char *id, size_t len,
+		   size_t *index);
 size_t rec_idset_size(const rec_idset *s);
 void rec_idset_free(rec_idset *s);
 
@@ -349,5 +351,46 @@ int rec_metrics_add(rec_metrics *mt, double label, double score, double weight);
 int rec_metrics_compute(rec_metrics *mt, struct rec_metric_values *v,
 			struct rec_error *err);
 void rec_metrics_free(rec_metrics *mt);
+
+/* ---------------------------------------------------------------------
+ * Ranking metrics per user, averaged over users (see lib/ranking.c for
+ * the exact definitions).
+ */
+#define REC_MAX_KS 16
+typedef struct rec_ranking rec_ranking;
+
+struct rec_rank_values {
+	uint64_t users;		/* users evaluated: with a relevant item */
+	int nk;
+	int ks[REC_MAX_KS];
+	double precision[REC_MAX_KS], recall[REC_MAX_KS], ndcg[REC_MAX_KS];
+	double map[REC_MAX_KS], hit[REC_MAX_KS];
+	double mrr;
+	uint64_t auc_users;	/* groups with both kinds of rows */
+	double auc;		/* mean per-group AUC (grouped rows only) */
+};
+
+int rec_ranking_create(rec_ranking **out, const int *ks, int nk);
+/* One user's list, best first: relevant[i] for each item, and how many
+ * relevant items the user has in all (listed or not). */
+int rec_ranking_add_list(rec_ranking *r, const unsigned char *relevant,
+			 size_t n, size_t total_relevant);
+/* One group of scored rows, labels 0/1: ranked here by score (ties in
+ * input order; AUC counts them half). */
+int rec_ranking_add_group(rec_ranking *r, const double *score,
+			  const unsigned char *label, size_t n);
+/* Held-out truth pairs (user and item columns) against recommendation
+ * rows (user and item columns, each user's rows best first).  coverage:
+ * distinct items in the evaluated users' first max(k) over catalogue items
+ * (0: the items met in truth and recommendations). */
+int rec_ranking_truth(rec_ranking *r, rec_reader *truth, rec_reader *recs,
+		      rec_bad_row_fn bad_row, void *bad_arg, size_t catalogue,
+		      double *coverage, struct rec_error *err);
+/* Scored, labelled rows grouped by the reader's user column. */
+int rec_ranking_groups(rec_ranking *r, rec_reader *rows,
+		       rec_bad_row_fn bad_row, void *bad_arg,
+		       struct rec_error *err);
+void rec_ranking_values(const rec_ranking *r, struct rec_rank_values *v);
+void rec_ranking_free(rec_ranking *r);
 
 #endif

@@ -399,39 +399,43 @@ size_t rec_idset_size(const rec_idset *s)
 	return s->count;
 }
 
-/* The key under which id is (or would be) stored, and whether it is. */
-static uint64_t idset_find(const rec_idset *s, const char *id, size_t len,
-			   int *found)
+/* The key under which id is (or would be) stored; *at is its place or
+ * UINT32_MAX. */
+static uint64_t idset_lookup(const rec_idset *s, const char *id, size_t len,
+			     uint32_t *at)
 {
 	uint64_t key = rec_hash('s', id, len);
 	for (;;) {
-		uint32_t at = rec_map_get(&s->index, key);
-		if (at == UINT32_MAX) {
-			*found = 0;
+		*at = rec_map_get(&s->index, key);
+		if (*at == UINT32_MAX ||
+		    (s->len[*at] == len &&
+		     memcmp(s->bytes + s->off[*at], id, len) == 0))
 			return key;
-		}
-		if (s->len[at] == len &&
-		    memcmp(s->bytes + s->off[at], id, len) == 0) {
-			*found = 1;
-			return key;
-		}
 		key = key * 0x9E3779B97F4A7C15ull + 1;	/* collision */
 	}
 }
 
-int rec_idset_has(const rec_idset *s, const char *id, size_t len)
+int rec_idset_find(const rec_idset *s, const char *id, size_t len,
+		   size_t *index)
 {
-	int found;
-	idset_find(s, id, len, &found);
-	return found;
+	uint32_t at;
+	idset_lookup(s, id, len, &at);
+	if (at == UINT32_MAX)
+		return 0;
+	if (index)
+		*index = at;
+	return 1;
 }
 
-int rec_idset_add(rec_idset *s, const char *id, size_t len)
+int rec_idset_add(rec_idset *s, const char *id, size_t len, size_t *index)
 {
-	int found;
-	uint64_t key = idset_find(s, id, len, &found);
-	if (found)
+	uint32_t at;
+	uint64_t key = idset_lookup(s, id, len, &at);
+	if (at != UINT32_MAX) {
+		if (index)
+			*index = at;
 		return 0;
+	}
 	if (s->count == s->cap) {
 		size_t cap = s->cap ? 2 * s->cap : 1024;
 		size_t *off = realloc(s->off, cap * sizeof(*off));
@@ -461,6 +465,8 @@ int rec_idset_add(rec_idset *s, const char *id, size_t len)
 	s->off[s->count] = s->bytes_len;
 	s->len[s->count] = len;
 	s->bytes_len += len;
+	if (index)
+		*index = s->count;
 	s->count++;
 	return 1;
 }

@@ -1,0 +1,417 @@
+/*
+ * ranking.c - ranking metrics per user, averaged over users.
+ *
+ * Definitions (tools differ on these, so they are fixed and stated here and
+ * in rec-eval's output):
+ *   precision@k  hits in the first k / k, even when fewer than k were given
+ *   recall@k     hits in the first k / the user's relevant items
+ *   NDCG@k       sum over hits at rank r <= k of 1/log2(r + 1), divided by
+ *                the same for min(relevant, k) hits at the top
+ *   MAP@k        sum over hits at rank r <= k of precision@r, divided by
+ *                min(relevant, k)
+ *   HR@k         1 if any hit in the first k
+ *   MRR          1 / the rank of the first hit in the whole list, 0 if none
+ *   AUC          (grouped rows) pairs of a relevant and an irrelevant row
+ *                ordered right by score, ties half
+ * A user with no relevant items is not evaluated; a user with relevant
+ * items but no list counts 0 in every metric.
+ */
+#include <math.h>
+#include <stdlib.h>
+
+#include "internal.h"
+
+struct rec_ranking {
+	int nk;
+	int ks[REC_MAX_KS];
+	double precision[REC_MAX_KS], recall[REC_MAX_KS], ndcg[REC_MAX_KS];
+	double map[REC_MAX_KS], hit[REC_MAX_KS];
+	double mrr, auc;
+	uint64_t users, auc_users;
+};
+
+int rec_ranking_create(rec_ranking **out, const int *ks, int nk)
+{
+	*out = NULL;
+	if (nk < 1 || nk > REC_MAX_KS)
+		return REC_EINVAL;
+	for (int i = 0; i < nk; i++)
+		if (ks[i] < 1 || ks[i] > 1000000)
+			return REC_EINVAL;
+	rec_ranking *r = calloc(1, sizeof(*r));
+	if (!r)
+		return REC_ENOMEM;
+	r->nk = nk;
+	memcpy(r->ks, ks, (size_t)nk * sizeof(*ks));
+	*out = r;
+	return 0;
+}
+
+void rec_ranking_free(rec_ranking *r)
+{
+	free(r);
+}
+
+int rec_ranking_add_list(rec_ranking *r, const unsigned char *relevant,
+			 size_t n, size_t total_relevant)
+{
+	if (total_relevant == 0)
+		return 0;	/* nothing to find: not evaluated */
+	r->users++;
+	size_t first = 0;
+	for (size_t i = 0; i < n && !first; i++)
+		if (relevant[i])
+			first = i + 1;
+	if (first)
+		r->mrr += 1.0 / (double)first;
+	for (int j = 0; j < r->nk; j++) {
+		size_t k = (size_t)r->ks[j];
+		double hits = 0, dcg = 0, ap = 0, idcg = 0;
+		for (size_t i = 0; i < n && i < k; i++) {
+			if (!relevant[i])
+				continue;
+			hits++;
+			dcg += 1 / log2((double)i + 2);
+			ap += hits / (double)(i + 1);
+		}
+		size_t ideal = total_relevant < k ? total_relevant : k;
+		for (size_t i = 0; i < ideal; i++)
+			idcg += 1 / log2((double)i + 2);
+		r->precision[j] += hits / (double)k;
+		r->recall[j] += hits / (double)total_relevant;
+		r->ndcg[j] += dcg / idcg;
+		r->map[j] += ap / (double)ideal;
+		r->hit[j] += hits > 0;
+	}
+	return 0;
+}
+
+/* Rows of one group in ranking order: score descending, then input order. */
+struct row {
+	double score;
+	size_t at;
+	unsigned char label;
+};
+
+static int by_rank(const void *a, const void *b)
+{
+	const struct row *x = a, *y = b;
+	if (x->score != y->score)
+		return x->score > y->score ? -1 : 1;
+	return x->at < y->at ? -1 : x->at > y->at;
+}
+
+int rec_ranking_add_group(rec_ranking *r, const double *score,
+			  const unsigned char *label, size_t n)
+{
+	size_t relevant = 0;
+	for (size_t i = 0; i < n; i++)
+		relevant += label[i] != 0;
+	if (relevant == 0)
+		return 0;
+	struct row *rows = rec_xmalloc(n * sizeof(*rows));
+	unsigned char *rel = rec_xmalloc(n);
+	if (!rows || !rel) {
+		free(rows);
+		free(rel);
+		return REC_ENOMEM;
+	}
+	for (size_t i = 0; i < n; i++)
+		rows[i] = (struct row){ score[i], i, label[i] != 0 };
+	qsort(rows, n, sizeof(*rows), by_rank);
+	for (size_t i = 0; i < n; i++)
+		rel[i] = rows[i].label;
+	int rc = rec_ranking_add_list(r, rel, n, relevant);
+	if (relevant < n) {
+		/* AUC: from the lowest score up, each relevant row beats the
+		 * irrelevant rows below its tie group and half of its own */
+		double pairs = 0, below = 0;
+		size_t i = n;
+		while (i > 0) {
+			size_t j = i;
+			double gpos = 0, gneg = 0;
+			while (j > 0 && rows[j - 1].score == rows[i - 1].score) {
+				j--;
+				if (rows[j].label)
+					gpos++;
+				else
+					gneg++;
+			}
+			pairs += gpos * (below + 0.5 * gneg);
+			below += gneg;
+			i = j;
+		}
+		r->auc += pairs / ((double)relevant * (double)(n - relevant));
+		r->auc_users++;
+	}
+	free(rows);
+	free(rel);
+	return rc;
+}
+
+void rec_ranking_values(const rec_ranking *r, struct rec_rank_values *v)
+{
+	memset(v, 0, sizeof(*v));
+	v->nk = r->nk;
+	v->users = r->users;
+	double u = r->users ? (double)r->users : 1;
+	for (int j = 0; j < r->nk; j++) {
+		v->ks[j] = r->ks[j];
+		v->precision[j] = r->precision[j] / u;
+		v->recall[j] = r->recall[j] / u;
+		v->ndcg[j] = r->ndcg[j] / u;
+		v->map[j] = r->map[j] / u;
+		v->hit[j] = r->hit[j] / u;
+	}
+	v->mrr = r->mrr / u;
+	v->auc_users = r->auc_users;
+	if (r->auc_users)
+		v->auc = r->auc / (double)r->auc_users;
+}
+
+/* Read all good rows of a reader, passing bad ones to bad_row. */
+typedef int (*row_fn)(const struct rec_row *row, void *arg);
+
+static int each_row(rec_reader *rd, rec_bad_row_fn bad_row, void *bad_arg,
+		    row_fn fn, void *arg, struct rec_error *err)
+{
+	struct rec_row row;
+	int rc;
+	while ((rc = rec_reader_next(rd, &row, err)) != 0) {
+		if (rc == REC_EBADROW) {
+			rc = bad_row ? bad_row(err, bad_arg) : 0;
+			if (rc)
+				return rc;
+			continue;
+		}
+		if (rc < 0)
+			return rc;
+		if ((rc = fn(&row, arg)) != 0)
+			return rec_fail(err, rc, NULL, 0, "out of memory");
+	}
+	return 0;
+}
+
+/* A growable list of bytes per user. */
+struct flags {
+	unsigned char *v;
+	size_t n, cap;
+};
+
+static int flags_push(struct flags *f, unsigned char x)
+{
+	if (f->n == f->cap) {
+		size_t cap = f->cap ? 2 * f->cap : 16;
+		unsigned char *v = realloc(f->v, cap);
+		if (!v)
+			return REC_ENOMEM;
+		f->v = v;
+		f->cap = cap;
+	}
+	f->v[f->n++] = x;
+	return 0;
+}
+
+struct truth_state {
+	rec_idset *users;	/* users with truth, numbered */
+	rec_idset *pairs;	/* "user \t item" of every truth pair */
+	rec_idset *seen;	/* pairs already listed (duplicates skipped) */
+	rec_idset *items;	/* every item met, for coverage */
+	rec_idset *covered;	/* items in some evaluated top-k */
+	size_t *relevant;	/* truth items per user */
+	struct flags *lists;	/* per user: relevance of the list, in order */
+	size_t cap;
+	int max_k;
+	char *key;
+	size_t key_cap;
+};
+
+static const char *pair_text(struct truth_state *s, const struct rec_row *row,
+			     size_t *len)
+{
+	*len = row->user_len + 1 + row->item_len;
+	if (*len > s->key_cap) {
+		free(s->key);
+		s->key_cap = *len * 2;
+		s->key = malloc(s->key_cap);
+		if (!s->key)
+			return NULL;
+	}
+	memcpy(s->key, row->user, row->user_len);
+	s->key[row->user_len] = '\t';
+	memcpy(s->key + row->user_len + 1, row->item, row->item_len);
+	return s->key;
+}
+
+static int truth_row(const struct rec_row *row, void *arg)
+{
+	struct truth_state *s = arg;
+	size_t len, u;
+	const char *key = pair_text(s, row, &len);
+	if (!key || rec_idset_add(s->items, row->item, row->item_len,
+				  NULL) < 0)
+		return REC_ENOMEM;
+	int fresh = rec_idset_add(s->pairs, key, len, NULL);
+	if (fresh < 0)
+		return REC_ENOMEM;
+	if (!fresh)
+		return 0;	/* the same pair twice counts once */
+	if (rec_idset_add(s->users, row->user, row->user_len, &u) < 0)
+		return REC_ENOMEM;
+	if (u >= s->cap) {
+		size_t cap = s->cap ? 2 * s->cap : 1024;
+		size_t *rel = realloc(s->relevant, cap * sizeof(*rel));
+		if (!rel)
+			return REC_ENOMEM;
+		s->relevant = rel;
+		struct flags *lists = realloc(s->lists, cap * sizeof(*lists));
+		if (!lists)
+			return REC_ENOMEM;
+		s->lists = lists;
+		for (size_t i = s->cap; i < cap; i++) {
+			s->relevant[i] = 0;
+			s->lists[i] = (struct flags){ 0 };
+		}
+		s->cap = cap;
+	}
+	s->relevant[u]++;
+	return 0;
+}
+
+static int rec_row_listed(const struct rec_row *row, void *arg)
+{
+	struct truth_state *s = arg;
+	size_t u, len;
+	if (rec_idset_add(s->items, row->item, row->item_len, NULL) < 0)
+		return REC_ENOMEM;
+	if (!rec_idset_find(s->users, row->user, row->user_len, &u))
+		return 0;	/* no truth: not evaluated */
+	const char *key = pair_text(s, row, &len);
+	if (!key)
+		return REC_ENOMEM;
+	int fresh = rec_idset_add(s->seen, key, len, NULL);
+	if (fresh <= 0)
+		return fresh;	/* an item listed twice counts once */
+	if (s->lists[u].n < (size_t)s->max_k &&
+	    rec_idset_add(s->covered, row->item, row->item_len, NULL) < 0)
+		return REC_ENOMEM;
+	return flags_push(&s->lists[u], (unsigned char)rec_idset_find(
+				  s->pairs, key, len, NULL));
+}
+
+int rec_ranking_truth(rec_ranking *r, rec_reader *truth, rec_reader *recs,
+		      rec_bad_row_fn bad_row, void *bad_arg, size_t catalogue,
+		      double *coverage, struct rec_error *err)
+{
+	struct truth_state s = { 0 };
+	for (int j = 0; j < r->nk; j++)
+		if (r->ks[j] > s.max_k)
+			s.max_k = r->ks[j];
+	int rc = REC_ENOMEM;
+	if (rec_idset_create(&s.users) || rec_idset_create(&s.pairs) ||
+	    rec_idset_create(&s.seen) || rec_idset_create(&s.items) ||
+	    rec_idset_create(&s.covered)) {
+		rc = rec_fail(err, REC_ENOMEM, NULL, 0, "out of memory");
+		goto out;
+	}
+	rc = each_row(truth, bad_row, bad_arg, truth_row, &s, err);
+	if (rc)
+		goto out;
+	if (rec_idset_size(s.users) == 0) {
+		rc = rec_fail(err, REC_EDATA, NULL, 0,
+			      "no user-item pairs in the truth");
+		goto out;
+	}
+	rc = each_row(recs, bad_row, bad_arg, rec_row_listed, &s, err);
+	if (rc)
+		goto out;
+	for (size_t u = 0; u < rec_idset_size(s.users); u++) {
+		rc = rec_ranking_add_list(r, s.lists[u].v, s.lists[u].n,
+					  s.relevant[u]);
+		if (rc) {
+			rc = rec_fail(err, rc, NULL, 0, "out of memory");
+			goto out;
+		}
+	}
+	size_t all = catalogue ? catalogue : rec_idset_size(s.items);
+	*coverage = all ? (double)rec_idset_size(s.covered) / (double)all : 0;
+out:
+	for (size_t u = 0; u < s.cap; u++)
+		free(s.lists[u].v);
+	free(s.lists);
+	free(s.relevant);
+	free(s.key);
+	rec_idset_free(s.users);
+	rec_idset_free(s.pairs);
+	rec_idset_free(s.seen);
+	rec_idset_free(s.items);
+	rec_idset_free(s.covered);
+	return rc;
+}
+
+/* Grouped rows: scores and labels per group. */
+struct group_state {
+	rec_idset *groups;
+	struct flags *labels;
+	double **scores;
+	size_t cap;
+};
+
+static int group_row(const struct rec_row *row, void *arg)
+{
+	struct group_state *s = arg;
+	size_t g;
+	if (rec_idset_add(s->groups, row->user, row->user_len, &g) < 0)
+		return REC_ENOMEM;
+	if (g >= s->cap) {
+		size_t cap = s->cap ? 2 * s->cap : 1024;
+		struct flags *labels = realloc(s->labels, cap * sizeof(*labels));
+		if (!labels)
+			return REC_ENOMEM;
+		s->labels = labels;
+		double **scores = realloc(s->scores, cap * sizeof(*scores));
+		if (!scores)
+			return REC_ENOMEM;
+		s->scores = scores;
+		for (size_t i = s->cap; i < cap; i++) {
+			s->labels[i] = (struct flags){ 0 };
+			s->scores[i] = NULL;
+		}
+		s->cap = cap;
+	}
+	struct flags *l = &s->labels[g];
+	if (l->n == l->cap) {
+		/* scores grow with the labels' capacity */
+		size_t cap = l->cap ? 2 * l->cap : 16;
+		double *sc = realloc(s->scores[g], cap * sizeof(*sc));
+		if (!sc)
+			return REC_ENOMEM;
+		s->scores[g] = sc;
+	}
+	s->scores[g][l->n] = row->score;
+	return flags_push(l, row->label == 1);
+}
+
+int rec_ranking_groups(rec_ranking *r, rec_reader *rows,
+		       rec_bad_row_fn bad_row, void *bad_arg,
+		       struct rec_error *err)
+{
+	struct group_state s = { 0 };
+	int rc;
+	if (rec_idset_create(&s.groups))
+		return rec_fail(err, REC_ENOMEM, NULL, 0, "out of memory");
+	rc = each_row(rows, bad_row, bad_arg, group_row, &s, err);
+	for (size_t g = 0; !rc && g < rec_idset_size(s.groups); g++)
+		if (rec_ranking_add_group(r, s.scores[g], s.labels[g].v,
+					  s.labels[g].n) != 0)
+			rc = rec_fail(err, REC_ENOMEM, NULL, 0,
+				      "out of memory");
+	for (size_t g = 0; g < s.cap; g++) {
+		free(s.labels[g].v);
+		free(s.scores[g]);
+	}
+	free(s.labels);
+	free(s.scores);
+	rec_idset_free(s.groups);
+	return rc;
+}

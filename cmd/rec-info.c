@@ -127,6 +127,7 @@ static void show(const char *path, const rec_model *m, int json)
 	if (p->task == REC_TASK_IMPLICIT) {
 		field_num(&o, "negatives", p->negatives);
 		field_num(&o, "sample_alpha", p->sample_alpha);
+		field_bool(&o, "hard_negatives", p->hard_negatives);
 	}
 	field_str(&o, "optimizer", p->optimizer == REC_OPT_ADAGRAD ? "adagrad"
 								  : "sgd");

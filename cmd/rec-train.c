@@ -28,6 +28,8 @@ static const char usage[] =
 "                       works for implicit: negatives get label 0)\n"
 "      --negatives N    implicit: negatives sampled per positive (1-1000,\n"
 "                       default 4)\n"
+"      --hard-negatives  implicit, BPR: learn against the best-scored of the\n"
+"                       --negatives drawn (dynamic negative sampling)\n"
 "      --sample-alpha A implicit: draw negatives with probability in\n"
 "                       proportion to item count^A (0-10, default 0:\n"
 "                       uniform over the catalogue)\n"
@@ -58,7 +60,8 @@ INPUT_HELP
 enum {
 	OPT_LOSS = OPT_FIRST_FREE, OPT_OPTIMIZER, OPT_LR, OPT_L2,
 	OPT_L2_FACTORS, OPT_INIT_STD, OPT_SEED, OPT_SHUFFLE, OPT_NO_SHUFFLE,
-	OPT_HOLDOUT, OPT_PATIENCE, OPT_NEGATIVES, OPT_SAMPLE_ALPHA
+	OPT_HOLDOUT, OPT_PATIENCE, OPT_NEGATIVES, OPT_SAMPLE_ALPHA,
+	OPT_HARD_NEGATIVES
 };
 
 static const struct option long_options[] = {
@@ -81,6 +84,7 @@ static const struct option long_options[] = {
 	{ "patience", required_argument, NULL, OPT_PATIENCE },
 	{ "negatives", required_argument, NULL, OPT_NEGATIVES },
 	{ "sample-alpha", required_argument, NULL, OPT_SAMPLE_ALPHA },
+	{ "hard-negatives", no_argument, NULL, OPT_HARD_NEGATIVES },
 	INPUT_LONG_OPTIONS,
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'V' },
@@ -175,6 +179,7 @@ int main(int argc, char **argv)
 			p.sample_alpha = opt_double("--sample-alpha", optarg,
 						    0, 10);
 			break;
+		case OPT_HARD_NEGATIVES: p.hard_negatives = 1; break;
 		case OPT_PATIENCE:
 			p.patience = (int)opt_long("--patience", optarg, 1,
 						   100000);

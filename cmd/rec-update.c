@@ -59,7 +59,7 @@ enum {
 static const char *const fixed_options[] = {
 	"bits", "factors", "loss", "optimizer", "seed", "init-std", "passes",
 	"holdout", "patience", "shuffle", "task", "positive", "no-shuffle",
-	"negatives", "sample-alpha",
+	"negatives", "sample-alpha", "hard-negatives",
 };
 #define NFIXED (int)(sizeof(fixed_options) / sizeof(fixed_options[0]))
 
@@ -90,6 +90,7 @@ static const struct option long_options[] = {
 	{ "no-shuffle", no_argument, NULL, OPT_FIXED + 12 },
 	{ "negatives", required_argument, NULL, OPT_FIXED + 13 },
 	{ "sample-alpha", required_argument, NULL, OPT_FIXED + 14 },
+	{ "hard-negatives", no_argument, NULL, OPT_FIXED + 15 },
 	{ "user", required_argument, NULL, OPT_USER },
 	{ "item", required_argument, NULL, OPT_ITEM },
 	{ "label", required_argument, NULL, OPT_LABEL },

@@ -43,6 +43,7 @@ void rec_params_init(struct rec_params *p, enum rec_task task)
 	p->half_life_time = 0;
 	p->negatives = 4;
 	p->sample_alpha = 0;
+	p->hard_negatives = 0;
 	if (task == REC_TASK_IMPLICIT)
 		p->loss = REC_LOSS_BPR;
 	rec_reader_options_init(&p->input);
@@ -67,6 +68,10 @@ const char *rec_params_check(const struct rec_params *p)
 		return "negatives must be in [1, 1000]";
 	if (!(p->sample_alpha >= 0 && p->sample_alpha <= 10))
 		return "sample alpha must be in [0, 10]";
+	if (p->hard_negatives != 0 && p->hard_negatives != 1)
+		return "hard negatives must be 0 or 1";
+	if (p->hard_negatives && p->loss != REC_LOSS_BPR)
+		return "hard negatives need the bpr loss";
 	if (p->optimizer != REC_OPT_ADAGRAD && p->optimizer != REC_OPT_SGD)
 		return "unknown optimizer";
 	if (p->bits < 1 || p->bits > 32)
@@ -637,6 +642,26 @@ double rec_model_learn_implicit(struct rec_model *m, uint32_t user_row,
 	if (!bpr) {
 		loss += learn(m, user_row, item_row, 1, weight, NULL);
 		steps++;
+	}
+	if (m->params.hard_negatives) {
+		/* dynamic negative sampling: the negative the model ranks
+		 * highest teaches it most about the top of its lists */
+		uint32_t best = UINT32_MAX;
+		double best_margin = 0;
+		for (int n = 0; n < m->params.negatives; n++) {
+			uint32_t j = sample_negative(m, &m->rng, item_row);
+			if (j == UINT32_MAX)
+				break;
+			double s = rec_model_margin_rows(m, user_row, j);
+			if (best == UINT32_MAX || s > best_margin) {
+				best = j;
+				best_margin = s;
+			}
+		}
+		if (best == UINT32_MAX)
+			return 0;
+		*neg_margin = best_margin;
+		return learn_pair(m, user_row, item_row, best, weight, &margin);
 	}
 	for (int n = 0; n < m->params.negatives; n++) {
 		uint32_t j = sample_negative(m, &m->rng, item_row);

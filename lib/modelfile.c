@@ -231,7 +231,7 @@ static void kv_str(struct buf *b, const char *key, const char *v)
 static void encode_params(struct buf *b, const struct rec_params *p)
 {
 	const struct rec_reader_options *in = &p->input;
-	put_u32(b, 27);		/* number of keys below */
+	put_u32(b, 28);		/* number of keys below */
 	kv_int(b, "task", p->task);
 	kv_int(b, "loss", p->loss);
 	kv_int(b, "optimizer", p->optimizer);
@@ -250,6 +250,7 @@ static void encode_params(struct buf *b, const struct rec_params *p)
 	kv_int(b, "half_life_time", p->half_life_time);
 	kv_int(b, "negatives", p->negatives);
 	kv_f64(b, "sample_alpha", p->sample_alpha);
+	kv_int(b, "hard_negatives", p->hard_negatives);
 	kv_str(b, "column.user", in->columns.user);
 	kv_str(b, "column.item", in->columns.item);
 	kv_str(b, "column.label", in->columns.label);
@@ -277,11 +278,11 @@ static int decode_params(struct cursor *c, rec_model *m, char *why,
 	static const char *const int_keys[] = { "task", "loss", "optimizer",
 		"bits", "factors", "seed", "passes", "shuffle", "patience",
 		"input.csv", "input.header", "input.has_positive",
-		"half_life_time", "negatives" };
+		"half_life_time", "negatives", "hard_negatives" };
 	static const char *const f64_keys[] = { "lr", "l2", "l2_factors",
 		"init_std", "holdout", "input.positive", "half_life",
 		"sample_alpha" };
-	enum { NINT = 14, NF64 = 8, NSTR = 5 };
+	enum { NINT = 15, NF64 = 8, NSTR = 5 };
 	int64_t ints[NINT] = { 0 };
 	double f64s[NF64] = { 0 };
 	unsigned seen = 0;	/* bit per known key */
@@ -372,6 +373,7 @@ static int decode_params(struct cursor *c, rec_model *m, char *why,
 	in->has_positive = (int)ints[11];
 	p->half_life_time = (int)ints[12];
 	p->negatives = (int)ints[13];
+	p->hard_negatives = (int)ints[14];
 	in->task = p->task;
 	p->lr = f64s[0];
 	p->l2 = f64s[1];

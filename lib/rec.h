@@ -169,6 +169,8 @@ struct rec_params {
 	 * with probability proportional to count^sample_alpha (0: uniform) */
 	int negatives;
 	double sample_alpha;
+	int hard_negatives;	/* BPR: learn against the best-scored of the
+				 * negatives drawn, not each of them */
 	/* column schema, kept in the model so rec-predict reads alike */
 	struct rec_reader_options input;
 };

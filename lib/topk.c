@@ -160,12 +160,16 @@ static int pack(rec_topk *t)
  * allowed here, where the last bits of a ranking score matter to no one.
  */
 typedef float vec16 __attribute__((vector_size(BLOCK * sizeof(float))));
+typedef int32_t ivec16 __attribute__((vector_size(BLOCK * sizeof(int32_t))));
 
+/* Returns whether any score beats its user's threshold: after the first
+ * blocks almost none does, and the scalar selection is skipped. */
 __attribute__((target_clones("avx512f", "arch=x86-64-v3", "default"),
 	       optimize("fp-contract=fast")))
-static void tile_scores(const float *restrict users, int k,
-			const float *restrict block,
-			float scores[restrict TILE][BLOCK])
+static int tile_scores(const float *restrict users, int k,
+		       const float *restrict block,
+		       const float *restrict threshold,
+		       float scores[restrict TILE][BLOCK])
 {
 	const vec16 *col = (const vec16 *)(const void *)block;
 	const float *u0 = users, *u1 = users + k, *u2 = users + 2 * k,
@@ -194,6 +198,14 @@ static void tile_scores(const float *restrict users, int k,
 	out[5] = a5;
 	out[6] = a6;
 	out[7] = a7;
+	ivec16 above = (a0 > threshold[0]) | (a1 > threshold[1]) |
+		       (a2 > threshold[2]) | (a3 > threshold[3]) |
+		       (a4 > threshold[4]) | (a5 > threshold[5]) |
+		       (a6 > threshold[6]) | (a7 > threshold[7]);
+	int32_t any = 0;
+	for (int j = 0; j < BLOCK; j++)
+		any |= above[j];
+	return any != 0;
 }
 
 /* A user's best K so far, as a min-heap on (score, then later item). */
@@ -259,6 +271,28 @@ static void heap_offer(struct best *h, int k, float s, uint32_t p)
 	heap_sift_down(h, 0);
 }
 
+/* Offer a user the items of one block that beat its threshold; the
+ * threshold becomes the heap's worst score once the heap is full. */
+static void select_block(const rec_topk *t, struct best *h, float *thr,
+			 uint64_t uhash, const float *sc, size_t block)
+{
+	for (int j = 0; j < BLOCK; j++) {
+		/* positions only grow, so an equal score never wins a tie */
+		if (!(sc[j] > *thr))
+			continue;
+		uint32_t pos = (uint32_t)(block * BLOCK + (size_t)j);
+		if (pos >= t->nitems)
+			continue;
+		if (t->has_excluded &&
+		    rec_map_get(&t->excluded, pair_key(uhash, t->item[pos])) !=
+			    UINT32_MAX)
+			continue;
+		heap_offer(h, t->k, sc[j], pos);
+		if (h->n == t->k)
+			*thr = h->score[0];
+	}
+}
+
 struct job {
 	rec_topk *t;
 	const struct rec_topk_user *users;
@@ -267,6 +301,15 @@ struct job {
 	int rc;
 };
 
+/*
+ * Users go in batches of BATCH and items in chunks of CHUNK blocks: a
+ * chunk (about 260 KiB at k = 64) stays in the cache while every tile of
+ * the batch is multiplied against it, so the item matrix streams from
+ * memory once per batch instead of once per tile.
+ */
+#define BATCH 256
+#define CHUNK 64
+
 static void *run_job(void *arg)
 {
 	struct job *jb = arg;
@@ -274,22 +317,25 @@ static void *run_job(void *arg)
 	const rec_model *m = t->m;
 	const int k = t->factors, K = t->k;
 	const size_t per_block = (size_t)(k + 1) * BLOCK;
-	float *uv = calloc((size_t)TILE * (k ? k : 1), sizeof(float));
-	float *base = calloc(TILE, sizeof(float));
-	float *hs = malloc((size_t)TILE * K * sizeof(float));
-	uint32_t *hp = malloc((size_t)TILE * K * sizeof(uint32_t));
-	uint64_t uhash[TILE];
-	if (!uv || !base || !hs || !hp) {
+	float *uv = calloc((size_t)BATCH * (k ? k : 1), sizeof(float));
+	float *base = calloc(BATCH, sizeof(float));
+	float *thr = malloc(BATCH * sizeof(float));
+	float *hs = malloc((size_t)BATCH * K * sizeof(float));
+	uint32_t *hp = malloc((size_t)BATCH * K * sizeof(uint32_t));
+	uint64_t *uhash = malloc(BATCH * sizeof(uint64_t));
+	struct best *heap = malloc(BATCH * sizeof(*heap));
+	if (!uv || !base || !thr || !hs || !hp || !uhash || !heap) {
 		jb->rc = REC_ENOMEM;
 		goto out;
 	}
-	for (size_t u0 = 0; u0 < jb->count; u0 += TILE) {
-		int n = jb->count - u0 < TILE ? (int)(jb->count - u0) : TILE;
-		struct best heap[TILE];
-		for (int u = 0; u < TILE; u++) {
+	for (size_t u0 = 0; u0 < jb->count; u0 += BATCH) {
+		int n = jb->count - u0 < BATCH ? (int)(jb->count - u0) : BATCH;
+		int tiles = (n + TILE - 1) / TILE;
+		for (int u = 0; u < tiles * TILE; u++) {
 			heap[u] = (struct best){ hs + (size_t)u * K,
 						 hp + (size_t)u * K, 0 };
 			base[u] = m->bias[0];
+			thr[u] = u < n ? -INFINITY : INFINITY;
 			for (int f = 0; f < k; f++)
 				uv[u * k + f] = 0;
 			if (u >= n)
@@ -305,26 +351,23 @@ static void *run_job(void *arg)
 			for (int f = 0; f < k; f++)
 				uv[u * k + f] = r[1 + f];
 		}
-		for (size_t b = 0; b < t->nblocks; b++) {
-			float sc[TILE][BLOCK] __attribute__((aligned(64)));
-			tile_scores(uv, k, t->packed + b * per_block, sc);
-			for (int u = 0; u < n; u++) {
-				struct best *h = &heap[u];
-				for (int j = 0; j < BLOCK; j++) {
-					uint32_t pos = (uint32_t)(b * BLOCK + j);
-					float s = sc[u][j];
-					if (h->n == K && !worse(h->score[0],
-								h->pos[0], s, pos))
+		for (size_t c0 = 0; c0 < t->nblocks; c0 += CHUNK) {
+			size_t c1 = c0 + CHUNK < t->nblocks ? c0 + CHUNK
+							    : t->nblocks;
+			for (int tile = 0; tile < tiles; tile++) {
+				const int first = tile * TILE;
+				for (size_t b = c0; b < c1; b++) {
+					float sc[TILE][BLOCK]
+						__attribute__((aligned(64)));
+					if (!tile_scores(uv + (size_t)first * k, k,
+							 t->packed + b * per_block,
+							 thr + first, sc))
 						continue;
-					if (pos >= t->nitems)
-						continue;
-					if (t->has_excluded &&
-					    rec_map_get(&t->excluded,
-							pair_key(uhash[u],
-								 t->item[pos])) !=
-						    UINT32_MAX)
-						continue;
-					heap_offer(h, K, s, pos);
+					for (int u = 0; u < TILE; u++)
+						select_block(t, &heap[first + u],
+							     &thr[first + u],
+							     uhash[first + u],
+							     sc[u], b);
 				}
 			}
 		}
@@ -350,8 +393,11 @@ static void *run_job(void *arg)
 out:
 	free(uv);
 	free(base);
+	free(thr);
 	free(hs);
 	free(hp);
+	free(uhash);
+	free(heap);
 	return NULL;
 }
 

@@ -164,6 +164,7 @@ several_case() {
 	cmp -s out plain.scored || fail "rec-predict - differs"
 	expect_exit 0 "$BIN/rec-predict" -m plain.rec < cand.tsv
 	cmp -s out plain.scored || fail "rec-predict with no file differs"
+	# shellcheck disable=SC2002 # a pipe, not a file, on purpose
 	cat cand.tsv | "$BIN/rec-predict" -m plain.rec > out || fail "rec-predict from a pipe failed"
 	cmp -s out plain.scored || fail "rec-predict from a pipe differs"
 	# training over several files is training over their concatenation

@@ -30,6 +30,7 @@ struct rec_topk {
 	size_t nblocks;
 	uint32_t *item;		/* catalogue index of each scored item */
 	float *packed;		/* nblocks x (factors + 1) x BLOCK */
+	float *pad;		/* one block of nothing: zero factors, -inf */
 	unsigned char *allowed;	/* candidates (NULL: every item) */
 	struct rec_map excluded;	/* pair key -> 1 */
 	int has_excluded;
@@ -71,6 +72,7 @@ void rec_topk_free(rec_topk *t)
 		return;
 	free(t->item);
 	free(t->packed);
+	free(t->pad);
 	free(t->allowed);
 	rec_map_destroy(&t->excluded);
 	free(t);
@@ -131,8 +133,11 @@ static int pack(rec_topk *t)
 	size_t per_block = (size_t)(k + 1) * BLOCK;
 	t->packed = aligned_alloc(64, (t->nblocks * per_block + 16) *
 				      sizeof(float));
-	if (!t->packed)
+	t->pad = aligned_alloc(64, per_block * sizeof(float));
+	if (!t->packed || !t->pad)
 		return REC_ENOMEM;
+	for (size_t i = 0; i < per_block; i++)
+		t->pad[i] = i < (size_t)k * BLOCK ? 0 : -INFINITY;
 	for (size_t b = 0; b < t->nblocks; b++) {
 		float *p = t->packed + b * per_block;
 		for (int j = 0; j < BLOCK; j++) {
@@ -162,46 +167,45 @@ static int pack(rec_topk *t)
 typedef float vec16 __attribute__((vector_size(BLOCK * sizeof(float))));
 typedef int32_t ivec16 __attribute__((vector_size(BLOCK * sizeof(int32_t))));
 
-/* Returns whether any score beats its user's threshold: after the first
- * blocks almost none does, and the scalar selection is skipped. */
+/*
+ * Two blocks (32 items) against TILE users: 16 accumulators, and per
+ * factor two vector loads serve 16 fused multiply-adds.  Returns whether
+ * any score beats its user's threshold: after the first blocks almost
+ * none does, and the scalar selection is skipped.
+ */
 __attribute__((target_clones("avx512f", "arch=x86-64-v3", "default"),
 	       optimize("fp-contract=fast")))
 static int tile_scores(const float *restrict users, int k,
-		       const float *restrict block,
+		       const float *restrict block0,
+		       const float *restrict block1,
 		       const float *restrict threshold,
-		       float scores[restrict TILE][BLOCK])
+		       float scores[restrict 2][TILE][BLOCK])
 {
-	const vec16 *col = (const vec16 *)(const void *)block;
-	const float *u0 = users, *u1 = users + k, *u2 = users + 2 * k,
-		    *u3 = users + 3 * k, *u4 = users + 4 * k,
-		    *u5 = users + 5 * k, *u6 = users + 6 * k,
-		    *u7 = users + 7 * k;
-	vec16 a0 = col[k], a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0,
-	      a6 = a0, a7 = a0;
-	for (int f = 0; f < k; f++) {
-		vec16 c = col[f];
-		a0 += u0[f] * c;
-		a1 += u1[f] * c;
-		a2 += u2[f] * c;
-		a3 += u3[f] * c;
-		a4 += u4[f] * c;
-		a5 += u5[f] * c;
-		a6 += u6[f] * c;
-		a7 += u7[f] * c;
+	const vec16 *c0 = (const vec16 *)(const void *)block0;
+	const vec16 *c1 = (const vec16 *)(const void *)block1;
+	vec16 a[TILE], b[TILE];
+	for (int u = 0; u < TILE; u++) {
+		a[u] = c0[k];
+		b[u] = c1[k];
 	}
-	vec16 *out = (vec16 *)(void *)scores;
-	out[0] = a0;
-	out[1] = a1;
-	out[2] = a2;
-	out[3] = a3;
-	out[4] = a4;
-	out[5] = a5;
-	out[6] = a6;
-	out[7] = a7;
-	ivec16 above = (a0 > threshold[0]) | (a1 > threshold[1]) |
-		       (a2 > threshold[2]) | (a3 > threshold[3]) |
-		       (a4 > threshold[4]) | (a5 > threshold[5]) |
-		       (a6 > threshold[6]) | (a7 > threshold[7]);
+	for (int f = 0; f < k; f++) {
+		vec16 x = c0[f], y = c1[f];
+#pragma GCC unroll 8
+		for (int u = 0; u < TILE; u++) {
+			float w = users[u * k + f];
+			a[u] += w * x;
+			b[u] += w * y;
+		}
+	}
+	vec16 *out0 = (vec16 *)(void *)scores[0];
+	vec16 *out1 = (vec16 *)(void *)scores[1];
+	ivec16 above = { 0 };
+#pragma GCC unroll 8
+	for (int u = 0; u < TILE; u++) {
+		out0[u] = a[u];
+		out1[u] = b[u];
+		above |= (a[u] > threshold[u]) | (b[u] > threshold[u]);
+	}
 	int32_t any = 0;
 	for (int j = 0; j < BLOCK; j++)
 		any |= above[j];
@@ -308,7 +312,7 @@ struct job {
  * memory once per batch instead of once per tile.
  */
 #define BATCH 256
-#define CHUNK 64
+#define CHUNK 64		/* an even number: the kernel takes blocks in pairs */
 
 static void *run_job(void *arg)
 {
@@ -356,18 +360,25 @@ static void *run_job(void *arg)
 							    : t->nblocks;
 			for (int tile = 0; tile < tiles; tile++) {
 				const int first = tile * TILE;
-				for (size_t b = c0; b < c1; b++) {
-					float sc[TILE][BLOCK]
+				for (size_t b = c0; b < c1; b += 2) {
+					float sc[2][TILE][BLOCK]
 						__attribute__((aligned(64)));
+					/* an odd last block pairs with a
+					 * padding block of -inf scores */
+					const float *b1 = b + 1 < t->nblocks
+						? t->packed + (b + 1) * per_block
+						: t->pad;
 					if (!tile_scores(uv + (size_t)first * k, k,
 							 t->packed + b * per_block,
-							 thr + first, sc))
+							 b1, thr + first, sc))
 						continue;
 					for (int u = 0; u < TILE; u++)
-						select_block(t, &heap[first + u],
-							     &thr[first + u],
-							     uhash[first + u],
-							     sc[u], b);
+						for (int h = 0; h < 2; h++)
+							select_block(t,
+								&heap[first + u],
+								&thr[first + u],
+								uhash[first + u],
+								sc[h][u], b + (size_t)h);
 				}
 			}
 		}

@@ -1,16 +1,35 @@
 #!/bin/sh
-# make bench: quality figures, then speed figures (see BENCHMARKS.md).
+# make bench: every figure of BENCHMARKS.md, in one run on this machine.
+# The MovieLens parts read ../shared/data at run time and are skipped
+# without it.  usage: bench/run.sh BINDIR [DATADIR]
 set -eu
 dir=$(dirname "$0")
-sh "$dir/quality.sh" "$@"
+bin=$1
+data=${2:-$dir/../../shared/data}
+ml=$data/ml-100k
+echo "== machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), $(date -u +%Y-%m-%d)"
+echo "== AUC on MovieLens-100k splits (bench/quality.sh)"
+sh "$dir/quality.sh" "$bin" "$data"
 echo
-udata=${2:-$dir/../../shared/data}/ml-100k/u.data
-if [ -r "$udata" ]; then
-	python3 "$dir/replay.py" "$1" "$udata"
+echo "== day-by-day replay (bench/replay.py)"
+if [ -r "$ml/u.data" ]; then
+	python3 "$dir/replay.py" "$bin" "$ml/u.data"
 else
-	echo "replay: $udata not found, skipped"
+	echo "skipped: $ml/u.data not found"
 fi
 echo
-sh "$dir/drift.sh" "$1"
+echo "== forgetting on a drifting stream (bench/drift.sh)"
+sh "$dir/drift.sh" "$bin"
 echo
-sh "$dir/speed.sh" "$@"
+echo "== top-k quality (bench/implicit.py)"
+if [ -r "$ml/ua.base" ]; then
+	python3 "$dir/implicit.py" "$bin" "$ml"
+else
+	echo "skipped: $ml/ua.base not found"
+fi
+echo
+echo "== throughput on 10M rows (bench/speed.sh)"
+sh "$dir/speed.sh" "$bin" "$data"
+echo
+echo "== top-k speed (bench/topk_speed.sh)"
+sh "$dir/topk_speed.sh" "$bin"

@@ -36,7 +36,7 @@ measure() {
 			name, t[mid], rows / t[mid] / 1e6, m[mid] / 1024 }'
 }
 
-echo "rows: $rows; machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')"
+echo "rows: $rows"
 measure "rec-train -k 0 (1 pass)" "$bin/rec-train -q --positive 4 -k 0 -p 1 --holdout 0 -o $work/k0.rec $work/big.tsv"
 measure "rec-train -k 8 (1 pass)" "$bin/rec-train -q --positive 4 -k 8 -p 1 --holdout 0 -o $work/k8.rec $work/big.tsv"
 measure "rec-update -k 8 (load, pass, save)" "cp $work/k8.rec $work/u8.rec && $bin/rec-update -q -m $work/u8.rec $work/big.tsv"

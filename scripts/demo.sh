@@ -1,12 +1,14 @@
 #!/bin/sh
-# The main job on shipped data: generate events, train, score, evaluate.
+# The main job on shipped data: generate events, train, score, evaluate,
+# bring the model up to date with newer events, and recommend.
 set -eu
 bin=$1
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
-echo "== generating 120000 events (rec-gen --seed 7)"
-"$bin/rec-gen" --users 2000 --items 1000 --events 120000 --seed 7 > "$work/events.tsv"
+echo "== generating 130000 events (rec-gen --seed 7)"
+"$bin/rec-gen" --users 2000 --items 1000 --events 130000 --seed 7 > "$work/events.tsv"
 head -n 100000 "$work/events.tsv" > "$work/train.tsv"
+sed -n '100001,110000p' "$work/events.tsv" > "$work/new.tsv"
 tail -n 20000 "$work/events.tsv" > "$work/test.tsv"
 echo "== rec-train --positive 4 -o model.rec train.tsv"
 "$bin/rec-train" --positive 4 -o "$work/model.rec" "$work/train.tsv"
@@ -14,3 +16,10 @@ echo "== rec-info model.rec"
 "$bin/rec-info" "$work/model.rec"
 echo "== rec-predict -m model.rec test.tsv | rec-eval --positive 4"
 "$bin/rec-predict" -m "$work/model.rec" "$work/test.tsv" | "$bin/rec-eval" --positive 4
+echo "== rec-update -m model.rec new.tsv   (10000 newer events, learned in place)"
+"$bin/rec-update" -m "$work/model.rec" "$work/new.tsv"
+echo "== rec-predict -m model.rec test.tsv | rec-eval --positive 4 --fail-under auc=0.7"
+"$bin/rec-predict" -m "$work/model.rec" "$work/test.tsv" |
+	"$bin/rec-eval" --positive 4 --fail-under auc=0.7
+echo "== rec-predict -m model.rec --top 3 --exclude train.tsv   (users u1, u2)"
+printf 'u1\nu2\n' | "$bin/rec-predict" -m "$work/model.rec" --top 3 --exclude "$work/train.tsv"

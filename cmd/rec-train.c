@@ -22,7 +22,7 @@ static const char usage[] =
 "Model:\n"
 "  -b, --bits N         hash features into 2^N rows (1-32, default 24)\n"
 "  -k, --factors K      factor length; 0 is logistic/linear regression\n"
-"                       (0-256, default 8)\n"
+"                       (0-256, default 8; implicit 64)\n"
 "      --loss L         logistic (binary default), squared (regression) or\n"
 "                       bpr (pairwise; implicit default; logistic also\n"
 "                       works for implicit: negatives get label 0)\n"
@@ -31,13 +31,13 @@ static const char usage[] =
 "      --hard-negatives  implicit, BPR: learn against the best-scored of the\n"
 "                       --negatives drawn (dynamic negative sampling)\n"
 "      --sample-alpha A implicit: draw negatives with probability in\n"
-"                       proportion to item count^A (0-10, default 0:\n"
-"                       uniform over the catalogue)\n"
+"                       proportion to item count^A (0-10, default 0.3;\n"
+"                       0 is uniform over the catalogue)\n"
 "      --optimizer O    adagrad (default) or sgd\n"
 "      --lr X           learning rate (default 0.05)\n"
 "      --l2 X           L2 penalty per weight, l2/2 w^2, spread over the\n"
-"                       feature's events (default 1)\n"
-"      --l2-factors X   the same for factors (default 1)\n"
+"                       feature's events (default 1; implicit 3)\n"
+"      --l2-factors X   the same for factors (default 1; implicit 3)\n"
 "      --init-std X     scale of the initial factors (default 0.01)\n"
 "      --seed N         random seed (default 1)\n"
 "\n"
@@ -47,7 +47,8 @@ static const char usage[] =
 "                       when there is more than one pass)\n"
 "      --no-shuffle     learn in input order (the default for one pass)\n"
 "      --holdout F      fraction held out to measure each pass and stop\n"
-"                       early (0-0.99, default 0.1; 0 turns it off)\n"
+"                       early (0-0.99, default 0.1, implicit 0; 0 turns\n"
+"                       it off)\n"
 "      --patience N     stop after N passes without improvement (default 1)\n"
 "\n"
 INPUT_HELP
@@ -109,13 +110,25 @@ static void progress(const struct rec_progress *p, void *arg)
 int main(int argc, char **argv)
 {
 	cli_init("rec-train");
+	int c;
 	struct input_config in;
 	input_config_init(&in);
 	in.implicit_ok = 1;
+	/* the task sets the defaults of the other options: find it first */
+	enum rec_task task = REC_TASK_BINARY;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "o:fqb:k:p:hV", long_options,
+				NULL)) != -1)
+		if (c == OPT_TASK && strcmp(optarg, "implicit") == 0)
+			task = REC_TASK_IMPLICIT;
+		else if (c == OPT_TASK && strcmp(optarg, "regression") == 0)
+			task = REC_TASK_REGRESSION;
+	opterr = 1;
+	optind = 0;	/* parse again, for real */
 	struct rec_params p;
-	rec_params_init(&p, REC_TASK_BINARY);
+	rec_params_init(&p, task);
 	const char *output = NULL;
-	int force = 0, quiet = 0, loss_given = 0, shuffle = -1, c;
+	int force = 0, quiet = 0, loss_given = 0, shuffle = -1;
 	enum rec_loss loss = REC_LOSS_LOGISTIC;
 
 	while ((c = getopt_long(argc, argv, "o:fqb:k:p:hV", long_options,

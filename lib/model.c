@@ -44,8 +44,17 @@ void rec_params_init(struct rec_params *p, enum rec_task task)
 	p->negatives = 4;
 	p->sample_alpha = 0;
 	p->hard_negatives = 0;
-	if (task == REC_TASK_IMPLICIT)
+	if (task == REC_TASK_IMPLICIT) {
+		/* tuned for top-k lists on MovieLens (BENCHMARKS.md): more
+		 * factors, firmer L2, negatives slightly towards popular
+		 * items, and every event learned (no hold-out) */
 		p->loss = REC_LOSS_BPR;
+		p->factors = 64;
+		p->l2 = 3;
+		p->l2_factors = 3;
+		p->sample_alpha = 0.3;
+		p->holdout = 0;
+	}
 	rec_reader_options_init(&p->input);
 	p->input.task = task;
 }

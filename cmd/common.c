@@ -220,3 +220,11 @@ void check_output_not_input(const char *out, char *const *files, int nfiles)
 			die("'%s' is both an input and the output", out);
 	}
 }
+
+void out_flush(struct out_buffer *o)
+{
+	if (o->len)
+		fwrite(o->data, 1, o->len, stdout);
+	o->len = 0;
+	check_stdout();
+}

@@ -7,6 +7,7 @@
 
 #include <getopt.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "rec.h"
 
@@ -88,7 +89,6 @@ void bad_rows_summary(const struct bad_rows *b);
  * the run would read a half-replaced file and the data would be gone. */
 void check_output_not_input(const char *out, char *const *files, int nfiles);
 
-void print_version(void);
 /* Flush stdout and exit 2 with a message if anything failed to write;
  * a closed pipe ends the program quietly by SIGPIPE. */
 void finish_stdout(void);
@@ -98,5 +98,28 @@ static inline void check_stdout(void)
 	if (ferror(stdout))
 		finish_stdout();
 }
+
+/* Output assembled in a large buffer and handed to stdout in big pieces:
+ * two stdio calls per row cost more than scoring it. */
+struct out_buffer {
+	size_t len;
+	char data[1 << 16];
+};
+void out_flush(struct out_buffer *o);
+static inline void out_put(struct out_buffer *o, const char *s, size_t n)
+{
+	if (o->len + n > sizeof(o->data)) {
+		out_flush(o);
+		if (n > sizeof(o->data)) {
+			fwrite(s, 1, n, stdout);
+			check_stdout();
+			return;
+		}
+	}
+	memcpy(o->data + o->len, s, n);
+	o->len += n;
+}
+
+void print_version(void);
 
 #endif

@@ -320,7 +320,7 @@ int main(int argc, char **argv)
 	struct bad_rows bad = { .strict = in.strict };
 	struct rec_row row;
 	int header_done = 0;
-	unsigned long written = 0;
+	static struct out_buffer out;
 	int rc;
 	while ((rc = rec_reader_next(reader, &row, &err)) != 0) {
 		if (rc == REC_EBADROW) {
@@ -331,8 +331,10 @@ int main(int argc, char **argv)
 		if (rc < 0)
 			die_error(&err);
 		char sep = rec_reader_is_csv(reader) ? ',' : '\t';
-		if (!header_done)
+		if (!header_done) {
+			out_flush(&out);
 			header_done = print_header(reader, sep);
+		}
 		double margin = rec_model_margin(model, row.user, row.user_len,
 						 row.item, row.item_len);
 		double score = raw ? margin : rec_model_predict(model, margin);
@@ -340,11 +342,10 @@ int main(int argc, char **argv)
 		num[0] = sep;
 		int len = 1 + rec_format_score(num + 1, score);
 		num[len++] = '\n';
-		fwrite(row.raw, 1, row.raw_len, stdout);
-		fwrite(num, 1, (size_t)len, stdout);
-		if ((++written & 4095) == 0)
-			check_stdout();
+		out_put(&out, row.raw, row.raw_len);
+		out_put(&out, num, (size_t)len);
 	}
+	out_flush(&out);
 	if (!header_done)
 		print_header(reader, rec_reader_is_csv(reader) ? ',' : '\t');
 	finish_stdout();

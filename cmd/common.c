@@ -188,19 +188,26 @@ void print_version(void)
 	exit(EXIT_OK);
 }
 
-void finish_stdout(void)
+/* stdout failed with err: a closed pipe (| head) ends the program quietly,
+ * as by the signal, even if SIGPIPE was ignored by whoever started us. */
+static _Noreturn void stdout_failed(int err)
 {
-	errno = 0;
-	if (fflush(stdout) == 0 && !ferror(stdout))
-		return;
-	if (errno == EPIPE) {
-		/* the reader went away (| head): end quietly, as by the
-		 * signal, even if SIGPIPE was ignored by whoever started us */
+	if (err == EPIPE) {
 		signal(SIGPIPE, SIG_DFL);
 		raise(SIGPIPE);
 	}
 	die("error writing standard output: %s",
-	    errno ? strerror(errno) : "unknown error");
+	    err ? strerror(err) : "unknown error");
+}
+
+void finish_stdout(void)
+{
+	int err = errno;	/* of the write that failed, if one did */
+	if (ferror(stdout))
+		stdout_failed(err);
+	errno = 0;
+	if (fflush(stdout) != 0 || ferror(stdout))
+		stdout_failed(errno);
 }
 
 void check_output_not_input(const char *out, char *const *files, int nfiles)
@@ -223,8 +230,8 @@ void check_output_not_input(const char *out, char *const *files, int nfiles)
 
 void out_flush(struct out_buffer *o)
 {
-	if (o->len)
-		fwrite(o->data, 1, o->len, stdout);
+	errno = 0;
+	if (o->len && fwrite(o->data, 1, o->len, stdout) != o->len)
+		stdout_failed(errno);
 	o->len = 0;
-	check_stdout();
 }

@@ -323,6 +323,8 @@ int main(int argc, char **argv)
 	static struct out_buffer out;
 	int rc;
 	while ((rc = rec_reader_next(reader, &row, &err)) != 0) {
+		if (rc < 0)	/* what is scored so far is kept */
+			out_flush(&out);
 		if (rc == REC_EBADROW) {
 			if (bad_row_report(&err, &bad))
 				exit(EXIT_ERROR);

@@ -181,6 +181,34 @@ void bad_rows_summary(const struct bad_rows *b)
 		       b->count == 1 ? "" : "s");
 }
 
+void standard_option(int c, const char *usage)
+{
+	if (c == 'h') {
+		fputs(usage, stdout);
+		finish_stdout();
+		exit(EXIT_OK);
+	}
+	if (c == 'V')
+		print_version();
+	/* getopt has said what was wrong */
+	fprintf(stderr, "Try '%s --help' for more information.\n", progname);
+	exit(EXIT_ERROR);
+}
+
+int save_model(rec_model *m, const char *path, struct rec_error *err)
+{
+	/* a signal during the save must not leave a stray temporary file */
+	sigset_t block, old;
+	sigemptyset(&block);
+	sigaddset(&block, SIGINT);
+	sigaddset(&block, SIGTERM);
+	sigaddset(&block, SIGHUP);
+	sigprocmask(SIG_BLOCK, &block, &old);
+	int rc = rec_model_save(m, path, err);
+	sigprocmask(SIG_SETMASK, &old, NULL);
+	return rc;
+}
+
 void print_version(void)
 {
 	printf("%s (recpipe) %s\n", progname, REC_VERSION);

@@ -121,5 +121,11 @@ static inline void out_put(struct out_buffer *o, const char *s, size_t n)
 }
 
 void print_version(void);
+/* -h (usage to stdout), -V, and getopt's errors: the same in every
+ * program; never returns. */
+_Noreturn void standard_option(int c, const char *usage);
+/* rec_model_save with SIGINT, SIGTERM and SIGHUP held off, so that no
+ * stray temporary file is left by an interrupted save. */
+int save_model(rec_model *m, const char *path, struct rec_error *err);
 
 #endif

@@ -399,17 +399,8 @@ int main(int argc, char **argv)
 			break;
 		case 'k': rc.nk = parse_ks(optarg, rc.ks); break;
 		case 'm': rc.model = optarg; break;
-		case 'h':
-			fputs(usage, stdout);
-			finish_stdout();
-			return EXIT_OK;
-		case 'V':
-			print_version();
-			break;
 		default:
-			fprintf(stderr, "Try '%s --help' for more information.\n",
-				progname);
-			return EXIT_ERROR;
+			standard_option(c, usage);
 		}
 	}
 	if (rc.truth && rc.group)

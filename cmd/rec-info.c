@@ -187,17 +187,8 @@ int main(int argc, char **argv)
 	while ((c = getopt_long(argc, argv, "hV", long_options, NULL)) != -1) {
 		switch (c) {
 		case OPT_JSON: json = 1; break;
-		case 'h':
-			fputs(usage, stdout);
-			finish_stdout();
-			return EXIT_OK;
-		case 'V':
-			print_version();
-			break;
 		default:
-			fprintf(stderr, "Try '%s --help' for more information.\n",
-				progname);
-			return EXIT_ERROR;
+			standard_option(c, usage);
 		}
 	}
 	if (optind == argc)

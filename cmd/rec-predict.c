@@ -264,17 +264,8 @@ int main(int argc, char **argv)
 		case OPT_THREADS:
 			threads = (int)opt_long("--threads", optarg, 1, 256);
 			break;
-		case 'h':
-			fputs(usage, stdout);
-			finish_stdout();
-			return EXIT_OK;
-		case 'V':
-			print_version();
-			break;
 		default:
-			fprintf(stderr, "Try '%s --help' for more information.\n",
-				progname);
-			return EXIT_ERROR;
+			standard_option(c, usage);
 		}
 	}
 	if (!model_path)

@@ -2,7 +2,6 @@
  * rec-train - a new model from an event stream.
  */
 #include <limits.h>
-#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -197,17 +196,8 @@ int main(int argc, char **argv)
 			p.patience = (int)opt_long("--patience", optarg, 1,
 						   100000);
 			break;
-		case 'h':
-			fputs(usage, stdout);
-			finish_stdout();
-			return EXIT_OK;
-		case 'V':
-			print_version();
-			break;
 		default:
-			fprintf(stderr, "Try '%s --help' for more information.\n",
-				progname);
-			return EXIT_ERROR;
+			standard_option(c, usage);
 		}
 	}
 	p.shuffle = shuffle >= 0 ? shuffle : p.passes > 1;
@@ -275,27 +265,18 @@ int main(int argc, char **argv)
 	uint64_t events = rec_reader_rows(reader);
 	rec_reader_free(reader);
 
-	/* a signal during the save must not leave a stray temporary file */
-	sigset_t block, old;
-	sigemptyset(&block);
-	sigaddset(&block, SIGINT);
-	sigaddset(&block, SIGTERM);
-	sigaddset(&block, SIGHUP);
-	sigprocmask(SIG_BLOCK, &block, &old);
 	if (output) {
-		rc = rec_model_save(model, output, &err);
+		rc = save_model(model, output, &err);
 	} else {
 		void *image;
 		size_t len;
 		rc = rec_model_encode(model, &image, &len, &err);
 		if (!rc) {
-			if (fwrite(image, 1, len, stdout) != len)
-				die("error writing standard output");
+			fwrite(image, 1, len, stdout);
 			free(image);
 			finish_stdout();
 		}
 	}
-	sigprocmask(SIG_SETMASK, &old, NULL);
 	if (rc)
 		die_error(&err);
 	if (!quiet) {

@@ -4,7 +4,6 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
@@ -198,17 +197,8 @@ int main(int argc, char **argv)
 				usage_error("--freeze: '%s' is not users or items",
 					    optarg);
 			break;
-		case 'h':
-			fputs(usage, stdout);
-			finish_stdout();
-			return EXIT_OK;
-		case 'V':
-			print_version();
-			break;
 		default:
-			fprintf(stderr, "Try '%s --help' for more information.\n",
-				progname);
-			return EXIT_ERROR;
+			standard_option(c, usage);
 		}
 	}
 	if (!model_path)
@@ -282,18 +272,8 @@ int main(int argc, char **argv)
 	uint64_t events = rec_reader_rows(reader);
 	rec_reader_free(reader);
 
-	if (!uo.test_only) {
-		sigset_t block, old;
-		sigemptyset(&block);
-		sigaddset(&block, SIGINT);
-		sigaddset(&block, SIGTERM);
-		sigaddset(&block, SIGHUP);
-		sigprocmask(SIG_BLOCK, &block, &old);
-		rc = rec_model_save(model, output, &err);
-		sigprocmask(SIG_SETMASK, &old, NULL);
-		if (rc)
-			die_error(&err);
-	}
+	if (!uo.test_only && save_model(model, output, &err) != 0)
+		die_error(&err);
 	if (lock >= 0)
 		close(lock);	/* releases the lock */
 	if (!quiet) {

@@ -22,6 +22,12 @@ void *rec_xmalloc(size_t n);
 void *rec_big_realloc(void *p, size_t n);
 void rec_big_free(void *p);
 
+/* The learner keeps every parameter within +-REC_PARAM_MAX and every
+ * AdaGrad sum within [0, REC_ACC_MAX], so no learning rate or data can make
+ * a score or a saved value infinite; the loader refuses values past them. */
+#define REC_PARAM_MAX 1e9f
+#define REC_ACC_MAX 1e30f
+
 /* 64-bit hash of a namespace byte and a string: the feature's identity. */
 uint64_t rec_hash(unsigned char space, const char *s, size_t len);
 

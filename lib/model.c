@@ -378,14 +378,22 @@ double rec_model_margin(const rec_model *m, const char *user, size_t user_len,
 static inline void step(float *restrict w, float *restrict acc,
 			const float *restrict g, int n, float lr, int adagrad)
 {
+	/* written as comparisons, which vectorise, and which also turn a
+	 * NaN into the bound (a comparison with NaN is false) */
 	if (adagrad) {
 		for (int j = 0; j < n; j++) {
-			acc[j] += g[j] * g[j];
-			w[j] -= lr * g[j] / sqrtf(acc[j]);
+			float a = acc[j] + g[j] * g[j];
+			acc[j] = a <= REC_ACC_MAX ? a : REC_ACC_MAX;
+			float x = w[j] - lr * g[j] / sqrtf(acc[j]);
+			x = x <= REC_PARAM_MAX ? x : REC_PARAM_MAX;
+			w[j] = x >= -REC_PARAM_MAX ? x : -REC_PARAM_MAX;
 		}
 	} else {
-		for (int j = 0; j < n; j++)
-			w[j] -= lr * g[j];
+		for (int j = 0; j < n; j++) {
+			float x = w[j] - lr * g[j];
+			x = x <= REC_PARAM_MAX ? x : REC_PARAM_MAX;
+			w[j] = x >= -REC_PARAM_MAX ? x : -REC_PARAM_MAX;
+		}
 	}
 }
 

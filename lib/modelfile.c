@@ -727,14 +727,17 @@ static int decode_body(rec_model *m, struct chunk *ch, int nch,
 		return damaged(err, name, "weights");
 	for (size_t i = 0; i < nfloats; i++)
 		m->rows[i] = get_f32(&c);
-	if (!isfinite(m->bias[0]) || !(m->bias[1] >= 0) ||
-	    !isfinite(m->bias[1]))
+	/* the bounds the learner keeps: a value past them is damage */
+	if (!(fabsf(m->bias[0]) <= REC_PARAM_MAX) || !(m->bias[1] >= 0) ||
+	    !(m->bias[1] <= REC_ACC_MAX))
 		return damaged(err, name, "weights");
-	for (size_t i = 0; i < nfloats; i++) {
-		size_t j = i % m->stride;
-		if (!isfinite(m->rows[i]) ||
-		    (j > (size_t)k && !(m->rows[i] >= 0)))
-			return damaged(err, name, "weights");
+	for (size_t r = 0; r < m->features; r++) {
+		const float *row = m->rows + r * m->stride;
+		for (int j = 0; j <= k; j++)
+			if (!(fabsf(row[j]) <= REC_PARAM_MAX) ||
+			    !(row[1 + k + j] >= 0 &&
+			      row[1 + k + j] <= REC_ACC_MAX))
+				return damaged(err, name, "weights");
 	}
 
 	c = (struct cursor){ by_id[5]->raw, by_id[5]->len, 0, 0 };

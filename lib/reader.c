@@ -301,6 +301,13 @@ static int refill(rec_reader *r, struct rec_error *err)
 					"read error: %s", msg);
 		}
 		if (n == 0) {
+			/* zlib ends a cut-short gzip stream quietly: ask */
+			int code;
+			const char *msg = gzerror(r->gz, &code);
+			if (code != Z_OK)
+				return rec_fail(err, REC_EIO, r->name,
+						r->line + 1, "read error: %s",
+						msg);
 			r->eof = 1;
 			break;
 		}
@@ -574,6 +581,10 @@ static int fill_row(rec_reader *r, int n, struct rec_row *row,
 		int c = col[COL_LABEL];
 		if (number_field(r, c, &v, "label", err))
 			return REC_EBADROW;
+		if (!(fabs(v) <= REC_MAX_VALUE))
+			return bad(r, err, "label '%s' is out of range (at most %g)",
+				   show(r->f[c], r->flen[c]).text,
+				   REC_MAX_VALUE);
 		if (r->opt.has_positive)
 			v = v >= r->opt.positive;
 		else if (r->opt.task == REC_TASK_BINARY) {
@@ -595,10 +606,11 @@ static int fill_row(rec_reader *r, int n, struct rec_row *row,
 		if (number_field(r, col[COL_WEIGHT], &row->weight, "weight",
 				 err))
 			return REC_EBADROW;
-		if (row->weight < 0)
-			return bad(r, err, "weight '%s' is negative",
+		if (row->weight < 0 || row->weight > REC_MAX_WEIGHT)
+			return bad(r, err, "weight '%s' is not in [0, %g]",
 				   show(r->f[col[COL_WEIGHT]],
-					r->flen[col[COL_WEIGHT]]).text);
+					r->flen[col[COL_WEIGHT]]).text,
+				   REC_MAX_WEIGHT);
 	}
 	row->score = 0;
 	if (col[COL_SCORE] >= 0 &&
@@ -681,7 +693,7 @@ static int next_csv(rec_reader *r, long *first_line, struct rec_error *err)
 		return rec_fail(err, REC_ENOMEM, r->name, *first_line,
 				"out of memory");
 	for (int i = 0; i < r->nfields; i++) {
-		r->f[i] = r->fbuf + r->foff[i];
+		r->f[i] = r->fbuf ? r->fbuf + r->foff[i] : "";
 		r->flen[i] = r->foff[i + 1] - r->foff[i];
 	}
 	return 1;
@@ -727,6 +739,11 @@ int rec_reader_next(rec_reader *r, struct rec_row *row, struct rec_error *err)
 			if (r->at_file_start) {
 				r->at_file_start = 0;
 				if (r->header) {
+					if (n > REC_MAX_FIELDS)
+						return rec_fail(err, REC_EINVAL,
+								r->name, first,
+								"header has more than %d columns",
+								REC_MAX_FIELDS);
 					int hrc = save_header(r, r->raw,
 							      r->raw_len, err);
 					if (!hrc)
@@ -741,7 +758,7 @@ int rec_reader_next(rec_reader *r, struct rec_row *row, struct rec_error *err)
 			r->line = first;
 			rc = fill_row(r, n, row, err);
 			r->line = last;
-			if (rc == REC_EBADROW)
+			if (rc == REC_EBADROW && err)
 				err->line = first;
 			return rc;
 		}

@@ -91,6 +91,8 @@ enum {
 };
 
 #define REC_MAX_LINE (1 << 20)	/* longest accepted line, bytes */
+#define REC_MAX_VALUE 1e9	/* largest label magnitude accepted */
+#define REC_MAX_WEIGHT 1e6	/* largest event weight accepted */
 #define REC_MAX_FIELDS 1024	/* most columns in one row */
 
 struct rec_reader_options {
@@ -251,8 +253,11 @@ int rec_train(rec_model *m, rec_dataset *d, rec_progress_fn progress,
 	      void *arg, struct rec_error *err);
 
 /* One pass in input order straight from the reader, without holding the
- * events: the same parameters, bit for bit, as rec_dataset_read followed by
- * rec_train with one pass, no shuffling and no holdout, in constant memory. */
+ * events, in constant memory.  For binary and regression tasks, the same
+ * parameters, bit for bit, as rec_dataset_read followed by rec_train with
+ * one pass, no shuffling and no holdout.  Implicit tasks differ: a stream
+ * draws negatives from the catalogue as it stands when each event comes,
+ * a data set from the whole catalogue read beforehand. */
 int rec_train_stream(rec_model *m, rec_reader *r, rec_bad_row_fn bad_row,
 		     void *bad_arg, rec_progress_fn progress, void *arg,
 		     struct rec_error *err);

@@ -14,8 +14,9 @@
  *     and decoded.
  *
  * A decoded model must be sane: parameters that pass rec_params_check,
- * finite scores, and an encoding that decodes again to the same scores.
- * Any broken rule aborts.
+ * counters in range, finite scores (for fixed ids and for the first items
+ * of its catalogue), and an encoding that decodes again to the same
+ * parameters and scores.  Any broken rule aborts.
  */
 #include <math.h>
 #include <stdint.h>

@@ -204,7 +204,7 @@ static const struct reader_case cases[] = {
 		       "u\ti\t1\t100\tw\nu\ti\t1\tt\t1\nu\ti\t0\t7\t0\n"
 		       "u\ti\t1\t0\t1\n", -1, 0 } },
 	  .time = "4", .weight = "5",
-	  .want = "u i 1 w2.5 t100\nE a.tsv:2 weight '-2' is negative\n"
+	  .want = "u i 1 w2.5 t100\nE a.tsv:2 weight '-2' is not in [0, 1e+06]\n"
 		  "E a.tsv:3 weight 'w' is not a number\n"
 		  "E a.tsv:4 time 't' is not a number\nu i 0 w0 t7\n"
 		  "u i 1\n" },

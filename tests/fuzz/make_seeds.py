@@ -1,0 +1,247 @@
+#!/usr/bin/env python3
+"""Write the hand-made seed inputs of the fuzz corpus.
+
+    python3 tests/fuzz/make_seeds.py build/bin
+
+BIN is the directory of the built programs: the model seeds are files
+written by rec-train and rec-update, so they must be made again whenever
+the model file format changes.  Inputs a fuzzing campaign found (found_*)
+are kept as files and not touched here.  Every seed stays under 16 KiB.
+"""
+import gzip
+import os
+import shutil
+import struct
+import subprocess
+import sys
+import tempfile
+import zlib
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+CORPUS = os.path.join(HERE, 'corpus')
+TESTDATA = os.path.join(HERE, '..', '..', 'testdata', 'model-v1.rec')
+MAX_SEED = 16384
+
+
+def opts(fmt=0, header=0, haspos=0, regr=0, posidx=0, layout=0, time=0,
+         weight=0, score=0, nolabel=0, twice=0, need=7, factors=2,
+         holdout=0, shuffle=1, bits=9, gz=0, implicit=0):
+    """The 4 option bytes of a fuzz_reader input (see fuzz_reader.c)."""
+    b0 = fmt | header << 2 | haspos << 3 | regr << 4 | posidx << 5
+    b1 = (layout | time << 2 | weight << 3 | score << 4 | nolabel << 6 |
+          twice << 7)
+    b2 = need | factors << 4 | holdout << 6 | shuffle << 7
+    b3 = (bits - 1) | gz << 5 | implicit << 6
+    return bytes([b0, b1, b2, b3])
+
+
+def reader_seeds():
+    s = {}
+    s['tsv_basic'] = opts() + b"u1\ti1\t1\nu2\ti2\t0\nu1\ti2\t-1\nu3\ti1\t1\n"
+    s['tsv_named_header'] = opts(
+        header=1, haspos=1, regr=1, posidx=2, layout=2, time=1,
+        weight=1) + (b"user\titem\trating\ttime\tweight\n"
+                     b"u1\ti1\t4\t1500000000\t1\n"
+                     b"u2\ti1\t2\t1500000100\t0.5\n"
+                     b"u1\ti3\t5\t1500000200\t2\n")
+    s['tsv_regression_time'] = opts(
+        regr=1, time=1, weight=1, holdout=1, factors=3) + (
+        b"u1\ti1\t3.5\t10\t1\nu2\ti2\t-2.25\t11\t0\n"
+        b"u3\ti1\t1e3\t12\t1.5\nu1\ti2\t+4\t13\t.5\n")
+    s['csv_quotes'] = opts(fmt=1) + (
+        b'u1,"i,1",1\n"u""2",i2,0\n"multi\nline",i3,1\n"",i4,1\n'
+        b'u5,,0\nu6,i6,"1"\n')
+    s['csv_by_name_header'] = opts(fmt=2, header=1, layout=3, score=3,
+                                   need=15) + (
+        b"user,item,label,score\nu1,i1,1,0.9\nu2,i2,0,0.1\nu3,i3,1,x\n")
+    s['csv_unterminated'] = opts(fmt=1) + b'u1,i1,1\nu2,"i2,0\nu3,i3,1\n'
+    s['csv_bad_quote'] = opts(fmt=1) + (
+        b'u1,i1,1\nu2,i"2,0\nu3,"i3"x,1\nu4,i4,0\n')
+    s['tsv_bad_rows'] = opts(weight=1) + (
+        b"u1\ti1\t1\t\t1\n"            # 5 columns: sets the count
+        b"u2\ti2\t0\n"                 # too few
+        b"u3\ti3\tx\t\t1\n"            # label not a number
+        b"\ti4\t1\t\t1\n"              # empty user
+        b"u5\t\t1\t\t1\n"              # empty item
+        b"u6\ti6\t2\t\t1\n"            # not 0/1
+        b"u7\ti7\t1\t\t-1\n"           # negative weight
+        b"u8\ti8\tnan\t\t1\n"
+        b"u9\ti9\tinf\t\t1\n"
+        b"u10\ti10\t1e400\t\t1\n"
+        b"u11\ti11\t0x1\t\t1\n"
+        b"u12\ti12\t 1\t\t1\n"
+        b"u13\ti13\t1\t\t1e6\n"
+        b"u14\ti14\t-1\t\t0\n")
+    s['tsv_nul'] = opts() + (
+        b"u1\ti1\t1\nu\x002\ti2\t0\nu3\ti3\t1\x00\nu4\ti4\t0\n")
+    s['csv_nul'] = opts(fmt=1) + (
+        b"u1,i1,1\nu\x002,i2,0\n\"u3\x00\",i3,1\nu4,i4,0\n")
+    s['tsv_crlf'] = opts(header=1) + (
+        b"a\tb\tc\r\nu1\ti1\t1\r\n\r\nu2\ti2\t0\r\nu3\ti3\t1")
+    s['csv_crlf'] = opts(fmt=1) + b'u1,i1,1\r\n"u\r\n2",i2,0\r\nu3,i3,1\r\n'
+    s['gzip_tsv'] = opts() + gzip.compress(
+        b"u1\ti1\t1\nu2\ti2\t0\nu3\ti1\t1\n", mtime=0)
+    bad_crc = bytearray(gzip.compress(b"u1\ti1\t1\nu2\ti2\t0\n" * 20,
+                                      mtime=0))
+    bad_crc[-6] ^= 1
+    s['gzip_bad_crc'] = opts() + bytes(bad_crc)
+    s['gzip_by_harness'] = opts(fmt=1, gz=1, twice=1) + b"u1,i1,1\nu2,i2,0\n"
+    long_tail = b"x" * 1500000
+    s['gzip_tsv_line_over_max'] = opts(need=0) + gzip.compress(
+        b"u1\ti1\t1\t" + long_tail + b"\nu2\ti2\t0\tx\n", mtime=0)
+    s['gzip_csv_line_over_max'] = opts(fmt=1) + gzip.compress(
+        b"u1,i1,1," + long_tail + b"\nu2,i2,0,x\n", mtime=0)
+    s['two_files_header'] = opts(header=1, layout=2, twice=1) + (
+        b"user\titem\trating\nu1\ti1\t1\nu2\ti2\t0\n")
+    s['two_files_split'] = opts(fmt=1, header=1, layout=2, twice=1,
+                                time=1) + (
+        b"user,item,rating,time\nu1,i1,1,5\nu2,i2,0,6\n\f"
+        b"time,rating,item,user\n7,1,i3,u3\n8,0,i1,u2\n")
+    s['two_files_split_tsv'] = opts(twice=1) + (
+        b"u1\ti1\t1\nu2\ti2\t0\n\fu3\ti3\t1\t9\nu4\ti4\t0\t9\n")
+    s['header_missing_name'] = opts(layout=2) + b"u\ti\tr\nu1\ti1\t1\n"
+    s['eval_score_last'] = opts(score=1, need=4 | 8) + (
+        b"u1\ti1\t1\t0.7\nu2\ti2\t0\t0.2\n")
+    s['need_none'] = opts(need=0, nolabel=1) + b"u1\ti1\nu2\ti2\t\n"
+    s['blank_lines'] = opts() + b"\n\n\nu1\ti1\t1\n\n"
+    s['empty_content'] = opts()
+    s['empty_input'] = b""
+    s['no_newline'] = opts(fmt=1) + b"u1,i1,1"
+    s['positive_threshold'] = opts(haspos=1, posidx=7) + (
+        b"u1\ti1\t2.5\nu2\ti2\t2.4999\nu3\ti3\t-7\n")
+    s['implicit_tsv'] = opts(implicit=1, need=3, nolabel=1, factors=1) + (
+        b"u1\ti1\nu2\ti2\nu1\ti3\nu3\ti1\nu2\ti1\n")
+    s['implicit_csv_weight'] = opts(implicit=1, fmt=1, weight=1, holdout=1,
+                                    shuffle=0) + (
+        b"u1,i1,1,,2\nu2,i2,0,,0\nu3,i1,x,,1\nu1,i3,1,,0.5\n")
+    s['stream_loss_rounding'] = opts(regr=1, weight=1, shuffle=0,
+                                     factors=0) + (
+        b"u3\ti1\t1e3\t\t2.15\nu2\ti2\t-2.25\t\t0\n")
+    return s
+
+
+def run(cmd, stdin=None):
+    return subprocess.run(cmd, input=stdin, stdout=subprocess.PIPE,
+                          check=True).stdout
+
+
+def make_models(bindir, work):
+    """Small model files from the programs, by name."""
+    b = lambda p: os.path.join(bindir, p)
+    gen = lambda *a: run([b('rec-gen'), '--users', '5', '--items', '5'] +
+                         list(a))
+    train = lambda data, out, *a: run([b('rec-train'), '-q', '-p', '1',
+                                       '--holdout', '0', '-o',
+                                       os.path.join(work, out)] + list(a),
+                                      data)
+    train(gen('--events', '50'), 'k2.rec', '-k', '2', '--positive', '4')
+    train(gen('--events', '50', '--seed', '2'), 'k0.rec', '-k', '0',
+          '--positive', '4')
+    train(gen('--events', '60', '--seed', '3'), 'reg.rec', '-k', '3',
+          '-p', '2', '--holdout', '0.3', '--task', 'regression', '-b', '6',
+          '--time', '4')
+    train(gen('--events', '40', '--seed', '4', '--header'), 'named.rec',
+          '-k', '1', '--user', 'user', '--item', 'item', '--label',
+          'rating', '--positive', '3', '--optimizer', 'sgd', '--no-shuffle')
+    train(gen('--events', '50', '--seed', '5'), 'bits1.rec', '-k', '2',
+          '--positive', '4', '-b', '1')
+    pairs = b''.join(b'\t'.join(l.split(b'\t')[:2]) + b'\n' for l in
+                     gen('--events', '50', '--seed', '6').splitlines())
+    train(pairs, 'implicit.rec', '-k', '2', '--task', 'implicit')
+    run([b('rec-update'), '-q', '-m', os.path.join(work, 'k2.rec'), '-o',
+         os.path.join(work, 'updated.rec'), '--half-life', '20'],
+        gen('--events', '30', '--seed', '7'))
+    models = {}
+    for name in ('k2', 'k0', 'reg', 'named', 'bits1', 'implicit',
+                 'updated'):
+        with open(os.path.join(work, name + '.rec'), 'rb') as f:
+            models[name] = f.read()
+    if os.path.exists(TESTDATA):
+        with open(TESTDATA, 'rb') as f:
+            models['testdata_v1'] = f.read()
+    return models
+
+
+def chunks(img):
+    """The (id, flags, raw content) of each chunk of a model file."""
+    pos, res = 20, []
+    while pos + 32 <= len(img):
+        cid, flags, _, stored = struct.unpack_from('<IIQQ', img, pos)
+        pos += 32
+        data = img[pos:pos + stored]
+        pos += stored
+        res.append((cid, flags, zlib.decompress(data) if stored else b''))
+    return res
+
+
+def listing(chs):
+    """A fuzz_model chunk list (see fuzz_model.c)."""
+    return b''.join(struct.pack('<III', c, f, len(d)) + d for c, f, d in chs)
+
+
+def frame(chs):
+    """A model file around chunks, checksums right."""
+    head = b'\x89REC\r\n\x1a\n' + struct.pack('<II', 1, 1)
+    out = head + struct.pack('<I', zlib.crc32(head))
+    for c, f, d in chs:
+        s = zlib.compress(d, 1)
+        h = struct.pack('<IIQQI', c, f, len(d), len(s), zlib.crc32(s))
+        out += h + struct.pack('<I', zlib.crc32(h)) + s
+    return out
+
+
+def model_seeds(models):
+    s = {}
+    for name, img in models.items():
+        s['model_' + name] = img
+        s['chunks_' + name] = listing(chunks(img))
+    k2 = models['k2']
+    for n in (7, 19, 20, 51, 52, 300, len(k2) - 33, len(k2) - 1):
+        s['trunc_k2_%d' % n] = k2[:n]
+    for at in (3, 9, 17, 25, 45, 60, 200, len(k2) - 5):
+        b = bytearray(k2)
+        b[at] ^= 0x40
+        s['flip_k2_%d' % at] = bytes(b)
+    s['trailing_k2'] = k2 + b'\0'
+    chs = chunks(k2)
+    xtra = struct.unpack('<I', b'XTRA')[0]
+    # an unknown optional chunk is skipped; an unknown required one refused
+    s['optional_chunk'] = frame(chs[:2] + [(xtra, 0, b'hello')] + chs[2:])
+    s['required_chunk'] = frame(chs[:2] + [(xtra, 1, b'hello')] + chs[2:])
+    s['chunks_reordered'] = listing(chs[::-1][1:] + chs[-1:])
+    s['chunks_duplicate'] = listing(chs[:1] + chs[:-1] + chs[-1:])
+    s['chunks_missing_end'] = listing(chs[:-1])
+    v2 = bytearray(k2)
+    v2[8] = 2
+    v2[16:20] = struct.pack('<I', zlib.crc32(bytes(v2[:16])))
+    s['version2'] = bytes(v2)
+    s['magic_only'] = k2[:8]
+    s['empty'] = b''
+    return s
+
+
+def write(target, seeds):
+    d = os.path.join(CORPUS, target)
+    os.makedirs(d, exist_ok=True)
+    for name, data in seeds.items():
+        if len(data) >= MAX_SEED:
+            sys.exit('make_seeds: %s/%s: %d bytes, over the limit' %
+                     (target, name, len(data)))
+        with open(os.path.join(d, name), 'wb') as f:
+            f.write(data)
+    print('%s: %d seeds' % (target, len(seeds)))
+
+
+def main():
+    if len(sys.argv) != 2:
+        sys.exit('usage: make_seeds.py BINDIR')
+    write('fuzz_reader', reader_seeds())
+    work = tempfile.mkdtemp()
+    try:
+        write('fuzz_model', model_seeds(make_models(sys.argv[1], work)))
+    finally:
+        shutil.rmtree(work)
+
+
+if __name__ == '__main__':
+    main()

@@ -404,15 +404,14 @@ int rec_update(rec_model *m, rec_reader *r, const struct rec_update_options *o,
 				REC_SPACE_USER, row.user, row.user_len));
 			uint32_t i = rec_model_find(m, rec_feature_key(m,
 				REC_SPACE_ITEM, row.item, row.item_len));
-			if (implicit)
+			if (implicit) {
 				l = row.weight * rec_model_implicit_loss(m,
 					&m->rng, u, i, &margin, &neg_margin);
-			else
-				l = row.weight * rec_loss(m->params.loss,
-					rec_model_margin_rows(m, u, i),
-					row.label);
-			if (!implicit)
+			} else {
 				margin = rec_model_margin_rows(m, u, i);
+				l = row.weight * rec_loss(m->params.loss, margin,
+							  row.label);
+			}
 		} else {
 			struct event e;
 			rc = make_event(m, &row, &e, err);

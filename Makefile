@@ -92,6 +92,7 @@ check-cli: $(BINS)
 
 check-golden: $(BUILD)/bin/rec-eval
 	@sh tests/golden/run.sh $(BUILD)/bin
+	@sh tests/golden/ranking_run.sh $(BUILD)/bin
 
 check-fuzz: $(FUZZ_TARGETS:%=$(BUILD)/fuzz/%)
 	@set -e; for t in $(FUZZ_TARGETS); do \

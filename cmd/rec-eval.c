@@ -130,6 +130,8 @@ static const char *const definitions[] = {
 	"hit_rate@k: share of users with a hit in the first k",
 	"mrr: 1/rank of the first hit in the whole list, 0 without one",
 	"users: users with a relevant item; one with no list counts 0 everywhere",
+	"auc (--group): per group, relevant rows above irrelevant ones by score, ties half; mean over groups with both",
+	"coverage (--truth): distinct items in the evaluated users' first max(k), over the catalogue (-m) or the items met",
 };
 
 struct rank_check {
@@ -162,9 +164,10 @@ static struct rank_check parse_rank_check(const char *opt, const char *arg,
 			needs_k = 0;
 	if (needs_k < 0)
 		usage_error("%s: unknown ranking metric '%s'", opt, ck.name);
-	if (needs_k != (at != NULL))
-		usage_error("%s: %s %s a cut-off (@K)", opt, ck.name,
-			    needs_k ? "needs" : "takes no");
+	if (needs_k && !at)
+		usage_error("%s: %s needs a cut-off (@K)", opt, ck.name);
+	if (!needs_k && at)
+		usage_error("%s: %s takes no cut-off (@K)", opt, ck.name);
 	if (at) {
 		char kbuf[16];
 		size_t n = (size_t)(eq - at - 1);
@@ -359,6 +362,9 @@ static int parse_ks(const char *arg, int *ks)
 		    rec_parse_long(p, len, 1, 1000000, &k) != 0)
 			usage_error("-k: '%s' is not a list of up to %d cut-offs "
 				    "in [1, 1000000]", arg, REC_MAX_KS);
+		for (int i = 0; i < n; i++)
+			if (ks[i] == k)
+				usage_error("-k: cut-off %ld given twice", k);
 		ks[n++] = (int)k;
 		if (!comma)
 			return n;
@@ -377,7 +383,7 @@ int main(int argc, char **argv)
 				     .checks = rchecks };
 	const char *check_args[64];
 	int check_over[64];
-	int nchecks = 0, json = 0, c;
+	int nchecks = 0, json = 0, k_given = 0, c;
 	while ((c = getopt_long(argc, argv, "k:m:hV", long_options, NULL)) != -1) {
 		if (input_option(&in, c, optarg))
 			continue;
@@ -397,7 +403,10 @@ int main(int argc, char **argv)
 				usage_error("--group: empty column name");
 			rc.group = optarg;
 			break;
-		case 'k': rc.nk = parse_ks(optarg, rc.ks); break;
+		case 'k':
+			rc.nk = parse_ks(optarg, rc.ks);
+			k_given = 1;
+			break;
 		case 'm': rc.model = optarg; break;
 		default:
 			standard_option(c, usage);
@@ -405,6 +414,10 @@ int main(int argc, char **argv)
 	}
 	if (rc.truth && rc.group)
 		usage_error("--truth and --group are two different modes");
+	if (rc.model && !rc.truth)
+		usage_error("-m MODEL goes with --truth");
+	if (k_given && !rc.truth && !rc.group)
+		usage_error("-k goes with --truth or --group");
 	for (int i = 0; i < nchecks; i++) {
 		const char *opt = check_over[i] ? "--fail-over" : "--fail-under";
 		if (rc.truth || rc.group)
@@ -419,8 +432,6 @@ int main(int argc, char **argv)
 		rc.nchecks = nchecks;
 		return ranking_mode(&rc, &in, argv + optind, argc - optind);
 	}
-	if (rc.model)
-		usage_error("-m MODEL goes with --truth");
 	if (in.columns_given & ((1 << (OPT_USER - OPT_USER)) |
 				(1 << (OPT_ITEM - OPT_USER)) |
 				(1 << (OPT_TIME - OPT_USER))))

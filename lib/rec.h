@@ -317,7 +317,8 @@ struct rec_topk_result {
 
 int rec_topk_create(rec_topk **out, const rec_model *m, int k, int threads,
 		    struct rec_error *err);
-/* Only these items may be recommended (call once per item; none: all). */
+/* Only these items may be recommended (call once per item, before the
+ * first run; never called: all items).  REC_EINVAL after a run. */
 int rec_topk_allow(rec_topk *t, const char *item, size_t len);
 /* Never recommend this item to this user. */
 int rec_topk_exclude(rec_topk *t, const char *user, size_t user_len,

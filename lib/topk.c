@@ -91,6 +91,8 @@ static uint32_t find_item(const rec_model *m, const char *id, size_t len)
 
 int rec_topk_allow(rec_topk *t, const char *item, size_t len)
 {
+	if (t->packed)
+		return REC_EINVAL;	/* the items are packed at the first run */
 	if (!t->allowed) {
 		t->allowed = calloc(t->m->catalogue.count, 1);
 		if (!t->allowed)
@@ -342,6 +344,7 @@ static void *run_job(void *arg)
 			thr[u] = u < n ? -INFINITY : INFINITY;
 			for (int f = 0; f < k; f++)
 				uv[u * k + f] = 0;
+			uhash[u] = 0;
 			if (u >= n)
 				continue;
 			const struct rec_topk_user *usr =
@@ -397,7 +400,7 @@ static void *run_job(void *arg)
 				heap_sift_down(h, 0);
 			}
 			for (int i = count; i < K; i++)
-				res[i].item = UINT32_MAX;
+				res[i] = (struct rec_topk_result){ UINT32_MAX, 0 };
 		}
 	}
 	jb->rc = 0;

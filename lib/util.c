@@ -409,7 +409,7 @@ static uint64_t idset_lookup(const rec_idset *s, const char *id, size_t len,
 		*at = rec_map_get(&s->index, key);
 		if (*at == UINT32_MAX ||
 		    (s->len[*at] == len &&
-		     memcmp(s->bytes + s->off[*at], id, len) == 0))
+		     (len == 0 || memcmp(s->bytes + s->off[*at], id, len) == 0)))
 			return key;
 		key = key * 0x9E3779B97F4A7C15ull + 1;	/* collision */
 	}
@@ -461,7 +461,8 @@ int rec_idset_add(rec_idset *s, const char *id, size_t len, size_t *index)
 	if (s->count >= UINT32_MAX - 1 ||
 	    rec_map_put(&s->index, key, (uint32_t)s->count) != 0)
 		return REC_ENOMEM;
-	memcpy(s->bytes + s->bytes_len, id, len);
+	if (len)
+		memcpy(s->bytes + s->bytes_len, id, len);
 	s->off[s->count] = s->bytes_len;
 	s->len[s->count] = len;
 	s->bytes_len += len;

@@ -196,6 +196,20 @@ static float get_f32(struct cursor *c)
 	return v;
 }
 
+/* Arrays of floats in bulk: the hot part of loading a large model. */
+static void get_f32s(struct cursor *c, float *v, size_t n)
+{
+	const uint16_t probe = 1;
+	if (*(const unsigned char *)&probe == 1) {
+		const unsigned char *p = take(c, n * sizeof(float));
+		if (p)
+			memcpy(v, p, n * sizeof(float));	/* little-endian */
+		return;
+	}
+	for (size_t i = 0; i < n; i++)
+		v[i] = get_f32(c);
+}
+
 /* ---- hyper-parameters as a key/value list, so keys can be added ---- */
 
 static void put_key(struct buf *b, const char *key, char type)
@@ -725,8 +739,7 @@ static int decode_body(rec_model *m, struct chunk *ch, int nch,
 	if (c.bad || stride != m->stride ||
 	    (c.len - c.pos) / 4 != nfloats || (c.len - c.pos) % 4 != 0)
 		return damaged(err, name, "weights");
-	for (size_t i = 0; i < nfloats; i++)
-		m->rows[i] = get_f32(&c);
+	get_f32s(&c, m->rows, nfloats);
 	/* the bounds the learner keeps: a value past them is damage */
 	if (!(fabsf(m->bias[0]) <= REC_PARAM_MAX) || !(m->bias[1] >= 0) ||
 	    !(m->bias[1] <= REC_ACC_MAX))

@@ -174,6 +174,33 @@ int bad_row_report(const struct rec_error *e, void *arg)
 	return 0;
 }
 
+struct rec_reader_options model_input(const rec_model *m,
+				      const struct input_config *c)
+{
+	struct rec_reader_options opt = rec_model_params(m)->input;
+	const char **cols[] = { &opt.columns.user, &opt.columns.item,
+				&opt.columns.label, &opt.columns.time,
+				&opt.columns.weight, &opt.columns.score };
+	const char *given[] = { c->opt.columns.user, c->opt.columns.item,
+				c->opt.columns.label, c->opt.columns.time,
+				c->opt.columns.weight, c->opt.columns.score };
+	for (int i = 0; i < 6; i++)
+		if (c->columns_given & (1 << i))
+			*cols[i] = given[i];
+	if (c->opt.csv != -2)
+		opt.csv = c->opt.csv;
+	if (c->opt.header)
+		opt.header = 1;
+	return opt;
+}
+
+void stop_reading(int rc, const struct rec_error *err)
+{
+	if (rc == REC_EBADROW)
+		exit(EXIT_ERROR);	/* --strict: already reported */
+	die_error(err);
+}
+
 void bad_rows_summary(const struct bad_rows *b)
 {
 	if (b->count > 0)

@@ -76,12 +76,20 @@ void input_config_init(struct input_config *c);
 /* Handle one of the input options; 0 when opt is not one of them. */
 int input_option(struct input_config *c, int opt, const char *arg);
 
+/* A model's column settings, with the input options given overriding
+ * them (c->opt.csv is -2 when neither --csv nor --tsv was given). */
+struct rec_reader_options model_input(const rec_model *m,
+				      const struct input_config *c);
+
 /* Bad-row policy: report the first few, count all, stop if strict. */
 struct bad_rows {
 	int strict;
 	unsigned long long count;
 };
 int bad_row_report(const struct rec_error *e, void *arg);
+/* Reading stopped with rc: at a --strict bad row (already reported) exit
+ * 2 quietly, otherwise exit 2 with err's message. */
+_Noreturn void stop_reading(int rc, const struct rec_error *err);
 /* A summary line for skipped rows, if any. */
 void bad_rows_summary(const struct bad_rows *b);
 

@@ -270,10 +270,8 @@ static int ranking_mode(const struct ranking_config *rc,
 		rcode = rec_ranking_groups(r, rows, bad_row_report, &bad, &err);
 		rec_reader_free(rows);
 	}
-	if (rcode == REC_EBADROW)
-		exit(EXIT_ERROR);
 	if (rcode)
-		die_error(&err);
+		stop_reading(rcode, &err);
 	bad_rows_summary(&bad);
 	struct rec_rank_values v;
 	rec_ranking_values(r, &v);
@@ -451,14 +449,10 @@ int main(int argc, char **argv)
 	struct bad_rows bad = { .strict = in.strict };
 	struct rec_row row;
 	int got;
-	while ((got = rec_reader_next(reader, &row, &err)) != 0) {
-		if (got == REC_EBADROW) {
-			if (bad_row_report(&err, &bad))
-				exit(EXIT_ERROR);
-			continue;
-		}
+	while ((got = rec_reader_next_good(reader, &row, bad_row_report, &bad,
+					   &err)) != 0) {
 		if (got < 0)
-			die_error(&err);
+			stop_reading(got, &err);
 		if (rec_metrics_add(mt, row.label, row.score, row.weight) != 0)
 			die("out of memory");
 	}

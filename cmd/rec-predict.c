@@ -99,14 +99,10 @@ static size_t each_row(const char *const *files, int nfiles,
 	struct bad_rows bad = { .strict = strict };
 	struct rec_row row;
 	int rc;
-	while ((rc = rec_reader_next(r, &row, &err)) != 0) {
-		if (rc == REC_EBADROW) {
-			if (bad_row_report(&err, &bad))
-				exit(EXIT_ERROR);
-			continue;
-		}
+	while ((rc = rec_reader_next_good(r, &row, bad_row_report, &bad,
+					  &err)) != 0) {
 		if (rc < 0)
-			die_error(&err);
+			stop_reading(rc, &err);
 		fn(&row, arg);
 	}
 	bad_rows_summary(&bad);
@@ -278,20 +274,12 @@ int main(int argc, char **argv)
 	if (rec_model_load(&model, model_path, &err) != 0)
 		die_error(&err);
 
-	/* the model's schema, overridden by what was given here */
-	struct rec_reader_options opt = rec_model_params(model)->input;
+	/* scoring reads only the user and item columns */
+	struct rec_reader_options opt = model_input(model, &in);
 	opt.columns.label = NULL;
 	opt.columns.time = NULL;
 	opt.columns.weight = NULL;
 	opt.columns.score = NULL;
-	if (in.columns_given & (1 << (OPT_USER - OPT_USER)))
-		opt.columns.user = in.opt.columns.user;
-	if (in.columns_given & (1 << (OPT_ITEM - OPT_USER)))
-		opt.columns.item = in.opt.columns.item;
-	if (in.opt.csv != -2)
-		opt.csv = in.opt.csv;
-	if (in.opt.header)
-		opt.header = 1;
 	opt.need = REC_NEED_USER | REC_NEED_ITEM;
 	static char outbuf[1 << 16];
 	setvbuf(stdout, outbuf, _IOFBF, sizeof(outbuf));
@@ -313,16 +301,12 @@ int main(int argc, char **argv)
 	int header_done = 0;
 	static struct out_buffer out;
 	int rc;
-	while ((rc = rec_reader_next(reader, &row, &err)) != 0) {
-		if (rc < 0)	/* what is scored so far is kept */
-			out_flush(&out);
-		if (rc == REC_EBADROW) {
-			if (bad_row_report(&err, &bad))
-				exit(EXIT_ERROR);
-			continue;
+	while ((rc = rec_reader_next_good(reader, &row, bad_row_report, &bad,
+					  &err)) != 0) {
+		if (rc < 0) {
+			out_flush(&out);	/* what is scored so far is kept */
+			stop_reading(rc, &err);
 		}
-		if (rc < 0)
-			die_error(&err);
 		char sep = rec_reader_is_csv(reader) ? ',' : '\t';
 		if (!header_done) {
 			out_flush(&out);

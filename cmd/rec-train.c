@@ -245,18 +245,14 @@ int main(int argc, char **argv)
 		/* nothing to come back to: learn while reading */
 		rc = rec_train_stream(model, reader, bad_row_report, &bad,
 				      quiet ? NULL : progress, NULL, &err);
-		if (rc == REC_EBADROW)
-			exit(EXIT_ERROR);	/* --strict: already reported */
 		if (rc)
-			die_error(&err);
+			stop_reading(rc, &err);
 		bad_rows_summary(&bad);
 	} else {
 		rc = rec_dataset_read(&data, model, reader, bad_row_report,
 				      &bad, &err);
-		if (rc == REC_EBADROW)
-			exit(EXIT_ERROR);
 		if (rc)
-			die_error(&err);
+			stop_reading(rc, &err);
 		bad_rows_summary(&bad);
 		if (rec_train(model, data, quiet ? NULL : progress, NULL,
 			      &err) != 0)

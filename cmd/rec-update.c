@@ -233,21 +233,7 @@ int main(int argc, char **argv)
 	if (rec_model_retune(model, &p, &err) != 0)
 		die_error(&err);
 
-	/* the model's schema, overridden by what was given here */
-	struct rec_reader_options opt = rec_model_params(model)->input;
-	const char **cols[] = { &opt.columns.user, &opt.columns.item,
-				&opt.columns.label, &opt.columns.time,
-				&opt.columns.weight };
-	const char *given[] = { in.opt.columns.user, in.opt.columns.item,
-				in.opt.columns.label, in.opt.columns.time,
-				in.opt.columns.weight };
-	for (int i = 0; i < 5; i++)
-		if (in.columns_given & (1 << i))
-			*cols[i] = given[i];
-	if (in.opt.csv != -2)
-		opt.csv = in.opt.csv;
-	if (in.opt.header)
-		opt.header = 1;
+	struct rec_reader_options opt = model_input(model, &in);
 	opt.need = REC_NEED_USER | REC_NEED_ITEM | REC_NEED_LABEL;
 	if (p.task == REC_TASK_IMPLICIT) {
 		opt.columns.label = NULL;	/* every row is a positive */
@@ -264,10 +250,8 @@ int main(int argc, char **argv)
 	int header_done = 0;
 	int rc = rec_update(model, reader, &uo, bad_row_report, &bad,
 			    quiet ? NULL : progress, &header_done, &err);
-	if (rc == REC_EBADROW)
-		exit(EXIT_ERROR);	/* --strict: already reported */
 	if (rc)
-		die_error(&err);
+		stop_reading(rc, &err);
 	bad_rows_summary(&bad);
 	uint64_t events = rec_reader_rows(reader);
 	rec_reader_free(reader);

@@ -177,13 +177,8 @@ static int each_row(rec_reader *rd, rec_bad_row_fn bad_row, void *bad_arg,
 {
 	struct rec_row row;
 	int rc;
-	while ((rc = rec_reader_next(rd, &row, err)) != 0) {
-		if (rc == REC_EBADROW) {
-			rc = bad_row ? bad_row(err, bad_arg) : 0;
-			if (rc)
-				return rc;
-			continue;
-		}
+	while ((rc = rec_reader_next_good(rd, &row, bad_row, bad_arg,
+					  err)) != 0) {
 		if (rc < 0)
 			return rc;
 		if ((rc = fn(&row, arg)) != 0)

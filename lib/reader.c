@@ -802,3 +802,17 @@ int rec_reader_next(rec_reader *r, struct rec_row *row, struct rec_error *err)
 		return fill_row(r, n, row, err);
 	}
 }
+
+int rec_reader_next_good(rec_reader *r, struct rec_row *row,
+			 rec_bad_row_fn bad_row, void *arg,
+			 struct rec_error *err)
+{
+	for (;;) {
+		int rc = rec_reader_next(r, row, err);
+		if (rc != REC_EBADROW)
+			return rc;
+		rc = bad_row ? bad_row(err, arg) : 0;
+		if (rc)
+			return rc;
+	}
+}

@@ -130,6 +130,13 @@ int rec_reader_open(rec_reader **out, const char *const *files, int nfiles,
 /* 1 and a row, 0 at the end, REC_EBADROW for a bad row (err says which;
  * the next call goes on with the following row), other codes are fatal. */
 int rec_reader_next(rec_reader *r, struct rec_row *row, struct rec_error *err);
+/* What to do with a bad row: 0 to go on, or a code to stop reading with. */
+typedef int (*rec_bad_row_fn)(const struct rec_error *e, void *arg);
+/* rec_reader_next that hands bad rows to bad_row (NULL: skip them): 1 and
+ * a good row, 0 at the end, bad_row's non-zero code, or a fatal code. */
+int rec_reader_next_good(rec_reader *r, struct rec_row *row,
+			 rec_bad_row_fn bad_row, void *arg,
+			 struct rec_error *err);
 /* The header line of the current file, or NULL; and its length. */
 const char *rec_reader_header(const rec_reader *r, size_t *len);
 /* Whether the file being read is CSV (so output can match it). */
@@ -242,7 +249,6 @@ typedef void (*rec_progress_fn)(const struct rec_progress *p, void *arg);
 /* Read all events of a reader into a dataset bound to model m (features and
  * the item catalogue are added to the model as they are met).  bad_row is
  * called for each bad row; a non-zero return stops reading with that code. */
-typedef int (*rec_bad_row_fn)(const struct rec_error *e, void *arg);
 int rec_dataset_read(rec_dataset **out, rec_model *m, rec_reader *r,
 		     rec_bad_row_fn bad_row, void *arg, struct rec_error *err);
 uint64_t rec_dataset_size(const rec_dataset *d);

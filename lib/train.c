@@ -127,13 +127,7 @@ int rec_dataset_read(rec_dataset **out, rec_model *m, rec_reader *r,
 	const double holdout = m->params.holdout;
 	struct rec_row row;
 	int rc;
-	while ((rc = rec_reader_next(r, &row, err)) != 0) {
-		if (rc == REC_EBADROW) {
-			rc = bad_row ? bad_row(err, arg) : 0;
-			if (rc)
-				goto fail;
-			continue;
-		}
+	while ((rc = rec_reader_next_good(r, &row, bad_row, arg, err)) != 0) {
 		if (rc < 0)
 			goto fail;
 		struct event e = {
@@ -359,6 +353,31 @@ out:
 	return 0;
 }
 
+/* Running sums of a run, and where the last report left them. */
+struct progress_sums {
+	uint64_t events;
+	double loss, wsum, last_loss, last_wsum;
+};
+
+static void report(rec_update_fn progress, void *arg, struct progress_sums *p,
+		   const struct window *w, const struct timespec *t0,
+		   int final)
+{
+	struct rec_update_progress pr = {
+		.events = p->events,
+		.avg_loss = p->wsum > 0 ? p->loss / p->wsum : 0,
+		.recent_loss = p->wsum > p->last_wsum
+			? (p->loss - p->last_loss) / (p->wsum - p->last_wsum)
+			: 0,
+		.final = final,
+	};
+	pr.window_auc = window_auc(w, &pr.has_auc);
+	pr.seconds = seconds_since(t0);
+	progress(&pr, arg);
+	p->last_loss = p->loss;
+	p->last_wsum = p->wsum;
+}
+
 int rec_update(rec_model *m, rec_reader *r, const struct rec_update_options *o,
 	       rec_bad_row_fn bad_row, void *bad_arg, rec_update_fn progress,
 	       void *arg, struct rec_error *err)
@@ -383,17 +402,12 @@ int rec_update(rec_model *m, rec_reader *r, const struct rec_update_options *o,
 	m->freeze_items = o->freeze_items;
 	const int forgetting = m->params.half_life > 0 && !o->test_only;
 	const int by_time = m->params.half_life_time;
-	double loss = 0, wsum = 0, last_loss = 0, last_wsum = 0;
-	uint64_t events = 0, next_report = 1000;
+	struct progress_sums sum = { 0 };
+	uint64_t next_report = 1000;
 	struct rec_row row;
 	int rc;
-	while ((rc = rec_reader_next(r, &row, err)) != 0) {
-		if (rc == REC_EBADROW) {
-			rc = bad_row ? bad_row(err, bad_arg) : 0;
-			if (rc)
-				goto out;
-			continue;
-		}
+	while ((rc = rec_reader_next_good(r, &row, bad_row, bad_arg,
+					  err)) != 0) {
 		if (rc < 0)
 			goto out;
 		double margin, neg_margin = 0, l;
@@ -419,7 +433,7 @@ int rec_update(rec_model *m, rec_reader *r, const struct rec_update_options *o,
 				rc = rec_model_forget(m, e.user_row, e.item_row,
 					by_time ? row.time
 						: (double)(m->counters.events +
-							   events + 1));
+							   sum.events + 1));
 			if (rc) {
 				rc = rec_fail(err, REC_ENOMEM, NULL, 0,
 					      "out of memory");
@@ -427,55 +441,34 @@ int rec_update(rec_model *m, rec_reader *r, const struct rec_update_options *o,
 			}
 			l = learn_event(m, &e, 1, &margin, &neg_margin);
 		}
-		loss += l;
-		wsum += row.weight;
-		events++;
+		sum.loss += l;
+		sum.wsum += row.weight;
+		sum.events++;
 		if (w.score) {
 			window_push(&w, margin, row.label == 1);
 			if (implicit)	/* the positive against a negative */
 				window_push(&w, neg_margin, 0);
 		}
-		if (progress && events == next_report) {
-			struct rec_update_progress pr = {
-				.events = events,
-				.avg_loss = wsum > 0 ? loss / wsum : 0,
-				.recent_loss = wsum > last_wsum
-					? (loss - last_loss) / (wsum - last_wsum)
-					: 0,
-			};
-			pr.window_auc = window_auc(&w, &pr.has_auc);
-			pr.seconds = seconds_since(&t0);
-			progress(&pr, arg);
-			last_loss = loss;
-			last_wsum = wsum;
+		if (progress && sum.events == next_report) {
+			report(progress, arg, &sum, &w, &t0, 0);
 			next_report *= 2;
 		}
 	}
-	if (events == 0) {
+	if (sum.events == 0) {
 		rc = rec_fail(err, REC_EDATA, NULL, 0,
 			      "no usable events in the input");
 		goto out;
 	}
-	if (progress) {
-		struct rec_update_progress pr = {
-			.events = events,
-			.avg_loss = wsum > 0 ? loss / wsum : 0,
-			.recent_loss = wsum > last_wsum
-				? (loss - last_loss) / (wsum - last_wsum) : 0,
-			.final = 1,
-		};
-		pr.window_auc = window_auc(&w, &pr.has_auc);
-		pr.seconds = seconds_since(&t0);
-		progress(&pr, arg);
-	}
+	if (progress)
+		report(progress, arg, &sum, &w, &t0, 1);
 	if (!o->test_only) {
 		struct rec_counters *c = &m->counters;
-		c->events += events;
+		c->events += sum.events;
 		c->updates++;
-		c->train_loss = wsum > 0 ? loss / wsum : 0;
-		c->prog_events += events;
-		c->prog_loss += loss;
-		c->prog_weight += wsum;
+		c->train_loss = sum.wsum > 0 ? sum.loss / sum.wsum : 0;
+		c->prog_events += sum.events;
+		c->prog_loss += sum.loss;
+		c->prog_weight += sum.wsum;
 	}
 	rc = 0;
 out:

@@ -149,8 +149,6 @@ int rec_model_intern(struct rec_model *m, uint64_t key, uint32_t *row);
  * rec_hash(REC_SPACE_ITEM, id, len). */
 int rec_catalogue_note(struct rec_model *m, uint64_t key, const char *id,
 		       size_t len, uint32_t feature, double time);
-/* Copy the column names so params.input points into the model. */
-int rec_model_own_columns(struct rec_model *m);
 
 /* Margin of an event given its feature rows (UINT32_MAX rows are absent). */
 double rec_model_margin_rows(const struct rec_model *m, uint32_t user_row,

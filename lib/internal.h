@@ -17,10 +17,30 @@ int rec_fail(struct rec_error *err, int code, const char *file, long line,
 	     const char *fmt, ...)
 	__attribute__((format(printf, 5, 6)));
 
-void *rec_xmalloc(size_t n);
+/*
+ * Allocation (alloc.c).  Every allocation of the library goes through these,
+ * never through malloc directly: the _array forms check n * size for
+ * overflow, a zero size is never passed on, and a test can make any one
+ * allocation fail.  They return NULL on failure, leaving p untouched.
+ */
+void *rec_malloc(size_t n);
+void *rec_calloc(size_t n, size_t size);
+void *rec_realloc(void *p, size_t n);
+void *rec_malloc_array(size_t n, size_t size);
+void *rec_realloc_array(void *p, size_t n, size_t size);
+void rec_free(void *p);
+/* The capacity an array grows to so that need elements fit: cap (at least
+ * min) doubled until it does; 0 if that would overflow. */
+size_t rec_grow_cap(size_t cap, size_t need, size_t min);
 /* Large arrays: realloc and free for blocks of many megabytes. */
 void *rec_big_realloc(void *p, size_t n);
+void *rec_big_realloc_array(void *p, size_t n, size_t size);
 void rec_big_free(void *p);
+/* Tests only: from now, the nth allocation fails (and, with persist, every
+ * one after it); 0 turns failures off.  rec_alloc_count() is how many
+ * allocations were made since the last call. */
+void rec_alloc_fail_at(long nth, int persist);
+long rec_alloc_count(void);
 
 /* The learner keeps every parameter within +-REC_PARAM_MAX and every
  * AdaGrad sum within [0, REC_ACC_MAX], so no learning rate or data can make

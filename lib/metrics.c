@@ -40,7 +40,7 @@ struct rec_metrics {
 
 int rec_metrics_create(rec_metrics **out)
 {
-	rec_metrics *mt = calloc(1, sizeof(*mt));
+	rec_metrics *mt = rec_calloc(1, sizeof(*mt));
 	*out = mt;
 	if (!mt)
 		return REC_ENOMEM;
@@ -56,7 +56,7 @@ void rec_metrics_free(rec_metrics *mt)
 	rec_big_free(mt->by_label[0].keys);
 	rec_big_free(mt->by_label[1].keys);
 	rec_big_free(mt->rows);
-	free(mt);
+	rec_free(mt);
 }
 
 /* Flip a double's bits so that unsigned order is numeric order. */
@@ -171,10 +171,10 @@ static int radix_sort(void *base, size_t n, size_t size)
 	if (n < 2)
 		return 0;
 	unsigned char *tmp = rec_big_realloc(NULL, n * size);
-	size_t *count = calloc(DIGITS, sizeof(*count));
+	size_t *count = rec_calloc(DIGITS, sizeof(*count));
 	if (!tmp || !count) {
 		rec_big_free(tmp);
-		free(count);
+		rec_free(count);
 		return REC_ENOMEM;
 	}
 	unsigned char *src = base, *dst = tmp;
@@ -203,7 +203,7 @@ static int radix_sort(void *base, size_t n, size_t size)
 #undef KEY
 	if (src != base)
 		memcpy(base, src, n * size);
-	free(count);
+	rec_free(count);
 	rec_big_free(tmp);
 	return 0;
 }

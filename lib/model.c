@@ -113,7 +113,7 @@ static char *dup_or_null(const char *s, int *fail)
 	if (!s)
 		return NULL;
 	size_t n = strlen(s) + 1;
-	char *d = malloc(n);
+	char *d = rec_malloc(n);
 	if (!d) {
 		*fail = 1;
 		return NULL;
@@ -131,7 +131,7 @@ static int own_columns(struct rec_model *m)
 	int fail = 0;
 	for (int i = 0; i < 6; i++) {
 		char *copy = dup_or_null(*slot[i], &fail);
-		free(m->column_names[i]);
+		rec_free(m->column_names[i]);
 		m->column_names[i] = copy;
 		*slot[i] = copy;
 	}
@@ -145,7 +145,7 @@ int rec_model_create(rec_model **out, const struct rec_params *p,
 	const char *why = rec_params_check(p);
 	if (why)
 		return rec_fail(err, REC_EINVAL, NULL, 0, "%s", why);
-	rec_model *m = calloc(1, sizeof(*m));
+	rec_model *m = rec_calloc(1, sizeof(*m));
 	if (!m)
 		return rec_fail(err, REC_ENOMEM, NULL, 0, "out of memory");
 	m->params = *p;
@@ -170,16 +170,16 @@ void rec_model_free(rec_model *m)
 	if (!m)
 		return;
 	for (int i = 0; i < 6; i++)
-		free(m->column_names[i]);
-	free(m->rows);
-	free(m->feature_keys);
-	free(m->feature_events);
-	free(m->feature_stamp);
+		rec_free(m->column_names[i]);
+	rec_free(m->rows);
+	rec_free(m->feature_keys);
+	rec_free(m->feature_events);
+	rec_free(m->feature_stamp);
 	rec_map_destroy(&m->feature_index);
-	free(m->catalogue.items);
-	free(m->catalogue.names);
+	rec_free(m->catalogue.items);
+	rec_free(m->catalogue.names);
 	rec_map_destroy(&m->catalogue.index);
-	free(m);
+	rec_free(m);
 }
 
 const struct rec_params *rec_model_params(const rec_model *m)
@@ -239,21 +239,21 @@ int rec_model_intern(struct rec_model *m, uint64_t key, uint32_t *row)
 		return REC_ENOMEM;
 	if (m->features == m->cap) {
 		size_t cap = m->cap ? m->cap * 2 : 1024;
-		float *rows = realloc(m->rows, cap * m->stride * sizeof(float));
+		float *rows = rec_realloc(m->rows, cap * m->stride * sizeof(float));
 		if (!rows)
 			return REC_ENOMEM;
 		m->rows = rows;
-		uint64_t *keys = realloc(m->feature_keys, cap * sizeof(*keys));
+		uint64_t *keys = rec_realloc(m->feature_keys, cap * sizeof(*keys));
 		if (!keys)
 			return REC_ENOMEM;
 		m->feature_keys = keys;
-		uint32_t *events = realloc(m->feature_events,
+		uint32_t *events = rec_realloc(m->feature_events,
 					   cap * sizeof(*events));
 		if (!events)
 			return REC_ENOMEM;
 		m->feature_events = events;
 		if (m->feature_stamp) {
-			double *stamps = realloc(m->feature_stamp,
+			double *stamps = rec_realloc(m->feature_stamp,
 						 cap * sizeof(*stamps));
 			if (!stamps)
 				return REC_ENOMEM;
@@ -290,7 +290,7 @@ int rec_catalogue_note(struct rec_model *m, uint64_t key, const char *id,
 	}
 	if (c->count == c->cap) {
 		size_t cap = c->cap ? c->cap * 2 : 256;
-		struct rec_item *items = realloc(c->items, cap * sizeof(*items));
+		struct rec_item *items = rec_realloc(c->items, cap * sizeof(*items));
 		if (!items)
 			return REC_ENOMEM;
 		c->items = items;
@@ -300,7 +300,7 @@ int rec_catalogue_note(struct rec_model *m, uint64_t key, const char *id,
 		size_t cap = c->names_cap ? c->names_cap * 2 : 4096;
 		while (cap < c->names_len + len)
 			cap *= 2;
-		char *names = realloc(c->names, cap);
+		char *names = rec_realloc(c->names, cap);
 		if (!names)
 			return REC_ENOMEM;
 		c->names = names;
@@ -512,7 +512,7 @@ int rec_model_forget(struct rec_model *m, uint32_t user_row,
 	if (!(half > 0) || m->params.optimizer != REC_OPT_ADAGRAD)
 		return 0;
 	if (!m->feature_stamp) {
-		m->feature_stamp = calloc(m->cap ? m->cap : 1, sizeof(double));
+		m->feature_stamp = rec_calloc(m->cap ? m->cap : 1, sizeof(double));
 		if (!m->feature_stamp)
 			return REC_ENOMEM;
 	}

@@ -72,7 +72,7 @@ static void put(struct buf *b, const void *s, size_t n)
 		size_t cap = b->cap ? b->cap : 4096;
 		while (cap < b->len + n)
 			cap *= 2;
-		unsigned char *p = realloc(b->p, cap);
+		unsigned char *p = rec_realloc(b->p, cap);
 		if (!p) {
 			b->failed = 1;
 			return;
@@ -344,13 +344,13 @@ static int decode_params(struct cursor *c, rec_model *m, char *why,
 							 "bad column name");
 						return REC_EFORMAT;
 					}
-					s = malloc(slen + 1);
+					s = rec_malloc(slen + 1);
 					if (!s)
 						return REC_ENOMEM;
 					memcpy(s, sv, slen);
 					s[slen] = '\0';
 				}
-				free(m->column_names[j]);
+				rec_free(m->column_names[j]);
 				m->column_names[j] = s;
 				*strs[j] = s;
 				seen |= 1u << (NINT + NF64 + j);
@@ -443,10 +443,10 @@ static void add_chunk(struct buf *out, uint32_t id, uint32_t flags,
 		return;
 	}
 	size_t stored_len = compressBound(raw->len) + 64;
-	unsigned char *stored = malloc(stored_len);
+	unsigned char *stored = rec_malloc(stored_len);
 	if (!stored || zcompress(raw->p ? raw->p : stored, raw->len, stored,
 				 &stored_len, level) != 0) {
-		free(stored);
+		rec_free(stored);
 		out->failed = 1;
 		return;
 	}
@@ -459,7 +459,7 @@ static void add_chunk(struct buf *out, uint32_t id, uint32_t flags,
 	if (!out->failed)
 		put_u32(out, crc32_all(out->p + at, 28));
 	put(out, stored, stored_len);
-	free(stored);
+	rec_free(stored);
 }
 
 int rec_model_encode(rec_model *m, void **image, size_t *image_len,
@@ -535,9 +535,9 @@ int rec_model_encode(rec_model *m, void **image, size_t *image_len,
 
 	raw.len = 0;
 	add_chunk(&out, ID_END, FLAG_REQUIRED, &raw, LEVEL_TEXT);
-	free(raw.p);
+	rec_free(raw.p);
 	if (out.failed) {
-		free(out.p);
+		rec_free(out.p);
 		return rec_fail(err, REC_ENOMEM, NULL, 0, "out of memory");
 	}
 	*image = out.p;
@@ -576,12 +576,12 @@ int rec_model_save(rec_model *m, const char *path, struct rec_error *err)
 	if (rc)
 		return rc;
 	size_t plen = strlen(path);
-	char *tmp = malloc(plen + 16);
-	char *dir = malloc(plen + 2);
+	char *tmp = rec_malloc(plen + 16);
+	char *dir = rec_malloc(plen + 2);
 	if (!tmp || !dir) {
-		free(image);
-		free(tmp);
-		free(dir);
+		rec_free(image);
+		rec_free(tmp);
+		rec_free(dir);
 		return rec_fail(err, REC_ENOMEM, path, 0, "out of memory");
 	}
 	snprintf(tmp, plen + 16, "%s.tmp.XXXXXX", path);
@@ -631,9 +631,9 @@ int rec_model_save(rec_model *m, const char *path, struct rec_error *err)
 		close(dfd);
 	}
 out:
-	free(image);
-	free(tmp);
-	free(dir);
+	rec_free(image);
+	rec_free(tmp);
+	rec_free(dir);
 	return rc;
 }
 
@@ -711,9 +711,9 @@ static int decode_body(rec_model *m, struct chunk *ch, int nch,
 	if (c.bad || nfeat >= UINT32_MAX || nfeat * 12 != c.len - c.pos)
 		return damaged(err, name, "feature table");
 	m->features = m->cap = (size_t)nfeat;
-	m->feature_keys = rec_xmalloc(m->features * sizeof(uint64_t));
-	m->feature_events = rec_xmalloc(m->features * sizeof(uint32_t));
-	m->rows = rec_xmalloc(m->features * m->stride * sizeof(float));
+	m->feature_keys = rec_malloc(m->features * sizeof(uint64_t));
+	m->feature_events = rec_malloc(m->features * sizeof(uint32_t));
+	m->rows = rec_malloc(m->features * m->stride * sizeof(float));
 	rec_map_destroy(&m->feature_index);
 	if (!m->feature_keys || !m->feature_events || !m->rows ||
 	    rec_map_init(&m->feature_index, m->features) != 0)
@@ -788,7 +788,7 @@ static int decode_body(rec_model *m, struct chunk *ch, int nch,
 		c = (struct cursor){ ch[i].raw, ch[i].len, 0, 0 };
 		if (c.len != 8 * (m->features + 1))
 			return damaged(err, name, "forgetting stamps");
-		m->feature_stamp = rec_xmalloc(m->features * sizeof(double));
+		m->feature_stamp = rec_malloc(m->features * sizeof(double));
 		if (!m->feature_stamp)
 			return rec_fail(err, REC_ENOMEM, name, 0,
 					"out of memory");
@@ -891,7 +891,7 @@ int rec_model_decode(rec_model **out, const void *image, size_t len,
 			goto fail;
 		}
 		uLongf got = (uLongf)raw_len;
-		unsigned char *raw = rec_xmalloc((size_t)raw_len);
+		unsigned char *raw = rec_malloc((size_t)raw_len);
 		if (!raw) {
 			rc = rec_fail(err, REC_ENOMEM, name, 0,
 				      "out of memory");
@@ -899,7 +899,7 @@ int rec_model_decode(rec_model **out, const void *image, size_t len,
 		}
 		if (uncompress(raw, &got, stored, (uLong)stored_len) != Z_OK ||
 		    got != raw_len) {
-			free(raw);
+			rec_free(raw);
 			rc = damaged(err, name, "compressed data");
 			goto fail;
 		}
@@ -908,7 +908,7 @@ int rec_model_decode(rec_model **out, const void *image, size_t len,
 	rc = decode_body(m, ch, nch, name, err);
 fail:
 	for (int i = 0; i < nch; i++)
-		free(ch[i].raw);
+		rec_free(ch[i].raw);
 	if (rc) {
 		rec_model_free(m);
 		return rc;
@@ -931,7 +931,7 @@ int rec_model_load(rec_model **out, const char *path, struct rec_error *err)
 				"not a regular file");
 	}
 	size_t len = (size_t)st.st_size;
-	unsigned char *image = rec_xmalloc(len);
+	unsigned char *image = rec_malloc(len);
 	if (!image) {
 		close(fd);
 		return rec_fail(err, REC_ENOMEM, path, 0, "out of memory");
@@ -944,7 +944,7 @@ int rec_model_load(rec_model **out, const char *path, struct rec_error *err)
 		if (n <= 0) {
 			int e = n < 0 ? errno : 0;
 			close(fd);
-			free(image);
+			rec_free(image);
 			return rec_fail(err, REC_EIO, path, 0,
 					"read error: %s",
 					e ? strerror(e) : "file shrank");
@@ -953,6 +953,6 @@ int rec_model_load(rec_model **out, const char *path, struct rec_error *err)
 	}
 	close(fd);
 	int rc = rec_model_decode(out, image, len, path, err);
-	free(image);
+	rec_free(image);
 	return rc;
 }

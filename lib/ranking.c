@@ -38,7 +38,7 @@ int rec_ranking_create(rec_ranking **out, const int *ks, int nk)
 	for (int i = 0; i < nk; i++)
 		if (ks[i] < 1 || ks[i] > 1000000)
 			return REC_EINVAL;
-	rec_ranking *r = calloc(1, sizeof(*r));
+	rec_ranking *r = rec_calloc(1, sizeof(*r));
 	if (!r)
 		return REC_ENOMEM;
 	r->nk = nk;
@@ -49,7 +49,7 @@ int rec_ranking_create(rec_ranking **out, const int *ks, int nk)
 
 void rec_ranking_free(rec_ranking *r)
 {
-	free(r);
+	rec_free(r);
 }
 
 int rec_ranking_add_list(rec_ranking *r, const unsigned char *relevant,
@@ -109,11 +109,11 @@ int rec_ranking_add_group(rec_ranking *r, const double *score,
 		relevant += label[i] != 0;
 	if (relevant == 0)
 		return 0;
-	struct row *rows = rec_xmalloc(n * sizeof(*rows));
-	unsigned char *rel = rec_xmalloc(n);
+	struct row *rows = rec_malloc(n * sizeof(*rows));
+	unsigned char *rel = rec_malloc(n);
 	if (!rows || !rel) {
-		free(rows);
-		free(rel);
+		rec_free(rows);
+		rec_free(rel);
 		return REC_ENOMEM;
 	}
 	for (size_t i = 0; i < n; i++)
@@ -144,8 +144,8 @@ int rec_ranking_add_group(rec_ranking *r, const double *score,
 		r->auc += pairs / ((double)relevant * (double)(n - relevant));
 		r->auc_users++;
 	}
-	free(rows);
-	free(rel);
+	rec_free(rows);
+	rec_free(rel);
 	return rc;
 }
 
@@ -197,7 +197,7 @@ static int flags_push(struct flags *f, unsigned char x)
 {
 	if (f->n == f->cap) {
 		size_t cap = f->cap ? 2 * f->cap : 16;
-		unsigned char *v = realloc(f->v, cap);
+		unsigned char *v = rec_realloc(f->v, cap);
 		if (!v)
 			return REC_ENOMEM;
 		f->v = v;
@@ -226,9 +226,9 @@ static const char *pair_text(struct truth_state *s, const struct rec_row *row,
 {
 	*len = row->user_len + 1 + row->item_len;
 	if (*len > s->key_cap) {
-		free(s->key);
+		rec_free(s->key);
 		s->key_cap = *len * 2;
-		s->key = malloc(s->key_cap);
+		s->key = rec_malloc(s->key_cap);
 		if (!s->key)
 			return NULL;
 	}
@@ -255,11 +255,11 @@ static int truth_row(const struct rec_row *row, void *arg)
 		return REC_ENOMEM;
 	if (u >= s->cap) {
 		size_t cap = s->cap ? 2 * s->cap : 1024;
-		size_t *rel = realloc(s->relevant, cap * sizeof(*rel));
+		size_t *rel = rec_realloc(s->relevant, cap * sizeof(*rel));
 		if (!rel)
 			return REC_ENOMEM;
 		s->relevant = rel;
-		struct flags *lists = realloc(s->lists, cap * sizeof(*lists));
+		struct flags *lists = rec_realloc(s->lists, cap * sizeof(*lists));
 		if (!lists)
 			return REC_ENOMEM;
 		s->lists = lists;
@@ -332,10 +332,10 @@ int rec_ranking_truth(rec_ranking *r, rec_reader *truth, rec_reader *recs,
 	*coverage = all ? (double)rec_idset_size(s.covered) / (double)all : 0;
 out:
 	for (size_t u = 0; u < s.cap; u++)
-		free(s.lists[u].v);
-	free(s.lists);
-	free(s.relevant);
-	free(s.key);
+		rec_free(s.lists[u].v);
+	rec_free(s.lists);
+	rec_free(s.relevant);
+	rec_free(s.key);
 	rec_idset_free(s.users);
 	rec_idset_free(s.pairs);
 	rec_idset_free(s.seen);
@@ -360,11 +360,11 @@ static int group_row(const struct rec_row *row, void *arg)
 		return REC_ENOMEM;
 	if (g >= s->cap) {
 		size_t cap = s->cap ? 2 * s->cap : 1024;
-		struct flags *labels = realloc(s->labels, cap * sizeof(*labels));
+		struct flags *labels = rec_realloc(s->labels, cap * sizeof(*labels));
 		if (!labels)
 			return REC_ENOMEM;
 		s->labels = labels;
-		double **scores = realloc(s->scores, cap * sizeof(*scores));
+		double **scores = rec_realloc(s->scores, cap * sizeof(*scores));
 		if (!scores)
 			return REC_ENOMEM;
 		s->scores = scores;
@@ -378,7 +378,7 @@ static int group_row(const struct rec_row *row, void *arg)
 	if (l->n == l->cap) {
 		/* scores grow with the labels' capacity */
 		size_t cap = l->cap ? 2 * l->cap : 16;
-		double *sc = realloc(s->scores[g], cap * sizeof(*sc));
+		double *sc = rec_realloc(s->scores[g], cap * sizeof(*sc));
 		if (!sc)
 			return REC_ENOMEM;
 		s->scores[g] = sc;
@@ -402,11 +402,11 @@ int rec_ranking_groups(rec_ranking *r, rec_reader *rows,
 			rc = rec_fail(err, REC_ENOMEM, NULL, 0,
 				      "out of memory");
 	for (size_t g = 0; g < s.cap; g++) {
-		free(s.labels[g].v);
-		free(s.scores[g]);
+		rec_free(s.labels[g].v);
+		rec_free(s.scores[g]);
 	}
-	free(s.labels);
-	free(s.scores);
+	rec_free(s.labels);
+	rec_free(s.scores);
 	rec_idset_free(s.groups);
 	return rc;
 }

@@ -99,7 +99,7 @@ static int ends_with(const char *s, const char *suffix)
 static char *dup_str(const char *s)
 {
 	size_t n = strlen(s) + 1;
-	char *d = malloc(n);
+	char *d = rec_malloc(n);
 	if (d)
 		memcpy(d, s, n);
 	return d;
@@ -114,22 +114,22 @@ void rec_reader_free(rec_reader *r)
 	if (r->csv_ready)
 		csv_free(&r->csvp);
 	for (int i = 0; i < NCOLS; i++)
-		free(r->spec[i]);
+		rec_free(r->spec[i]);
 	for (int i = 0; i < r->nfiles; i++)
-		free(r->files[i]);
-	free(r->files);
-	free(r->buf);
-	free(r->header_line);
-	free(r->fbuf);
-	free(r->raw);
-	free(r);
+		rec_free(r->files[i]);
+	rec_free(r->files);
+	rec_free(r->buf);
+	rec_free(r->header_line);
+	rec_free(r->fbuf);
+	rec_free(r->raw);
+	rec_free(r);
 }
 
 int rec_reader_open(rec_reader **out, const char *const *files, int nfiles,
 		    const struct rec_reader_options *opt, struct rec_error *err)
 {
 	*out = NULL;
-	rec_reader *r = calloc(1, sizeof(*r));
+	rec_reader *r = rec_calloc(1, sizeof(*r));
 	if (!r)
 		return rec_fail(err, REC_ENOMEM, NULL, 0, "out of memory");
 	r->opt = *opt;
@@ -186,8 +186,8 @@ int rec_reader_open(rec_reader **out, const char *const *files, int nfiles,
 		files = stdin_only;
 		nfiles = 1;
 	}
-	r->files = calloc((size_t)nfiles, sizeof(*r->files));
-	r->buf = malloc(BUF_SIZE + 1);	/* + 1: next_csv ends lines with '\n' */
+	r->files = rec_calloc((size_t)nfiles, sizeof(*r->files));
+	r->buf = rec_malloc(BUF_SIZE + 1);	/* + 1: next_csv ends lines with '\n' */
 	if (!r->files || !r->buf) {
 		rec_reader_free(r);
 		return rec_fail(err, REC_ENOMEM, NULL, 0, "out of memory");
@@ -420,7 +420,7 @@ static void csv_field(void *s, size_t len, void *data)
 		size_t cap = r->fbuf_cap ? r->fbuf_cap : 4096;
 		while (cap < r->fbuf_len + len)
 			cap *= 2;
-		char *b = realloc(r->fbuf, cap);
+		char *b = rec_realloc(r->fbuf, cap);
 		if (!b) {
 			r->too_many = 2;	/* out of memory */
 			return;
@@ -447,7 +447,7 @@ static int raw_append(rec_reader *r, const char *s, size_t len)
 		size_t cap = r->raw_cap ? r->raw_cap : 4096;
 		while (cap < r->raw_len + len + 1)
 			cap *= 2;
-		char *b = realloc(r->raw, cap);
+		char *b = rec_realloc(r->raw, cap);
 		if (!b)
 			return REC_ENOMEM;
 		r->raw = b;
@@ -702,8 +702,8 @@ static int next_csv(rec_reader *r, long *first_line, struct rec_error *err)
 static int save_header(rec_reader *r, const char *line, size_t len,
 		       struct rec_error *err)
 {
-	free(r->header_line);
-	r->header_line = malloc(len + 1);
+	rec_free(r->header_line);
+	r->header_line = rec_malloc(len + 1);
 	if (!r->header_line)
 		return rec_fail(err, REC_ENOMEM, r->name, r->line,
 				"out of memory");

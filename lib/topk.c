@@ -53,9 +53,9 @@ int rec_topk_create(rec_topk **out, const rec_model *m, int k, int threads,
 	if (m->catalogue.count == 0)
 		return rec_fail(err, REC_EDATA, NULL, 0,
 				"the model's item catalogue is empty");
-	rec_topk *t = calloc(1, sizeof(*t));
+	rec_topk *t = rec_calloc(1, sizeof(*t));
 	if (!t || rec_map_init(&t->excluded, 1024) != 0) {
-		free(t);
+		rec_free(t);
 		return rec_fail(err, REC_ENOMEM, NULL, 0, "out of memory");
 	}
 	t->m = m;
@@ -70,12 +70,12 @@ void rec_topk_free(rec_topk *t)
 {
 	if (!t)
 		return;
-	free(t->item);
-	free(t->packed);
-	free(t->pad);
-	free(t->allowed);
+	rec_free(t->item);
+	rec_free(t->packed);
+	rec_free(t->pad);
+	rec_free(t->allowed);
 	rec_map_destroy(&t->excluded);
-	free(t);
+	rec_free(t);
 }
 
 /* The catalogue index of an item id, or UINT32_MAX. */
@@ -94,7 +94,7 @@ int rec_topk_allow(rec_topk *t, const char *item, size_t len)
 	if (t->packed)
 		return REC_EINVAL;	/* the items are packed at the first run */
 	if (!t->allowed) {
-		t->allowed = calloc(t->m->catalogue.count, 1);
+		t->allowed = rec_calloc(t->m->catalogue.count, 1);
 		if (!t->allowed)
 			return REC_ENOMEM;
 	}
@@ -124,7 +124,7 @@ static int pack(rec_topk *t)
 	const rec_model *m = t->m;
 	const struct rec_catalogue *c = &m->catalogue;
 	const int k = t->factors;
-	t->item = malloc(c->count * sizeof(*t->item));
+	t->item = rec_malloc(c->count * sizeof(*t->item));
 	if (!t->item)
 		return REC_ENOMEM;
 	t->nitems = 0;
@@ -323,13 +323,13 @@ static void *run_job(void *arg)
 	const rec_model *m = t->m;
 	const int k = t->factors, K = t->k;
 	const size_t per_block = (size_t)(k + 1) * BLOCK;
-	float *uv = calloc((size_t)BATCH * (k ? k : 1), sizeof(float));
-	float *base = calloc(BATCH, sizeof(float));
-	float *thr = malloc(BATCH * sizeof(float));
-	float *hs = malloc((size_t)BATCH * K * sizeof(float));
-	uint32_t *hp = malloc((size_t)BATCH * K * sizeof(uint32_t));
-	uint64_t *uhash = malloc(BATCH * sizeof(uint64_t));
-	struct best *heap = malloc(BATCH * sizeof(*heap));
+	float *uv = rec_calloc((size_t)BATCH * (k ? k : 1), sizeof(float));
+	float *base = rec_calloc(BATCH, sizeof(float));
+	float *thr = rec_malloc(BATCH * sizeof(float));
+	float *hs = rec_malloc((size_t)BATCH * K * sizeof(float));
+	uint32_t *hp = rec_malloc((size_t)BATCH * K * sizeof(uint32_t));
+	uint64_t *uhash = rec_malloc(BATCH * sizeof(uint64_t));
+	struct best *heap = rec_malloc(BATCH * sizeof(*heap));
 	if (!uv || !base || !thr || !hs || !hp || !uhash || !heap) {
 		jb->rc = REC_ENOMEM;
 		goto out;
@@ -405,13 +405,13 @@ static void *run_job(void *arg)
 	}
 	jb->rc = 0;
 out:
-	free(uv);
-	free(base);
-	free(thr);
-	free(hs);
-	free(hp);
-	free(uhash);
-	free(heap);
+	rec_free(uv);
+	rec_free(base);
+	rec_free(thr);
+	rec_free(hs);
+	rec_free(hp);
+	rec_free(uhash);
+	rec_free(heap);
 	return NULL;
 }
 

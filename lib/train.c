@@ -55,7 +55,7 @@ void rec_dataset_free(rec_dataset *d)
 	rec_big_free(d->train.ev);
 	rec_big_free(d->holdout.ev);
 	rec_big_free(d->held.keys);
-	free(d);
+	rec_free(d);
 }
 
 uint64_t rec_dataset_size(const rec_dataset *d)
@@ -121,7 +121,7 @@ int rec_dataset_read(rec_dataset **out, rec_model *m, rec_reader *r,
 		     rec_bad_row_fn bad_row, void *arg, struct rec_error *err)
 {
 	*out = NULL;
-	rec_dataset *d = calloc(1, sizeof(*d));
+	rec_dataset *d = rec_calloc(1, sizeof(*d));
 	if (!d)
 		return rec_fail(err, REC_ENOMEM, NULL, 0, "out of memory");
 	const double holdout = m->params.holdout;
@@ -220,7 +220,7 @@ static int snapshot_take(struct snapshot *s, const rec_model *m)
 {
 	size_t floats = m->features * m->stride;
 	if (!s->rows) {
-		s->rows = rec_xmalloc(floats * sizeof(float));
+		s->rows = rec_malloc(floats * sizeof(float));
 		if (!s->rows)
 			return REC_ENOMEM;
 	}
@@ -286,7 +286,7 @@ int rec_train(rec_model *m, rec_dataset *d, rec_progress_fn progress,
 				stalled = 0;
 				if (pass < p->passes &&
 				    snapshot_take(&best, m) != 0) {
-					free(best.rows);
+					rec_free(best.rows);
 					return rec_fail(err, REC_ENOMEM, NULL,
 							0, "out of memory");
 				}
@@ -311,7 +311,7 @@ int rec_train(rec_model *m, rec_dataset *d, rec_progress_fn progress,
 		m->counters.holdout_loss = d->holdout.count ? pr.holdout_loss
 			: -1;
 	}
-	free(best.rows);
+	rec_free(best.rows);
 	m->counters.events += events;
 	m->counters.updates++;
 	return 0;
@@ -389,11 +389,11 @@ int rec_update(rec_model *m, rec_reader *r, const struct rec_update_options *o,
 	struct window w = { 0 };
 	w.size = o->window;
 	if (progress && binary && w.size > 0) {
-		w.score = malloc(w.size * sizeof(*w.score));
-		w.label = malloc(w.size);
+		w.score = rec_malloc(w.size * sizeof(*w.score));
+		w.label = rec_malloc(w.size);
 		if (!w.score || !w.label) {
-			free(w.score);
-			free(w.label);
+			rec_free(w.score);
+			rec_free(w.label);
 			return rec_fail(err, REC_ENOMEM, NULL, 0,
 					"out of memory");
 		}
@@ -473,8 +473,8 @@ int rec_update(rec_model *m, rec_reader *r, const struct rec_update_options *o,
 	rc = 0;
 out:
 	m->freeze_users = m->freeze_items = 0;
-	free(w.score);
-	free(w.label);
+	rec_free(w.score);
+	rec_free(w.label);
 	return rc;
 }
 

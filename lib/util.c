@@ -7,7 +7,6 @@
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <sys/mman.h>
 
 #include "internal.h"
 
@@ -39,11 +38,6 @@ int rec_fail(struct rec_error *err, int code, const char *file, long line,
 	vsnprintf(err->msg, sizeof(err->msg), fmt, ap);
 	va_end(ap);
 	return code;
-}
-
-void *rec_xmalloc(size_t n)
-{
-	return malloc(n ? n : 1);
 }
 
 /*
@@ -258,11 +252,11 @@ int rec_map_init(struct rec_map *m, size_t capacity)
 	size_t cap = 16;
 	while (cap < capacity * 2)
 		cap *= 2;
-	m->keys = malloc(cap * sizeof(*m->keys));
-	m->values = malloc(cap * sizeof(*m->values));
+	m->keys = rec_malloc(cap * sizeof(*m->keys));
+	m->values = rec_malloc(cap * sizeof(*m->values));
 	if (!m->keys || !m->values) {
-		free(m->keys);
-		free(m->values);
+		rec_free(m->keys);
+		rec_free(m->values);
 		m->keys = NULL;
 		m->values = NULL;
 		return REC_ENOMEM;
@@ -278,8 +272,8 @@ int rec_map_init(struct rec_map *m, size_t capacity)
 
 void rec_map_destroy(struct rec_map *m)
 {
-	free(m->keys);
-	free(m->values);
+	rec_free(m->keys);
+	rec_free(m->values);
 	m->keys = NULL;
 	m->values = NULL;
 }
@@ -313,52 +307,6 @@ int rec_map_put(struct rec_map *m, uint64_t key, uint32_t value)
 }
 
 /*
- * Large arrays (events, scored rows, sort buffers) come straight from mmap
- * with transparent huge pages requested: filling hundreds of megabytes page
- * by page costs more in faults than the work itself, and random scatter in
- * a radix sort misses the TLB on every row with 4 KiB pages.  The size is
- * kept in front of the block so that resizing knows it.
- */
-#define BIG_HEADER 64
-
-void *rec_big_realloc(void *p, size_t n)
-{
-	size_t old = 0;
-	unsigned char *base = NULL;
-	if (p) {
-		base = (unsigned char *)p - BIG_HEADER;
-		memcpy(&old, base, sizeof(old));
-	}
-	if (n <= old)
-		return p;
-	size_t total = n + BIG_HEADER;
-	unsigned char *q = mmap(NULL, total, PROT_READ | PROT_WRITE,
-				MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	if (q == MAP_FAILED)
-		return NULL;
-#ifdef MADV_HUGEPAGE
-	if (total >= (2u << 20))
-		madvise(q, total, MADV_HUGEPAGE);
-#endif
-	memcpy(q, &n, sizeof(n));
-	if (p) {
-		memcpy(q + BIG_HEADER, p, old);
-		munmap(base, old + BIG_HEADER);
-	}
-	return q + BIG_HEADER;
-}
-
-void rec_big_free(void *p)
-{
-	if (!p)
-		return;
-	unsigned char *base = (unsigned char *)p - BIG_HEADER;
-	size_t n;
-	memcpy(&n, base, sizeof(n));
-	munmap(base, n + BIG_HEADER);
-}
-
-/*
  * A set of ids: a hash map from the 64-bit hash of an id to its place, the
  * bytes kept in an arena and compared, so two ids are never confused.  Ids
  * whose hashes collide (astronomically rare) are chained by rehashing.
@@ -373,9 +321,9 @@ struct rec_idset {
 
 int rec_idset_create(rec_idset **out)
 {
-	rec_idset *s = calloc(1, sizeof(*s));
+	rec_idset *s = rec_calloc(1, sizeof(*s));
 	if (!s || rec_map_init(&s->index, 1024) != 0) {
-		free(s);
+		rec_free(s);
 		*out = NULL;
 		return REC_ENOMEM;
 	}
@@ -388,10 +336,10 @@ void rec_idset_free(rec_idset *s)
 	if (!s)
 		return;
 	rec_map_destroy(&s->index);
-	free(s->bytes);
-	free(s->off);
-	free(s->len);
-	free(s);
+	rec_free(s->bytes);
+	rec_free(s->off);
+	rec_free(s->len);
+	rec_free(s);
 }
 
 size_t rec_idset_size(const rec_idset *s)
@@ -438,11 +386,11 @@ int rec_idset_add(rec_idset *s, const char *id, size_t len, size_t *index)
 	}
 	if (s->count == s->cap) {
 		size_t cap = s->cap ? 2 * s->cap : 1024;
-		size_t *off = realloc(s->off, cap * sizeof(*off));
+		size_t *off = rec_realloc(s->off, cap * sizeof(*off));
 		if (!off)
 			return REC_ENOMEM;
 		s->off = off;
-		size_t *lens = realloc(s->len, cap * sizeof(*lens));
+		size_t *lens = rec_realloc(s->len, cap * sizeof(*lens));
 		if (!lens)
 			return REC_ENOMEM;
 		s->len = lens;
@@ -452,7 +400,7 @@ int rec_idset_add(rec_idset *s, const char *id, size_t len, size_t *index)
 		size_t cap = s->bytes_cap ? 2 * s->bytes_cap : 65536;
 		while (cap < s->bytes_len + len)
 			cap *= 2;
-		char *b = realloc(s->bytes, cap);
+		char *b = rec_realloc(s->bytes, cap);
 		if (!b)
 			return REC_ENOMEM;
 		s->bytes = b;

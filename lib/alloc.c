@@ -1,0 +1,144 @@
+/*
+ * alloc.c - every allocation of librec goes through here, so that sizes
+ * are checked for overflow in one place and tests can make any one
+ * allocation fail (see rec_alloc_fail_at in internal.h).
+ */
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <sys/mman.h>
+
+#include "internal.h"
+
+/* Allocations made so far, and the one to fail (0: none). */
+static atomic_long alloc_count;
+static atomic_long alloc_fail_at;
+static atomic_int alloc_fail_persist;
+
+void rec_alloc_fail_at(long nth, int persist)
+{
+	atomic_store(&alloc_count, 0);
+	atomic_store(&alloc_fail_persist, persist);
+	atomic_store(&alloc_fail_at, nth);
+}
+
+long rec_alloc_count(void)
+{
+	return atomic_load(&alloc_count);
+}
+
+/* Whether this allocation is the one a test asked to fail. */
+static int injected_failure(void)
+{
+	long at = atomic_load(&alloc_fail_at);
+	if (at <= 0)
+		return 0;
+	long n = atomic_fetch_add(&alloc_count, 1) + 1;
+	return n == at || (n > at && atomic_load(&alloc_fail_persist));
+}
+
+void *rec_malloc(size_t n)
+{
+	if (injected_failure())
+		return NULL;
+	return malloc(n ? n : 1);
+}
+
+void *rec_calloc(size_t n, size_t size)
+{
+	if (injected_failure())
+		return NULL;
+	return calloc(n ? n : 1, size ? size : 1);
+}
+
+void *rec_realloc(void *p, size_t n)
+{
+	if (injected_failure())
+		return NULL;
+	return realloc(p, n ? n : 1);
+}
+
+void *rec_malloc_array(size_t n, size_t size)
+{
+	if (size && n > SIZE_MAX / size)
+		return NULL;
+	return rec_malloc(n * size);
+}
+
+void *rec_realloc_array(void *p, size_t n, size_t size)
+{
+	if (size && n > SIZE_MAX / size)
+		return NULL;
+	return rec_realloc(p, n * size);
+}
+
+size_t rec_grow_cap(size_t cap, size_t need, size_t min)
+{
+	if (cap < min)
+		cap = min;
+	while (cap < need) {
+		if (cap > SIZE_MAX / 2)
+			return 0;
+		cap *= 2;
+	}
+	return cap;
+}
+
+void rec_free(void *p)
+{
+	free(p);
+}
+
+/*
+ * Large arrays (events, scored rows, sort buffers) come straight from mmap
+ * with transparent huge pages requested: filling hundreds of megabytes page
+ * by page costs more in faults than the work itself, and random scatter in
+ * a radix sort misses the TLB on every row with 4 KiB pages.  The size is
+ * kept in front of the block so that resizing knows it.
+ */
+#define BIG_HEADER 64
+
+void *rec_big_realloc(void *p, size_t n)
+{
+	size_t old = 0;
+	unsigned char *base = NULL;
+	if (p) {
+		base = (unsigned char *)p - BIG_HEADER;
+		memcpy(&old, base, sizeof(old));
+	}
+	if (n <= old)
+		return p;
+	if (n > SIZE_MAX - BIG_HEADER || injected_failure())
+		return NULL;
+	size_t total = n + BIG_HEADER;
+	unsigned char *q = mmap(NULL, total, PROT_READ | PROT_WRITE,
+				MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (q == MAP_FAILED)
+		return NULL;
+#ifdef MADV_HUGEPAGE
+	if (total >= (2u << 20))
+		madvise(q, total, MADV_HUGEPAGE);
+#endif
+	memcpy(q, &n, sizeof(n));
+	if (p) {
+		memcpy(q + BIG_HEADER, p, old);
+		munmap(base, old + BIG_HEADER);
+	}
+	return q + BIG_HEADER;
+}
+
+void *rec_big_realloc_array(void *p, size_t n, size_t size)
+{
+	if (size && n > SIZE_MAX / size)
+		return NULL;
+	return rec_big_realloc(p, n * size);
+}
+
+void rec_big_free(void *p)
+{
+	if (!p)
+		return;
+	unsigned char *base = (unsigned char *)p - BIG_HEADER;
+	size_t n;
+	memcpy(&n, base, sizeof(n));
+	munmap(base, n + BIG_HEADER);
+}

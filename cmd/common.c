@@ -208,10 +208,23 @@ void bad_rows_summary(const struct bad_rows *b)
 		       b->count == 1 ? "" : "s");
 }
 
+static const char *usage_text;
+
+static void print_usage_text(FILE *f)
+{
+	fputs(usage_text, f);
+}
+
 void standard_option(int c, const char *usage)
 {
+	usage_text = usage;
+	standard_option_fn(c, print_usage_text);
+}
+
+void standard_option_fn(int c, void (*help)(FILE *f))
+{
 	if (c == 'h') {
-		fputs(usage, stdout);
+		help(stdout);
 		finish_stdout();
 		exit(EXIT_OK);
 	}

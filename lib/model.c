@@ -13,100 +13,13 @@
 
 #include "internal.h"
 
-#define MAX_FACTORS 256
+#define MAX_FACTORS REC_MAX_FACTORS
 
 /* AdaGrad's accumulators start here rather than at 0, so that the first
  * steps of a rare feature are not a full learning-rate jump. */
 #define ADAGRAD_INIT 0.01f
 /* The least a faded accumulator keeps. */
 #define ACC_FLOOR 1e-12f
-
-void rec_params_init(struct rec_params *p, enum rec_task task)
-{
-	memset(p, 0, sizeof(*p));
-	p->task = task;
-	p->loss = task == REC_TASK_REGRESSION ? REC_LOSS_SQUARED
-		: REC_LOSS_LOGISTIC;
-	p->optimizer = REC_OPT_ADAGRAD;
-	p->bits = 24;
-	p->factors = 8;
-	p->lr = 0.05;
-	p->l2 = 1;
-	p->l2_factors = 1;
-	p->init_std = 0.01;
-	p->seed = 1;
-	p->passes = 10;
-	p->shuffle = 1;
-	p->holdout = 0.1;
-	p->patience = 1;
-	p->half_life = 0;
-	p->half_life_time = 0;
-	p->negatives = 4;
-	p->sample_alpha = 0;
-	p->hard_negatives = 0;
-	if (task == REC_TASK_IMPLICIT) {
-		/* tuned for top-k lists on MovieLens (BENCHMARKS.md): more
-		 * factors, firmer L2, negatives slightly towards popular
-		 * items, and every event learned (no hold-out) */
-		p->loss = REC_LOSS_BPR;
-		p->factors = 64;
-		p->l2 = 3;
-		p->l2_factors = 3;
-		p->sample_alpha = 0.3;
-		p->holdout = 0;
-	}
-	rec_reader_options_init(&p->input);
-	p->input.task = task;
-}
-
-const char *rec_params_check(const struct rec_params *p)
-{
-	if (p->task != REC_TASK_BINARY && p->task != REC_TASK_REGRESSION &&
-	    p->task != REC_TASK_IMPLICIT)
-		return "unknown task";
-	if (p->loss != REC_LOSS_LOGISTIC && p->loss != REC_LOSS_SQUARED &&
-	    p->loss != REC_LOSS_BPR)
-		return "unknown loss";
-	if (p->task == REC_TASK_REGRESSION && p->loss != REC_LOSS_SQUARED)
-		return "--task regression needs the squared loss";
-	if (p->task == REC_TASK_BINARY && p->loss == REC_LOSS_BPR)
-		return "the bpr loss needs --task implicit";
-	if (p->task == REC_TASK_IMPLICIT && p->loss == REC_LOSS_SQUARED)
-		return "--task implicit needs the bpr or logistic loss";
-	if (p->negatives < 1 || p->negatives > 1000)
-		return "negatives must be in [1, 1000]";
-	if (!(p->sample_alpha >= 0 && p->sample_alpha <= 10))
-		return "sample alpha must be in [0, 10]";
-	if (p->hard_negatives != 0 && p->hard_negatives != 1)
-		return "hard negatives must be 0 or 1";
-	if (p->hard_negatives && p->loss != REC_LOSS_BPR)
-		return "hard negatives need the bpr loss";
-	if (p->optimizer != REC_OPT_ADAGRAD && p->optimizer != REC_OPT_SGD)
-		return "unknown optimizer";
-	if (p->bits < 1 || p->bits > 32)
-		return "bits must be in [1, 32]";
-	if (p->factors < 0 || p->factors > MAX_FACTORS)
-		return "factors must be in [0, 256]";
-	if (!(p->lr > 0 && p->lr <= 1e3))
-		return "learning rate must be in (0, 1000]";
-	if (!(p->l2 >= 0 && p->l2 <= 1e3))
-		return "l2 must be in [0, 1000]";
-	if (!(p->l2_factors >= 0 && p->l2_factors <= 1e3))
-		return "factor l2 must be in [0, 1000]";
-	if (!(p->init_std >= 0 && p->init_std <= 10))
-		return "initial factor scale must be in [0, 10]";
-	if (p->passes < 1 || p->passes > 100000)
-		return "passes must be in [1, 100000]";
-	if (!(p->holdout >= 0 && p->holdout < 1))
-		return "holdout must be in [0, 1)";
-	if (p->patience < 1 || p->patience > 100000)
-		return "patience must be in [1, 100000]";
-	if (!(p->half_life >= 0 && p->half_life <= 1e18))
-		return "half-life must be in [0, 1e18]";
-	if (p->half_life_time != 0 && p->half_life_time != 1)
-		return "half-life unit must be events or time";
-	return NULL;
-}
 
 static char *dup_or_null(const char *s, int *fail)
 {
@@ -535,31 +448,23 @@ double rec_model_learn_again(struct rec_model *m, uint32_t user_row,
 int rec_model_retune(rec_model *m, const struct rec_params *p,
 		     struct rec_error *err)
 {
-	const struct rec_params *o = &m->params;
-	const char *fixed = NULL;
-	if (p->task != o->task)
-		fixed = "task";
-	else if (p->loss != o->loss)
-		fixed = "loss";
-	else if (p->optimizer != o->optimizer)
-		fixed = "optimizer";
-	else if (p->bits != o->bits)
-		fixed = "bits";
-	else if (p->factors != o->factors)
-		fixed = "factors";
-	else if (p->seed != o->seed)
-		fixed = "seed";
-	else if (p->init_std != o->init_std)
-		fixed = "init-std";
-	if (fixed)
-		return rec_fail(err, REC_EINVAL, NULL, 0,
-				"--%s is fixed when a model is trained", fixed);
-	struct rec_params n = *o;
-	n.lr = p->lr;
-	n.l2 = p->l2;
-	n.l2_factors = p->l2_factors;
-	n.half_life = p->half_life;
-	n.half_life_time = p->half_life_time;
+	struct rec_params n = m->params;
+	for (size_t i = 0; i < rec_param_count; i++) {
+		const struct rec_param *d = &rec_param_table[i];
+		if (d->flags & REC_PARAM_UPDATE) {
+			rec_param_copy(&n, p, d);
+			continue;
+		}
+		if (d->flags & REC_PARAM_INPUT && d->type == REC_PARAM_STRING)
+			continue;	/* each run reads its own columns */
+		struct rec_param_value was, given;
+		rec_param_get(&m->params, d, &was);
+		rec_param_get(p, d, &given);
+		if (was.num != given.num || was.u64 != given.u64)
+			return rec_fail(err, REC_EINVAL, NULL, 0,
+					"parameter %s is fixed when a model is "
+					"trained", d->key);
+	}
 	const char *why = rec_params_check(&n);
 	if (why)
 		return rec_fail(err, REC_EINVAL, NULL, 0, "%s", why);

@@ -113,6 +113,13 @@ int cli_next(struct cli *c, int argc, char **argv)
 
 /* ---- help ---- */
 
+/* The row an option's value goes to: its own, or the one it sets. */
+static const struct rec_param *value_row(const struct rec_param *d)
+{
+	return d->sets ? rec_param_find(d->sets, strlen(d->sets)) : d;
+}
+
+
 #define HELP_WIDTH 79
 #define HELP_INDENT 23
 
@@ -236,7 +243,7 @@ void cli_help_params(FILE *f, int flags, int defaults)
 		if (!d->option || !(d->flags & flags))
 			continue;
 		char text[512], notes[160];
-		param_notes(d, defaults, notes, sizeof(notes));
+		param_notes(value_row(d), defaults, notes, sizeof(notes));
 		snprintf(text, sizeof(text), "%s%s", d->help, notes);
 		help_line(f, d->short_option, d->option, d->arg, text);
 		if (d->negative_option)
@@ -255,12 +262,6 @@ static const struct rec_param *param_of(int c, int *negative)
 		return NULL;
 	*negative = (c - OPT_PARAM) % 2;
 	return &rec_param_table[(c - OPT_PARAM) / 2];
-}
-
-/* The row an option's value goes to: its own, or the one it sets. */
-static const struct rec_param *value_row(const struct rec_param *d)
-{
-	return d->sets ? rec_param_find(d->sets, strlen(d->sets)) : d;
 }
 
 /* Refuse a value that is not in the parameter's range, by option name. */

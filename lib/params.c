@@ -34,6 +34,24 @@ static int has_positive(const struct rec_params *p)
 	return p->input.has_positive;
 }
 
+static int never(const struct rec_params *p)
+{
+	(void)p;
+	return 0;
+}
+
+/* A column given by name implies a header line, whatever the flag says. */
+static double header_in_effect(const struct rec_params *p)
+{
+	const struct rec_columns *c = &p->input.columns;
+	const char *cols[] = { c->user, c->item, c->label, c->time, c->weight };
+	int named = 0;
+	for (size_t i = 0; i < sizeof(cols) / sizeof(cols[0]); i++)
+		if (cols[i] && strspn(cols[i], "0123456789") != strlen(cols[i]))
+			named = 1;
+	return p->input.header || named;
+}
+
 #define FIELD(f) offsetof(struct rec_params, f)
 #define SAME(x) { x, x, x }
 #define TRAIN REC_PARAM_TRAIN
@@ -150,9 +168,11 @@ const struct rec_param rec_param_table[] = {
 	  .offset = FIELD(input.csv), .flags = INPUT, .names = format_names,
 	  .min = -1, .max = 1, .def = SAME(-1) },
 	{ .key = "input.header", .what = "input header", .info = "header", .type = REC_PARAM_FLAG,
-	  .offset = FIELD(input.header), .flags = INPUT, .max = 1 },
+	  .offset = FIELD(input.header), .flags = INPUT, .max = 1,
+	  .shown_value = header_in_effect },
 	{ .key = "input.has_positive", .what = "input positive flag", .type = REC_PARAM_FLAG,
-	  .offset = FIELD(input.has_positive), .flags = INPUT, .max = 1 },
+	  .offset = FIELD(input.has_positive), .flags = INPUT, .max = 1,
+	  .shown = never },
 	{ .key = "input.positive", .what = "positive threshold", .info = "positive", .type = REC_PARAM_DOUBLE,
 	  .offset = FIELD(input.positive), .flags = INPUT, .min = -1e300,
 	  .max = 1e300, .shown = has_positive },

@@ -225,6 +225,8 @@ struct rec_param {
 	const char *const *names;	/* an enum's values, NULL-terminated */
 	/* shown by rec-info only when this says so (NULL: always) */
 	int (*shown)(const struct rec_params *p);
+	/* the value rec-info shows, when not the field's own (NULL) */
+	double (*shown_value)(const struct rec_params *p);
 	/* the command-line option: NULL when the programs set it otherwise */
 	const char *option;
 	int short_option;	/* or 0 */

@@ -11,12 +11,12 @@
 /* The input options; their codes are OPT_USER and up (common.h). */
 static const struct cli_option input_options[] = {
 	{ "user", 0, "COL", OPT_USER,
-	  "user id column, number or header name (default 1)" },
-	{ "item", 0, "COL", OPT_ITEM, "item id column (default 2)" },
-	{ "label", 0, "COL", OPT_LABEL, "label column (default 3)" },
-	{ "time", 0, "COL", OPT_TIME, "time column (default none)" },
+	  "user id column, number or header name" },
+	{ "item", 0, "COL", OPT_ITEM, "item id column" },
+	{ "label", 0, "COL", OPT_LABEL, "label column" },
+	{ "time", 0, "COL", OPT_TIME, "time column" },
 	{ "weight", 0, "COL", OPT_WEIGHT,
-	  "event weight column (default none: weight 1)" },
+	  "event weight column (without one, every weight is 1)" },
 	{ "score", 0, "COL", OPT_SCORE,
 	  "score column (default: the last column)" },
 	{ "csv", 0, NULL, OPT_CSV,

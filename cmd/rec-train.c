@@ -28,7 +28,8 @@ static void help(FILE *f)
 	fputs("\nModel and training (defaults for binary, and where they "
 	      "differ, for the\nother tasks):\n", f);
 	cli_help_params(f, REC_PARAM_TRAIN, 1);
-	fputs("\nInput:\n", f);
+	fputs("\nInput (default columns: user 1, item 2, label 3, no time, no "
+	      "weight):\n", f);
 	cli_help_input(f, INPUT_ALL);
 	fputc('\n', f);
 	cli_help_standard(f);

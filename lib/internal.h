@@ -170,6 +170,11 @@ int rec_model_intern(struct rec_model *m, uint64_t key, uint32_t *row);
 int rec_catalogue_note(struct rec_model *m, uint64_t key, const char *id,
 		       size_t len, uint32_t feature, double time);
 
+/* The catalogue index of an item id (compared byte for byte, not only by
+ * hash), or UINT32_MAX. */
+uint32_t rec_catalogue_find(const struct rec_model *m, const char *id,
+			    size_t len);
+
 /* Margin of an event given its feature rows (UINT32_MAX rows are absent). */
 double rec_model_margin_rows(const struct rec_model *m, uint32_t user_row,
 			     uint32_t item_row);

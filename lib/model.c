@@ -151,23 +151,29 @@ int rec_model_intern(struct rec_model *m, uint64_t key, uint32_t *row)
 	if (m->features >= UINT32_MAX - 1)
 		return REC_ENOMEM;
 	if (m->features == m->cap) {
-		size_t cap = m->cap ? m->cap * 2 : 1024;
-		float *rows = rec_realloc(m->rows, cap * m->stride * sizeof(float));
+		/* each array is kept on success, so a failure part way
+		 * leaves every array at least m->cap long */
+		size_t cap = rec_grow_cap(m->cap, m->features + 1, 1024);
+		float *rows = cap ? rec_realloc_array(m->rows, cap,
+						      m->stride * sizeof(float))
+				  : NULL;
 		if (!rows)
 			return REC_ENOMEM;
 		m->rows = rows;
-		uint64_t *keys = rec_realloc(m->feature_keys, cap * sizeof(*keys));
+		uint64_t *keys = rec_realloc_array(m->feature_keys, cap,
+						   sizeof(*keys));
 		if (!keys)
 			return REC_ENOMEM;
 		m->feature_keys = keys;
-		uint32_t *events = rec_realloc(m->feature_events,
-					   cap * sizeof(*events));
+		uint32_t *events = rec_realloc_array(m->feature_events, cap,
+						     sizeof(*events));
 		if (!events)
 			return REC_ENOMEM;
 		m->feature_events = events;
 		if (m->feature_stamp) {
-			double *stamps = rec_realloc(m->feature_stamp,
-						 cap * sizeof(*stamps));
+			double *stamps = rec_realloc_array(m->feature_stamp,
+							   cap,
+							   sizeof(*stamps));
 			if (!stamps)
 				return REC_ENOMEM;
 			m->feature_stamp = stamps;
@@ -201,26 +207,27 @@ int rec_catalogue_note(struct rec_model *m, uint64_t key, const char *id,
 			it->last_time = time;
 		return 0;
 	}
+	if (c->names_len + len > UINT32_MAX || c->count >= UINT32_MAX - 1)
+		return REC_ENOMEM;
 	if (c->count == c->cap) {
-		size_t cap = c->cap ? c->cap * 2 : 256;
-		struct rec_item *items = rec_realloc(c->items, cap * sizeof(*items));
+		size_t cap = rec_grow_cap(c->cap, c->count + 1, 256);
+		struct rec_item *items = cap ? rec_realloc_array(c->items, cap,
+								 sizeof(*items))
+					     : NULL;
 		if (!items)
 			return REC_ENOMEM;
 		c->items = items;
 		c->cap = cap;
 	}
 	if (c->names_len + len > c->names_cap) {
-		size_t cap = c->names_cap ? c->names_cap * 2 : 4096;
-		while (cap < c->names_len + len)
-			cap *= 2;
-		char *names = rec_realloc(c->names, cap);
+		size_t cap = rec_grow_cap(c->names_cap, c->names_len + len,
+					  4096);
+		char *names = cap ? rec_realloc(c->names, cap) : NULL;
 		if (!names)
 			return REC_ENOMEM;
 		c->names = names;
 		c->names_cap = cap;
 	}
-	if (c->names_len + len > UINT32_MAX || c->count >= UINT32_MAX - 1)
-		return REC_ENOMEM;
 	if (rec_map_put(&c->index, key, (uint32_t)c->count) != 0)
 		return REC_ENOMEM;
 	memcpy(c->names + c->names_len, id, len);
@@ -234,6 +241,33 @@ int rec_catalogue_note(struct rec_model *m, uint64_t key, const char *id,
 	it->last_time = time;
 	c->names_len += len;
 	return 0;
+}
+
+uint32_t rec_catalogue_find(const struct rec_model *m, const char *id,
+			    size_t len)
+{
+	const struct rec_catalogue *c = &m->catalogue;
+	uint32_t at = rec_map_get(&c->index, rec_hash(REC_SPACE_ITEM, id, len));
+	if (at == UINT32_MAX || c->items[at].name_len != len ||
+	    memcmp(c->names + c->items[at].name_off, id, len) != 0)
+		return UINT32_MAX;
+	return at;
+}
+
+const char *rec_model_item(const rec_model *m, uint32_t index, size_t *len)
+{
+	const struct rec_catalogue *c = &m->catalogue;
+	if (index >= c->count) {
+		*len = 0;
+		return NULL;
+	}
+	*len = c->items[index].name_len;
+	return c->names + c->items[index].name_off;
+}
+
+size_t rec_model_items(const rec_model *m)
+{
+	return m->catalogue.count;
 }
 
 double rec_loss(enum rec_loss loss, double margin, double label)

@@ -35,8 +35,8 @@ CHECK_LIBS = $(shell $(PKG_CONFIG) --libs check 2>/dev/null || echo -lcheck)
 
 PROGRAMS = rec-train rec-update rec-predict rec-eval rec-info
 TOOLS = rec-gen
-LIB_SRC = lib/alloc.c lib/util.c lib/params.c lib/reader.c lib/model.c lib/train.c lib/modelfile.c \
-	  lib/metrics.c lib/topk.c lib/ranking.c
+# every lib/*.c is part of the library
+LIB_SRC = $(sort $(wildcard lib/*.c))
 LIB_OBJ = $(LIB_SRC:%.c=$(BUILD)/%.o)
 CMD_COMMON = $(BUILD)/cmd/common.o $(BUILD)/cmd/options.o
 UNIT_TESTS = $(patsubst tests/unit/%.c,%,$(wildcard tests/unit/check_*.c))

@@ -4,6 +4,7 @@
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "common.h"
@@ -159,7 +160,7 @@ int main(int argc, char **argv)
 	} else {
 		void *image;
 		size_t len;
-		rc = rec_model_encode(model, &image, &len, &err);
+		rc = rec_model_encode(model, time(NULL), &image, &len, &err);
 		if (!rc) {
 			fwrite(image, 1, len, stdout);
 			free(image);

@@ -294,16 +294,37 @@ struct rec_model_info {
 };
 void rec_model_info(const rec_model *m, struct rec_model_info *info);
 
-/* Model file: load refuses damaged, truncated, foreign and newer files;
- * save is atomic (temp file, fsync, rename, fsync directory). */
+/*
+ * Model file (man page rec-model(5)).  Loading refuses damaged, truncated,
+ * foreign and newer files; on failure *out is NULL and err says why (file
+ * is name or path).  On success *out is a new model the caller frees with
+ * rec_model_free.  None of these keeps a pointer to its arguments, and
+ * calls on different models may run in different threads at once.
+ */
 #define REC_FORMAT_VERSION 1
+/* The model in the file at path. */
 int rec_model_load(rec_model **out, const char *path, struct rec_error *err);
+/* The model in the regular file open on fd, read whole from its start
+ * (with pread: the fd's offset is left alone).  The fd stays the caller's:
+ * it is not closed.  name is for messages. */
+int rec_model_load_fd(rec_model **out, int fd, const char *name,
+		      struct rec_error *err);
+/* The model in the len bytes at buf (a file image); name is for messages. */
 int rec_model_decode(rec_model **out, const void *buf, size_t len,
 		     const char *name, struct rec_error *err);
+/* Write m to path atomically: a temporary file PATH.tmp.XXXXXX in the same
+ * directory, created with mode 0666 less the umask (the umask is only
+ * read by the kernel, never changed), written, fsync'ed and renamed over
+ * path, then the directory fsync'ed; on failure path is as it was and no
+ * temporary file is left.  The file records the current time as the save
+ * time, and on success so does m (counters shown by rec_model_info): this
+ * is the one change to m. */
 int rec_model_save(rec_model *m, const char *path, struct rec_error *err);
-/* The file image in a malloc'ed buffer, for writing to a stream. */
-int rec_model_encode(rec_model *m, void **buf, size_t *len,
-		     struct rec_error *err);
+/* The file image of m, with saved (unix seconds) as its save time, in a
+ * buffer *buf of *len bytes that the caller frees with free().  m is not
+ * changed: the same model and time give the same bytes. */
+int rec_model_encode(const rec_model *m, int64_t saved, void **buf,
+		     size_t *len, struct rec_error *err);
 
 /* ---------------------------------------------------------------------
  * Training.  Events are parsed once into a compact binary form, then the

@@ -126,7 +126,7 @@ static unsigned char *encode(rec_model *m, size_t *len)
 {
 	void *img;
 	struct rec_error err;
-	int rc = rec_model_encode(m, &img, len, &err);
+	int rc = rec_model_encode(m, m->counters.saved, &img, len, &err);
 	ck_assert_msg(rc == 0, "rec_model_encode: %s", err.msg);
 	ck_assert_ptr_nonnull(img);
 	ck_assert_uint_gt(*len, 20);

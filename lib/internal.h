@@ -48,6 +48,18 @@ long rec_alloc_count(void);
 #define REC_PARAM_MAX 1e9f
 #define REC_ACC_MAX 1e30f
 
+/* The hyper-parameters as the model file's key/value list, in table
+ * order.  Decoding takes a missing key's default for the task the file
+ * names and skips keys it does not know; string values are rec_malloc'ed
+ * into strings[row] (rec_param_count slots, NULL or freed and replaced),
+ * which the caller owns.  0, REC_ENOMEM, or REC_EFORMAT with why said. */
+#define REC_MAX_PARAMS 64	/* rows of the parameter table, at most */
+struct rec_buf;
+struct rec_cursor;
+void rec_params_encode(const struct rec_params *p, struct rec_buf *b);
+int rec_params_decode(struct rec_cursor *c, struct rec_params *p,
+		      char **strings, char *why, size_t why_len);
+
 /* 64-bit hash of a namespace byte and a string: the feature's identity. */
 uint64_t rec_hash(unsigned char space, const char *s, size_t len);
 
@@ -163,6 +175,10 @@ static inline uint32_t rec_model_find(const struct rec_model *m, uint64_t key)
 {
 	return rec_map_get(&m->feature_index, key);
 }
+/* Point params.input's column names at copies the model owns.  0 or
+ * REC_ENOMEM. */
+int rec_model_own_columns(struct rec_model *m);
+
 /* The row of a feature key, created (with its initial factors) if new. */
 int rec_model_intern(struct rec_model *m, uint64_t key, uint32_t *row);
 /* Record an item in the catalogue (created if new); key is

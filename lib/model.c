@@ -36,7 +36,7 @@ static char *dup_or_null(const char *s, int *fail)
 }
 
 /* Copy the column names so params.input points into the model. */
-static int own_columns(struct rec_model *m)
+int rec_model_own_columns(struct rec_model *m)
 {
 	struct rec_columns *c = &m->params.input.columns;
 	const char **slot[6] = { &c->user, &c->item, &c->label, &c->time,
@@ -68,7 +68,7 @@ int rec_model_create(rec_model **out, const struct rec_params *p,
 	m->counters.holdout_loss = -1;
 	m->counters.created = (int64_t)time(NULL);
 	rec_rng_seed(&m->rng, p->seed);
-	if (own_columns(m) != 0 ||
+	if (rec_model_own_columns(m) != 0 ||
 	    rec_map_init(&m->feature_index, 1024) != 0 ||
 	    rec_map_init(&m->catalogue.index, 1024) != 0) {
 		rec_model_free(m);

@@ -57,217 +57,6 @@ static uint32_t crc32_all(const unsigned char *p, size_t len)
 	return (uint32_t)crc;
 }
 
-/* ---- hyper-parameters as a key/value list, so keys can be added ---- */
-
-static void put_key(struct rec_buf *b, const char *key, char type)
-{
-	rec_buf_put_u8(b, (unsigned)strlen(key));
-	rec_buf_put(b, key, strlen(key));
-	rec_buf_put_u8(b, (unsigned char)type);
-}
-
-static void kv_int(struct rec_buf *b, const char *key, int64_t v)
-{
-	put_key(b, key, 'i');
-	rec_buf_put_u64(b, (uint64_t)v);
-}
-
-static void kv_f64(struct rec_buf *b, const char *key, double v)
-{
-	put_key(b, key, 'f');
-	rec_buf_put_f64(b, v);
-}
-
-static void kv_str(struct rec_buf *b, const char *key, const char *v)
-{
-	if (!v) {
-		put_key(b, key, 'n');
-		return;
-	}
-	put_key(b, key, 's');
-	rec_buf_put_u32(b, (uint32_t)strlen(v));
-	rec_buf_put(b, v, strlen(v));
-}
-
-static void encode_params(struct rec_buf *b, const struct rec_params *p)
-{
-	const struct rec_reader_options *in = &p->input;
-	rec_buf_put_u32(b, 28);		/* number of keys below */
-	kv_int(b, "task", p->task);
-	kv_int(b, "loss", p->loss);
-	kv_int(b, "optimizer", p->optimizer);
-	kv_int(b, "bits", p->bits);
-	kv_int(b, "factors", p->factors);
-	kv_f64(b, "lr", p->lr);
-	kv_f64(b, "l2", p->l2);
-	kv_f64(b, "l2_factors", p->l2_factors);
-	kv_f64(b, "init_std", p->init_std);
-	kv_int(b, "seed", (int64_t)p->seed);
-	kv_int(b, "passes", p->passes);
-	kv_int(b, "shuffle", p->shuffle);
-	kv_f64(b, "holdout", p->holdout);
-	kv_int(b, "patience", p->patience);
-	kv_f64(b, "half_life", p->half_life);
-	kv_int(b, "half_life_time", p->half_life_time);
-	kv_int(b, "negatives", p->negatives);
-	kv_f64(b, "sample_alpha", p->sample_alpha);
-	kv_int(b, "hard_negatives", p->hard_negatives);
-	kv_str(b, "column.user", in->columns.user);
-	kv_str(b, "column.item", in->columns.item);
-	kv_str(b, "column.label", in->columns.label);
-	kv_str(b, "column.time", in->columns.time);
-	kv_str(b, "column.weight", in->columns.weight);
-	kv_int(b, "input.csv", in->csv);
-	kv_int(b, "input.header", in->header);
-	kv_int(b, "input.has_positive", in->has_positive);
-	kv_f64(b, "input.positive", in->positive);
-}
-
-/* The parameters decoded, in decode_params' order, into *p and checked. */
-static int set_params(struct rec_params *p, const int64_t *ints,
-		      const double *f64s, char *why, size_t why_len)
-{
-	struct rec_reader_options *in = &p->input;
-	p->task = (enum rec_task)ints[0];
-	p->loss = (enum rec_loss)ints[1];
-	p->optimizer = (enum rec_optimizer)ints[2];
-	p->bits = (int)ints[3];
-	p->factors = (int)ints[4];
-	p->seed = (uint64_t)ints[5];
-	p->passes = (int)ints[6];
-	p->shuffle = (int)ints[7];
-	p->patience = (int)ints[8];
-	in->csv = (int)ints[9];
-	in->header = (int)ints[10];
-	in->has_positive = (int)ints[11];
-	p->half_life_time = (int)ints[12];
-	p->negatives = (int)ints[13];
-	p->hard_negatives = (int)ints[14];
-	in->task = p->task;
-	p->lr = f64s[0];
-	p->l2 = f64s[1];
-	p->l2_factors = f64s[2];
-	p->init_std = f64s[3];
-	p->holdout = f64s[4];
-	in->positive = f64s[5];
-	p->half_life = f64s[6];
-	p->sample_alpha = f64s[7];
-	const char *bad = rec_params_check(p);
-	if (!bad && !isfinite(in->positive))
-		bad = "positive threshold not finite";
-	if (!bad && (p->shuffle < 0 || p->shuffle > 1))
-		bad = "shuffle out of range";
-	if (!bad && (in->csv < -1 || in->csv > 1 || in->header < 0 ||
-		     in->header > 1 || in->has_positive < 0 ||
-		     in->has_positive > 1))
-		bad = "input options out of range";
-	if (bad) {
-		snprintf(why, why_len, "bad parameters: %s", bad);
-		return REC_EFORMAT;
-	}
-	return 0;
-}
-
-/* Decoding fills *p from the keys it knows; every one of them is required
- * in version 1.  Strings are stored in m->column_names. */
-static int decode_params(struct rec_cursor *c, rec_model *m, char *why,
-			 size_t why_len)
-{
-	struct rec_params *p = &m->params;
-	struct rec_reader_options *in = &p->input;
-	rec_params_init(p, REC_TASK_BINARY);
-	const char **strs[5] = { &in->columns.user, &in->columns.item,
-				 &in->columns.label, &in->columns.time,
-				 &in->columns.weight };
-	static const char *const str_keys[5] = { "column.user", "column.item",
-		"column.label", "column.time", "column.weight" };
-	static const char *const int_keys[] = { "task", "loss", "optimizer",
-		"bits", "factors", "seed", "passes", "shuffle", "patience",
-		"input.csv", "input.header", "input.has_positive",
-		"half_life_time", "negatives", "hard_negatives" };
-	static const char *const f64_keys[] = { "lr", "l2", "l2_factors",
-		"init_std", "holdout", "input.positive", "half_life",
-		"sample_alpha" };
-	enum { NINT = 15, NF64 = 8, NSTR = 5 };
-	int64_t ints[NINT] = { 0 };
-	double f64s[NF64] = { 0 };
-	unsigned seen = 0;	/* bit per known key */
-	uint32_t n = rec_get_u32(c);
-	for (uint32_t i = 0; i < n && !c->bad; i++) {
-		unsigned klen = rec_get_u8(c);
-		const unsigned char *key = rec_take(c, klen);
-		unsigned type = rec_get_u8(c);
-		if (c->bad)
-			break;
-		int64_t iv = 0;
-		double fv = 0;
-		const unsigned char *sv = NULL;
-		uint32_t slen = 0;
-		if (type == 'i')
-			iv = (int64_t)rec_get_u64(c);
-		else if (type == 'f')
-			fv = rec_get_f64(c);
-		else if (type == 's') {
-			slen = rec_get_u32(c);
-			sv = rec_take(c, slen);
-		} else if (type != 'n') {
-			snprintf(why, why_len, "unknown parameter type");
-			return REC_EFORMAT;
-		}
-		if (c->bad)
-			break;
-#define KEY_IS(k) (klen == strlen(k) && memcmp(key, k, klen) == 0)
-		for (int j = 0; j < NINT; j++)
-			if (KEY_IS(int_keys[j]) && type == 'i') {
-				ints[j] = iv;
-				seen |= 1u << j;
-			}
-		for (int j = 0; j < NF64; j++)
-			if (KEY_IS(f64_keys[j]) && type == 'f') {
-				f64s[j] = fv;
-				seen |= 1u << (NINT + j);
-			}
-		for (int j = 0; j < NSTR; j++)
-			if (KEY_IS(str_keys[j]) && (type == 's' || type == 'n')) {
-				char *s = NULL;
-				if (type == 's') {
-					if (slen == 0 || memchr(sv, 0, slen)) {
-						snprintf(why, why_len,
-							 "bad column name");
-						return REC_EFORMAT;
-					}
-					s = rec_malloc(slen + 1);
-					if (!s)
-						return REC_ENOMEM;
-					memcpy(s, sv, slen);
-					s[slen] = '\0';
-				}
-				rec_free(m->column_names[j]);
-				m->column_names[j] = s;
-				*strs[j] = s;
-				seen |= 1u << (NINT + NF64 + j);
-			}
-#undef KEY_IS
-	}
-	if (c->bad || c->pos != c->len) {
-		snprintf(why, why_len, "parameter list damaged");
-		return REC_EFORMAT;
-	}
-	if (seen != (1u << (NINT + NF64 + NSTR)) - 1) {
-		snprintf(why, why_len, "parameters missing");
-		return REC_EFORMAT;
-	}
-	for (int j = 0; j < NINT; j++)
-		if (ints[j] < INT_MIN || ints[j] > INT_MAX) {
-			if (j == 5)
-				continue;	/* the seed is 64-bit */
-			snprintf(why, why_len, "parameter %s out of range",
-				 int_keys[j]);
-			return REC_EFORMAT;
-		}
-	return set_params(p, ints, f64s, why, why_len);
-}
-
 /* ---- writing ---- */
 
 /*
@@ -337,13 +126,18 @@ static int format_error(char *why, const char *what)
 static int enc_params(struct rec_buf *b, const rec_model *m, int64_t saved)
 {
 	REC_UNUSED(saved);
-	encode_params(b, &m->params);
+	rec_params_encode(&m->params, b);
 	return 1;
 }
 
 static int dec_params(struct rec_cursor *c, rec_model *m, char *why)
 {
-	int rc = decode_params(c, m, why, WHY_SIZE);
+	char *strings[REC_MAX_PARAMS] = { NULL };
+	int rc = rec_params_decode(c, &m->params, strings, why, WHY_SIZE);
+	if (rc == 0)
+		rc = rec_model_own_columns(m);
+	for (size_t i = 0; i < REC_MAX_PARAMS; i++)
+		rec_free(strings[i]);
 	if (rc)
 		return rc;
 	m->stride = 2 * (1 + (size_t)m->params.factors);

@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "codec.h"
 #include "internal.h"
 
 static const char *const task_names[] = { "binary", "regression", "implicit",
@@ -180,6 +181,9 @@ const struct rec_param rec_param_table[] = {
 
 const size_t rec_param_count =
 	sizeof(rec_param_table) / sizeof(rec_param_table[0]);
+
+_Static_assert(sizeof(rec_param_table) / sizeof(rec_param_table[0]) <=
+	       REC_MAX_PARAMS, "REC_MAX_PARAMS too small");
 
 /* Every int-like field is an int or an enum stored as one. */
 _Static_assert(sizeof(enum rec_task) == sizeof(int), "enum size");
@@ -382,4 +386,151 @@ const char *rec_params_check(const struct rec_params *p)
 	if (p->hard_negatives && p->loss != REC_LOSS_BPR)
 		return "hard negatives need the bpr loss";
 	return NULL;
+}
+
+/* ---- the model file's key/value list ---- */
+
+/* The type byte of a value in the file. */
+static char file_type(const struct rec_param *d, const struct rec_params *p)
+{
+	if (d->type == REC_PARAM_DOUBLE)
+		return 'f';
+	if (d->type != REC_PARAM_STRING)
+		return 'i';
+	const char *s;
+	memcpy(&s, cfield(p, d), sizeof(s));
+	return s ? 's' : 'n';
+}
+
+void rec_params_encode(const struct rec_params *p, struct rec_buf *b)
+{
+	rec_buf_put_u32(b, (uint32_t)rec_param_count);
+	for (size_t i = 0; i < rec_param_count; i++) {
+		const struct rec_param *d = &rec_param_table[i];
+		char type = file_type(d, p);
+		struct rec_param_value v;
+		rec_param_get(p, d, &v);
+		rec_buf_put_u8(b, (unsigned)strlen(d->key));
+		rec_buf_put(b, d->key, strlen(d->key));
+		rec_buf_put_u8(b, (unsigned char)type);
+		if (type == 'f')
+			rec_buf_put_f64(b, v.num);
+		else if (type == 'i')
+			rec_buf_put_u64(b, v.u64);
+		else if (type == 's') {
+			rec_buf_put_u32(b, (uint32_t)strlen(v.str));
+			rec_buf_put(b, v.str, strlen(v.str));
+		}
+	}
+}
+
+static int decode_failed(char *why, size_t why_len, const char *what,
+			 const char *key)
+{
+	snprintf(why, why_len, "%s%s%s", what, key ? " " : "", key ? key : "");
+	return REC_EFORMAT;
+}
+
+/* One value of a known key into p; a string into its slot. */
+static int decode_value(struct rec_cursor *c, const struct rec_param *d,
+			unsigned type, struct rec_params *p, char **slot,
+			char *why, size_t why_len)
+{
+	if (d->type == REC_PARAM_STRING) {
+		if (type != 's' && type != 'n')
+			return decode_failed(why, why_len, "wrong type for",
+					     d->key);
+		char *s = NULL;
+		if (type == 's') {
+			uint32_t len = rec_get_u32(c);
+			const unsigned char *text = rec_take(c, len);
+			if (!text || len == 0 || memchr(text, 0, len))
+				return decode_failed(why, why_len,
+						     "bad column name", NULL);
+			s = rec_malloc((size_t)len + 1);
+			if (!s)
+				return REC_ENOMEM;
+			memcpy(s, text, len);
+			s[len] = '\0';
+		}
+		rec_free(*slot);
+		*slot = s;
+		memcpy(field(p, d), &s, sizeof(s));
+		return 0;
+	}
+	if (type != (d->type == REC_PARAM_DOUBLE ? 'f' : 'i'))
+		return decode_failed(why, why_len, "wrong type for", d->key);
+	if (d->type == REC_PARAM_DOUBLE) {
+		set_number(p, d, rec_get_f64(c), 0);
+		return 0;
+	}
+	int64_t v = (int64_t)rec_get_u64(c);
+	/* the range itself is rec_params_check's: here only what fits */
+	if (d->type != REC_PARAM_U64 && !c->bad &&
+	    (v < INT_MIN || v > INT_MAX)) {
+		snprintf(why, why_len, "parameter %s out of range", d->key);
+		return REC_EFORMAT;
+	}
+	set_number(p, d, (double)v, (uint64_t)v);
+	return 0;
+}
+
+/* Skip the value of a key this version does not know. */
+static int skip_value(struct rec_cursor *c, unsigned type, char *why,
+		      size_t why_len)
+{
+	if (type == 'i' || type == 'f')
+		rec_take(c, 8);
+	else if (type == 's')
+		rec_take(c, rec_get_u32(c));
+	else if (type != 'n')
+		return decode_failed(why, why_len, "unknown parameter type",
+				     NULL);
+	return 0;
+}
+
+/* Keys a file lacks take the default of the task it names. */
+static void fill_defaults(struct rec_params *p, const unsigned char *seen)
+{
+	struct rec_params def;
+	rec_params_init(&def, p->task);
+	for (size_t i = 0; i < rec_param_count; i++)
+		if (!seen[i])
+			rec_param_copy(p, &def, &rec_param_table[i]);
+}
+
+int rec_params_decode(struct rec_cursor *c, struct rec_params *p,
+		      char **strings, char *why, size_t why_len)
+{
+	unsigned char seen[REC_MAX_PARAMS] = { 0 };
+	rec_params_init(p, REC_TASK_BINARY);
+	uint32_t n = rec_get_u32(c);
+	for (uint32_t i = 0; i < n && !c->bad; i++) {
+		unsigned klen = rec_get_u8(c);
+		const unsigned char *key = rec_take(c, klen);
+		unsigned type = rec_get_u8(c);
+		if (c->bad)
+			break;
+		const struct rec_param *d = rec_param_find((const char *)key,
+							   klen);
+		int rc = d ? decode_value(c, d, type, p,
+					  &strings[d - rec_param_table],
+					  why, why_len)
+			   : skip_value(c, type, why, why_len);
+		if (rc)
+			return rc;
+		if (d)
+			seen[d - rec_param_table] = 1;
+	}
+	if (c->bad || rec_left(c) != 0)
+		return decode_failed(why, why_len, "parameter list damaged",
+				     NULL);
+	fill_defaults(p, seen);
+	p->input.task = p->task;
+	const char *bad = rec_params_check(p);
+	if (bad) {
+		snprintf(why, why_len, "bad parameters: %s", bad);
+		return REC_EFORMAT;
+	}
+	return 0;
 }

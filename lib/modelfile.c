@@ -729,7 +729,10 @@ int rec_model_load_fd(rec_model **out, int fd, const char *name,
 {
 	*out = NULL;
 	struct stat st;
-	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode))
+	if (fstat(fd, &st) != 0)
+		return rec_fail(err, REC_EIO, name, 0, "cannot stat: %s",
+				strerror(errno));
+	if (!S_ISREG(st.st_mode))
 		return rec_fail(err, REC_EFORMAT, name, 0,
 				"not a regular file");
 	size_t len = (size_t)st.st_size;

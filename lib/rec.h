@@ -298,8 +298,10 @@ void rec_model_info(const rec_model *m, struct rec_model_info *info);
  * Model file (man page rec-model(5)).  Loading refuses damaged, truncated,
  * foreign and newer files; on failure *out is NULL and err says why (file
  * is name or path).  On success *out is a new model the caller frees with
- * rec_model_free.  None of these keeps a pointer to its arguments, and
- * calls on different models may run in different threads at once.
+ * rec_model_free.  None of these keeps a pointer to its arguments or
+ * touches process-wide state (such as the umask): calls on different
+ * models may run in different threads at once, and so may encodes of one
+ * model, which only read it; a save writes to its model.
  */
 #define REC_FORMAT_VERSION 1
 /* The model in the file at path. */

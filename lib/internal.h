@@ -28,6 +28,9 @@ void *rec_calloc(size_t n, size_t size);
 void *rec_realloc(void *p, size_t n);
 void *rec_malloc_array(size_t n, size_t size);
 void *rec_realloc_array(void *p, size_t n, size_t size);
+/* n elements of size bytes at an address that is a multiple of align (a
+ * power of two); freed with rec_free. */
+void *rec_aligned_alloc_array(size_t align, size_t n, size_t size);
 void rec_free(void *p);
 /* The capacity an array grows to so that need elements fit: cap (at least
  * min) doubled until it does; 0 if that would overflow. */

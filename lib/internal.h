@@ -184,6 +184,9 @@ double rec_model_learn(struct rec_model *m, uint32_t user_row,
 double rec_model_learn_scored(struct rec_model *m, uint32_t user_row,
 			      uint32_t item_row, float label, float weight,
 			      double *margin);
+/* Make the stamps forgetting keeps (if it is on and they are not there):
+ * 0 or REC_ENOMEM, before anything else changes. */
+int rec_model_forget_init(struct rec_model *m);
 /* Let old evidence fade before a step at time now: the optimiser state of
  * the two rows and of the bias decays by 2^(-elapsed / half-life). */
 int rec_model_forget(struct rec_model *m, uint32_t user_row,

@@ -28,6 +28,9 @@ void *rec_calloc(size_t n, size_t size);
 void *rec_realloc(void *p, size_t n);
 void *rec_malloc_array(size_t n, size_t size);
 void *rec_realloc_array(void *p, size_t n, size_t size);
+/* n elements of size bytes at an address that is a multiple of align (a
+ * power of two); freed with rec_free. */
+void *rec_aligned_alloc_array(size_t align, size_t n, size_t size);
 void rec_free(void *p);
 /* The capacity an array grows to so that need elements fit: cap (at least
  * min) doubled until it does; 0 if that would overflow. */
@@ -202,6 +205,9 @@ double rec_model_learn(struct rec_model *m, uint32_t user_row,
 double rec_model_learn_scored(struct rec_model *m, uint32_t user_row,
 			      uint32_t item_row, float label, float weight,
 			      double *margin);
+/* Make the stamps forgetting keeps (if it is on and they are not there):
+ * 0 or REC_ENOMEM, before anything else changes. */
+int rec_model_forget_init(struct rec_model *m);
 /* Let old evidence fade before a step at time now: the optimiser state of
  * the two rows and of the bias decays by 2^(-elapsed / half-life). */
 int rec_model_forget(struct rec_model *m, uint32_t user_row,

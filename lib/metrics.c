@@ -87,6 +87,17 @@ static int push_scored(rec_metrics *mt, uint64_t key, double signed_weight)
 /* Move the unweighted rows into weighted records. */
 static int become_weighted(rec_metrics *mt)
 {
+	/* room for all first: a failure must not leave rows half moved */
+	size_t need = mt->by_label[0].count + mt->by_label[1].count;
+	if (need > mt->cap) {
+		size_t cap = rec_grow_cap(mt->cap, need, 65536);
+		struct scored *rows = cap ? rec_big_realloc_array(mt->rows, cap,
+						sizeof(*rows)) : NULL;
+		if (!rows)
+			return REC_ENOMEM;
+		mt->rows = rows;
+		mt->cap = cap;
+	}
 	for (int label = 0; label < 2; label++) {
 		struct key_list *l = &mt->by_label[label];
 		for (size_t i = 0; i < l->count; i++)

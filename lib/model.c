@@ -452,17 +452,23 @@ static void fade(float *acc, int n, double *stamp, double now, double half)
 		*stamp = now;
 }
 
+int rec_model_forget_init(struct rec_model *m)
+{
+	if (!(m->params.half_life > 0) ||
+	    m->params.optimizer != REC_OPT_ADAGRAD || m->feature_stamp)
+		return 0;
+	m->feature_stamp = rec_calloc(m->cap ? m->cap : 1, sizeof(double));
+	return m->feature_stamp ? 0 : REC_ENOMEM;
+}
+
 int rec_model_forget(struct rec_model *m, uint32_t user_row,
 		     uint32_t item_row, double now)
 {
 	const double half = m->params.half_life;
 	if (!(half > 0) || m->params.optimizer != REC_OPT_ADAGRAD)
 		return 0;
-	if (!m->feature_stamp) {
-		m->feature_stamp = rec_calloc(m->cap ? m->cap : 1, sizeof(double));
-		if (!m->feature_stamp)
-			return REC_ENOMEM;
-	}
+	if (rec_model_forget_init(m) != 0)
+		return REC_ENOMEM;
 	const int n = 1 + m->params.factors;
 	fade(&m->bias[1], 1, &m->bias_stamp, now, half);
 	fade(m->rows + (size_t)user_row * m->stride + n, n,

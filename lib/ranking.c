@@ -396,11 +396,15 @@ int rec_ranking_groups(rec_ranking *r, rec_reader *rows,
 	if (rec_idset_create(&s.groups))
 		return rec_fail(err, REC_ENOMEM, NULL, 0, "out of memory");
 	rc = each_row(rows, bad_row, bad_arg, group_row, &s, err);
+	/* into a copy, so a failure leaves r as it was */
+	rec_ranking sum = *r;
 	for (size_t g = 0; !rc && g < rec_idset_size(s.groups); g++)
-		if (rec_ranking_add_group(r, s.scores[g], s.labels[g].v,
+		if (rec_ranking_add_group(&sum, s.scores[g], s.labels[g].v,
 					  s.labels[g].n) != 0)
 			rc = rec_fail(err, REC_ENOMEM, NULL, 0,
 				      "out of memory");
+	if (!rc)
+		*r = sum;
 	for (size_t g = 0; g < s.cap; g++) {
 		rec_free(s.labels[g].v);
 		rec_free(s.scores[g]);

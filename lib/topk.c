@@ -122,11 +122,18 @@ static int pack(rec_topk *t)
 			t->item[t->nitems++] = (uint32_t)i;
 	t->nblocks = (t->nitems + BLOCK - 1) / BLOCK;
 	size_t per_block = (size_t)(k + 1) * BLOCK;
-	t->packed = aligned_alloc(64, (t->nblocks * per_block + 16) *
-				      sizeof(float));
-	t->pad = aligned_alloc(64, per_block * sizeof(float));
-	if (!t->packed || !t->pad)
+	t->packed = rec_aligned_alloc_array(64, t->nblocks * per_block + 16,
+					    sizeof(float));
+	t->pad = rec_aligned_alloc_array(64, per_block, sizeof(float));
+	if (!t->packed || !t->pad) {
+		/* nothing half made: the next run packs again */
+		rec_free(t->item);
+		rec_free(t->packed);
+		rec_free(t->pad);
+		t->item = NULL;
+		t->packed = t->pad = NULL;
 		return REC_ENOMEM;
+	}
 	for (size_t i = 0; i < per_block; i++)
 		t->pad[i] = i < (size_t)k * BLOCK ? 0 : -INFINITY;
 	for (size_t b = 0; b < t->nblocks; b++) {

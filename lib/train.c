@@ -245,6 +245,12 @@ int rec_train(rec_model *m, rec_dataset *d, rec_progress_fn progress,
 	struct timespec t0;
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	struct snapshot best = { 0 };
+	/* room for the snapshot before the first pass, so that running out
+	 * of memory leaves the model untrained rather than half trained */
+	if (d->holdout.count > 0 && p->passes > 1 &&
+	    !(best.rows = rec_malloc_array(m->features * m->stride,
+					   sizeof(float))))
+		return rec_fail(err, REC_ENOMEM, NULL, 0, "out of memory");
 	double best_loss = 0, best_train_loss = 0;
 	int stalled = 0;
 	uint64_t events = 0;
@@ -406,6 +412,12 @@ int rec_update(rec_model *m, rec_reader *r, const struct rec_update_options *o,
 	uint64_t next_report = 1000;
 	struct rec_row row;
 	int rc;
+	/* an event must not change the model and then fail for want of the
+	 * stamps, or a retry would count it twice */
+	if (forgetting && rec_model_forget_init(m) != 0) {
+		rc = rec_fail(err, REC_ENOMEM, NULL, 0, "out of memory");
+		goto out;
+	}
 	while ((rc = rec_reader_next_good(r, &row, bad_row, bad_arg,
 					  err)) != 0) {
 		if (rc < 0)

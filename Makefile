@@ -64,7 +64,7 @@ MAN5 = man/rec-model.5
 BINS = $(PROGRAMS:%=$(BUILD)/bin/%) $(TOOLS:%=$(BUILD)/bin/%)
 
 .PHONY: all check check-unit check-cli check-fuzz check-golden bench demo \
-	deps fuzz fuzz-targets install uninstall clean lint
+	deps fuzz fuzz-targets objects install uninstall clean lint
 all: $(BINS)
 
 $(BUILD)/%.o: %.c
@@ -130,6 +130,11 @@ fuzz:
 
 fuzz-targets: $(FUZZ_TARGETS:%=$(BUILD)/fuzz/%)
 
+# Every object, nothing linked: for a cross-compiler without the target's
+# libraries (CI compiles for aarch64 this way).
+objects: $(LIB_OBJ) $(CMD_COMMON) $(PROGRAMS:%=$(BUILD)/cmd/%.o) \
+	 $(TOOLS:%=$(BUILD)/tools/%.o)
+
 demo: deps
 	@$(MAKE) --no-print-directory all
 	@sh scripts/demo.sh $(BUILD)/bin
@@ -153,7 +158,7 @@ lint:
 	mandoc -Tlint -W warning $(MAN1) $(MAN5)
 
 clean:
-	rm -rf build build-san build-clang build-fuzz $(BUILD)
+	rm -rf build build-san build-clang build-fuzz build-aarch64 $(BUILD)
 
 # The header dependencies of every object built so far.
 -include $(wildcard $(BUILD)/*/*.d $(BUILD)/*/*/*.d)

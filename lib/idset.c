@@ -83,22 +83,23 @@ int rec_idset_add(rec_idset *s, const char *id, size_t len, size_t *index)
 		return 0;
 	}
 	if (s->count == s->cap) {
-		size_t cap = s->cap ? 2 * s->cap : 1024;
-		size_t *off = rec_realloc(s->off, cap * sizeof(*off));
+		size_t cap = rec_grow_cap(s->cap, s->count + 1, 1024);
+		if (!cap)
+			return REC_ENOMEM;
+		size_t *off = rec_realloc_array(s->off, cap, sizeof(*off));
 		if (!off)
 			return REC_ENOMEM;
 		s->off = off;
-		size_t *lens = rec_realloc(s->len, cap * sizeof(*lens));
+		size_t *lens = rec_realloc_array(s->len, cap, sizeof(*lens));
 		if (!lens)
 			return REC_ENOMEM;
 		s->len = lens;
 		s->cap = cap;
 	}
-	if (s->bytes_len + len > s->bytes_cap) {
-		size_t cap = s->bytes_cap ? 2 * s->bytes_cap : 65536;
-		while (cap < s->bytes_len + len)
-			cap *= 2;
-		char *b = rec_realloc(s->bytes, cap);
+	if (len > s->bytes_cap - s->bytes_len) {
+		size_t cap = len > SIZE_MAX - s->bytes_len ? 0
+			: rec_grow_cap(s->bytes_cap, s->bytes_len + len, 65536);
+		char *b = cap ? rec_realloc_array(s->bytes, cap, 1) : NULL;
 		if (!b)
 			return REC_ENOMEM;
 		s->bytes = b;

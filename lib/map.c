@@ -6,11 +6,11 @@
 
 int rec_map_init(struct rec_map *m, size_t capacity)
 {
-	size_t cap = 16;
-	while (cap < capacity * 2)
-		cap *= 2;
-	m->keys = rec_malloc(cap * sizeof(*m->keys));
-	m->values = rec_malloc(cap * sizeof(*m->values));
+	/* room for capacity keys at a load of at most one half */
+	size_t cap = capacity > SIZE_MAX / 2 ? 0
+		: rec_grow_cap(16, capacity * 2, 16);
+	m->keys = cap ? rec_malloc_array(cap, sizeof(*m->keys)) : NULL;
+	m->values = cap ? rec_malloc_array(cap, sizeof(*m->values)) : NULL;
 	if (!m->keys || !m->values) {
 		rec_free(m->keys);
 		rec_free(m->values);

@@ -654,10 +654,8 @@ static void csv_field(void *s, size_t len, void *data)
 		return;
 	}
 	if (r->fbuf_len + len > r->fbuf_cap) {
-		size_t cap = r->fbuf_cap ? r->fbuf_cap : 4096;
-		while (cap < r->fbuf_len + len)
-			cap *= 2;
-		char *b = rec_realloc(r->fbuf, cap);
+		size_t cap = rec_grow_cap(r->fbuf_cap, r->fbuf_len + len, 4096);
+		char *b = cap ? rec_realloc_array(r->fbuf, cap, 1) : NULL;
 		if (!b) {
 			r->too_many = 2;	/* out of memory */
 			return;
@@ -681,10 +679,9 @@ static void csv_row(int c, void *data)
 static int raw_append(rec_reader *r, const char *s, size_t len)
 {
 	if (r->raw_len + len + 1 > r->raw_cap) {
-		size_t cap = r->raw_cap ? r->raw_cap : 4096;
-		while (cap < r->raw_len + len + 1)
-			cap *= 2;
-		char *b = rec_realloc(r->raw, cap);
+		size_t cap = rec_grow_cap(r->raw_cap, r->raw_len + len + 1,
+					  4096);
+		char *b = cap ? rec_realloc_array(r->raw, cap, 1) : NULL;
 		if (!b)
 			return REC_ENOMEM;
 		r->raw = b;

@@ -11,14 +11,27 @@ PKG_CONFIG ?= pkg-config
 
 # SANITIZE=address,undefined builds everything with those sanitizers into
 # a separate directory, so a sanitizer run never mixes with a normal build.
+# LIBFUZZER=1 (set by `make fuzz`) builds the fuzz targets with libFuzzer's
+# own main() instead of the replay driver, and everything with ASan and
+# UBSan, into build-fuzz; it needs clang.
 SANITIZE ?=
-ifeq ($(SANITIZE),)
-BUILD ?= build
-SAN_FLAGS =
-else
+LIBFUZZER ?=
+ifneq ($(LIBFUZZER),)
+BUILD ?= build-fuzz
+SAN_FLAGS = -fsanitize=fuzzer-no-link,address,undefined \
+	    -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+FUZZ_MAIN =
+FUZZ_LINK = -fsanitize=fuzzer
+else ifneq ($(SANITIZE),)
 BUILD ?= build-san
 SAN_FLAGS = -fsanitize=$(SANITIZE) -fno-omit-frame-pointer -fno-sanitize-recover=all
+else
+BUILD ?= build
+SAN_FLAGS =
 endif
+FUZZ_MAIN ?= $(BUILD)/tests/fuzz/replay.o
+FUZZ_LINK ?=
+FUZZ_CC ?= clang
 
 WARN = -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
        -Wpointer-arith -Wcast-qual -Wwrite-strings -Wformat=2 -Wvla
@@ -30,6 +43,9 @@ REC_CFLAGS = -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE \
 	     $(shell $(PKG_CONFIG) --cflags zlib 2>/dev/null)
 REC_LIBS = $(shell $(PKG_CONFIG) --libs zlib 2>/dev/null || echo -lz) -lcsv -lm \
 	   -pthread
+# -MMD -MP: each object's header dependencies, found by the compiler, in a
+# .d file beside it (included at the end of this file).
+DEP_FLAGS = -MMD -MP
 CHECK_CFLAGS = $(shell $(PKG_CONFIG) --cflags check 2>/dev/null)
 CHECK_LIBS = $(shell $(PKG_CONFIG) --libs check 2>/dev/null || echo -lcheck)
 
@@ -47,12 +63,15 @@ MAN5 = man/rec-model.5
 BINS = $(PROGRAMS:%=$(BUILD)/bin/%) $(TOOLS:%=$(BUILD)/bin/%)
 
 .PHONY: all check check-unit check-cli check-fuzz check-golden bench demo \
-	deps install uninstall clean lint
+	deps fuzz fuzz-targets objects install uninstall clean lint
 all: $(BINS)
 
-$(BUILD)/%.o: %.c lib/rec.h lib/internal.h cmd/common.h
+$(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(CC) $(REC_CFLAGS) $(CFLAGS) -c -o $@ $<
+	$(CC) $(CPPFLAGS) $(REC_CFLAGS) $(XCFLAGS) $(CFLAGS) $(DEP_FLAGS) -c -o $@ $<
+
+# The unit tests need Check's flags.
+$(BUILD)/tests/unit/%.o: XCFLAGS = $(CHECK_CFLAGS)
 
 $(BUILD)/librec.a: $(LIB_OBJ)
 	$(AR) rcs $@ $^
@@ -61,21 +80,26 @@ $(BUILD)/bin/rec-%: $(BUILD)/cmd/rec-%.o $(CMD_COMMON) $(BUILD)/librec.a
 	@mkdir -p $(dir $@)
 	$(CC) $(REC_CFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(REC_LIBS)
 
-$(BUILD)/bin/rec-gen: tools/rec-gen.c
+# rec-gen draws its numbers with the library's generator.
+$(BUILD)/bin/rec-gen: $(BUILD)/tools/rec-gen.o $(BUILD)/librec.a
 	@mkdir -p $(dir $@)
-	$(CC) $(REC_CFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $< -lm
+	$(CC) $(REC_CFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(REC_LIBS)
 
-$(BUILD)/tests/%: tests/unit/%.c $(BUILD)/librec.a tests/unit/testutil.h
+$(BUILD)/tests/check_%: $(BUILD)/tests/unit/check_%.o $(BUILD)/librec.a
 	@mkdir -p $(dir $@)
-	$(CC) $(REC_CFLAGS) $(CHECK_CFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $< \
-		$(BUILD)/librec.a $(CHECK_LIBS) $(REC_LIBS)
+	$(CC) $(REC_CFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $^ \
+		$(CHECK_LIBS) $(REC_LIBS)
 
 # Fuzz targets are built with a replay driver that runs the saved corpus;
 # with clang, `make fuzz` builds the same targets with libFuzzer.
-$(BUILD)/fuzz/%: tests/fuzz/%.c tests/fuzz/replay.c $(BUILD)/librec.a
+$(BUILD)/fuzz/fuzz_%: $(BUILD)/tests/fuzz/fuzz_%.o $(FUZZ_MAIN) \
+		$(BUILD)/librec.a
 	@mkdir -p $(dir $@)
-	$(CC) $(REC_CFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $< tests/fuzz/replay.c \
-		$(BUILD)/librec.a $(REC_LIBS)
+	$(CC) $(REC_CFLAGS) $(CFLAGS) $(LDFLAGS) $(FUZZ_LINK) -o $@ $^ \
+		$(REC_LIBS)
+
+# Objects are kept between runs, not removed as intermediate files.
+.SECONDARY:
 
 deps:
 	@sh scripts/deps.sh
@@ -98,6 +122,18 @@ check-fuzz: $(FUZZ_TARGETS:%=$(BUILD)/fuzz/%)
 	@set -e; for t in $(FUZZ_TARGETS); do \
 		$(BUILD)/fuzz/$$t tests/fuzz/corpus/$$t; done
 
+# libFuzzer builds of the fuzz targets in build-fuzz/fuzz (see
+# tests/fuzz/README.md for a campaign); FUZZ_CC names the clang to use.
+fuzz:
+	@$(MAKE) --no-print-directory LIBFUZZER=1 CC=$(FUZZ_CC) fuzz-targets
+
+fuzz-targets: $(FUZZ_TARGETS:%=$(BUILD)/fuzz/%)
+
+# Every object, nothing linked: for a cross-compiler without the target's
+# libraries (CI compiles for aarch64 this way).
+objects: $(LIB_OBJ) $(CMD_COMMON) $(PROGRAMS:%=$(BUILD)/cmd/%.o) \
+	 $(TOOLS:%=$(BUILD)/tools/%.o)
+
 demo: deps
 	@$(MAKE) --no-print-directory all
 	@sh scripts/demo.sh $(BUILD)/bin
@@ -106,10 +142,11 @@ bench: all
 	@sh bench/run.sh $(BUILD)/bin
 
 install: all
-	mkdir -p $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man5
-	for p in $(PROGRAMS); do cp $(BUILD)/bin/$$p $(DESTDIR)$(BINDIR)/$$p; done
-	cp $(MAN1) $(DESTDIR)$(MANDIR)/man1/
-	cp $(MAN5) $(DESTDIR)$(MANDIR)/man5/
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 \
+		$(DESTDIR)$(MANDIR)/man5
+	install -m 755 $(PROGRAMS:%=$(BUILD)/bin/%) $(DESTDIR)$(BINDIR)/
+	install -m 644 $(MAN1) $(DESTDIR)$(MANDIR)/man1/
+	install -m 644 $(MAN5) $(DESTDIR)$(MANDIR)/man5/
 
 uninstall:
 	for p in $(PROGRAMS); do rm -f $(DESTDIR)$(BINDIR)/$$p \
@@ -120,4 +157,7 @@ lint:
 	mandoc -Tlint -W warning $(MAN1) $(MAN5)
 
 clean:
-	rm -rf build build-san
+	rm -rf build build-san build-clang build-fuzz build-aarch64 $(BUILD)
+
+# The header dependencies of every object built so far.
+-include $(wildcard $(BUILD)/*/*.d $(BUILD)/*/*/*.d)

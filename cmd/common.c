@@ -22,6 +22,9 @@ void cli_init(const char *name)
 }
 
 static void vmsg(const char *fmt, va_list ap)
+	__attribute__((format(printf, 1, 0)));
+
+static void vmsg(const char *fmt, va_list ap)
 {
 	fprintf(stderr, "%s: ", progname);
 	vfprintf(stderr, fmt, ap);

@@ -5,11 +5,14 @@
  * ends and tabs, no copies.  CSV goes through libcsv one physical line at a
  * time, so that a row's line number is known even when a quoted field spans
  * several lines.  zlib's gzread reads plain files transparently, so one code
- * path serves both.
+ * path serves both.  Input held in memory is read the same way, through
+ * inflate where it is gzip, with gzread's rules.
  */
+#define ZLIB_CONST	/* zlib's next_in points to const bytes */
 #include <csv.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -26,6 +29,29 @@ static const char *const column_role[NCOLS] = {
 	"user", "item", "label", "time", "weight", "score"
 };
 
+/* An input: a path ("-" for stdin), a descriptor or bytes in memory. */
+enum source_kind { SRC_PATH, SRC_FD, SRC_MEM };
+struct source {
+	enum source_kind kind;
+	char *name;		/* owned: the path, or the name for messages */
+	int fd;
+	const unsigned char *data;	/* the caller's, not copied */
+	size_t len;
+};
+
+/* Where inflate is in bytes held in memory (see mem_read). */
+enum mem_state { MEM_LOOK, MEM_COPY, MEM_GZIP, MEM_END, MEM_FAILED };
+struct mem_reader {
+	const unsigned char *data;
+	size_t len, pos;
+	enum mem_state state;
+	const char *why;	/* MEM_FAILED: the message */
+	int code;		/* MEM_FAILED: REC_EIO or REC_ENOMEM */
+	int after_gzip;		/* a gzip member has ended */
+	int z_ready;
+	z_stream z;
+};
+
 struct rec_reader {
 	struct rec_reader_options opt;
 	char *spec[NCOLS];	/* owned copies of the column options */
@@ -36,10 +62,11 @@ struct rec_reader {
 	int header;		/* the first line of each file is a header */
 	int csv;
 
-	char **files;
-	int nfiles, file_index;
-	const char *name;	/* current file, for messages */
-	gzFile gz;
+	struct source *src;	/* the inputs, read in order */
+	int nsrc, src_index;
+	const char *name;	/* current input, for messages */
+	gzFile gz;		/* the current input when it is a file */
+	struct mem_reader mem;	/* the current input when it is in memory */
 	int eof;
 	long line;		/* line number of the last line returned */
 	int at_file_start;
@@ -111,13 +138,15 @@ void rec_reader_free(rec_reader *r)
 		return;
 	if (r->gz)
 		gzclose(r->gz);
+	if (r->mem.z_ready)
+		inflateEnd(&r->mem.z);
 	if (r->csv_ready)
 		csv_free(&r->csvp);
 	for (int i = 0; i < NCOLS; i++)
 		rec_free(r->spec[i]);
-	for (int i = 0; i < r->nfiles; i++)
-		rec_free(r->files[i]);
-	rec_free(r->files);
+	for (int i = 0; i < r->nsrc; i++)
+		rec_free(r->src[i].name);
+	rec_free(r->src);
 	rec_free(r->buf);
 	rec_free(r->header_line);
 	rec_free(r->fbuf);
@@ -125,8 +154,45 @@ void rec_reader_free(rec_reader *r)
 	rec_free(r);
 }
 
-int rec_reader_open(rec_reader **out, const char *const *files, int nfiles,
-		    const struct rec_reader_options *opt, struct rec_error *err)
+/* Resolve one column option: a number now, a name from the header. */
+static int set_column(rec_reader *r, int i, const char *spec, int need,
+		      struct rec_error *err)
+{
+	r->col[i] = -1;
+	if (!spec || (i == COL_SCORE && strcmp(spec, "0") == 0)) {
+		if (i == COL_SCORE && need)
+			r->col[i] = -2;
+		else if (need)
+			return rec_fail(err, REC_EINVAL, NULL, 0,
+					"no %s column given", column_role[i]);
+		return 0;
+	}
+	if (!*spec)
+		return rec_fail(err, REC_EINVAL, NULL, 0,
+				"empty %s column name", column_role[i]);
+	r->spec[i] = dup_str(spec);
+	if (!r->spec[i])
+		return rec_fail(err, REC_ENOMEM, NULL, 0, "out of memory");
+	r->need_col[i] = 1;
+	if (is_number(spec)) {
+		long c;
+		if (rec_parse_long(spec, strlen(spec), 1, REC_MAX_FIELDS,
+				   &c) != 0)
+			return rec_fail(err, REC_EINVAL, NULL, 0,
+					"%s column '%s' is not in [1, %d]",
+					column_role[i], spec, REC_MAX_FIELDS);
+		r->col[i] = (int)c - 1;
+	} else {
+		r->header = 1;	/* a name needs a header line */
+	}
+	return 0;
+}
+
+/* A reader with its options checked and room for nsrc inputs, which the
+ * caller fills in (r->nsrc counts those filled, for rec_reader_free). */
+static int reader_new(rec_reader **out, int nsrc,
+		      const struct rec_reader_options *opt,
+		      struct rec_error *err)
 {
 	*out = NULL;
 	rec_reader *r = rec_calloc(1, sizeof(*r));
@@ -143,68 +209,80 @@ int rec_reader_open(rec_reader **out, const char *const *files, int nfiles,
 	};
 	r->header = opt->header;
 	for (int i = 0; i < NCOLS; i++) {
-		r->col[i] = -1;
-		if (!specs[i] || (i == COL_SCORE && strcmp(specs[i], "0") == 0)) {
-			if (i == COL_SCORE && needs[i])
-				r->col[i] = -2;
-			else if (needs[i]) {
-				rec_reader_free(r);
-				return rec_fail(err, REC_EINVAL, NULL, 0,
-						"no %s column given",
-						column_role[i]);
-			}
-			continue;
-		}
-		if (!*specs[i]) {
+		int rc = set_column(r, i, specs[i], needs[i], err);
+		if (rc) {
 			rec_reader_free(r);
-			return rec_fail(err, REC_EINVAL, NULL, 0,
-					"empty %s column name", column_role[i]);
-		}
-		r->spec[i] = dup_str(specs[i]);
-		if (!r->spec[i]) {
-			rec_reader_free(r);
-			return rec_fail(err, REC_ENOMEM, NULL, 0, "out of memory");
-		}
-		r->need_col[i] = 1;
-		if (is_number(specs[i])) {
-			long c;
-			if (rec_parse_long(specs[i], strlen(specs[i]), 1,
-					   REC_MAX_FIELDS, &c) != 0) {
-				rec_reader_free(r);
-				return rec_fail(err, REC_EINVAL, NULL, 0,
-						"%s column '%s' is not in [1, %d]",
-						column_role[i], specs[i],
-						REC_MAX_FIELDS);
-			}
-			r->col[i] = (int)c - 1;
-		} else {
-			r->header = 1;	/* a name needs a header line */
+			return rc;
 		}
 	}
+	r->src = rec_calloc((size_t)nsrc, sizeof(*r->src));
+	r->buf = rec_malloc(BUF_SIZE + 1);	/* + 1: next_csv ends lines with '\n' */
+	if (!r->src || !r->buf) {
+		rec_reader_free(r);
+		return rec_fail(err, REC_ENOMEM, NULL, 0, "out of memory");
+	}
+	r->src_index = -1;
+	r->eof = 1;
+	*out = r;
+	return 0;
+}
+
+/* Append an input to a new reader; on failure the reader is freed. */
+static int add_source(rec_reader **rp, enum source_kind kind,
+		      const char *name, int fd, const void *data, size_t len,
+		      struct rec_error *err)
+{
+	rec_reader *r = *rp;
+	struct source *src = &r->src[r->nsrc];
+	src->name = dup_str(name);
+	if (!src->name) {
+		rec_reader_free(r);
+		*rp = NULL;
+		return rec_fail(err, REC_ENOMEM, NULL, 0, "out of memory");
+	}
+	src->kind = kind;
+	src->fd = fd;
+	src->data = data;
+	src->len = len;
+	r->nsrc++;
+	return 0;
+}
+
+int rec_reader_open(rec_reader **out, const char *const *files, int nfiles,
+		    const struct rec_reader_options *opt, struct rec_error *err)
+{
 	static const char *const stdin_only[] = { "-" };
 	if (nfiles == 0) {
 		files = stdin_only;
 		nfiles = 1;
 	}
-	r->files = rec_calloc((size_t)nfiles, sizeof(*r->files));
-	r->buf = rec_malloc(BUF_SIZE + 1);	/* + 1: next_csv ends lines with '\n' */
-	if (!r->files || !r->buf) {
-		rec_reader_free(r);
-		return rec_fail(err, REC_ENOMEM, NULL, 0, "out of memory");
-	}
-	for (int i = 0; i < nfiles; i++) {
-		r->files[i] = dup_str(files[i]);
-		if (!r->files[i]) {
-			rec_reader_free(r);
-			return rec_fail(err, REC_ENOMEM, NULL, 0,
-					"out of memory");
-		}
-		r->nfiles++;
-	}
-	r->file_index = -1;
-	r->eof = 1;
-	*out = r;
-	return 0;
+	int rc = reader_new(out, nfiles, opt, err);
+	for (int i = 0; i < nfiles && rc == 0; i++)
+		rc = add_source(out, SRC_PATH, files[i], -1, NULL, 0, err);
+	return rc;
+}
+
+int rec_reader_open_fd(rec_reader **out, int fd, const char *name,
+		       const struct rec_reader_options *opt,
+		       struct rec_error *err)
+{
+	int rc = reader_new(out, 1, opt, err);
+	if (rc == 0)
+		rc = add_source(out, SRC_FD, name ? name : "(input)", fd, NULL,
+				0, err);
+	return rc;
+}
+
+int rec_reader_open_mem(rec_reader **out, const struct rec_mem_input *in,
+			int n, const struct rec_reader_options *opt,
+			struct rec_error *err)
+{
+	int rc = reader_new(out, n, opt, err);
+	for (int i = 0; i < n && rc == 0; i++)
+		rc = add_source(out, SRC_MEM,
+				in[i].name ? in[i].name : "(memory)", -1,
+				in[i].data, in[i].len, err);
+	return rc;
 }
 
 const char *rec_reader_header(const rec_reader *r, size_t *len)
@@ -235,6 +313,9 @@ static int csv_reset(rec_reader *r)
 	r->csv_ready = 0;
 	if (csv_init(&r->csvp, CSV_STRICT | CSV_STRICT_FINI) != 0)
 		return REC_ENOMEM;
+	/* libcsv's buffers come from our allocator, so tests can fail them */
+	csv_set_realloc_func(&r->csvp, rec_realloc);
+	csv_set_free_func(&r->csvp, rec_free);
 	r->csv_ready = 1;
 	r->nfields = 0;
 	r->fbuf_len = 0;
@@ -244,32 +325,55 @@ static int csv_reset(rec_reader *r)
 	return 0;
 }
 
-/* Move to the next file; 0 when there is one, 1 when all are read. */
-static int open_next(rec_reader *r, struct rec_error *err)
+/* The descriptor of a path or of stdin, or a descriptor of our own for
+ * the caller's, which gzclose may close; -1 with errno set. */
+static int source_fd(const struct source *src)
+{
+	if (src->kind == SRC_FD)
+		return dup(src->fd);
+	if (strcmp(src->name, "-") == 0)
+		return dup(STDIN_FILENO);
+	return open(src->name, O_RDONLY);
+}
+
+/* Close the current input, if any. */
+static void close_source(rec_reader *r)
 {
 	if (r->gz) {
 		gzclose(r->gz);
 		r->gz = NULL;
 	}
-	if (++r->file_index >= r->nfiles)
+	if (r->mem.z_ready)
+		inflateEnd(&r->mem.z);
+	memset(&r->mem, 0, sizeof(r->mem));
+}
+
+/* Move to the next input; 0 when there is one, 1 when all are read. */
+static int open_next(rec_reader *r, struct rec_error *err)
+{
+	close_source(r);
+	if (++r->src_index >= r->nsrc)
 		return 1;
-	r->name = r->files[r->file_index];
-	int fd;
-	if (strcmp(r->name, "-") == 0) {
-		fd = dup(STDIN_FILENO);
-		r->name = "(stdin)";
+	const struct source *src = &r->src[r->src_index];
+	r->name = src->kind == SRC_PATH && strcmp(src->name, "-") == 0
+		? "(stdin)" : src->name;
+	if (src->kind == SRC_MEM) {
+		r->mem.data = src->data;
+		r->mem.len = src->len;
+		r->mem.state = MEM_LOOK;
 	} else {
-		fd = open(r->name, O_RDONLY);
+		int fd = source_fd(src);
+		if (fd < 0)
+			return rec_fail(err, REC_EIO, r->name, 0,
+					"cannot open: %s", strerror(errno));
+		r->gz = gzdopen(fd, "rb");
+		if (!r->gz) {
+			close(fd);
+			return rec_fail(err, REC_ENOMEM, r->name, 0,
+					"out of memory");
+		}
+		gzbuffer(r->gz, 1 << 17);
 	}
-	if (fd < 0)
-		return rec_fail(err, REC_EIO, r->name, 0, "cannot open: %s",
-				strerror(errno));
-	r->gz = gzdopen(fd, "rb");
-	if (!r->gz) {
-		close(fd);
-		return rec_fail(err, REC_ENOMEM, r->name, 0, "out of memory");
-	}
-	gzbuffer(r->gz, 1 << 17);
 	r->csv = r->opt.csv >= 0 ? r->opt.csv
 		: (ends_with(r->name, ".csv") || ends_with(r->name, ".csv.gz"));
 	if (r->csv && csv_reset(r) != 0)
@@ -281,6 +385,152 @@ static int open_next(rec_reader *r, struct rec_error *err)
 	return 0;
 }
 
+static voidpf z_alloc(voidpf opaque, uInt items, uInt size)
+{
+	REC_UNUSED(opaque);
+	return rec_malloc_array(items, size);
+}
+
+static void z_free(voidpf opaque, voidpf p)
+{
+	REC_UNUSED(opaque);
+	rec_free(p);
+}
+
+static void mem_fail(struct mem_reader *m, int code, const char *why)
+{
+	m->state = MEM_FAILED;
+	m->code = code;
+	m->why = why;
+}
+
+/* Start inflating a gzip member at m->pos; on failure m->state says. */
+static void mem_start_gzip(struct mem_reader *m)
+{
+	m->state = MEM_GZIP;
+	if (m->z_ready) {
+		if (inflateReset(&m->z) != Z_OK)
+			mem_fail(m, REC_EIO,
+				 "internal error: inflate stream corrupt");
+		return;
+	}
+	m->z.zalloc = z_alloc;
+	m->z.zfree = z_free;
+	m->z.opaque = Z_NULL;
+	m->z.next_in = Z_NULL;
+	m->z.avail_in = 0;
+	if (inflateInit2(&m->z, 15 + 16) != Z_OK)	/* gzip only */
+		mem_fail(m, REC_ENOMEM, "out of memory");
+	else
+		m->z_ready = 1;
+}
+
+/* Inflate into dst; the bytes made.  A failure, a member cut short
+ * included, is kept in m->state and m->why: what was made before it is
+ * delivered first, as gzread does. */
+static size_t mem_inflate(struct mem_reader *m, char *dst, size_t cap)
+{
+	size_t in = m->len - m->pos;
+	m->z.next_in = m->data + m->pos;
+	m->z.avail_in = in > UINT_MAX ? UINT_MAX : (uInt)in;
+	m->z.next_out = (Bytef *)dst;
+	m->z.avail_out = cap > UINT_MAX ? UINT_MAX : (uInt)cap;
+	uInt out_before = m->z.avail_out, in_before = m->z.avail_in;
+	int rc = inflate(&m->z, Z_NO_FLUSH);
+	m->pos += in_before - m->z.avail_in;
+	size_t made = out_before - m->z.avail_out;
+	switch (rc) {
+	case Z_STREAM_END:
+		m->after_gzip = 1;
+		m->state = MEM_LOOK;
+		break;
+	case Z_OK:
+	case Z_BUF_ERROR:
+		if (m->pos == m->len && m->z.avail_out > 0)	/* wants more */
+			mem_fail(m, REC_EIO, "unexpected end of file");
+		break;
+	case Z_MEM_ERROR:
+		mem_fail(m, REC_ENOMEM, "out of memory");
+		break;
+	case Z_DATA_ERROR:
+		mem_fail(m, REC_EIO,
+			 m->z.msg ? m->z.msg : "compressed data error");
+		break;
+	default:
+		mem_fail(m, REC_EIO, "internal error: inflate stream corrupt");
+		break;
+	}
+	return made;
+}
+
+/*
+ * Up to cap bytes of input held in memory, by gzread's rules: a gzip
+ * member (magic 1f 8b) is inflated, and so is each member right after it;
+ * other bytes after a member are ignored; input that does not start as
+ * gzip is passed through as it is.  Returns the count, 0 at the end, or
+ * -1 with m->code and m->why set.
+ */
+static long mem_read(struct mem_reader *m, char *dst, size_t cap)
+{
+	size_t done = 0;
+	while (done < cap) {
+		size_t left = m->len - m->pos;
+		const unsigned char *p = m->data + m->pos;
+		long n;
+		switch (m->state) {
+		case MEM_LOOK:
+			if (left >= 2 && p[0] == 0x1f && p[1] == 0x8b) {
+				mem_start_gzip(m);
+			} else {
+				m->state = m->after_gzip || left == 0
+					? MEM_END : MEM_COPY;
+			}
+			break;
+		case MEM_COPY:
+			n = (long)(left < cap - done ? left : cap - done);
+			if (n == 0)
+				return (long)done;
+			memcpy(dst + done, p, (size_t)n);
+			m->pos += (size_t)n;
+			done += (size_t)n;
+			break;
+		case MEM_GZIP:
+			done += mem_inflate(m, dst + done, cap - done);
+			break;
+		case MEM_FAILED:
+			return done > 0 ? (long)done : -1;
+		case MEM_END:
+			return (long)done;
+		}
+	}
+	return (long)done;
+}
+
+/* Up to cap bytes of the current input: the count, 0 at its end, or a
+ * negative code (REC_EIO, REC_ENOMEM) after filling err. */
+static long read_source(rec_reader *r, char *dst, size_t cap,
+			struct rec_error *err)
+{
+	if (!r->gz) {
+		long n = mem_read(&r->mem, dst, cap);
+		if (n >= 0)
+			return n;
+		return rec_fail(err, r->mem.code, r->name, r->line + 1,
+				"read error: %s", r->mem.why);
+	}
+	int n = gzread(r->gz, dst, (unsigned)cap);
+	if (n > 0)
+		return n;
+	int code = Z_OK;
+	const char *why = gzerror(r->gz, &code);
+	if (n == 0 && code == Z_OK)
+		return 0;	/* zlib ends a cut-short stream quietly: asked */
+	if (code == Z_ERRNO)
+		why = strerror(errno);
+	return rec_fail(err, code == Z_MEM_ERROR ? REC_ENOMEM : REC_EIO,
+			r->name, r->line + 1, "read error: %s", why);
+}
+
 /* Fill the buffer; keeps [pos, end).  0, or a fatal code. */
 static int refill(rec_reader *r, struct rec_error *err)
 {
@@ -290,24 +540,11 @@ static int refill(rec_reader *r, struct rec_error *err)
 		r->pos = 0;
 	}
 	while (!r->eof && r->end < BUF_SIZE) {
-		int n = gzread(r->gz, r->buf + r->end,
-			       (unsigned)(BUF_SIZE - r->end));
-		if (n < 0) {
-			int code;
-			const char *msg = gzerror(r->gz, &code);
-			if (code == Z_ERRNO)
-				msg = strerror(errno);
-			return rec_fail(err, REC_EIO, r->name, r->line + 1,
-					"read error: %s", msg);
-		}
+		long n = read_source(r, r->buf + r->end, BUF_SIZE - r->end,
+				     err);
+		if (n < 0)
+			return (int)n;
 		if (n == 0) {
-			/* zlib ends a cut-short gzip stream quietly: ask */
-			int code;
-			const char *msg = gzerror(r->gz, &code);
-			if (code != Z_OK)
-				return rec_fail(err, REC_EIO, r->name,
-						r->line + 1, "read error: %s",
-						msg);
 			r->eof = 1;
 			break;
 		}
@@ -417,10 +654,8 @@ static void csv_field(void *s, size_t len, void *data)
 		return;
 	}
 	if (r->fbuf_len + len > r->fbuf_cap) {
-		size_t cap = r->fbuf_cap ? r->fbuf_cap : 4096;
-		while (cap < r->fbuf_len + len)
-			cap *= 2;
-		char *b = rec_realloc(r->fbuf, cap);
+		size_t cap = rec_grow_cap(r->fbuf_cap, r->fbuf_len + len, 4096);
+		char *b = cap ? rec_realloc_array(r->fbuf, cap, 1) : NULL;
 		if (!b) {
 			r->too_many = 2;	/* out of memory */
 			return;
@@ -444,10 +679,9 @@ static void csv_row(int c, void *data)
 static int raw_append(rec_reader *r, const char *s, size_t len)
 {
 	if (r->raw_len + len + 1 > r->raw_cap) {
-		size_t cap = r->raw_cap ? r->raw_cap : 4096;
-		while (cap < r->raw_len + len + 1)
-			cap *= 2;
-		char *b = rec_realloc(r->raw, cap);
+		size_t cap = rec_grow_cap(r->raw_cap, r->raw_len + len + 1,
+					  4096);
+		char *b = cap ? rec_realloc_array(r->raw, cap, 1) : NULL;
 		if (!b)
 			return REC_ENOMEM;
 		r->raw = b;
@@ -677,6 +911,11 @@ static int next_csv(rec_reader *r, long *first_line, struct rec_error *err)
 		line[len] = '\n';	/* the newline (or the byte past it) */
 		size_t used = csv_parse(&r->csvp, line, len + 1, csv_field,
 					csv_row, r);
+		if (used != len + 1 && csv_error(&r->csvp) == CSV_ENOMEM) {
+			csv_reset(r);
+			return rec_fail(err, REC_ENOMEM, r->name, r->line,
+					"out of memory");
+		}
 		if (used != len + 1) {
 			r->bad++;
 			const char *why = csv_error(&r->csvp) == CSV_EPARSE

@@ -127,6 +127,26 @@ typedef struct rec_reader rec_reader;
 /* Open a reader over files in order; "-" is stdin.  nfiles == 0 means stdin. */
 int rec_reader_open(rec_reader **out, const char *const *files, int nfiles,
 		    const struct rec_reader_options *opt, struct rec_error *err);
+/* Open a reader over a file descriptor, from its current offset (which
+ * reading moves).  The reader reads through a duplicate of fd and never
+ * closes fd itself, which stays the caller's.  name (NULL: "(input)") is used in messages and, with
+ * opt->csv == -1, to tell CSV from TSV.  Plain or gzip, as a file. */
+int rec_reader_open_fd(rec_reader **out, int fd, const char *name,
+		       const struct rec_reader_options *opt,
+		       struct rec_error *err);
+/* Input held in memory, plain or gzip (gzip members are inflated as
+ * rec_reader_open would read them from a file). */
+struct rec_mem_input {
+	const void *data;	/* len bytes; not copied */
+	size_t len;
+	const char *name;	/* as for rec_reader_open_fd; NULL: "(memory)" */
+};
+/* Open a reader over n inputs in memory, read in order as files are.  The
+ * bytes are not copied: they must stay unchanged until rec_reader_free.
+ * The array and the names may go once this returns. */
+int rec_reader_open_mem(rec_reader **out, const struct rec_mem_input *in,
+			int n, const struct rec_reader_options *opt,
+			struct rec_error *err);
 /* 1 and a row, 0 at the end, REC_EBADROW for a bad row (err says which;
  * the next call goes on with the following row), other codes are fatal. */
 int rec_reader_next(rec_reader *r, struct rec_row *row, struct rec_error *err);

@@ -171,8 +171,28 @@ typedef int32_t ivec16 __attribute__((vector_size(BLOCK * sizeof(int32_t))));
  * any score beats its user's threshold: after the first blocks almost
  * none does, and the scalar selection is skipped.
  */
-__attribute__((target_clones("avx512f", "arch=x86-64-v3", "default"),
-	       optimize("fp-contract=fast")))
+/*
+ * The clones for AVX-512 and AVX2 need x86-64 and the ifunc resolver of
+ * glibc; GCC's optimize attribute is unknown to clang, which then keeps
+ * the build's -ffp-contract=off.  Elsewhere one plain version is built.
+ */
+#if defined(__x86_64__) && defined(__linux__) && defined(__GLIBC__) && \
+	defined(__has_attribute)
+#if __has_attribute(target_clones)
+#define TILE_CLONES __attribute__((target_clones("avx512f", \
+					"arch=x86-64-v3", "default")))
+#endif
+#endif
+#ifndef TILE_CLONES
+#define TILE_CLONES
+#endif
+#if defined(__GNUC__) && !defined(__clang__)
+#define TILE_CONTRACT __attribute__((optimize("fp-contract=fast")))
+#else
+#define TILE_CONTRACT
+#endif
+
+TILE_CLONES TILE_CONTRACT
 static int tile_scores(const float *restrict users, int k,
 		       const float *restrict block0,
 		       const float *restrict block1,

@@ -18,14 +18,14 @@
  *    score at 3.5 so that about half of the ratings are 4 or 5;
  *  - with --drift, every user's vector turns as the stream goes on.
  *
- * The output depends only on the options: the generator has its own PRNG
- * (xoshiro256** seeded by splitmix64) and its own normal deviates, draws in
- * a fixed order, and prints only integers and strings.  The only libm
+ * The output depends only on the options: the generator draws from
+ * librec's PRNG (xoshiro256** seeded by splitmix64) with its own normal
+ * deviates, in a fixed order, and prints only integers and strings.  The only libm
  * functions used are sqrt (exact under IEEE 754), and pow, log, cos and sin,
  * which may differ in the last bit between C libraries; that changes the
  * output only if a value lands within an ulp of a rounding boundary.
  *
- * Build: cc -std=c11 -O2 -o rec-gen tools/rec-gen.c -lm
+ * Built by make, linked with build/librec.a.
  */
 #define _POSIX_C_SOURCE 200809L
 
@@ -40,6 +40,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+
+#include "internal.h"
 
 /*
  * A fused multiply-add rounds differently from a multiply and an add, so
@@ -74,9 +76,9 @@ struct options {
 	const char *output;	/* NULL for standard output */
 };
 
-/* xoshiro256** state plus the second value of the last pair of normals. */
+/* librec's generator plus the second value of the last pair of normals. */
 struct rng {
-	uint64_t s[4];
+	struct rec_rng base;
 	int has_spare;
 	double spare;
 };
@@ -90,57 +92,32 @@ struct side {
 	double *cdf;		/* cumulative weights for choosing one */
 };
 
-static uint64_t splitmix64(uint64_t *x)
-{
-	uint64_t z = (*x += 0x9e3779b97f4a7c15ULL);
-
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-	return z ^ (z >> 31);
-}
-
 static void rng_seed(struct rng *r, uint64_t seed)
 {
-	for (int i = 0; i < 4; i++)
-		r->s[i] = splitmix64(&seed);
+	rec_rng_seed(&r->base, seed);
 	r->has_spare = 0;
 	r->spare = 0;
-}
-
-static uint64_t rotl(uint64_t x, int k)
-{
-	return (x << k) | (x >> (64 - k));
-}
-
-static uint64_t rng_next(struct rng *r)
-{
-	uint64_t *s = r->s;
-	uint64_t result = rotl(s[1] * 5, 7) * 9;
-	uint64_t t = s[1] << 17;
-
-	s[2] ^= s[0];
-	s[3] ^= s[1];
-	s[1] ^= s[2];
-	s[0] ^= s[3];
-	s[2] ^= t;
-	s[3] = rotl(s[3], 45);
-	return result;
 }
 
 /* Uniform in [0, 1), from the top 53 bits. */
 static double rng_uniform(struct rng *r)
 {
-	return (double)(rng_next(r) >> 11) * 0x1.0p-53;
+	return rec_rng_uniform(&r->base);
 }
 
-/* Uniform in [0, n), without the bias of a bare modulo. */
+/*
+ * Uniform in [0, n), without the bias of a bare modulo.  This rejects the
+ * lowest 2^64 mod n draws where rec_rng_below rejects the highest ones:
+ * both are unbiased, but they keep different draws, and which draws are
+ * kept is part of the output, so this rule stays.
+ */
 static uint64_t rng_below(struct rng *r, uint64_t n)
 {
 	uint64_t threshold = -n % n;
 	uint64_t x;
 
 	do
-		x = rng_next(r);
+		x = rec_rng_next(&r->base);
 	while (x < threshold);
 	return x % n;
 }
@@ -165,30 +142,19 @@ static double rng_normal(struct rng *r)
 	return u * f;
 }
 
-/* malloc for n things of size bytes, or NULL if that overflows. */
-static void *alloc_array(size_t n, size_t size)
-{
-	size_t bytes;
-
-	if (n != 0 && size > SIZE_MAX / n)
-		return NULL;
-	bytes = n * size;
-	return malloc(bytes ? bytes : 1);
-}
-
 /*
  * Cumulative weights 1/rank^exponent, where the ranks are a random
  * permutation of the ids, so that popularity is not in id order.
  */
 static double *zipf_table(struct rng *r, size_t n, double exponent)
 {
-	size_t *rank = alloc_array(n, sizeof(*rank));
-	double *cdf = alloc_array(n, sizeof(*cdf));
+	size_t *rank = rec_malloc_array(n, sizeof(*rank));
+	double *cdf = rec_malloc_array(n, sizeof(*cdf));
 	double sum = 0;
 
 	if (!rank || !cdf) {
-		free(rank);
-		free(cdf);
+		rec_free(rank);
+		rec_free(cdf);
 		return NULL;
 	}
 	for (size_t i = 0; i < n; i++)
@@ -204,7 +170,7 @@ static double *zipf_table(struct rng *r, size_t n, double exponent)
 		sum += pow((double)(rank[i] + 1), -exponent);
 		cdf[i] = sum;
 	}
-	free(rank);
+	rec_free(rank);
 	return cdf;
 }
 
@@ -228,7 +194,7 @@ static size_t zipf_draw(struct rng *r, const double *cdf, size_t n)
 /* Latent centres, clusters * rank values with variance CENTRE_SHARE. */
 static double *make_centres(struct rng *r, size_t clusters, size_t rank)
 {
-	double *centre = alloc_array(clusters * rank, sizeof(*centre));
+	double *centre = rec_malloc_array(clusters * rank, sizeof(*centre));
 	double sd = sqrt(CENTRE_SHARE);
 
 	if (!centre)
@@ -249,9 +215,9 @@ static int make_side(struct side *side, struct rng *r, size_t count,
 	double sd = sqrt(1 - CENTRE_SHARE);
 
 	side->count = count;
-	side->vec = alloc_array(count, rank * sizeof(double));
-	side->bias = alloc_array(count, sizeof(double));
-	side->cluster = alloc_array(count, sizeof(uint32_t));
+	side->vec = rec_malloc_array(count, rank * sizeof(double));
+	side->bias = rec_malloc_array(count, sizeof(double));
+	side->cluster = rec_malloc_array(count, sizeof(uint32_t));
 	side->cdf = NULL;
 	if (!side->vec || !side->bias || !side->cluster)
 		return -1;
@@ -300,30 +266,30 @@ static void side_means(const struct side *side, size_t rank, double *vec_mean,
 static double global_shift(const struct side *users, const struct side *items,
 			   size_t rank, double norm)
 {
-	double *user_mean = alloc_array(rank, sizeof(double));
-	double *item_mean = alloc_array(rank, sizeof(double));
+	double *user_mean = rec_malloc_array(rank, sizeof(double));
+	double *item_mean = rec_malloc_array(rank, sizeof(double));
 	double user_bias, item_bias, dot = 0;
 
 	if (!user_mean || !item_mean) {
-		free(user_mean);
-		free(item_mean);
+		rec_free(user_mean);
+		rec_free(item_mean);
 		return NAN;
 	}
 	side_means(users, rank, user_mean, &user_bias);
 	side_means(items, rank, item_mean, &item_bias);
 	for (size_t k = 0; k < rank; k++)
 		dot += user_mean[k] * item_mean[k];
-	free(user_mean);
-	free(item_mean);
+	rec_free(user_mean);
+	rec_free(item_mean);
 	return MIDPOINT - user_bias - item_bias - norm * dot;
 }
 
 static void free_side(struct side *side)
 {
-	free(side->vec);
-	free(side->bias);
-	free(side->cluster);
-	free(side->cdf);
+	rec_free(side->vec);
+	rec_free(side->bias);
+	rec_free(side->cluster);
+	rec_free(side->cdf);
 }
 
 /* Writes v in decimal at p; returns the end. */
@@ -339,6 +305,31 @@ static char *put_uint(char *p, uint64_t v)
 	while (n)
 		*p++ = digits[--n];
 	return p;
+}
+
+/* Writes the line of one event at line; returns its end. */
+static char *put_event(char *line, size_t u, size_t i, int rating,
+		       long long time, uint32_t group, uint32_t genre)
+{
+	char *end = line;
+
+	*end++ = 'u';
+	end = put_uint(end, u + 1);
+	*end++ = '\t';
+	*end++ = 'i';
+	end = put_uint(end, i + 1);
+	*end++ = '\t';
+	*end++ = (char)('0' + rating);
+	*end++ = '\t';
+	end = put_uint(end, (uint64_t)time);
+	*end++ = '\t';
+	*end++ = 'g';
+	end = put_uint(end, (uint64_t)group + 1);
+	*end++ = '\t';
+	*end++ = 'c';
+	end = put_uint(end, (uint64_t)genre + 1);
+	*end++ = '\n';
+	return end;
 }
 
 /*
@@ -390,7 +381,7 @@ static int generate(const struct options *opt, FILE *out)
 		double noise = rng_normal(&r);
 		double dot = 0, raw;
 		size_t k = 0;
-		char line[128], *end = line;
+		char line[128], *end;
 		int rating;
 
 		event_time += (long long)rng_below(&r, MAX_TIME_GAP + 1);
@@ -411,22 +402,8 @@ static int generate(const struct options *opt, FILE *out)
 		rating = raw < 1.5 ? 1 : raw < 2.5 ? 2 : raw < 3.5 ? 3 :
 			 raw < 4.5 ? 4 : 5;
 
-		*end++ = 'u';
-		end = put_uint(end, u + 1);
-		*end++ = '\t';
-		*end++ = 'i';
-		end = put_uint(end, i + 1);
-		*end++ = '\t';
-		*end++ = (char)('0' + rating);
-		*end++ = '\t';
-		end = put_uint(end, (uint64_t)event_time);
-		*end++ = '\t';
-		*end++ = 'g';
-		end = put_uint(end, users.cluster[u] + 1);
-		*end++ = '\t';
-		*end++ = 'c';
-		end = put_uint(end, items.cluster[i] + 1);
-		*end++ = '\n';
+		end = put_event(line, u, i, rating, event_time,
+				users.cluster[u], items.cluster[i]);
 		errno = 0;
 		if (fwrite(line, 1, (size_t)(end - line), out) != (size_t)(end - line)) {
 			status = errno ? errno : EIO;
@@ -434,8 +411,8 @@ static int generate(const struct options *opt, FILE *out)
 		}
 	}
 done:
-	free(group_centre);
-	free(genre_centre);
+	rec_free(group_centre);
+	rec_free(genre_centre);
 	free_side(&users);
 	free_side(&items);
 	return status;

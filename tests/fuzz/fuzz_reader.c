@@ -29,8 +29,9 @@
  *           bit 6     implicit task (every row a positive; no label read
  *                     when training)
  *
- * Missing option bytes count as 0.  The content goes to temporary files,
- * which a reader reads to the end, bad rows and all.  Every row must be
+ * Missing option bytes count as 0.  The content is read from memory
+ * (rec_reader_open_mem, named "fuzz.tsv" or "fuzz.csv"), to the end, bad
+ * rows and all.  Every row must be
  * sane (finite numbers, labels 0/1 where binary, non-empty ids, no line
  * over REC_MAX_LINE), the counters must match what was returned, and a
  * gzip file cut short must end in an error.  Then small models learn one
@@ -38,12 +39,12 @@
  * scores must be finite, survive a save and a load, and agree where the
  * two ways must agree.  Any broken rule aborts.
  */
+#define ZLIB_CONST	/* zlib's next_in points to const bytes */
 #include <math.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 #include <zlib.h>
 
 #include "rec.h"
@@ -71,7 +72,7 @@ struct sample {
 
 struct setup {
 	struct rec_reader_options opt;
-	const char *suffix;
+	const char *name;	/* of each input: ".csv" or ".tsv" */
 	int csv;		/* the format the reader will pick */
 	int nfiles;
 	int gzip;
@@ -88,10 +89,10 @@ static void decode_options(const uint8_t *o, struct setup *s)
 	rec_reader_options_init(opt);
 
 	switch (o[0] & 3) {
-	case 0: opt->csv = 0; s->suffix = ".tsv"; s->csv = 0; break;
-	case 1: opt->csv = 1; s->suffix = ".tsv"; s->csv = 1; break;
-	case 2: opt->csv = -1; s->suffix = ".csv"; s->csv = 1; break;
-	default: opt->csv = -1; s->suffix = ".tsv"; s->csv = 0; break;
+	case 0: opt->csv = 0; s->name = "fuzz.tsv"; s->csv = 0; break;
+	case 1: opt->csv = 1; s->name = "fuzz.tsv"; s->csv = 1; break;
+	case 2: opt->csv = -1; s->name = "fuzz.csv"; s->csv = 1; break;
+	default: opt->csv = -1; s->name = "fuzz.tsv"; s->csv = 0; break;
 	}
 	opt->header = (o[0] >> 2) & 1;
 	opt->has_positive = (o[0] >> 3) & 1;
@@ -134,55 +135,54 @@ static void decode_options(const uint8_t *o, struct setup *s)
 		opt->task = REC_TASK_IMPLICIT;
 }
 
-/* The content in a new temporary file, plain or gzip; its malloc'ed name. */
-static char *write_temp(const uint8_t *data, size_t size, const char *suffix,
-			int gzip)
+/* The content gzip-compressed, in a malloc'ed buffer of *out_len bytes. */
+static unsigned char *gzip(const uint8_t *data, size_t size, size_t *out_len)
 {
-	char *path = malloc(64);
-	CHECK(path != NULL);
-	snprintf(path, 64, "/tmp/fuzz_reader_XXXXXX%s", suffix);
-	int fd = mkstemps(path, (int)strlen(suffix));
-	if (fd < 0) {
-		perror("fuzz_reader: mkstemps");
-		abort();
-	}
-	if (gzip) {
-		gzFile gz = gzdopen(fd, "wb");
-		CHECK(gz != NULL);
-		size_t done = 0;
-		while (done < size) {
-			unsigned n = size - done > 65536 ? 65536
-				: (unsigned)(size - done);
-			CHECK(gzwrite(gz, data + done, n) == (int)n);
-			done += n;
-		}
-		CHECK(gzclose(gz) == Z_OK);
-	} else {
-		size_t done = 0;
-		while (done < size) {
-			ssize_t n = write(fd, data + done, size - done);
-			CHECK(n > 0);
-			done += (size_t)n;
-		}
-		CHECK(close(fd) == 0);
-	}
-	return path;
+	z_stream z;
+	memset(&z, 0, sizeof(z));
+	CHECK(deflateInit2(&z, Z_DEFAULT_COMPRESSION, Z_DEFLATED, 15 + 16, 8,
+			   Z_DEFAULT_STRATEGY) == Z_OK);
+	size_t cap = deflateBound(&z, (uLong)size);
+	unsigned char *out = malloc(cap);
+	CHECK(out != NULL);
+	z.next_in = data;
+	z.avail_in = (uInt)size;
+	z.next_out = out;
+	z.avail_out = (uInt)cap;
+	CHECK(deflate(&z, Z_FINISH) == Z_STREAM_END);
+	*out_len = cap - z.avail_out;
+	CHECK(deflateEnd(&z) == Z_OK);
+	return out;
 }
 
-/* 1 when zlib finds the file to be a gzip stream cut short.  Such a file
- * must end in an error: reading it as if complete would lose data. */
-static int gzip_truncated(const char *path)
+/*
+ * 1 when zlib, reading as gzread does, finds the bytes to be a gzip stream
+ * cut short: members in a row, each inflated until it ends or the input
+ * does.  Such input must end in an error: reading it as if complete would
+ * lose data.
+ */
+static int gzip_truncated(const unsigned char *p, size_t len)
 {
-	gzFile gz = gzopen(path, "rb");
-	CHECK(gz != NULL);
 	static unsigned char buf[65536];
-	int n;
-	while ((n = gzread(gz, buf, sizeof(buf))) > 0)
-		;
-	int code = Z_OK;
-	gzerror(gz, &code);
-	gzclose(gz);
-	return n == 0 && code == Z_BUF_ERROR;
+	size_t pos = 0;
+	while (len - pos >= 2 && p[pos] == 0x1f && p[pos + 1] == 0x8b) {
+		z_stream z;
+		memset(&z, 0, sizeof(z));
+		CHECK(inflateInit2(&z, 15 + 16) == Z_OK);
+		z.next_in = p + pos;
+		z.avail_in = (uInt)(len - pos);
+		int rc;
+		do {
+			z.next_out = buf;
+			z.avail_out = sizeof(buf);
+			rc = inflate(&z, Z_NO_FLUSH);
+		} while (rc == Z_OK && z.avail_out == 0);
+		pos = len - z.avail_in;
+		inflateEnd(&z);
+		if (rc != Z_STREAM_END)
+			return rc == Z_OK || rc == Z_BUF_ERROR;
+	}
+	return 0;
 }
 
 static char *copy(const char *s, size_t len)
@@ -243,13 +243,13 @@ static void check_row(const struct rec_row *row,
 
 /* Read everything; keep the first ids for scoring.  Returns the good rows
  * and sets *bad_rows, or -1 when the reader could not be opened. */
-static long read_all(const char *const *files, const struct setup *s,
+static long read_all(const struct rec_mem_input *in, const struct setup *s,
 		     struct sample *keep, int *nkeep, long *bad_rows)
 {
 	struct rec_error err;
 	memset(&err, 0, sizeof(err));
 	rec_reader *r;
-	int rc = rec_reader_open(&r, files, s->nfiles, &s->opt, &err);
+	int rc = rec_reader_open_mem(&r, in, s->nfiles, &s->opt, &err);
 	if (rc) {
 		CHECK(r == NULL);
 		CHECK(rc == REC_EINVAL);
@@ -292,8 +292,8 @@ static long read_all(const char *const *files, const struct setup *s,
 	}
 	CHECK(rec_reader_rows(r) == (uint64_t)good);
 	CHECK(rec_reader_bad_rows(r) == (uint64_t)bad);
-	if (gzip_truncated(files[0]) ||
-	    (s->nfiles == 2 && gzip_truncated(files[1])))
+	if (gzip_truncated(in[0].data, in[0].len) ||
+	    (s->nfiles == 2 && gzip_truncated(in[1].data, in[1].len)))
 		CHECK(rc != 0);
 	if (rc == 0) {
 		/* the end stays the end */
@@ -390,7 +390,7 @@ static void check_trained(rec_model *m, const struct sample *keep, int nkeep,
 
 /* A model trained on what a new reader reads, as a dataset then passes,
  * or streamed; NULL when there is nothing to learn (*rc says why). */
-static rec_model *learn(const char *const *files, const struct setup *s,
+static rec_model *learn(const struct rec_mem_input *in, const struct setup *s,
 			const struct rec_params *p, int stream, long *bad,
 			int *rc)
 {
@@ -400,7 +400,7 @@ static rec_model *learn(const char *const *files, const struct setup *s,
 	CHECK(rec_model_create(&m, p, &err) == 0);
 	rec_reader *r;
 	*bad = 0;
-	*rc = rec_reader_open(&r, files, s->nfiles, &p->input, &err);
+	*rc = rec_reader_open_mem(&r, in, s->nfiles, &p->input, &err);
 	if (*rc) {
 		rec_model_free(m);
 		return NULL;
@@ -433,7 +433,7 @@ static rec_model *learn(const char *const *files, const struct setup *s,
 /* Train small models on the same input: from a dataset as the options
  * say, and streamed (one pass in input order, which must give the very
  * same model as a dataset with neither shuffling nor holdout). */
-static void train(const char *const *files, const struct setup *s,
+static void train(const struct rec_mem_input *in, const struct setup *s,
 		  const struct sample *keep, int nkeep, long good, long bad)
 {
 	struct rec_params p;
@@ -459,7 +459,7 @@ static void train(const char *const *files, const struct setup *s,
 
 	long bad_batch, bad_stream;
 	int rc_batch, rc_stream;
-	rec_model *batch = learn(files, s, &p, 0, &bad_batch, &rc_batch);
+	rec_model *batch = learn(in, s, &p, 0, &bad_batch, &rc_batch);
 	if (same_need && rc_batch != REC_EIO && rc_batch != REC_EINVAL)
 		CHECK(bad_batch == bad);	/* the same rows as before */
 	if (same_need && batch && p.holdout == 0) {
@@ -473,7 +473,7 @@ static void train(const char *const *files, const struct setup *s,
 
 	p.shuffle = 0;
 	p.holdout = 0;
-	rec_model *stream = learn(files, s, &p, 1, &bad_stream, &rc_stream);
+	rec_model *stream = learn(in, s, &p, 1, &bad_stream, &rc_stream);
 	if (stream)
 		check_trained(stream, keep, nkeep, margins_stream);
 	if (!s->shuffle && !s->holdout) {
@@ -515,33 +515,32 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	const uint8_t *content = data + skip;
 	size_t len = size - skip;
 	const uint8_t *ff = s.nfiles == 2 ? memchr(content, '\f', len) : NULL;
-	char *path[2];
-	if (ff) {
-		size_t first = (size_t)(ff - content);
-		path[0] = write_temp(content, first, s.suffix, s.gzip);
-		path[1] = write_temp(ff + 1, len - first - 1, s.suffix,
-				     s.gzip);
-	} else {
-		path[0] = write_temp(content, len, s.suffix, s.gzip);
-		path[1] = NULL;
+	struct rec_mem_input in[2];
+	in[0].data = content;
+	in[0].len = ff ? (size_t)(ff - content) : len;
+	in[1].data = ff ? ff + 1 : content;
+	in[1].len = ff ? len - in[0].len - 1 : len;
+	unsigned char *packed[2] = { NULL, NULL };
+	for (int i = 0; i < 2; i++) {
+		in[i].name = s.name;
+		if (s.gzip) {
+			packed[i] = gzip(in[i].data, in[i].len, &in[i].len);
+			in[i].data = packed[i];
+		}
 	}
-	const char *files[2] = { path[0], path[1] ? path[1] : path[0] };
 
 	struct sample keep[NSAMPLE];
 	int nkeep = 0;
 	long bad = 0;
-	long good = read_all(files, &s, keep, &nkeep, &bad);
+	long good = read_all(in, &s, keep, &nkeep, &bad);
 	if (good > 0)
-		train(files, &s, keep, nkeep, good, bad);
+		train(in, &s, keep, nkeep, good, bad);
 
 	for (int i = 0; i < nkeep; i++) {
 		free(keep[i].user);
 		free(keep[i].item);
 	}
-	for (int i = 0; i < 2; i++)
-		if (path[i]) {
-			unlink(path[i]);
-			free(path[i]);
-		}
+	free(packed[0]);
+	free(packed[1]);
 	return 0;
 }

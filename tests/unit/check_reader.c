@@ -1,6 +1,7 @@
 /*
  * check_reader.c - unit tests for lib/reader.c: TSV and CSV event files,
- * plain and gzip, headers, several files, and every kind of bad row.
+ * plain and gzip, headers, several files, and every kind of bad row; the
+ * same read from a descriptor and from memory.
  *
  * Most tests are rows of one table: input files, reader options, and the
  * transcript that reading them must give.  A transcript has one line per
@@ -10,6 +11,8 @@
  *   "F <code> <file>:<line> <message>"                    a fatal error
  * with newlines inside ids written as "\n".
  */
+#include <fcntl.h>
+
 #include "internal.h"
 #include "testutil.h"
 
@@ -809,12 +812,265 @@ START_TEST(test_reader_is_csv)
 }
 END_TEST
 
+/* ---- reading from a descriptor and from memory ---- */
+
+/* Every case of the table again, its files read back into memory (gzip
+ * stays gzip) and named by their paths: the transcript must be the same. */
+START_TEST(test_reader_table_mem)
+{
+	const struct reader_case *c = &cases[_i];
+	char *dir = tu_mkdir();
+	char *paths[3];
+	void *bytes[3];
+	struct rec_mem_input in[3];
+	int n = 0;
+	for (; n < 3 && c->files[n].name; n++) {
+		const struct in_file *f = &c->files[n];
+		size_t len = f->len < 0 ? strlen(f->text) : (size_t)f->len;
+		paths[n] = f->gz ? tu_write_gz(dir, f->name, f->text, len)
+			: tu_write(dir, f->name, f->text, len);
+		bytes[n] = tu_read(paths[n], &in[n].len);
+		in[n].data = bytes[n];
+		in[n].name = paths[n];
+	}
+	struct rec_reader_options opt;
+	case_options(c, &opt);
+	rec_reader *r;
+	struct rec_error err;
+	ck_assert_int_eq(rec_reader_open_mem(&r, in, n, &opt, &err), 0);
+	char *got = transcript(r, dir);
+	ck_assert_msg(strcmp(got, c->want) == 0,
+		      "%s:\n--- got\n%s--- want\n%s", c->what, got, c->want);
+	struct rec_row row;
+	ck_assert_int_eq(rec_reader_next(r, &row, &err), 0);
+	rec_reader_free(r);
+	free(got);
+	for (int i = 0; i < n; i++) {
+		free(bytes[i]);
+		free(paths[i]);
+	}
+	free(dir);
+}
+END_TEST
+
+/* The cases of one file, read through a descriptor. */
+START_TEST(test_reader_table_fd)
+{
+	const struct reader_case *c = &cases[_i];
+	if (c->files[1].name)
+		return;
+	char *dir = tu_mkdir();
+	const struct in_file *f = &c->files[0];
+	size_t len = f->len < 0 ? strlen(f->text) : (size_t)f->len;
+	char *path = f->gz ? tu_write_gz(dir, f->name, f->text, len)
+		: tu_write(dir, f->name, f->text, len);
+	int fd = open(path, O_RDONLY);
+	ck_assert_int_ge(fd, 0);
+	struct rec_reader_options opt;
+	case_options(c, &opt);
+	rec_reader *r;
+	struct rec_error err;
+	ck_assert_int_eq(rec_reader_open_fd(&r, fd, path, &opt, &err), 0);
+	char *got = transcript(r, dir);
+	ck_assert_msg(strcmp(got, c->want) == 0,
+		      "%s:\n--- got\n%s--- want\n%s", c->what, got, c->want);
+	rec_reader_free(r);
+	/* the descriptor is still the caller's, read to the end */
+	char b;
+	ck_assert_int_eq(read(fd, &b, 1), 0);
+	ck_assert_int_eq(close(fd), 0);
+	free(got);
+	free(path);
+	free(dir);
+}
+END_TEST
+
+/* gzip in memory by gzread's rules: members one after another, bytes
+ * after a member ignored, a member cut short an error, and a lone 0x1f
+ * byte plain text. */
+START_TEST(test_reader_mem_gzip_rules)
+{
+	char *dir = tu_mkdir();
+	char *p1 = tu_write_gz(dir, "a.gz", "u1\ti1\t1\n", 8);
+	char *p2 = tu_write_gz(dir, "b.gz", "u2\ti2\t0\n", 8);
+	size_t n1, n2;
+	unsigned char *g1 = tu_read(p1, &n1), *g2 = tu_read(p2, &n2);
+	unsigned char *buf = malloc(n1 + n2 + 4);
+	ck_assert_ptr_nonnull(buf);
+	memcpy(buf, g1, n1);
+	memcpy(buf + n1, g2, n2);
+	struct rec_reader_options opt;
+	rec_reader_options_init(&opt);
+	opt.need = NEED_ULI;
+	struct rec_mem_input in = { buf, n1 + n2, NULL };
+	rec_reader *r;
+	struct rec_error err;
+	memset(&err, 0, sizeof(err));
+	ck_assert_int_eq(rec_reader_open_mem(&r, &in, 1, &opt, &err), 0);
+	char *got = transcript(r, "");
+	ck_assert_str_eq(got, "u1 i1 1\nu2 i2 0\n");
+	rec_reader_free(r);
+	free(got);
+
+	memcpy(buf + n1, "junk", 4);	/* after a member: ignored */
+	in.len = n1 + 4;
+	ck_assert_int_eq(rec_reader_open_mem(&r, &in, 1, &opt, &err), 0);
+	got = transcript(r, "");
+	ck_assert_str_eq(got, "u1 i1 1\n");
+	rec_reader_free(r);
+	free(got);
+
+	in.len = n1 - 3;		/* cut short: an error, named */
+	ck_assert_int_eq(rec_reader_open_mem(&r, &in, 1, &opt, &err), 0);
+	got = transcript(r, "");
+	ck_assert_str_eq(got, "F -1 (memory):1 read error: unexpected end of file\n");
+	rec_reader_free(r);
+	free(got);
+
+	static const char lone[] = "\x1f";	/* one byte: not gzip */
+	in.data = lone;
+	in.len = 1;
+	opt.need = REC_NEED_USER;
+	opt.columns.item = NULL;
+	opt.columns.label = NULL;
+	ck_assert_int_eq(rec_reader_open_mem(&r, &in, 1, &opt, &err), 0);
+	struct rec_row row;
+	ck_assert_int_eq(rec_reader_next(r, &row, &err), 1);
+	ck_assert_uint_eq(row.user_len, 1);
+	ck_assert_int_eq(row.user[0], 0x1f);
+	ck_assert_int_eq(rec_reader_next(r, &row, &err), 0);
+	rec_reader_free(r);
+	free(buf);
+	free(g1);
+	free(g2);
+	free(p1);
+	free(p2);
+	free(dir);
+}
+END_TEST
+
+/* The reader never writes to the caller's bytes, CSV included (which
+ * ends each line with a newline in its own buffer), and names default. */
+START_TEST(test_reader_mem_untouched)
+{
+	static const char text[] = "user,item,label\nu1,\"i\n1\",1\nu2,i2,x";
+	char *copy = strdup(text);
+	ck_assert_ptr_nonnull(copy);
+	struct rec_reader_options opt;
+	rec_reader_options_init(&opt);
+	opt.need = NEED_ULI;
+	opt.csv = 1;
+	opt.header = 1;
+	struct rec_mem_input in[2] = { { copy, strlen(copy), "x.csv" },
+				       { copy, strlen(copy), NULL } };
+	rec_reader *r;
+	struct rec_error err;
+	ck_assert_int_eq(rec_reader_open_mem(&r, in, 2, &opt, &err), 0);
+	char *got = transcript(r, "");
+	ck_assert_str_eq(got, "u1 i\\n1 1\nE x.csv:4 label 'x' is not a number\n"
+			 "u1 i\\n1 1\nE (memory):4 label 'x' is not a number\n");
+	ck_assert_str_eq(copy, text);
+	rec_reader_free(r);
+	free(got);
+
+	/* no inputs: nothing to read */
+	ck_assert_int_eq(rec_reader_open_mem(&r, in, 0, &opt, &err), 0);
+	struct rec_row row;
+	ck_assert_int_eq(rec_reader_next(r, &row, &err), 0);
+	rec_reader_free(r);
+	free(copy);
+}
+END_TEST
+
+/* A descriptor that is not open fails on the first read, by its name. */
+START_TEST(test_reader_fd_bad)
+{
+	struct rec_reader_options opt;
+	rec_reader_options_init(&opt);
+	opt.need = NEED_ULI;
+	rec_reader *r;
+	struct rec_error err;
+	memset(&err, 0, sizeof(err));
+	ck_assert_int_eq(rec_reader_open_fd(&r, -1, NULL, &opt, &err), 0);
+	struct rec_row row;
+	ck_assert_int_eq(rec_reader_next(r, &row, &err), REC_EIO);
+	ck_assert_str_eq(err.file, "(input)");
+	ck_assert_ptr_nonnull(strstr(err.msg, "cannot open"));
+	rec_reader_free(r);
+	/* bad options are refused as by rec_reader_open */
+	opt.columns.user = "";
+	ck_assert_int_eq(rec_reader_open_fd(&r, 0, "x", &opt, &err),
+			 REC_EINVAL);
+	ck_assert_ptr_null(r);
+	ck_assert_int_eq(rec_reader_open_mem(&r, NULL, 0, &opt, &err),
+			 REC_EINVAL);
+	ck_assert_ptr_null(r);
+}
+END_TEST
+
+/* Every allocation of opening and reading gzip CSV from memory (libcsv's
+ * and zlib's included) may fail: the reader then reports REC_ENOMEM,
+ * never a bad row, and frees everything (ASan checks). */
+START_TEST(test_reader_mem_oom)
+{
+	char *dir = tu_mkdir();
+	char *path = tu_write_gz(dir, "a.csv.gz",
+				 "u1,\"i,1\",1\nu2,i2,0\n", 19);
+	size_t len;
+	void *gz = tu_read(path, &len);
+	struct rec_reader_options opt;
+	rec_reader_options_init(&opt);
+	opt.need = NEED_ULI;
+	struct rec_mem_input in = { gz, len, "a.csv.gz" };
+	/* _i: the nth allocation fails alone, or with every one after it
+	 * (libcsv tries again with less when one fails) */
+	int succeeded = 0;
+	for (long nth = 1; nth < 1000 && !succeeded; nth++) {
+		rec_alloc_fail_at(nth, _i);
+		rec_reader *r;
+		struct rec_error err;
+		int rc = rec_reader_open_mem(&r, &in, 1, &opt, &err);
+		int rows = 0;
+		if (rc == 0) {
+			struct rec_row row;
+			while ((rc = rec_reader_next(r, &row, &err)) == 1)
+				rows++;
+			rec_reader_free(r);
+		} else {
+			ck_assert_ptr_null(r);
+		}
+		ck_assert_msg(rc == 0 || rc == REC_ENOMEM,
+			      "allocation %ld: code %d", nth, rc);
+		if (rc == 0) {
+			ck_assert_int_eq(rows, 2);
+			succeeded = rec_alloc_count() < nth;
+		}
+	}
+	rec_alloc_fail_at(0, 0);
+	ck_assert(succeeded);
+	free(gz);
+	free(path);
+	free(dir);
+}
+END_TEST
+
 static Suite *reader_suite(void)
 {
 	Suite *s = suite_create("reader");
 	TCase *tc = tcase_create("table");
 	tcase_add_loop_test(tc, test_reader_table, 0,
 			    (int)TU_ARRAY_LEN(cases));
+	tcase_add_loop_test(tc, test_reader_table_mem, 0,
+			    (int)TU_ARRAY_LEN(cases));
+	tcase_add_loop_test(tc, test_reader_table_fd, 0,
+			    (int)TU_ARRAY_LEN(cases));
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("fd and memory");
+	tcase_add_test(tc, test_reader_mem_gzip_rules);
+	tcase_add_test(tc, test_reader_mem_untouched);
+	tcase_add_test(tc, test_reader_fd_bad);
+	tcase_add_loop_test(tc, test_reader_mem_oom, 0, 2);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("single");

@@ -1,0 +1,64 @@
+/*
+ * map.c - the open-addressing hash map from a 64-bit key to a 32-bit index
+ * that the feature table, the catalogue and the id set are built on.
+ */
+#include "internal.h"
+
+int rec_map_init(struct rec_map *m, size_t capacity)
+{
+	/* room for capacity keys at a load of at most one half */
+	size_t cap = capacity > SIZE_MAX / 2 ? 0
+		: rec_grow_cap(16, capacity * 2, 16);
+	m->keys = cap ? rec_malloc_array(cap, sizeof(*m->keys)) : NULL;
+	m->values = cap ? rec_malloc_array(cap, sizeof(*m->values)) : NULL;
+	if (!m->keys || !m->values) {
+		rec_free(m->keys);
+		rec_free(m->values);
+		m->keys = NULL;
+		m->values = NULL;
+		return REC_ENOMEM;
+	}
+	memset(m->values, 0xff, cap * sizeof(*m->values));
+	m->mask = cap - 1;
+	m->shift = 64;
+	for (size_t c = cap; c > 1; c >>= 1)
+		m->shift--;
+	m->count = 0;
+	return 0;
+}
+
+void rec_map_destroy(struct rec_map *m)
+{
+	rec_free(m->keys);
+	rec_free(m->values);
+	m->keys = NULL;
+	m->values = NULL;
+}
+
+static void map_insert(struct rec_map *m, uint64_t key, uint32_t value)
+{
+	size_t i = (size_t)((key * 0x9E3779B97F4A7C15ull) >> m->shift);
+	while (m->values[i] != UINT32_MAX)
+		i = (i + 1) & m->mask;
+	m->keys[i] = key;
+	m->values[i] = value;
+}
+
+int rec_map_put(struct rec_map *m, uint64_t key, uint32_t value)
+{
+	/* keep the load under one half so probes stay short */
+	if ((m->count + 1) * 2 > m->mask + 1) {
+		struct rec_map bigger;
+		if (rec_map_init(&bigger, m->mask + 1) != 0)
+			return REC_ENOMEM;
+		for (size_t i = 0; i <= m->mask; i++)
+			if (m->values[i] != UINT32_MAX)
+				map_insert(&bigger, m->keys[i], m->values[i]);
+		bigger.count = m->count;
+		rec_map_destroy(m);
+		*m = bigger;
+	}
+	map_insert(m, key, value);
+	m->count++;
+	return 0;
+}

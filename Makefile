@@ -74,6 +74,7 @@ $(BUILD)/%.o: %.c
 $(BUILD)/tests/unit/%.o: XCFLAGS = $(CHECK_CFLAGS)
 
 $(BUILD)/librec.a: $(LIB_OBJ)
+	rm -f $@
 	$(AR) rcs $@ $^
 
 $(BUILD)/bin/rec-%: $(BUILD)/cmd/rec-%.o $(CMD_COMMON) $(BUILD)/librec.a

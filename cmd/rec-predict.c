@@ -116,40 +116,10 @@ static void allow_row(const struct rec_row *row, void *arg)
 }
 
 /* The users of the input, each once, in order of first appearance. */
-struct user_list {
-	char *names;
-	size_t names_len, names_cap;
-	size_t *off, *len;
-	size_t count, cap;
-	rec_idset *seen;
-};
-
 static void add_user(const struct rec_row *row, void *arg)
 {
-	struct user_list *ul = arg;
-	int added = rec_idset_add(ul->seen, row->user, row->user_len, NULL);
-	if (added < 0)
+	if (rec_idset_add(arg, row->user, row->user_len, NULL) < 0)
 		die("out of memory");
-	if (!added)
-		return;
-	if (ul->count == ul->cap) {
-		ul->cap = ul->cap ? 2 * ul->cap : 1024;
-		ul->off = realloc(ul->off, ul->cap * sizeof(*ul->off));
-		ul->len = realloc(ul->len, ul->cap * sizeof(*ul->len));
-		if (!ul->off || !ul->len)
-			die("out of memory");
-	}
-	while (ul->names_len + row->user_len > ul->names_cap) {
-		ul->names_cap = ul->names_cap ? 2 * ul->names_cap : 65536;
-		ul->names = realloc(ul->names, ul->names_cap);
-		if (!ul->names)
-			die("out of memory");
-	}
-	memcpy(ul->names + ul->names_len, row->user, row->user_len);
-	ul->off[ul->count] = ul->names_len;
-	ul->len[ul->count] = row->user_len;
-	ul->names_len += row->user_len;
-	ul->count++;
 }
 
 static void top_mode(const struct top_config *tc, const char *const *files,
@@ -174,13 +144,14 @@ static void top_mode(const struct top_config *tc, const char *const *files,
 		struct rec_reader_options o = tc->opt;
 		each_row(&tc->exclude, 1, &o, tc->strict, exclude_row, t);
 	}
-	struct user_list ul = { 0 };
-	if (rec_idset_create(&ul.seen) != 0)
+	rec_idset *seen;
+	if (rec_idset_create(&seen) != 0)
 		die("out of memory");
 	struct rec_reader_options o = tc->opt;
 	o.columns.item = NULL;
 	o.need = REC_NEED_USER;
-	each_row(files, nfiles, &o, tc->strict, add_user, &ul);
+	each_row(files, nfiles, &o, tc->strict, add_user, seen);
+	const size_t nusers = rec_idset_size(seen);
 
 	/* in batches, so output starts early and memory stays bounded */
 	const size_t batch = 4096;
@@ -189,11 +160,10 @@ static void top_mode(const struct top_config *tc, const char *const *files,
 					     sizeof(*res));
 	if (!users || !res)
 		die("out of memory");
-	for (size_t b = 0; b < ul.count; b += batch) {
-		size_t n = ul.count - b < batch ? ul.count - b : batch;
+	for (size_t b = 0; b < nusers; b += batch) {
+		size_t n = nusers - b < batch ? nusers - b : batch;
 		for (size_t i = 0; i < n; i++)
-			users[i] = (struct rec_topk_user){
-				ul.names + ul.off[b + i], ul.len[b + i] };
+			users[i].id = rec_idset_id(seen, b + i, &users[i].len);
 		if (rec_topk_run(t, users, n, res, &err) != 0)
 			die_error(&err);
 		for (size_t i = 0; i < n; i++) {
@@ -222,10 +192,7 @@ static void top_mode(const struct top_config *tc, const char *const *files,
 	finish_stdout();
 	free(users);
 	free(res);
-	free(ul.names);
-	free(ul.off);
-	free(ul.len);
-	rec_idset_free(ul.seen);
+	rec_idset_free(seen);
 	rec_topk_free(t);
 }
 

@@ -45,6 +45,16 @@ size_t rec_idset_size(const rec_idset *s)
 	return s->count;
 }
 
+const char *rec_idset_id(const rec_idset *s, size_t index, size_t *len)
+{
+	if (index >= s->count) {
+		*len = 0;
+		return NULL;
+	}
+	*len = s->len[index];
+	return s->bytes + s->off[index];
+}
+
 /* The key under which id is (or would be) stored; *at is its place or
  * UINT32_MAX. */
 static uint64_t idset_lookup(const rec_idset *s, const char *id, size_t len,

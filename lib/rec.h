@@ -59,6 +59,9 @@ int rec_idset_add(rec_idset *s, const char *id, size_t len, size_t *index);
 int rec_idset_find(const rec_idset *s, const char *id, size_t len,
 		   size_t *index);
 size_t rec_idset_size(const rec_idset *s);
+/* The id at place index (NULL and 0 past the end); it stays valid until
+ * the next rec_idset_add or rec_idset_free. */
+const char *rec_idset_id(const rec_idset *s, size_t index, size_t *len);
 void rec_idset_free(rec_idset *s);
 
 /* ---------------------------------------------------------------------

@@ -243,6 +243,16 @@ static int worse(float sa, uint32_t pa, float sb, uint32_t pb)
 	return sa < sb || (sa == sb && pa > pb);
 }
 
+static void heap_swap(struct best *h, int i, int j)
+{
+	float s = h->score[i];
+	uint32_t p = h->pos[i];
+	h->score[i] = h->score[j];
+	h->pos[i] = h->pos[j];
+	h->score[j] = s;
+	h->pos[j] = p;
+}
+
 static void heap_sift_down(struct best *h, int i)
 {
 	for (;;) {
@@ -255,12 +265,7 @@ static void heap_sift_down(struct best *h, int i)
 			w = r;
 		if (w == i)
 			return;
-		float s = h->score[i];
-		uint32_t p = h->pos[i];
-		h->score[i] = h->score[w];
-		h->pos[i] = h->pos[w];
-		h->score[w] = s;
-		h->pos[w] = p;
+		heap_swap(h, i, w);
 		i = w;
 	}
 }
@@ -276,12 +281,7 @@ static void heap_offer(struct best *h, int k, float s, uint32_t p)
 			if (!worse(h->score[i], h->pos[i], h->score[parent],
 				   h->pos[parent]))
 				break;
-			float ts = h->score[i];
-			uint32_t tp = h->pos[i];
-			h->score[i] = h->score[parent];
-			h->pos[i] = h->pos[parent];
-			h->score[parent] = ts;
-			h->pos[parent] = tp;
+			heap_swap(h, i, parent);
 			i = parent;
 		}
 		return;

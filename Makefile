@@ -38,7 +38,7 @@ TOOLS = rec-gen
 LIB_SRC = lib/alloc.c lib/util.c lib/reader.c lib/model.c lib/train.c lib/modelfile.c \
 	  lib/metrics.c lib/topk.c lib/ranking.c
 LIB_OBJ = $(LIB_SRC:%.c=$(BUILD)/%.o)
-CMD_COMMON = $(BUILD)/cmd/common.o
+CMD_COMMON = $(BUILD)/cmd/common.o $(BUILD)/cmd/json.o
 UNIT_TESTS = $(patsubst tests/unit/%.c,%,$(wildcard tests/unit/check_*.c))
 FUZZ_TARGETS = $(patsubst tests/fuzz/%.c,%,$(wildcard tests/fuzz/fuzz_*.c))
 MAN1 = $(PROGRAMS:%=man/%.1)

@@ -42,6 +42,32 @@ void rec_big_free(void *p);
 void rec_alloc_fail_at(long nth, int persist);
 long rec_alloc_count(void);
 
+/*
+ * Exact AUC, ties counting half (auc.c), for metrics, ranking and update
+ * progress alike.
+ */
+/* A key whose unsigned order is the score's order; -0 and +0 tie. */
+uint64_t rec_score_key(double score);
+/* Stable LSD radix sort of n records of size bytes, each starting with its
+ * uint64_t key; tmp holds n records. */
+void rec_radix_sort(void *base, size_t n, size_t size, void *tmp);
+/* A row with a weight, for the sort. */
+struct rec_scored {
+	uint64_t key;		/* rec_score_key of the score */
+	double weight;
+};
+/* The rows of one class sorted by key: bare keys (weight 1 each) or, when
+ * rows is not NULL, weighted rows. */
+struct rec_auc_class {
+	const uint64_t *keys;
+	const struct rec_scored *rows;
+	size_t n;
+};
+/* Weighted pairs of a positive above a negative, a tie counting half;
+ * the AUC is this over the product of the classes' weights. */
+double rec_auc_pairs(const struct rec_auc_class *pos,
+		     const struct rec_auc_class *neg);
+
 /* The learner keeps every parameter within +-REC_PARAM_MAX and every
  * AdaGrad sum within [0, REC_ACC_MAX], so no learning rate or data can make
  * a score or a saved value infinite; the loader refuses values past them. */

@@ -36,7 +36,7 @@ CHECK_LIBS = $(shell $(PKG_CONFIG) --libs check 2>/dev/null || echo -lcheck)
 PROGRAMS = rec-train rec-update rec-predict rec-eval rec-info
 TOOLS = rec-gen
 LIB_SRC = lib/alloc.c lib/util.c lib/reader.c lib/model.c lib/train.c lib/modelfile.c \
-	  lib/auc.c \
+	  lib/auc.c lib/update.c \
 	  lib/metrics.c lib/topk.c lib/ranking.c
 LIB_OBJ = $(LIB_SRC:%.c=$(BUILD)/%.o)
 CMD_COMMON = $(BUILD)/cmd/common.o $(BUILD)/cmd/json.o

@@ -90,9 +90,9 @@ enum kind {
 };
 
 enum format {
-	REAL,			/* a double: 6 decimals in the report */
-	WHOLE,			/* a uint64_t shown as a double: no decimals */
-	COUNT,			/* a uint64_t, exact in the report and JSON */
+	REAL,		/* a double: 6 decimals in the report */
+	WHOLE,		/* a uint64_t shown as a double: no decimals */
+	COUNT,		/* a uint64_t, exact in the report and JSON */
 };
 
 /* What a value needs, beyond the task, to be there at all. */
@@ -114,9 +114,10 @@ struct metric {
 				 * for readers; a check names its direction */
 	unsigned tasks;		/* bit per enum rec_task it applies to */
 	enum need need;
-	size_t at;		/* offset in struct results (AT_K: an array) */
+	size_t at;		/* offset in struct results, of an array
+				 * for AT_K */
 	enum note note;
-	const char *definition;	/* ranking output states what each means */
+	const char *definition;	/* ranking output says what each means */
 };
 
 #define POINT(f) offsetof(struct results, point.f)
@@ -256,8 +257,9 @@ static void print_single(const struct results *r, const struct metric *m)
 		printf("  (mean over %llu groups)",
 		       (unsigned long long)r->rank.auc_users);
 	else if (m->note == NOTE_BASE)
-		printf("  (%s)", r->of_catalogue ? "of the model's catalogue"
-						 : "of the items in truth and lists");
+		printf("  (%s)", r->of_catalogue
+			? "of the model's catalogue"
+			: "of the items in truth and lists");
 	putchar('\n');
 }
 
@@ -405,8 +407,8 @@ static int run_checks(const struct results *r, const struct check *checks,
 		if (ck->over ? x > ck->bound : x < ck->bound) {
 			const char *dir = ck->over ? "above" : "below";
 			if (ck->k)
-				warnx_("%s@%d %.6f is %s %g", name, ck->k, x, dir,
-				       ck->bound);
+				warnx_("%s@%d %.6f is %s %g", name, ck->k, x,
+				       dir, ck->bound);
 			else
 				warnx_("%s %.6f is %s %g", name, x, dir,
 				       ck->bound);

@@ -103,7 +103,8 @@ static int become_weighted(rec_metrics *mt)
 	for (int label = 0; label < 2; label++) {
 		struct key_list *k = &mt->keys[label];
 		for (size_t i = 0; i < k->count; i++)
-			l[label].rows[i] = (struct rec_scored){ k->keys[i], 1.0 };
+			l[label].rows[i] = (struct rec_scored){ k->keys[i],
+								1.0 };
 		l[label].count = k->count;
 		rec_big_free(k->keys);
 		*k = (struct key_list){ 0 };

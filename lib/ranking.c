@@ -106,7 +106,7 @@ static int by_rank(const void *a, const void *b)
 struct group_scratch {
 	struct row *rows;
 	unsigned char *rel;
-	uint64_t *keys;		/* scores' keys: relevant, then the others */
+	uint64_t *keys;		/* score keys: relevant rows, then others */
 };
 
 static int scratch_alloc(struct group_scratch *g, size_t n)
@@ -301,7 +301,8 @@ static int truth_row(const struct rec_row *row, void *arg)
 		return REC_ENOMEM;
 	if (u >= s->cap) {
 		size_t cap = rec_grow_cap(s->cap, u + 1, 1024);
-		size_t *rel = grow_zeroed(s->relevant, s->cap, cap, sizeof(*rel));
+		size_t *rel = grow_zeroed(s->relevant, s->cap, cap,
+					  sizeof(*rel));
 		if (!rel)
 			return REC_ENOMEM;
 		s->relevant = rel;

@@ -35,11 +35,10 @@ CHECK_LIBS = $(shell $(PKG_CONFIG) --libs check 2>/dev/null || echo -lcheck)
 
 PROGRAMS = rec-train rec-update rec-predict rec-eval rec-info
 TOOLS = rec-gen
-LIB_SRC = lib/alloc.c lib/util.c lib/reader.c lib/model.c lib/train.c lib/modelfile.c \
-	  lib/auc.c lib/update.c \
-	  lib/metrics.c lib/topk.c lib/ranking.c
+# every lib/*.c is part of the library
+LIB_SRC = $(sort $(wildcard lib/*.c))
 LIB_OBJ = $(LIB_SRC:%.c=$(BUILD)/%.o)
-CMD_COMMON = $(BUILD)/cmd/common.o $(BUILD)/cmd/json.o
+CMD_COMMON = $(BUILD)/cmd/common.o $(BUILD)/cmd/options.o $(BUILD)/cmd/json.o
 UNIT_TESTS = $(patsubst tests/unit/%.c,%,$(wildcard tests/unit/check_*.c))
 FUZZ_TARGETS = $(patsubst tests/fuzz/%.c,%,$(wildcard tests/fuzz/fuzz_*.c))
 MAN1 = $(PROGRAMS:%=man/%.1)

@@ -133,19 +133,19 @@ int input_option(struct input_config *c, int opt, const char *arg)
 	case OPT_HEADER:
 		c->opt.header = 1;
 		break;
-	case OPT_TASK:
-		if (strcmp(arg, "binary") == 0)
-			c->opt.task = REC_TASK_BINARY;
-		else if (strcmp(arg, "regression") == 0)
-			c->opt.task = REC_TASK_REGRESSION;
-		else if (strcmp(arg, "implicit") == 0 && c->implicit_ok)
-			c->opt.task = REC_TASK_IMPLICIT;
-		else
+	case OPT_TASK: {
+		/* the task's names are the parameter table's */
+		struct rec_params given;
+		rec_params_init(&given, REC_TASK_BINARY);
+		if (rec_param_parse(&given, rec_param_find("task", 4), arg) != 0 ||
+		    (given.task == REC_TASK_IMPLICIT && !c->implicit_ok))
 			usage_error("--task: '%s' is not %s", arg,
 				    c->implicit_ok ? "binary, regression or implicit"
 						   : "binary or regression");
+		c->opt.task = given.task;
 		c->task_given = 1;
 		break;
+	}
 	case OPT_POSITIVE:
 		c->opt.positive = opt_double("--positive", arg, -1e300, 1e300);
 		c->opt.has_positive = 1;
@@ -208,10 +208,23 @@ void bad_rows_summary(const struct bad_rows *b)
 		       b->count == 1 ? "" : "s");
 }
 
+static const char *usage_text;
+
+static void print_usage_text(FILE *f)
+{
+	fputs(usage_text, f);
+}
+
 void standard_option(int c, const char *usage)
 {
+	usage_text = usage;
+	standard_option_fn(c, print_usage_text);
+}
+
+void standard_option_fn(int c, void (*help)(FILE *f))
+{
 	if (c == 'h') {
-		fputs(usage, stdout);
+		help(stdout);
 		finish_stdout();
 		exit(EXIT_OK);
 	}

@@ -65,6 +65,68 @@ enum {
 "      --positive X     a label >= X is positive (1), others 0\n" \
 "      --strict         stop at the first bad row (default: skip it)\n"
 
+/* ---- options from tables (options.c) ---- */
+
+/* One option of a program: its long and short name, its argument (NULL
+ * for none), the code getopt_long returns for it, and its --help text. */
+struct cli_option {
+	const char *name;
+	int short_name;
+	const char *arg;
+	int id;
+	const char *help;
+};
+/* The input options a program takes, by their codes. */
+#define INPUT_BIT(code) (1u << ((code) - OPT_USER))
+#define INPUT_COLUMNS (INPUT_BIT(OPT_USER) | INPUT_BIT(OPT_ITEM) | \
+		       INPUT_BIT(OPT_LABEL) | INPUT_BIT(OPT_TIME) | \
+		       INPUT_BIT(OPT_WEIGHT))
+#define INPUT_FORMAT (INPUT_BIT(OPT_CSV) | INPUT_BIT(OPT_TSV) | \
+		      INPUT_BIT(OPT_HEADER) | INPUT_BIT(OPT_STRICT))
+#define INPUT_ALL (INPUT_COLUMNS | INPUT_FORMAT | INPUT_BIT(OPT_TASK) | \
+		   INPUT_BIT(OPT_POSITIVE))
+/* Parameter options have codes from OPT_PARAM up, two per table row. */
+#define OPT_PARAM 1000
+
+/* A program's options for getopt_long, assembled from lists; -h and -V
+ * are added by the first cli_next. */
+struct cli {
+	struct option longopts[96];
+	size_t n;
+	char shortopts[48];
+	int short_id[128];	/* the code of each short option */
+	int standard_added;
+};
+void cli_add(struct cli *c, const struct cli_option *list);
+void cli_add_input(struct cli *c, unsigned which);
+/* The parameter table's options for rows with any of these flags. */
+void cli_add_params(struct cli *c, int flags);
+int cli_next(struct cli *c, int argc, char **argv);
+/* --help lines: a list, the input options, -h and -V, and the parameter
+ * options (with each default when defaults is set). */
+void cli_help(FILE *f, const struct cli_option *list);
+void cli_help_input(FILE *f, unsigned which);
+void cli_help_standard(FILE *f);
+void cli_help_params(FILE *f, int flags, int defaults);
+
+/* Parameter options given, in command-line order: each value is checked
+ * when it is given and applied once the task (and so every default) is
+ * known. */
+struct param_args {
+	int flags;	/* rows this program sets: REC_PARAM_TRAIN or _UPDATE;
+			 * the options of other rows are refused as fixed */
+	int n;
+	struct {
+		int code;
+		const char *arg;
+	} given[64];
+};
+/* 1 if c was a parameter option (exits 2 on a bad value), else 0. */
+int param_option(struct param_args *pa, int c, const char *arg);
+void param_apply(const struct param_args *pa, struct rec_params *p);
+/* Whether an option for the parameter with this key was given. */
+int param_given(const struct param_args *pa, const char *key);
+
 struct input_config {
 	struct rec_reader_options opt;
 	int strict;
@@ -132,6 +194,8 @@ void print_version(void);
 /* -h (usage to stdout), -V, and getopt's errors: the same in every
  * program; never returns. */
 _Noreturn void standard_option(int c, const char *usage);
+/* The same with the help written by a function. */
+_Noreturn void standard_option_fn(int c, void (*help)(FILE *f));
 /* rec_model_save with SIGINT, SIGTERM and SIGHUP held off, so that no
  * stray temporary file is left by an interrupted save. */
 int save_model(rec_model *m, const char *path, struct rec_error *err);

@@ -82,16 +82,39 @@ static void field_bool(struct out *o, const char *key, int v)
 	}
 }
 
-/* A column given by name implies a header line. */
-static int named_column(const struct rec_reader_options *in)
+/* One hyper-parameter, as its table row says. */
+static void field_param(struct out *o, const struct rec_params *p,
+			const struct rec_param *d)
 {
-	const char *cols[] = { in->columns.user, in->columns.item,
-			       in->columns.label, in->columns.time,
-			       in->columns.weight };
-	for (size_t i = 0; i < sizeof(cols) / sizeof(cols[0]); i++)
-		if (cols[i] && strspn(cols[i], "0123456789") != strlen(cols[i]))
-			return 1;
-	return 0;
+	if (d->shown && !d->shown(p))
+		return;
+	const char *name = d->info ? d->info : d->key;
+	struct rec_param_value v;
+	rec_param_get(p, d, &v);
+	if (d->shown_value)
+		v.num = d->shown_value(p);
+	char text[32];
+	switch (d->type) {
+	case REC_PARAM_ENUM:
+	case REC_PARAM_STRING:
+		field_str(o, name, v.str);
+		break;
+	case REC_PARAM_FLAG:
+		field_bool(o, name, v.num != 0);
+		break;
+	case REC_PARAM_U64:
+		/* exact, past 2^53 */
+		snprintf(text, sizeof(text), "%llu", (unsigned long long)v.u64);
+		if (o->json) {
+			printf("%s\"%s\": %s", o->first ? "" : ", ", name, text);
+			o->first = 0;
+		} else {
+			field_str(o, name, text);
+		}
+		break;
+	default:
+		field_num(o, name, v.num);
+	}
 }
 
 static void field_time(struct out *o, const char *key, int64_t t)
@@ -120,47 +143,8 @@ static void show(const char *path, const rec_model *m, int json)
 	field_num(&o, "format_version", info.format_version);
 	field_num(&o, "writer_version", info.writer_version);
 	field_num(&o, "size_bytes", size);
-	field_str(&o, "task", p->task == REC_TASK_BINARY ? "binary"
-		  : p->task == REC_TASK_REGRESSION ? "regression" : "implicit");
-	field_str(&o, "loss", p->loss == REC_LOSS_LOGISTIC ? "logistic"
-		  : p->loss == REC_LOSS_SQUARED ? "squared" : "bpr");
-	if (p->task == REC_TASK_IMPLICIT) {
-		field_num(&o, "negatives", p->negatives);
-		field_num(&o, "sample_alpha", p->sample_alpha);
-		field_bool(&o, "hard_negatives", p->hard_negatives);
-	}
-	field_str(&o, "optimizer", p->optimizer == REC_OPT_ADAGRAD ? "adagrad"
-								  : "sgd");
-	field_num(&o, "bits", p->bits);
-	field_num(&o, "factors", p->factors);
-	field_num(&o, "lr", p->lr);
-	field_num(&o, "l2", p->l2);
-	field_num(&o, "l2_factors", p->l2_factors);
-	field_num(&o, "init_std", p->init_std);
-	char seed[32];
-	snprintf(seed, sizeof(seed), "%llu", (unsigned long long)p->seed);
-	if (o.json) {
-		printf(", \"seed\": %s", seed);	/* exact, past 2^53 */
-		o.first = 0;
-	} else {
-		field_str(&o, "seed", seed);
-	}
-	field_num(&o, "passes", p->passes);
-	field_bool(&o, "shuffle", p->shuffle);
-	field_num(&o, "holdout", p->holdout);
-	field_num(&o, "patience", p->patience);
-	field_num(&o, "half_life", p->half_life);
-	field_str(&o, "half_life_unit", p->half_life_time ? "time" : "events");
-	field_str(&o, "column_user", p->input.columns.user);
-	field_str(&o, "column_item", p->input.columns.item);
-	field_str(&o, "column_label", p->input.columns.label);
-	field_str(&o, "column_time", p->input.columns.time);
-	field_str(&o, "column_weight", p->input.columns.weight);
-	field_str(&o, "format", p->input.csv == 1 ? "csv"
-		  : p->input.csv == 0 ? "tsv" : "by file name");
-	field_bool(&o, "header", p->input.header || named_column(&p->input));
-	if (p->input.has_positive)
-		field_num(&o, "positive", p->input.positive);
+	for (size_t i = 0; i < rec_param_count; i++)
+		field_param(&o, p, &rec_param_table[i]);
 	field_num(&o, "events", (double)info.events);
 	field_num(&o, "training_runs", (double)info.updates);
 	field_num(&o, "passes_done", info.passes_done);

@@ -7,65 +7,56 @@
 
 #include "common.h"
 
-static const char usage[] =
-"Usage: rec-predict -m MODEL [OPTION]... [FILE]...\n"
-"       rec-predict -m MODEL --top K [--exclude FILE] [--candidates FILE]\n"
-"                   [--threads N] [OPTION]... [FILE]...\n"
-"Score mode: copy each input line and append the model's score after a tab\n"
-"(a comma for CSV): a probability for a logistic model, a value for a\n"
-"squared one, a ranking score for BPR.\n"
-"Top-k mode: for each user of the input (the user column of each row, so\n"
-"one id per line works; each user once, in input order) write the K best\n"
-"items of the model's catalogue as 'user TAB item TAB score TAB rank'.\n"
-"With no FILE, or when FILE is -, read standard input.\n"
-"\n"
-"  -m, --model MODEL    the model file (required)\n"
-"      --raw            the raw margin instead of the prediction\n"
-"      --top K          top-k mode: K items per user (1-100000)\n"
-"      --exclude FILE   events (in the model's column layout) whose user-item\n"
-"                       pairs are never recommended, e.g. the training file\n"
-"      --candidates FILE  only these items may be recommended: the first\n"
-"                       column of each line\n"
-"      --threads N      threads for top-k (1-256, default 1)\n"
-"\n"
-"Input (the model's own column settings are the defaults):\n"
-"      --user COL       user id column, number or header name\n"
-"      --item COL       item id column\n"
-"      --csv, --tsv     comma- or tab-separated\n"
-"      --header         the first line of each file names the columns;\n"
-"                       the first file's is copied with 'score' appended\n"
-"      --strict         stop at the first bad row (default: skip it)\n"
-"\n"
-"  -h, --help           show this help and exit\n"
-"  -V, --version        show the version and exit\n"
-"\n"
-"Users and items the model never saw contribute nothing of their own: an\n"
-"unseen user gets the item's weight, an unseen item the user's; so in top-k\n"
-"mode an unseen user gets the items ranked by their weights, a popularity\n"
-"ranking.  Ties go to the item met first in training.\n"
-"\n"
-"Exit status: 0 on success, 2 on any error.\n";
-
 enum { OPT_RAW = OPT_FIRST_FREE, OPT_TOP, OPT_EXCLUDE, OPT_CANDIDATES,
        OPT_THREADS };
 
-static const struct option long_options[] = {
-	{ "model", required_argument, NULL, 'm' },
-	{ "raw", no_argument, NULL, OPT_RAW },
-	{ "top", required_argument, NULL, OPT_TOP },
-	{ "exclude", required_argument, NULL, OPT_EXCLUDE },
-	{ "candidates", required_argument, NULL, OPT_CANDIDATES },
-	{ "threads", required_argument, NULL, OPT_THREADS },
-	{ "user", required_argument, NULL, OPT_USER },
-	{ "item", required_argument, NULL, OPT_ITEM },
-	{ "csv", no_argument, NULL, OPT_CSV },
-	{ "tsv", no_argument, NULL, OPT_TSV },
-	{ "header", no_argument, NULL, OPT_HEADER },
-	{ "strict", no_argument, NULL, OPT_STRICT },
-	{ "help", no_argument, NULL, 'h' },
-	{ "version", no_argument, NULL, 'V' },
-	{ NULL, 0, NULL, 0 }
+static const struct cli_option options[] = {
+	{ "model", 'm', "MODEL", 'm', "the model file (required)" },
+	{ "raw", 0, NULL, OPT_RAW,
+	  "the raw margin instead of the prediction" },
+	{ "top", 0, "K", OPT_TOP, "top-k mode: K items per user (1-100000)" },
+	{ "exclude", 0, "FILE", OPT_EXCLUDE,
+	  "events (in the model's column layout) whose user-item pairs are "
+	  "never recommended, e.g. the training file" },
+	{ "candidates", 0, "FILE", OPT_CANDIDATES,
+	  "only these items may be recommended: the first column of each "
+	  "line" },
+	{ "threads", 0, "N", OPT_THREADS, "threads for top-k (1-256, default 1)" },
+	{ NULL, 0, NULL, 0, NULL },
 };
+
+/* Scoring reads only the user and item columns. */
+#define PREDICT_INPUT (INPUT_BIT(OPT_USER) | INPUT_BIT(OPT_ITEM) | \
+		       INPUT_FORMAT)
+
+static void help(FILE *f)
+{
+	fputs("Usage: rec-predict -m MODEL [OPTION]... [FILE]...\n"
+	      "       rec-predict -m MODEL --top K [--exclude FILE] "
+	      "[--candidates FILE]\n"
+	      "                   [--threads N] [OPTION]... [FILE]...\n"
+	      "Score mode: copy each input line and append the model's score "
+	      "after a tab\n(a comma for CSV): a probability for a logistic "
+	      "model, a value for a\nsquared one, a ranking score for BPR.\n"
+	      "Top-k mode: for each user of the input (the user column of each "
+	      "row, so\none id per line works; each user once, in input order) "
+	      "write the K best\nitems of the model's catalogue as 'user TAB "
+	      "item TAB score TAB rank'.\n"
+	      "With no FILE, or when FILE is -, read standard input.\n\n", f);
+	cli_help(f, options);
+	fputs("\nInput (the model's own column settings are the defaults; "
+	      "with --header the\nfirst file's header is copied with 'score' "
+	      "appended):\n", f);
+	cli_help_input(f, PREDICT_INPUT);
+	fputc('\n', f);
+	cli_help_standard(f);
+	fputs("\nUsers and items the model never saw contribute nothing of "
+	      "their own: an\nunseen user gets the item's weight, an unseen "
+	      "item the user's; so in top-k\nmode an unseen user gets the "
+	      "items ranked by their weights, a popularity\nranking.  Ties go "
+	      "to the item met first in training.\n\n"
+	      "Exit status: 0 on success, 2 on any error.\n", f);
+}
 
 /* The output is one table: the first file's header, if any, heads it. */
 static int print_header(const rec_reader *reader, char sep)
@@ -246,7 +237,10 @@ int main(int argc, char **argv)
 	in.opt.csv = -2;	/* not given */
 	const char *model_path = NULL, *exclude = NULL, *candidates = NULL;
 	int raw = 0, top = 0, threads = 1, c;
-	while ((c = getopt_long(argc, argv, "m:hV", long_options, NULL)) != -1) {
+	struct cli cli = { 0 };
+	cli_add(&cli, options);
+	cli_add_input(&cli, PREDICT_INPUT);
+	while ((c = cli_next(&cli, argc, argv)) != -1) {
 		if (input_option(&in, c, optarg))
 			continue;
 		switch (c) {
@@ -261,7 +255,7 @@ int main(int argc, char **argv)
 			threads = (int)opt_long("--threads", optarg, 1, 256);
 			break;
 		default:
-			standard_option(c, usage);
+			standard_option_fn(c, help);
 		}
 	}
 	if (!model_path)

@@ -11,98 +11,49 @@
 
 #include "common.h"
 
-static const char usage[] =
-"Usage: rec-update -m MODEL [-o OUT] [OPTION]... [FILE]...\n"
-"Continue training MODEL on new events, one pass in input order, and save\n"
-"it atomically (in place unless -o is given).  Each event is scored before\n"
-"it is learned; the running figures go to stderr and into the model.\n"
-"With no FILE, or when FILE is -, read standard input.\n"
-"\n"
-"  -m, --model MODEL    the model to update (required)\n"
-"  -o, --output OUT     write the updated model to OUT instead\n"
-"  -q, --quiet          no progress table or summary\n"
-"      --test-only      score the events without learning; write nothing\n"
-"      --window N       events in the recent AUC (default 10000)\n"
-"\n"
-"May change on update (kept in the model from then on):\n"
-"      --lr X           learning rate\n"
-"      --l2 X           L2 penalty per weight\n"
-"      --l2-factors X   L2 penalty per factor\n"
-"      --half-life N    forget: the optimiser's memory of a feature halves\n"
-"                       every N events (0 turns forgetting off)\n"
-"      --half-life-time T  the same in units of the time column (--time)\n"
-"\n"
-"For this run only:\n"
-"      --freeze WHAT    users or items: those rows keep their values (e.g.\n"
-"                       fold new users into a fixed item model)\n"
-"\n"
-"Input (the model's own column settings are the defaults):\n"
-"      --user COL, --item COL, --label COL, --time COL, --weight COL\n"
-"      --csv, --tsv, --header, --strict  as in rec-train\n"
-"\n"
-"The model's task, loss, optimiser, bits, factors and seed are fixed when it\n"
-"is trained; options that would change them are refused.\n"
-"\n"
-"  -h, --help           show this help and exit\n"
-"  -V, --version        show the version and exit\n"
-"\n"
-"Exit status: 0 on success, 2 on any error (the model is then unchanged).\n";
+enum { OPT_TEST_ONLY = OPT_FIRST_FREE, OPT_WINDOW, OPT_FREEZE };
 
-enum {
-	OPT_TEST_ONLY = OPT_FIRST_FREE, OPT_WINDOW, OPT_LR, OPT_L2,
-	OPT_L2_FACTORS, OPT_HALF_LIFE, OPT_HALF_LIFE_TIME, OPT_FREEZE,
-	OPT_FIXED	/* + index in fixed_options */
+static const struct cli_option options[] = {
+	{ "model", 'm', "MODEL", 'm', "the model to update (required)" },
+	{ "output", 'o', "OUT", 'o',
+	  "write the updated model to OUT instead" },
+	{ "quiet", 'q', NULL, 'q', "no progress table or summary" },
+	{ "test-only", 0, NULL, OPT_TEST_ONLY,
+	  "score the events without learning; write nothing" },
+	{ "window", 0, "N", OPT_WINDOW,
+	  "events in the recent AUC (default 10000)" },
+	{ "freeze", 0, "WHAT", OPT_FREEZE,
+	  "for this run only: users or items: those rows keep their values "
+	  "(e.g. fold new users into a fixed item model)" },
+	{ NULL, 0, NULL, 0, NULL },
 };
 
-/* Training-time choices, recognised only to be refused clearly. */
-static const char *const fixed_options[] = {
-	"bits", "factors", "loss", "optimizer", "seed", "init-std", "passes",
-	"holdout", "patience", "shuffle", "task", "positive", "no-shuffle",
-	"negatives", "sample-alpha", "hard-negatives",
-};
-#define NFIXED (int)(sizeof(fixed_options) / sizeof(fixed_options[0]))
+/* The input options rec-update reads with; the task and the positive
+ * threshold are the model's, so their options are refused. */
+#define UPDATE_INPUT (INPUT_COLUMNS | INPUT_FORMAT)
+#define FIXED_INPUT (INPUT_BIT(OPT_TASK) | INPUT_BIT(OPT_POSITIVE))
 
-static const struct option long_options[] = {
-	{ "model", required_argument, NULL, 'm' },
-	{ "output", required_argument, NULL, 'o' },
-	{ "quiet", no_argument, NULL, 'q' },
-	{ "test-only", no_argument, NULL, OPT_TEST_ONLY },
-	{ "window", required_argument, NULL, OPT_WINDOW },
-	{ "lr", required_argument, NULL, OPT_LR },
-	{ "l2", required_argument, NULL, OPT_L2 },
-	{ "l2-factors", required_argument, NULL, OPT_L2_FACTORS },
-	{ "half-life", required_argument, NULL, OPT_HALF_LIFE },
-	{ "half-life-time", required_argument, NULL, OPT_HALF_LIFE_TIME },
-	{ "freeze", required_argument, NULL, OPT_FREEZE },
-	{ "bits", required_argument, NULL, OPT_FIXED + 0 },
-	{ "factors", required_argument, NULL, OPT_FIXED + 1 },
-	{ "loss", required_argument, NULL, OPT_FIXED + 2 },
-	{ "optimizer", required_argument, NULL, OPT_FIXED + 3 },
-	{ "seed", required_argument, NULL, OPT_FIXED + 4 },
-	{ "init-std", required_argument, NULL, OPT_FIXED + 5 },
-	{ "passes", required_argument, NULL, OPT_FIXED + 6 },
-	{ "holdout", required_argument, NULL, OPT_FIXED + 7 },
-	{ "patience", required_argument, NULL, OPT_FIXED + 8 },
-	{ "shuffle", no_argument, NULL, OPT_FIXED + 9 },
-	{ "task", required_argument, NULL, OPT_FIXED + 10 },
-	{ "positive", required_argument, NULL, OPT_FIXED + 11 },
-	{ "no-shuffle", no_argument, NULL, OPT_FIXED + 12 },
-	{ "negatives", required_argument, NULL, OPT_FIXED + 13 },
-	{ "sample-alpha", required_argument, NULL, OPT_FIXED + 14 },
-	{ "hard-negatives", no_argument, NULL, OPT_FIXED + 15 },
-	{ "user", required_argument, NULL, OPT_USER },
-	{ "item", required_argument, NULL, OPT_ITEM },
-	{ "label", required_argument, NULL, OPT_LABEL },
-	{ "time", required_argument, NULL, OPT_TIME },
-	{ "weight", required_argument, NULL, OPT_WEIGHT },
-	{ "csv", no_argument, NULL, OPT_CSV },
-	{ "tsv", no_argument, NULL, OPT_TSV },
-	{ "header", no_argument, NULL, OPT_HEADER },
-	{ "strict", no_argument, NULL, OPT_STRICT },
-	{ "help", no_argument, NULL, 'h' },
-	{ "version", no_argument, NULL, 'V' },
-	{ NULL, 0, NULL, 0 }
-};
+static void help(FILE *f)
+{
+	fputs("Usage: rec-update -m MODEL [-o OUT] [OPTION]... [FILE]...\n"
+	      "Continue training MODEL on new events, one pass in input order, "
+	      "and save\nit atomically (in place unless -o is given).  Each "
+	      "event is scored before\nit is learned; the running figures go "
+	      "to stderr and into the model.\n"
+	      "With no FILE, or when FILE is -, read standard input.\n\n", f);
+	cli_help(f, options);
+	fputs("\nMay change on update (kept in the model from then on):\n", f);
+	cli_help_params(f, REC_PARAM_UPDATE, 0);
+	fputs("\nInput (the model's own column settings are the defaults):\n",
+	      f);
+	cli_help_input(f, UPDATE_INPUT);
+	fputs("\nThe model's other parameters (task, loss, optimiser, bits, "
+	      "factors, seed,\n...) are fixed when it is trained; options "
+	      "that would change them are\nrefused.\n\n", f);
+	cli_help_standard(f);
+	fputs("\nExit status: 0 on success, 2 on any error (the model is then "
+	      "unchanged).\n", f);
+}
 
 static void progress(const struct rec_update_progress *p, void *arg)
 {
@@ -143,64 +94,67 @@ static int lock_model(const char *model)
 	return fd;
 }
 
-int main(int argc, char **argv)
-{
-	cli_init("rec-update");
+struct update_config {
 	struct input_config in;
-	input_config_init(&in);
-	in.opt.csv = -2;	/* not given */
-	const char *model_path = NULL, *output = NULL;
-	int quiet = 0, c;
-	struct rec_update_options uo = { .window = 10000 };
-	double lr = -1, l2 = -1, l2f = -1, half_life = -1;
-	int half_life_time = -1;
-	while ((c = getopt_long(argc, argv, "m:o:qb:k:p:hV", long_options,
-				NULL)) != -1) {
-		/* the short forms of rec-train's fixed options */
-		if (c == 'b' || c == 'k' || c == 'p')
-			c = OPT_FIXED + (c == 'b' ? 0 : c == 'k' ? 1 : 6);
-		if (c >= OPT_FIXED && c < OPT_FIXED + NFIXED)
+	struct param_args params;	/* applied to the model's */
+	struct rec_update_options run;
+	const char *model_path, *output;
+	int quiet;
+};
+
+static void parse_options(struct update_config *uc, int argc, char **argv)
+{
+	struct cli cli = { 0 };
+	cli_add(&cli, options);
+	cli_add_input(&cli, UPDATE_INPUT | FIXED_INPUT);
+	cli_add_params(&cli, REC_PARAM_TRAIN | REC_PARAM_UPDATE);
+	uc->params.flags = REC_PARAM_UPDATE;
+	uc->run.window = 10000;
+	input_config_init(&uc->in);
+	uc->in.opt.csv = -2;	/* not given */
+	int c;
+	while ((c = cli_next(&cli, argc, argv)) != -1) {
+		if (c >= OPT_USER && c < OPT_FIRST_FREE &&
+		    (INPUT_BIT(c) & FIXED_INPUT))
 			usage_error("--%s is fixed when a model is trained; "
 				    "train a new model with rec-train",
-				    fixed_options[c - OPT_FIXED]);
-		if (input_option(&in, c, optarg))
+				    c == OPT_TASK ? "task" : "positive");
+		if (param_option(&uc->params, c, optarg) ||
+		    input_option(&uc->in, c, optarg))
 			continue;
 		switch (c) {
-		case 'm': model_path = optarg; break;
-		case 'o': output = optarg; break;
-		case 'q': quiet = 1; break;
-		case OPT_TEST_ONLY: uo.test_only = 1; break;
+		case 'm': uc->model_path = optarg; break;
+		case 'o': uc->output = optarg; break;
+		case 'q': uc->quiet = 1; break;
+		case OPT_TEST_ONLY: uc->run.test_only = 1; break;
 		case OPT_WINDOW:
-			uo.window = (size_t)opt_long("--window", optarg, 0,
-						     100000000);
-			break;
-		case OPT_LR: lr = opt_double("--lr", optarg, 1e-12, 1e3); break;
-		case OPT_L2: l2 = opt_double("--l2", optarg, 0, 1e3); break;
-		case OPT_L2_FACTORS:
-			l2f = opt_double("--l2-factors", optarg, 0, 1e3);
-			break;
-		case OPT_HALF_LIFE:
-			half_life = opt_double("--half-life", optarg, 0, 1e18);
-			half_life_time = 0;
-			break;
-		case OPT_HALF_LIFE_TIME:
-			half_life = opt_double("--half-life-time", optarg, 0,
-					       1e18);
-			half_life_time = 1;
+			uc->run.window = (size_t)opt_long("--window", optarg, 0,
+							  100000000);
 			break;
 		case OPT_FREEZE:
 			if (strcmp(optarg, "users") == 0)
-				uo.freeze_users = 1;
+				uc->run.freeze_users = 1;
 			else if (strcmp(optarg, "items") == 0)
-				uo.freeze_items = 1;
+				uc->run.freeze_items = 1;
 			else
 				usage_error("--freeze: '%s' is not users or items",
 					    optarg);
 			break;
 		default:
-			standard_option(c, usage);
+			standard_option_fn(c, help);
 		}
 	}
+}
+
+int main(int argc, char **argv)
+{
+	cli_init("rec-update");
+	struct update_config uc = { 0 };
+	parse_options(&uc, argc, argv);
+	struct input_config in = uc.in;
+	struct rec_update_options uo = uc.run;
+	const char *model_path = uc.model_path, *output = uc.output;
+	const int quiet = uc.quiet;
 	if (!model_path)
 		usage_error("no model given (-m MODEL)");
 	if (uo.freeze_users && uo.freeze_items)
@@ -220,16 +174,7 @@ int main(int argc, char **argv)
 		die_error(&err);
 
 	struct rec_params p = *rec_model_params(model);
-	if (lr >= 0)
-		p.lr = lr;
-	if (l2 >= 0)
-		p.l2 = l2;
-	if (l2f >= 0)
-		p.l2_factors = l2f;
-	if (half_life >= 0) {
-		p.half_life = half_life;
-		p.half_life_time = half_life_time;
-	}
+	param_apply(&uc.params, &p);
 	if (rec_model_retune(model, &p, &err) != 0)
 		die_error(&err);
 

@@ -71,6 +71,18 @@ void *rec_realloc_array(void *p, size_t n, size_t size)
 	return rec_realloc(p, n * size);
 }
 
+void *rec_aligned_alloc_array(size_t align, size_t n, size_t size)
+{
+	if (size && n > SIZE_MAX / size)
+		return NULL;
+	n *= size;
+	/* aligned_alloc wants a whole number of alignments */
+	if (n > SIZE_MAX - align || injected_failure())
+		return NULL;
+	n = n ? (n + align - 1) / align * align : align;
+	return aligned_alloc(align, n);
+}
+
 size_t rec_grow_cap(size_t cap, size_t need, size_t min)
 {
 	if (cap < min)

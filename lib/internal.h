@@ -29,6 +29,9 @@ void *rec_calloc(size_t n, size_t size);
 void *rec_realloc(void *p, size_t n);
 void *rec_malloc_array(size_t n, size_t size);
 void *rec_realloc_array(void *p, size_t n, size_t size);
+/* n elements of size bytes at an address that is a multiple of align (a
+ * power of two); freed with rec_free. */
+void *rec_aligned_alloc_array(size_t align, size_t n, size_t size);
 void rec_free(void *p);
 /* The capacity an array grows to so that need elements fit: cap (at least
  * min) doubled until it does; 0 if that would overflow. */
@@ -74,6 +77,18 @@ double rec_auc_pairs(const struct rec_auc_class *pos,
  * a score or a saved value infinite; the loader refuses values past them. */
 #define REC_PARAM_MAX 1e9f
 #define REC_ACC_MAX 1e30f
+
+/* The hyper-parameters as the model file's key/value list, in table
+ * order.  Decoding takes a missing key's default for the task the file
+ * names and skips keys it does not know; string values are rec_malloc'ed
+ * into strings[row] (rec_param_count slots, NULL or freed and replaced),
+ * which the caller owns.  0, REC_ENOMEM, or REC_EFORMAT with why said. */
+#define REC_MAX_PARAMS 64	/* rows of the parameter table, at most */
+struct rec_buf;
+struct rec_cursor;
+void rec_params_encode(const struct rec_params *p, struct rec_buf *b);
+int rec_params_decode(struct rec_cursor *c, struct rec_params *p,
+		      char **strings, char *why, size_t why_len);
 
 /* 64-bit hash of a namespace byte and a string: the feature's identity. */
 uint64_t rec_hash(unsigned char space, const char *s, size_t len);
@@ -190,12 +205,21 @@ static inline uint32_t rec_model_find(const struct rec_model *m, uint64_t key)
 {
 	return rec_map_get(&m->feature_index, key);
 }
+/* Point params.input's column names at copies the model owns.  0 or
+ * REC_ENOMEM. */
+int rec_model_own_columns(struct rec_model *m);
+
 /* The row of a feature key, created (with its initial factors) if new. */
 int rec_model_intern(struct rec_model *m, uint64_t key, uint32_t *row);
 /* Record an item in the catalogue (created if new); key is
  * rec_hash(REC_SPACE_ITEM, id, len). */
 int rec_catalogue_note(struct rec_model *m, uint64_t key, const char *id,
 		       size_t len, uint32_t feature, double time);
+
+/* The catalogue index of an item id (compared byte for byte, not only by
+ * hash), or UINT32_MAX. */
+uint32_t rec_catalogue_find(const struct rec_model *m, const char *id,
+			    size_t len);
 
 /* Margin of an event given its feature rows (UINT32_MAX rows are absent). */
 double rec_model_margin_rows(const struct rec_model *m, uint32_t user_row,
@@ -208,6 +232,9 @@ double rec_model_learn(struct rec_model *m, uint32_t user_row,
 double rec_model_learn_scored(struct rec_model *m, uint32_t user_row,
 			      uint32_t item_row, float label, float weight,
 			      double *margin);
+/* Make the stamps forgetting keeps (if it is on and they are not there):
+ * 0 or REC_ENOMEM, before anything else changes. */
+int rec_model_forget_init(struct rec_model *m);
 /* Let old evidence fade before a step at time now: the optimiser state of
  * the two rows and of the bias decays by 2^(-elapsed / half-life). */
 int rec_model_forget(struct rec_model *m, uint32_t user_row,

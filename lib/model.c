@@ -13,100 +13,13 @@
 
 #include "internal.h"
 
-#define MAX_FACTORS 256
+#define MAX_FACTORS REC_MAX_FACTORS
 
 /* AdaGrad's accumulators start here rather than at 0, so that the first
  * steps of a rare feature are not a full learning-rate jump. */
 #define ADAGRAD_INIT 0.01f
 /* The least a faded accumulator keeps. */
 #define ACC_FLOOR 1e-12f
-
-void rec_params_init(struct rec_params *p, enum rec_task task)
-{
-	memset(p, 0, sizeof(*p));
-	p->task = task;
-	p->loss = task == REC_TASK_REGRESSION ? REC_LOSS_SQUARED
-		: REC_LOSS_LOGISTIC;
-	p->optimizer = REC_OPT_ADAGRAD;
-	p->bits = 24;
-	p->factors = 8;
-	p->lr = 0.05;
-	p->l2 = 1;
-	p->l2_factors = 1;
-	p->init_std = 0.01;
-	p->seed = 1;
-	p->passes = 10;
-	p->shuffle = 1;
-	p->holdout = 0.1;
-	p->patience = 1;
-	p->half_life = 0;
-	p->half_life_time = 0;
-	p->negatives = 4;
-	p->sample_alpha = 0;
-	p->hard_negatives = 0;
-	if (task == REC_TASK_IMPLICIT) {
-		/* tuned for top-k lists on MovieLens (BENCHMARKS.md): more
-		 * factors, firmer L2, negatives slightly towards popular
-		 * items, and every event learned (no hold-out) */
-		p->loss = REC_LOSS_BPR;
-		p->factors = 64;
-		p->l2 = 3;
-		p->l2_factors = 3;
-		p->sample_alpha = 0.3;
-		p->holdout = 0;
-	}
-	rec_reader_options_init(&p->input);
-	p->input.task = task;
-}
-
-const char *rec_params_check(const struct rec_params *p)
-{
-	if (p->task != REC_TASK_BINARY && p->task != REC_TASK_REGRESSION &&
-	    p->task != REC_TASK_IMPLICIT)
-		return "unknown task";
-	if (p->loss != REC_LOSS_LOGISTIC && p->loss != REC_LOSS_SQUARED &&
-	    p->loss != REC_LOSS_BPR)
-		return "unknown loss";
-	if (p->task == REC_TASK_REGRESSION && p->loss != REC_LOSS_SQUARED)
-		return "--task regression needs the squared loss";
-	if (p->task == REC_TASK_BINARY && p->loss == REC_LOSS_BPR)
-		return "the bpr loss needs --task implicit";
-	if (p->task == REC_TASK_IMPLICIT && p->loss == REC_LOSS_SQUARED)
-		return "--task implicit needs the bpr or logistic loss";
-	if (p->negatives < 1 || p->negatives > 1000)
-		return "negatives must be in [1, 1000]";
-	if (!(p->sample_alpha >= 0 && p->sample_alpha <= 10))
-		return "sample alpha must be in [0, 10]";
-	if (p->hard_negatives != 0 && p->hard_negatives != 1)
-		return "hard negatives must be 0 or 1";
-	if (p->hard_negatives && p->loss != REC_LOSS_BPR)
-		return "hard negatives need the bpr loss";
-	if (p->optimizer != REC_OPT_ADAGRAD && p->optimizer != REC_OPT_SGD)
-		return "unknown optimizer";
-	if (p->bits < 1 || p->bits > 32)
-		return "bits must be in [1, 32]";
-	if (p->factors < 0 || p->factors > MAX_FACTORS)
-		return "factors must be in [0, 256]";
-	if (!(p->lr > 0 && p->lr <= 1e3))
-		return "learning rate must be in (0, 1000]";
-	if (!(p->l2 >= 0 && p->l2 <= 1e3))
-		return "l2 must be in [0, 1000]";
-	if (!(p->l2_factors >= 0 && p->l2_factors <= 1e3))
-		return "factor l2 must be in [0, 1000]";
-	if (!(p->init_std >= 0 && p->init_std <= 10))
-		return "initial factor scale must be in [0, 10]";
-	if (p->passes < 1 || p->passes > 100000)
-		return "passes must be in [1, 100000]";
-	if (!(p->holdout >= 0 && p->holdout < 1))
-		return "holdout must be in [0, 1)";
-	if (p->patience < 1 || p->patience > 100000)
-		return "patience must be in [1, 100000]";
-	if (!(p->half_life >= 0 && p->half_life <= 1e18))
-		return "half-life must be in [0, 1e18]";
-	if (p->half_life_time != 0 && p->half_life_time != 1)
-		return "half-life unit must be events or time";
-	return NULL;
-}
 
 static char *dup_or_null(const char *s, int *fail)
 {
@@ -123,7 +36,7 @@ static char *dup_or_null(const char *s, int *fail)
 }
 
 /* Copy the column names so params.input points into the model. */
-static int own_columns(struct rec_model *m)
+int rec_model_own_columns(struct rec_model *m)
 {
 	struct rec_columns *c = &m->params.input.columns;
 	const char **slot[6] = { &c->user, &c->item, &c->label, &c->time,
@@ -155,7 +68,7 @@ int rec_model_create(rec_model **out, const struct rec_params *p,
 	m->counters.holdout_loss = -1;
 	m->counters.created = (int64_t)time(NULL);
 	rec_rng_seed(&m->rng, p->seed);
-	if (own_columns(m) != 0 ||
+	if (rec_model_own_columns(m) != 0 ||
 	    rec_map_init(&m->feature_index, 1024) != 0 ||
 	    rec_map_init(&m->catalogue.index, 1024) != 0) {
 		rec_model_free(m);
@@ -238,23 +151,29 @@ int rec_model_intern(struct rec_model *m, uint64_t key, uint32_t *row)
 	if (m->features >= UINT32_MAX - 1)
 		return REC_ENOMEM;
 	if (m->features == m->cap) {
-		size_t cap = m->cap ? m->cap * 2 : 1024;
-		float *rows = rec_realloc(m->rows, cap * m->stride * sizeof(float));
+		/* each array is kept on success, so a failure part way
+		 * leaves every array at least m->cap long */
+		size_t cap = rec_grow_cap(m->cap, m->features + 1, 1024);
+		float *rows = cap ? rec_realloc_array(m->rows, cap,
+						      m->stride * sizeof(float))
+				  : NULL;
 		if (!rows)
 			return REC_ENOMEM;
 		m->rows = rows;
-		uint64_t *keys = rec_realloc(m->feature_keys, cap * sizeof(*keys));
+		uint64_t *keys = rec_realloc_array(m->feature_keys, cap,
+						   sizeof(*keys));
 		if (!keys)
 			return REC_ENOMEM;
 		m->feature_keys = keys;
-		uint32_t *events = rec_realloc(m->feature_events,
-					   cap * sizeof(*events));
+		uint32_t *events = rec_realloc_array(m->feature_events, cap,
+						     sizeof(*events));
 		if (!events)
 			return REC_ENOMEM;
 		m->feature_events = events;
 		if (m->feature_stamp) {
-			double *stamps = rec_realloc(m->feature_stamp,
-						 cap * sizeof(*stamps));
+			double *stamps = rec_realloc_array(m->feature_stamp,
+							   cap,
+							   sizeof(*stamps));
 			if (!stamps)
 				return REC_ENOMEM;
 			m->feature_stamp = stamps;
@@ -288,26 +207,27 @@ int rec_catalogue_note(struct rec_model *m, uint64_t key, const char *id,
 			it->last_time = time;
 		return 0;
 	}
+	if (c->names_len + len > UINT32_MAX || c->count >= UINT32_MAX - 1)
+		return REC_ENOMEM;
 	if (c->count == c->cap) {
-		size_t cap = c->cap ? c->cap * 2 : 256;
-		struct rec_item *items = rec_realloc(c->items, cap * sizeof(*items));
+		size_t cap = rec_grow_cap(c->cap, c->count + 1, 256);
+		struct rec_item *items = cap ? rec_realloc_array(c->items, cap,
+								 sizeof(*items))
+					     : NULL;
 		if (!items)
 			return REC_ENOMEM;
 		c->items = items;
 		c->cap = cap;
 	}
 	if (c->names_len + len > c->names_cap) {
-		size_t cap = c->names_cap ? c->names_cap * 2 : 4096;
-		while (cap < c->names_len + len)
-			cap *= 2;
-		char *names = rec_realloc(c->names, cap);
+		size_t cap = rec_grow_cap(c->names_cap, c->names_len + len,
+					  4096);
+		char *names = cap ? rec_realloc(c->names, cap) : NULL;
 		if (!names)
 			return REC_ENOMEM;
 		c->names = names;
 		c->names_cap = cap;
 	}
-	if (c->names_len + len > UINT32_MAX || c->count >= UINT32_MAX - 1)
-		return REC_ENOMEM;
 	if (rec_map_put(&c->index, key, (uint32_t)c->count) != 0)
 		return REC_ENOMEM;
 	memcpy(c->names + c->names_len, id, len);
@@ -321,6 +241,33 @@ int rec_catalogue_note(struct rec_model *m, uint64_t key, const char *id,
 	it->last_time = time;
 	c->names_len += len;
 	return 0;
+}
+
+uint32_t rec_catalogue_find(const struct rec_model *m, const char *id,
+			    size_t len)
+{
+	const struct rec_catalogue *c = &m->catalogue;
+	uint32_t at = rec_map_get(&c->index, rec_hash(REC_SPACE_ITEM, id, len));
+	if (at == UINT32_MAX || c->items[at].name_len != len ||
+	    memcmp(c->names + c->items[at].name_off, id, len) != 0)
+		return UINT32_MAX;
+	return at;
+}
+
+const char *rec_model_item(const rec_model *m, uint32_t index, size_t *len)
+{
+	const struct rec_catalogue *c = &m->catalogue;
+	if (index >= c->count) {
+		*len = 0;
+		return NULL;
+	}
+	*len = c->items[index].name_len;
+	return c->names + c->items[index].name_off;
+}
+
+size_t rec_model_items(const rec_model *m)
+{
+	return m->catalogue.count;
 }
 
 double rec_loss(enum rec_loss loss, double margin, double label)
@@ -505,17 +452,23 @@ static void fade(float *acc, int n, double *stamp, double now, double half)
 		*stamp = now;
 }
 
+int rec_model_forget_init(struct rec_model *m)
+{
+	if (!(m->params.half_life > 0) ||
+	    m->params.optimizer != REC_OPT_ADAGRAD || m->feature_stamp)
+		return 0;
+	m->feature_stamp = rec_calloc(m->cap ? m->cap : 1, sizeof(double));
+	return m->feature_stamp ? 0 : REC_ENOMEM;
+}
+
 int rec_model_forget(struct rec_model *m, uint32_t user_row,
 		     uint32_t item_row, double now)
 {
 	const double half = m->params.half_life;
 	if (!(half > 0) || m->params.optimizer != REC_OPT_ADAGRAD)
 		return 0;
-	if (!m->feature_stamp) {
-		m->feature_stamp = rec_calloc(m->cap ? m->cap : 1, sizeof(double));
-		if (!m->feature_stamp)
-			return REC_ENOMEM;
-	}
+	if (rec_model_forget_init(m) != 0)
+		return REC_ENOMEM;
 	const int n = 1 + m->params.factors;
 	fade(&m->bias[1], 1, &m->bias_stamp, now, half);
 	fade(m->rows + (size_t)user_row * m->stride + n, n,
@@ -535,31 +488,23 @@ double rec_model_learn_again(struct rec_model *m, uint32_t user_row,
 int rec_model_retune(rec_model *m, const struct rec_params *p,
 		     struct rec_error *err)
 {
-	const struct rec_params *o = &m->params;
-	const char *fixed = NULL;
-	if (p->task != o->task)
-		fixed = "task";
-	else if (p->loss != o->loss)
-		fixed = "loss";
-	else if (p->optimizer != o->optimizer)
-		fixed = "optimizer";
-	else if (p->bits != o->bits)
-		fixed = "bits";
-	else if (p->factors != o->factors)
-		fixed = "factors";
-	else if (p->seed != o->seed)
-		fixed = "seed";
-	else if (p->init_std != o->init_std)
-		fixed = "init-std";
-	if (fixed)
-		return rec_fail(err, REC_EINVAL, NULL, 0,
-				"--%s is fixed when a model is trained", fixed);
-	struct rec_params n = *o;
-	n.lr = p->lr;
-	n.l2 = p->l2;
-	n.l2_factors = p->l2_factors;
-	n.half_life = p->half_life;
-	n.half_life_time = p->half_life_time;
+	struct rec_params n = m->params;
+	for (size_t i = 0; i < rec_param_count; i++) {
+		const struct rec_param *d = &rec_param_table[i];
+		if (d->flags & REC_PARAM_UPDATE) {
+			rec_param_copy(&n, p, d);
+			continue;
+		}
+		if (d->flags & REC_PARAM_INPUT && d->type == REC_PARAM_STRING)
+			continue;	/* each run reads its own columns */
+		struct rec_param_value was, given;
+		rec_param_get(&m->params, d, &was);
+		rec_param_get(p, d, &given);
+		if (was.num != given.num || was.u64 != given.u64)
+			return rec_fail(err, REC_EINVAL, NULL, 0,
+					"parameter %s is fixed when a model is "
+					"trained", d->key);
+	}
 	const char *why = rec_params_check(&n);
 	if (why)
 		return rec_fail(err, REC_EINVAL, NULL, 0, "%s", why);

@@ -184,10 +184,86 @@ struct rec_params {
 	struct rec_reader_options input;
 };
 
+#define REC_MAX_FACTORS 256
+
 /* Defaults for a task.  The strings of params->input point to literals. */
 void rec_params_init(struct rec_params *p, enum rec_task task);
-/* NULL when the parameters are usable, else what is wrong. */
+/* NULL when the parameters are usable, else what is wrong, naming the
+ * parameter (a string valid until the next call in the same thread). */
 const char *rec_params_check(const struct rec_params *p);
+
+/*
+ * The parameter table: one row per field of struct rec_params that a model
+ * keeps.  It drives defaults, checks, the model file, rec-info and the
+ * programs' options; the rows are in the order of the model file.
+ */
+enum rec_param_type {
+	REC_PARAM_INT,		/* int */
+	REC_PARAM_U64,		/* uint64_t */
+	REC_PARAM_DOUBLE,	/* double */
+	REC_PARAM_FLAG,		/* int, 0 or 1 */
+	REC_PARAM_ENUM,		/* int: min + the index of a name in names */
+	REC_PARAM_STRING,	/* const char *, NULL for none */
+};
+enum {
+	REC_PARAM_TRAIN = 1 << 0,	/* set when a model is trained */
+	REC_PARAM_UPDATE = 1 << 1,	/* may also change on update */
+	REC_PARAM_INPUT = 1 << 2,	/* the column schema: set through the
+					 * reader's options */
+	REC_PARAM_MIN_OPEN = 1 << 3,	/* min itself is out of range */
+	REC_PARAM_MAX_OPEN = 1 << 4,	/* max itself is out of range */
+};
+struct rec_param {
+	const char *key;	/* in the model file and rec-info's JSON */
+	const char *what;	/* in messages, when not the key */
+	const char *info;	/* rec-info's name, when not the key */
+	enum rec_param_type type;
+	size_t offset;		/* of the field in struct rec_params */
+	int flags;		/* REC_PARAM_* */
+	double min, max;	/* range of a number or an enum's values */
+	double def[3];		/* default for each enum rec_task */
+	const char *const *names;	/* an enum's values, NULL-terminated */
+	/* shown by rec-info only when this says so (NULL: always) */
+	int (*shown)(const struct rec_params *p);
+	/* the value rec-info shows, when not the field's own (NULL) */
+	double (*shown_value)(const struct rec_params *p);
+	/* the command-line option: NULL when the programs set it otherwise */
+	const char *option;
+	int short_option;	/* or 0 */
+	const char *negative_option;	/* a flag's "off" option, or NULL */
+	const char *arg;	/* the option's argument, NULL for a flag */
+	/* the option gives this parameter's value, and sets the row's own
+	 * field to its last value (a unit chosen by the option's name) */
+	const char *sets;
+	const char *help;	/* one sentence for --help, without defaults */
+};
+extern const struct rec_param rec_param_table[];
+extern const size_t rec_param_count;
+/* The row of a key, or NULL. */
+const struct rec_param *rec_param_find(const char *key, size_t len);
+/* The name messages use for a parameter. */
+const char *rec_param_what(const struct rec_param *d);
+
+/* A parameter's value: num for numbers, flags and enums (u64 too, exact
+ * for U64), str for strings and the name of an enum's value. */
+struct rec_param_value {
+	double num;
+	uint64_t u64;
+	const char *str;
+};
+void rec_param_get(const struct rec_params *p, const struct rec_param *d,
+		   struct rec_param_value *v);
+/* Set a parameter from text (a number in range, or an enum's name):
+ * 0, or REC_EINVAL with p unchanged. */
+int rec_param_parse(struct rec_params *p, const struct rec_param *d,
+		    const char *text);
+/* Whether a number is in a parameter's range, and the range as text:
+ * "[1, 32]", "(0, 1000]" or "binary, regression or implicit". */
+int rec_param_in_range(const struct rec_param *d, double x);
+void rec_param_range(const struct rec_param *d, char *buf, size_t len);
+/* Copy one parameter's field from one set to another. */
+void rec_param_copy(struct rec_params *to, const struct rec_params *from,
+		    const struct rec_param *d);
 
 typedef struct rec_model rec_model;
 
@@ -218,16 +294,39 @@ struct rec_model_info {
 };
 void rec_model_info(const rec_model *m, struct rec_model_info *info);
 
-/* Model file: load refuses damaged, truncated, foreign and newer files;
- * save is atomic (temp file, fsync, rename, fsync directory). */
+/*
+ * Model file (man page rec-model(5)).  Loading refuses damaged, truncated,
+ * foreign and newer files; on failure *out is NULL and err says why (file
+ * is name or path).  On success *out is a new model the caller frees with
+ * rec_model_free.  None of these keeps a pointer to its arguments or
+ * touches process-wide state (such as the umask): calls on different
+ * models may run in different threads at once, and so may encodes of one
+ * model, which only read it; a save writes to its model.
+ */
 #define REC_FORMAT_VERSION 1
+/* The model in the file at path. */
 int rec_model_load(rec_model **out, const char *path, struct rec_error *err);
+/* The model in the regular file open on fd, read whole from its start
+ * (with pread: the fd's offset is left alone).  The fd stays the caller's:
+ * it is not closed.  name is for messages. */
+int rec_model_load_fd(rec_model **out, int fd, const char *name,
+		      struct rec_error *err);
+/* The model in the len bytes at buf (a file image); name is for messages. */
 int rec_model_decode(rec_model **out, const void *buf, size_t len,
 		     const char *name, struct rec_error *err);
+/* Write m to path atomically: a temporary file PATH.tmp.XXXXXX in the same
+ * directory, created with mode 0666 less the umask (the umask is only
+ * read by the kernel, never changed), written, fsync'ed and renamed over
+ * path, then the directory fsync'ed; on failure path is as it was and no
+ * temporary file is left.  The file records the current time as the save
+ * time, and on success so does m (counters shown by rec_model_info): this
+ * is the one change to m. */
 int rec_model_save(rec_model *m, const char *path, struct rec_error *err);
-/* The file image in a malloc'ed buffer, for writing to a stream. */
-int rec_model_encode(rec_model *m, void **buf, size_t *len,
-		     struct rec_error *err);
+/* The file image of m, with saved (unix seconds) as its save time, in a
+ * buffer *buf of *len bytes that the caller frees with free().  m is not
+ * changed: the same model and time give the same bytes. */
+int rec_model_encode(const rec_model *m, int64_t saved, void **buf,
+		     size_t *len, struct rec_error *err);
 
 /* ---------------------------------------------------------------------
  * Training.  Events are parsed once into a compact binary form, then the

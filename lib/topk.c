@@ -78,17 +78,6 @@ void rec_topk_free(rec_topk *t)
 	rec_free(t);
 }
 
-/* The catalogue index of an item id, or UINT32_MAX. */
-static uint32_t find_item(const rec_model *m, const char *id, size_t len)
-{
-	const struct rec_catalogue *c = &m->catalogue;
-	uint32_t at = rec_map_get(&c->index, rec_hash(REC_SPACE_ITEM, id, len));
-	if (at == UINT32_MAX || c->items[at].name_len != len ||
-	    memcmp(c->names + c->items[at].name_off, id, len) != 0)
-		return UINT32_MAX;
-	return at;
-}
-
 int rec_topk_allow(rec_topk *t, const char *item, size_t len)
 {
 	if (t->packed)
@@ -98,7 +87,7 @@ int rec_topk_allow(rec_topk *t, const char *item, size_t len)
 		if (!t->allowed)
 			return REC_ENOMEM;
 	}
-	uint32_t at = find_item(t->m, item, len);
+	uint32_t at = rec_catalogue_find(t->m, item, len);
 	if (at != UINT32_MAX)
 		t->allowed[at] = 1;
 	return 0;
@@ -107,7 +96,7 @@ int rec_topk_allow(rec_topk *t, const char *item, size_t len)
 int rec_topk_exclude(rec_topk *t, const char *user, size_t user_len,
 		     const char *item, size_t item_len)
 {
-	uint32_t at = find_item(t->m, item, item_len);
+	uint32_t at = rec_catalogue_find(t->m, item, item_len);
 	if (at == UINT32_MAX)
 		return 0;	/* never recommended anyway */
 	uint64_t key = pair_key(rec_hash(REC_SPACE_USER, user, user_len), at);
@@ -133,11 +122,18 @@ static int pack(rec_topk *t)
 			t->item[t->nitems++] = (uint32_t)i;
 	t->nblocks = (t->nitems + BLOCK - 1) / BLOCK;
 	size_t per_block = (size_t)(k + 1) * BLOCK;
-	t->packed = aligned_alloc(64, (t->nblocks * per_block + 16) *
-				      sizeof(float));
-	t->pad = aligned_alloc(64, per_block * sizeof(float));
-	if (!t->packed || !t->pad)
+	t->packed = rec_aligned_alloc_array(64, t->nblocks * per_block + 16,
+					    sizeof(float));
+	t->pad = rec_aligned_alloc_array(64, per_block, sizeof(float));
+	if (!t->packed || !t->pad) {
+		/* nothing half made: the next run packs again */
+		rec_free(t->item);
+		rec_free(t->packed);
+		rec_free(t->pad);
+		t->item = NULL;
+		t->packed = t->pad = NULL;
 		return REC_ENOMEM;
+	}
 	for (size_t i = 0; i < per_block; i++)
 		t->pad[i] = i < (size_t)k * BLOCK ? 0 : -INFINITY;
 	for (size_t b = 0; b < t->nblocks; b++) {
@@ -454,20 +450,4 @@ int rec_topk_run(rec_topk *t, const struct rec_topk_user *users, size_t n,
 			return rec_fail(err, jobs[i].rc, NULL, 0,
 					"out of memory");
 	return 0;
-}
-
-const char *rec_model_item(const rec_model *m, uint32_t index, size_t *len)
-{
-	const struct rec_catalogue *c = &m->catalogue;
-	if (index >= c->count) {
-		*len = 0;
-		return NULL;
-	}
-	*len = c->items[index].name_len;
-	return c->names + c->items[index].name_off;
-}
-
-size_t rec_model_items(const rec_model *m)
-{
-	return m->catalogue.count;
 }

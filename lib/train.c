@@ -202,6 +202,12 @@ int rec_train(rec_model *m, rec_dataset *d, rec_progress_fn progress,
 	struct timespec t0;
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	struct snapshot best = { 0 };
+	/* room for the snapshot before the first pass, so that running out
+	 * of memory leaves the model untrained rather than half trained */
+	if (d->holdout.count > 0 && p->passes > 1 &&
+	    !(best.rows = rec_malloc_array(m->features * m->stride,
+					   sizeof(float))))
+		return rec_fail(err, REC_ENOMEM, NULL, 0, "out of memory");
 	double best_loss = 0, best_train_loss = 0;
 	int stalled = 0;
 	uint64_t events = 0;

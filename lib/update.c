@@ -181,6 +181,12 @@ int rec_update(rec_model *m, rec_reader *r, const struct rec_update_options *o,
 	uint64_t next_report = 1000;
 	struct rec_row row;
 	int rc;
+	/* an event must not change the model and then fail for want of the
+	 * stamps, or a retry would count it twice */
+	if (forgetting && rec_model_forget_init(m) != 0) {
+		rc = rec_fail(err, REC_ENOMEM, NULL, 0, "out of memory");
+		goto out;
+	}
 	while ((rc = rec_reader_next_good(r, &row, bad_row, bad_arg,
 					  err)) != 0) {
 		if (rc < 0)

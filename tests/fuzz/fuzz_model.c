@@ -236,7 +236,7 @@ static void check_model(rec_model *m)
 	memset(&err, 0, sizeof(err));
 	void *image;
 	size_t len;
-	CHECK(rec_model_encode(m, &image, &len, &err) == 0);
+	CHECK(rec_model_encode(m, 0, &image, &len, &err) == 0);
 	rec_model *back;
 	int rc = rec_model_decode(&back, image, len, "re-encoded", &err);
 	if (rc) {

@@ -372,7 +372,7 @@ static void check_trained(rec_model *m, const struct sample *keep, int nkeep,
 	memset(&err, 0, sizeof(err));
 	void *image;
 	size_t len;
-	CHECK(rec_model_encode(m, &image, &len, &err) == 0);
+	CHECK(rec_model_encode(m, 0, &image, &len, &err) == 0);
 	rec_model *back;
 	int rc = rec_model_decode(&back, image, len, "trained", &err);
 	if (rc) {

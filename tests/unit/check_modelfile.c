@@ -10,7 +10,9 @@
  *           of the stored bytes, u32 CRC-32 of the 28 header bytes before
  *           it, then the stored (zlib) bytes; the last chunk is "END ".
  */
+#include <fcntl.h>
 #include <math.h>
+#include <time.h>
 #include <zlib.h>
 
 #include "internal.h"
@@ -126,7 +128,7 @@ static unsigned char *encode(rec_model *m, size_t *len)
 {
 	void *img;
 	struct rec_error err;
-	int rc = rec_model_encode(m, &img, len, &err);
+	int rc = rec_model_encode(m, m->counters.saved, &img, len, &err);
 	ck_assert_msg(rc == 0, "rec_model_encode: %s", err.msg);
 	ck_assert_ptr_nonnull(img);
 	ck_assert_uint_gt(*len, 20);
@@ -890,6 +892,286 @@ START_TEST(test_sealed_damage)
 }
 END_TEST
 
+/* ---- encoding is a function of the model and the time ---- */
+
+START_TEST(test_encode_deterministic)
+{
+	rec_model *m = trained_model(0, REC_TASK_BINARY);
+	int64_t saved = m->counters.saved;
+	void *a, *b, *c;
+	size_t alen, blen, clen;
+	struct rec_error err;
+	ck_assert_int_eq(rec_model_encode(m, 1700000000, &a, &alen, &err), 0);
+	ck_assert_int_eq(rec_model_encode(m, 1700000000, &b, &blen, &err), 0);
+	ck_assert_uint_eq(alen, blen);
+	ck_assert_mem_eq(a, b, alen);
+	/* the model is not touched: its save time is what it was */
+	ck_assert_int_eq(m->counters.saved, saved);
+
+	/* another time: the same chunks but the counters, whose save time
+	 * is the one given */
+	ck_assert_int_eq(rec_model_encode(m, 1800000000, &c, &clen, &err), 0);
+	struct chunk_copy x[MAX_CHUNKS], y[MAX_CHUNKS];
+	int nx = split(a, alen, x), ny = split(c, clen, y);
+	ck_assert_int_eq(nx, ny);
+	for (int k = 0; k < nx; k++) {
+		ck_assert_uint_eq(x[k].id, y[k].id);
+		ck_assert_uint_eq(x[k].flags, y[k].flags);
+		ck_assert_uint_eq(x[k].len, y[k].len);
+		if (x[k].id == chunk_id("CNTR")) {
+			/* events, updates, passes, 2 losses, created, saved */
+			ck_assert_uint_eq(get64(x[k].raw + 48), 1700000000);
+			ck_assert_uint_eq(get64(y[k].raw + 48), 1800000000);
+			set64(y[k].raw + 48, 1700000000);
+		}
+		ck_assert_mem_eq(x[k].raw, y[k].raw, x[k].len);
+	}
+	rec_model *d = decode_ok(c, clen);
+	struct rec_model_info info;
+	rec_model_info(d, &info);
+	ck_assert_int_eq(info.saved, 1800000000);
+	rec_model_free(d);
+	free_chunks(x, nx);
+	free_chunks(y, ny);
+	free(a);
+	free(b);
+	free(c);
+	rec_model_free(m);
+}
+END_TEST
+
+/* ---- save and load ---- */
+
+/* A model with forgetting stamps, so that every chunk is written. */
+static rec_model *stamped_model(void)
+{
+	rec_model *m = trained_model(0, REC_TASK_REGRESSION);
+	m->feature_stamp = rec_malloc_array(m->features, sizeof(double));
+	ck_assert_ptr_nonnull(m->feature_stamp);
+	for (size_t i = 0; i < m->features; i++)
+		m->feature_stamp[i] = 1000.5 + (double)i;
+	m->bias_stamp = 2000.25;
+	return m;
+}
+
+START_TEST(test_save_load_round_trip)
+{
+	char *dir = tu_mkdir();
+	char *path = tu_path(dir, "model.rec");
+	rec_model *m = stamped_model();
+	struct rec_error err;
+	memset(&err, 0, sizeof(err));
+	int64_t t0 = (int64_t)time(NULL);
+	ck_assert_int_eq(rec_model_save(m, path, &err), 0);
+	int64_t t1 = (int64_t)time(NULL);
+	/* the save time is recorded on the model and in the file */
+	ck_assert_int_ge(m->counters.saved, t0);
+	ck_assert_int_le(m->counters.saved, t1);
+	ck_assert_int_eq(tu_count_entries(dir), 1);
+
+	rec_model *l = NULL;
+	ck_assert_int_eq(rec_model_load(&l, path, &err), 0);
+	assert_same_model(m, l);
+	ck_assert_ptr_nonnull(l->feature_stamp);
+	ck_assert_mem_eq(l->feature_stamp, m->feature_stamp,
+			 m->features * sizeof(double));
+	ck_assert(l->bias_stamp == m->bias_stamp);
+
+	/* the file is the image encoding gives for that time */
+	size_t flen, ilen;
+	unsigned char *file = tu_read(path, &flen);
+	void *img;
+	ck_assert_int_eq(rec_model_encode(m, m->counters.saved, &img, &ilen,
+					  &err), 0);
+	ck_assert_uint_eq(flen, ilen);
+	ck_assert_mem_eq(file, img, flen);
+	/* and what was loaded encodes to it again */
+	void *again;
+	size_t alen;
+	ck_assert_int_eq(rec_model_encode(l, l->counters.saved, &again, &alen,
+					  &err), 0);
+	ck_assert_uint_eq(alen, flen);
+	ck_assert_mem_eq(again, file, flen);
+	free(again);
+	free(img);
+	free(file);
+	rec_model_free(l);
+	rec_model_free(m);
+	free(path);
+	free(dir);
+}
+END_TEST
+
+START_TEST(test_load_fd)
+{
+	char *dir = tu_mkdir();
+	char *path = tu_path(dir, "model.rec");
+	rec_model *m = trained_model(1, REC_TASK_BINARY);
+	struct rec_error err;
+	memset(&err, 0, sizeof(err));
+	ck_assert_int_eq(rec_model_save(m, path, &err), 0);
+
+	int fd = open(path, O_RDONLY);
+	ck_assert_int_ge(fd, 0);
+	/* read from the start whatever the offset, and the offset kept */
+	char skip[5];
+	ck_assert_int_eq(read(fd, skip, sizeof(skip)), (ssize_t)sizeof(skip));
+	rec_model *l = NULL;
+	ck_assert_int_eq(rec_model_load_fd(&l, fd, "the model", &err), 0);
+	assert_same_model(m, l);
+	ck_assert_int_eq(lseek(fd, 0, SEEK_CUR), (off_t)sizeof(skip));
+	rec_model_free(l);
+	/* the fd is still open, and can load again */
+	ck_assert_int_ne(fcntl(fd, F_GETFD), -1);
+	ck_assert_int_eq(rec_model_load_fd(&l, fd, "the model", &err), 0);
+	assert_same_model(m, l);
+	rec_model_free(l);
+	ck_assert_int_eq(close(fd), 0);
+
+	/* damage is reported under the name given */
+	char *text = tu_write_str(dir, "e.tsv", "u1\ti1\t1\n");
+	fd = open(text, O_RDONLY);
+	ck_assert_int_ge(fd, 0);
+	l = (rec_model *)(void *)dir;	/* must become NULL */
+	ck_assert_int_eq(rec_model_load_fd(&l, fd, "events", &err),
+			 REC_EFORMAT);
+	ck_assert_ptr_null(l);
+	ck_assert_str_eq(err.file, "events");
+	ck_assert_str_eq(err.msg, "not a recpipe model file");
+	close(fd);
+
+	/* a pipe and a directory are not model files */
+	int p[2];
+	ck_assert_int_eq(pipe(p), 0);
+	ck_assert_int_eq(rec_model_load_fd(&l, p[0], "pipe", &err),
+			 REC_EFORMAT);
+	ck_assert_ptr_null(l);
+	ck_assert_str_eq(err.msg, "not a regular file");
+	close(p[0]);
+	close(p[1]);
+	fd = open(dir, O_RDONLY);
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(rec_model_load_fd(&l, fd, "dir", &err), REC_EFORMAT);
+	ck_assert_ptr_null(l);
+	close(fd);
+	/* a closed fd */
+	ck_assert_int_ne(rec_model_load_fd(&l, fd, "closed", &err), 0);
+	ck_assert_ptr_null(l);
+
+	rec_model_free(m);
+	free(text);
+	free(path);
+	free(dir);
+}
+END_TEST
+
+/* The mode of a saved model is 0666 less the umask, which the save leaves
+ * as it was. */
+static const mode_t umasks[] = { 022, 077, 0, 027, 002 };
+
+START_TEST(test_save_mode_follows_umask)
+{
+	char *dir = tu_mkdir();
+	char *path = tu_path(dir, "model.rec");
+	rec_model *m = trained_model(1, REC_TASK_BINARY);
+	struct rec_error err;
+	memset(&err, 0, sizeof(err));
+	mode_t old = umask(umasks[_i]);
+	for (int pass = 0; pass < 2; pass++) {	/* new, then replaced */
+		ck_assert_int_eq(rec_model_save(m, path, &err), 0);
+		struct stat st;
+		ck_assert_int_eq(stat(path, &st), 0);
+		ck_assert_uint_eq(st.st_mode & 07777, 0666 & ~umasks[_i]);
+		ck_assert_uint_eq(umask(umasks[_i]), umasks[_i]);
+	}
+	ck_assert_int_eq(tu_count_entries(dir), 1);
+	umask(old);
+	rec_model_free(m);
+	free(path);
+	free(dir);
+}
+END_TEST
+
+/* ---- every chunk: missing or twice ---- */
+
+static const struct {
+	const char *id;
+	const char *missing;	/* NULL: decodes without it */
+	const char *twice;
+} chunk_rules[] = {
+	{ "PARA", "a required chunk is missing", "a chunk appears twice" },
+	{ "CNTR", "a required chunk is missing", "a chunk appears twice" },
+	{ "RNGS", "a required chunk is missing", "a chunk appears twice" },
+	{ "FEAT", "a required chunk is missing", "a chunk appears twice" },
+	{ "WGHT", "a required chunk is missing", "a chunk appears twice" },
+	{ "CATL", "a required chunk is missing", "a chunk appears twice" },
+	{ "STMP", NULL, "a chunk appears twice" },
+	/* without its end a file is cut short; after it nothing may come */
+	{ "END ", "truncated file", "data after the end chunk" },
+};
+
+/* Decode the chunks; want NULL: must decode to m (stamps aside), else
+ * must be refused as damaged with want in the message. */
+static void expect_chunks(const rec_model *m, const struct chunk_copy *ch,
+			  int n, const char *want)
+{
+	size_t len;
+	unsigned char *img = join(ch, n, &len);
+	if (!want) {
+		rec_model *d = decode_ok(img, len);
+		assert_same_model(m, d);
+		rec_model_free(d);
+	} else {
+		struct rec_error err;
+		ck_assert_int_eq(decode_bad(img, len, &err), REC_EFORMAT);
+		ck_assert_msg(strstr(err.msg, want) != NULL,
+			      "message '%s', want '%s'", err.msg, want);
+	}
+	free(img);
+}
+
+START_TEST(test_chunk_missing_or_twice)
+{
+	rec_model *m = stamped_model();
+	size_t len;
+	unsigned char *img = encode(m, &len);
+	struct chunk_copy ch[MAX_CHUNKS + 2];
+	int n = split(img, len, ch);
+	ck_assert_int_eq(n, 8);	/* every chunk there is */
+	int c = find_chunk(ch, n, chunk_rules[_i].id);
+
+	/* missing */
+	struct chunk_copy less[MAX_CHUNKS];
+	int nless = 0;
+	for (int k = 0; k < n; k++)
+		if (k != c)
+			less[nless++] = ch[k];
+	expect_chunks(m, less, nless, chunk_rules[_i].missing);
+
+	/* twice: again right after itself */
+	struct chunk_copy more[MAX_CHUNKS + 1];
+	int nmore = 0;
+	for (int k = 0; k < n; k++) {
+		more[nmore++] = ch[k];
+		if (k == c)
+			more[nmore++] = ch[k];
+	}
+	expect_chunks(m, more, nmore, chunk_rules[_i].twice);
+	/* and twice apart: again just before the end */
+	if (c != n - 1) {
+		nmore = 0;
+		for (int k = 0; k < n - 1; k++)
+			more[nmore++] = ch[k];
+		more[nmore++] = ch[c];
+		more[nmore++] = ch[n - 1];
+		expect_chunks(m, more, nmore, chunk_rules[_i].twice);
+	}
+	free_chunks(ch, n);
+	free(img);
+	rec_model_free(m);
+}
+END_TEST
+
 static Suite *modelfile_suite(void)
 {
 	Suite *s = suite_create("modelfile");
@@ -898,6 +1180,11 @@ static Suite *modelfile_suite(void)
 			    (int)TU_ARRAY_LEN(round_trips));
 	tcase_add_test(tc, test_round_trip_empty_model);
 	tcase_add_test(tc, test_save_load);
+	tcase_add_test(tc, test_encode_deterministic);
+	tcase_add_test(tc, test_save_load_round_trip);
+	tcase_add_test(tc, test_load_fd);
+	tcase_add_loop_test(tc, test_save_mode_follows_umask, 0,
+			    (int)TU_ARRAY_LEN(umasks));
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("bad");
@@ -910,6 +1197,8 @@ static Suite *modelfile_suite(void)
 	tcase_add_test(tc, test_wrong_magic);
 	tcase_add_loop_test(tc, test_sealed_damage, 0,
 			    (int)TU_ARRAY_LEN(surgeries));
+	tcase_add_loop_test(tc, test_chunk_missing_or_twice, 0,
+			    (int)TU_ARRAY_LEN(chunk_rules));
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -585,7 +585,7 @@ static void assert_same_image(rec_model *a, rec_model *b, int all_counters)
 		struct rec_error err;
 		for (int k = 0; k < 2; k++) {
 			free(img[k]);
-			ck_assert_int_eq(rec_model_encode(m[k], &img[k],
+			ck_assert_int_eq(rec_model_encode(m[k], 0, &img[k],
 							  &len[k], &err), 0);
 		}
 		if (a->counters.saved == b->counters.saved)

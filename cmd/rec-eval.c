@@ -1,11 +1,12 @@
 /*
  * rec-eval - metrics from scored, labelled rows.
  */
-#include <math.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "common.h"
+#include "json.h"
 
 static const char usage[] =
 "Usage: rec-eval [OPTION]... [FILE]...\n"
@@ -69,105 +70,313 @@ static const struct option long_options[] = {
 	{ NULL, 0, NULL, 0 }
 };
 
+/* ---- the metrics: one table drives the report, --json and the checks ---- */
+
+/* Everything a run measured, so that the table can say where each value
+ * lies. */
+struct results {
+	enum rec_task task;
+	struct rec_metric_values point;
+	struct rec_rank_values rank;
+	double coverage;
+	int has_coverage;
+	int of_catalogue;	/* coverage is of the model's catalogue (-m) */
+};
+
+enum kind {
+	POINTWISE,		/* from scored, labelled rows */
+	AT_K,			/* ranking, one value per cut-off */
+	RANKED,			/* ranking, one value */
+};
+
+enum format {
+	REAL,		/* a double: 6 decimals in the report */
+	WHOLE,		/* a uint64_t shown as a double: no decimals */
+	COUNT,		/* a uint64_t, exact in the report and JSON */
+};
+
+/* What a value needs, beyond the task, to be there at all. */
+enum need { ALWAYS, HAS_AUC, HAS_LOGLOSS, HAS_WEIGHT, HAS_GROUP_AUC,
+	    HAS_COVERAGE };
+
+/* What the report says after a ranking value. */
+enum note { NO_NOTE, NOTE_GROUPS, NOTE_BASE };
+
+#define ALL_TASKS (~0u)
+/* positives, AUC and logloss mean nothing against raw regression labels */
+#define CLASS_TASKS (~(1u << REC_TASK_REGRESSION))
+
 struct metric {
 	const char *name;
-	int integer;		/* printed without decimals */
+	enum kind kind;
+	enum format format;
+	int better;		/* +1 higher is better, -1 lower, 0 neither:
+				 * for readers; a check names its direction */
+	unsigned tasks;		/* bit per enum rec_task it applies to */
+	enum need need;
+	size_t at;		/* offset in struct results, of an array
+				 * for AT_K */
+	enum note note;
+	const char *definition;	/* ranking output says what each means */
 };
+
+#define POINT(f) offsetof(struct results, point.f)
+#define RANK(f) offsetof(struct results, rank.f)
+
+/* The report lists them in this order, except that a ranking report puts
+ * its counts first (see section()). */
 static const struct metric metrics[] = {
-	{ "rows", 1 }, { "weight", 0 }, { "positives", 0 }, { "auc", 0 },
-	{ "logloss", 0 }, { "rmse", 0 }, { "mae", 0 }, { "mean_score", 0 },
-	{ "mean_label", 0 },
+	{ "rows", POINTWISE, WHOLE, 0, ALL_TASKS, ALWAYS, POINT(rows),
+	  NO_NOTE, NULL },
+	{ "weight", POINTWISE, REAL, 0, ALL_TASKS, ALWAYS, POINT(weight),
+	  NO_NOTE, NULL },
+	{ "positives", POINTWISE, REAL, 0, CLASS_TASKS, ALWAYS,
+	  POINT(positives), NO_NOTE, NULL },
+	{ "auc", POINTWISE, REAL, 1, CLASS_TASKS, HAS_AUC, POINT(auc),
+	  NO_NOTE, NULL },
+	{ "logloss", POINTWISE, REAL, -1, CLASS_TASKS, HAS_LOGLOSS,
+	  POINT(logloss), NO_NOTE, NULL },
+	{ "rmse", POINTWISE, REAL, -1, ALL_TASKS, HAS_WEIGHT, POINT(rmse),
+	  NO_NOTE, NULL },
+	{ "mae", POINTWISE, REAL, -1, ALL_TASKS, HAS_WEIGHT, POINT(mae),
+	  NO_NOTE, NULL },
+	{ "mean_score", POINTWISE, REAL, 0, ALL_TASKS, HAS_WEIGHT,
+	  POINT(mean_score), NO_NOTE, NULL },
+	{ "mean_label", POINTWISE, REAL, 0, ALL_TASKS, HAS_WEIGHT,
+	  POINT(mean_label), NO_NOTE, NULL },
+
+	{ "precision", AT_K, REAL, 1, ALL_TASKS, ALWAYS, RANK(precision),
+	  NO_NOTE, "precision@k: hits in the first k / k, also when fewer "
+		   "than k are listed" },
+	{ "recall", AT_K, REAL, 1, ALL_TASKS, ALWAYS, RANK(recall), NO_NOTE,
+	  "recall@k: hits in the first k / all the user's relevant items" },
+	{ "ndcg", AT_K, REAL, 1, ALL_TASKS, ALWAYS, RANK(ndcg), NO_NOTE,
+	  "ndcg@k: sum of 1/log2(rank+1) over hits, over the same for "
+	  "min(relevant, k) hits at the top" },
+	{ "map", AT_K, REAL, 1, ALL_TASKS, ALWAYS, RANK(map), NO_NOTE,
+	  "map@k: sum of precision@rank over hits in the first k, / "
+	  "min(relevant, k)" },
+	{ "hit_rate", AT_K, REAL, 1, ALL_TASKS, ALWAYS, RANK(hit), NO_NOTE,
+	  "hit_rate@k: share of users with a hit in the first k" },
+	{ "mrr", RANKED, REAL, 1, ALL_TASKS, ALWAYS, RANK(mrr), NO_NOTE,
+	  "mrr: 1/rank of the first hit in the whole list, 0 without one" },
+	{ "users", RANKED, COUNT, 0, ALL_TASKS, ALWAYS, RANK(users), NO_NOTE,
+	  "users: users with a relevant item; one with no list counts 0 "
+	  "everywhere" },
+	{ "auc", RANKED, REAL, 1, ALL_TASKS, HAS_GROUP_AUC, RANK(auc),
+	  NOTE_GROUPS, "auc (--group): per group, relevant rows above "
+	  "irrelevant ones by score, ties half; mean over groups with both" },
+	{ "coverage", RANKED, REAL, 1, ALL_TASKS, HAS_COVERAGE,
+	  offsetof(struct results, coverage), NOTE_BASE,
+	  "coverage (--truth): distinct items in the evaluated users' first "
+	  "max(k), over the catalogue (-m) or the items met" },
 };
 #define NMETRICS (sizeof(metrics) / sizeof(metrics[0]))
 
-/* Value of metric i, or 0 when the data or the task does not give it. */
-static int metric_value(const struct rec_metric_values *v, enum rec_task task,
-			size_t i, double *out)
+static int is_ranking(const struct metric *m)
 {
-	if (task == REC_TASK_REGRESSION && (i == 2 || i == 3 || i == 4))
-		return 0;	/* positives, auc, logloss */
-	double vals[NMETRICS] = { (double)v->rows, v->weight, v->positives,
-		v->auc, v->logloss, v->rmse, v->mae, v->mean_score,
-		v->mean_label };
-	if ((i == 3 && !v->has_auc) || (i == 4 && !v->has_logloss))
-		return 0;
-	if (i >= 5 && v->weight <= 0)
-		return 0;
-	*out = vals[i];
-	return 1;
+	return m->kind != POINTWISE;
 }
 
+/* Where a metric goes in a report: pointwise ones in table order; in a
+ * ranking report first how many were evaluated, then the cut-offs, then
+ * the single values. */
+static int section(const struct metric *m)
+{
+	if (m->kind == AT_K)
+		return 1;
+	return m->kind == RANKED && m->format != COUNT ? 2 : 0;
+}
+
+static int has_value(const struct results *r, const struct metric *m)
+{
+	if (!(m->tasks & (1u << r->task)))
+		return 0;
+	switch (m->need) {
+	case ALWAYS: return 1;
+	case HAS_AUC: return r->point.has_auc;
+	case HAS_LOGLOSS: return r->point.has_logloss;
+	case HAS_WEIGHT: return r->point.weight > 0;
+	case HAS_GROUP_AUC: return r->rank.auc_users > 0;
+	case HAS_COVERAGE: return r->has_coverage;
+	}
+	return 0;
+}
+
+static uint64_t count_of(const struct results *r, const struct metric *m)
+{
+	uint64_t n;
+	memcpy(&n, (const char *)r + m->at, sizeof(n));
+	return n;
+}
+
+/* The value of metric m (at cut-off number j for AT_K), as a double. */
+static double value_of(const struct results *r, const struct metric *m,
+		       int j)
+{
+	if (m->format != REAL)
+		return (double)count_of(r, m);
+	double x;
+	memcpy(&x, (const char *)r + m->at + (size_t)j * sizeof(x),
+	       sizeof(x));
+	return x;
+}
+
+/* The value a check names: 0 when the run does not give it. */
+static int check_value(const struct results *r, const struct metric *m,
+		       int k, double *x)
+{
+	if (!has_value(r, m))
+		return 0;
+	if (m->kind != AT_K) {
+		*x = value_of(r, m, 0);
+		return 1;
+	}
+	for (int j = 0; j < r->rank.nk; j++)
+		if (r->rank.ks[j] == k) {
+			*x = value_of(r, m, j);
+			return 1;
+		}
+	return 0;
+}
+
+/* One line of the report for a metric without cut-off. */
+static void print_single(const struct results *r, const struct metric *m)
+{
+	if (m->format == COUNT) {
+		printf("%-12s %llu\n", m->name,
+		       (unsigned long long)count_of(r, m));
+		return;
+	}
+	double x = value_of(r, m, 0);
+	if (m->format == WHOLE)
+		printf("%-12s %.0f", m->name, x);
+	else
+		printf("%-12s %.6f", m->name, x);
+	if (m->note == NOTE_GROUPS)
+		printf("  (mean over %llu groups)",
+		       (unsigned long long)r->rank.auc_users);
+	else if (m->note == NOTE_BASE)
+		printf("  (%s)", r->of_catalogue
+			? "of the model's catalogue"
+			: "of the items in truth and lists");
+	putchar('\n');
+}
+
+/* The ranking metrics at cut-offs, one row each, a column per cut-off. */
+static void print_at_k(const struct results *r)
+{
+	printf("%-12s", "");
+	for (int j = 0; j < r->rank.nk; j++) {
+		char h[16];
+		snprintf(h, sizeof(h), "@%d", r->rank.ks[j]);
+		printf(" %9s", h);
+	}
+	putchar('\n');
+	for (const struct metric *m = metrics; m < metrics + NMETRICS; m++) {
+		if (m->kind != AT_K)
+			continue;
+		printf("%-12s", m->name);
+		for (int j = 0; j < r->rank.nk; j++)
+			printf(" %9.6f", value_of(r, m, j));
+		putchar('\n');
+	}
+}
+
+static void print_report(const struct results *r, int ranking)
+{
+	for (int s = 0; s < 3; s++) {
+		if (s == 1 && ranking)
+			print_at_k(r);
+		for (const struct metric *m = metrics; m < metrics + NMETRICS;
+		     m++)
+			if (is_ranking(m) == ranking && m->kind != AT_K &&
+			    section(m) == s && has_value(r, m))
+				print_single(r, m);
+	}
+	for (const struct metric *m = metrics; m < metrics + NMETRICS; m++)
+		if (ranking && m->definition)
+			printf("# %s\n", m->definition);
+}
+
+static void json_metric(struct json *j, const struct results *r,
+			const struct metric *m)
+{
+	if (m->kind == AT_K) {
+		for (int i = 0; i < r->rank.nk; i++) {
+			char key[48];
+			snprintf(key, sizeof(key), "%s@%d", m->name,
+				 r->rank.ks[i]);
+			json_double(j, key, value_of(r, m, i));
+		}
+	} else if (m->format == COUNT) {
+		json_uint(j, m->name, count_of(r, m));
+	} else {
+		json_double(j, m->name, value_of(r, m, 0));
+	}
+}
+
+static void print_json(const struct results *r, int ranking)
+{
+	struct json j = JSON_INIT;
+	json_object_begin(&j, NULL);
+	for (int s = 0; s < 3; s++)
+		for (const struct metric *m = metrics; m < metrics + NMETRICS;
+		     m++)
+			if (is_ranking(m) == ranking && section(m) == s &&
+			    has_value(r, m))
+				json_metric(&j, r, m);
+	if (ranking) {
+		json_array_begin(&j, "definitions");
+		for (const struct metric *m = metrics; m < metrics + NMETRICS;
+		     m++)
+			if (m->definition)
+				json_string(&j, NULL, m->definition);
+		json_array_end(&j);
+	}
+	json_object_end(&j);
+}
+
+/* ---- checks: --fail-under and --fail-over ---- */
+
 struct check {
-	size_t metric;
+	const struct metric *metric;
+	int k;			/* the cut-off of an AT_K metric */
 	double bound;
 	int over;		/* fail when above, not below */
 };
 
-static struct check parse_check(const char *opt, const char *arg, int over)
+static const struct metric *find_metric(const char *name, size_t len,
+					int ranking)
 {
-	const char *eq = strchr(arg, '=');
-	if (!eq)
-		usage_error("%s: '%s' is not METRIC=VALUE", opt, arg);
-	struct check ck = { NMETRICS, 0, over };
-	for (size_t i = 0; i < NMETRICS; i++)
-		if (strlen(metrics[i].name) == (size_t)(eq - arg) &&
-		    strncmp(metrics[i].name, arg, (size_t)(eq - arg)) == 0)
-			ck.metric = i;
-	if (ck.metric == NMETRICS)
-		usage_error("%s: unknown metric '%.*s'", opt, (int)(eq - arg),
-			    arg);
-	ck.bound = opt_double(opt, eq + 1, -1e300, 1e300);
-	return ck;
+	for (const struct metric *m = metrics; m < metrics + NMETRICS; m++)
+		if (is_ranking(m) == ranking && strlen(m->name) == len &&
+		    strncmp(m->name, name, len) == 0)
+			return m;
+	return NULL;
 }
 
-/* ---- ranking mode ---- */
-
-static const char *const definitions[] = {
-	"precision@k: hits in the first k / k, also when fewer than k are listed",
-	"recall@k: hits in the first k / all the user's relevant items",
-	"ndcg@k: sum of 1/log2(rank+1) over hits, over the same for min(relevant, k) hits at the top",
-	"map@k: sum of precision@rank over hits in the first k, / min(relevant, k)",
-	"hit_rate@k: share of users with a hit in the first k",
-	"mrr: 1/rank of the first hit in the whole list, 0 without one",
-	"users: users with a relevant item; one with no list counts 0 everywhere",
-	"auc (--group): per group, relevant rows above irrelevant ones by score, ties half; mean over groups with both",
-	"coverage (--truth): distinct items in the evaluated users' first max(k), over the catalogue (-m) or the items met",
-};
-
-struct rank_check {
-	char name[16];
-	int k;			/* 0: a metric without cut-off */
-	double bound;
-	int over;
-};
-
-static struct rank_check parse_rank_check(const char *opt, const char *arg,
-					  int over)
+/* METRIC=VALUE, or for ranking METRIC[@K]=VALUE. */
+static struct check parse_check(const char *opt, const char *arg, int over,
+				int ranking)
 {
-	struct rank_check ck = { "", 0, 0, over };
 	const char *eq = strchr(arg, '=');
-	const char *at = memchr(arg, '@', eq ? (size_t)(eq - arg) : 0);
-	size_t name_len = at ? (size_t)(at - arg) : eq ? (size_t)(eq - arg) : 0;
-	if (!eq || name_len == 0 || name_len >= sizeof(ck.name))
-		usage_error("%s: '%s' is not METRIC[@K]=VALUE", opt, arg);
-	memcpy(ck.name, arg, name_len);
-	static const char *const with_k[] = { "precision", "recall", "ndcg",
-					      "map", "hit_rate" };
-	static const char *const without_k[] = { "mrr", "auc", "coverage",
-						 "users" };
-	int needs_k = -1;
-	for (size_t i = 0; i < 5; i++)
-		if (strcmp(ck.name, with_k[i]) == 0)
-			needs_k = 1;
-	for (size_t i = 0; i < 4; i++)
-		if (strcmp(ck.name, without_k[i]) == 0)
-			needs_k = 0;
-	if (needs_k < 0)
-		usage_error("%s: unknown ranking metric '%s'", opt, ck.name);
-	if (needs_k && !at)
-		usage_error("%s: %s needs a cut-off (@K)", opt, ck.name);
-	if (!needs_k && at)
-		usage_error("%s: %s takes no cut-off (@K)", opt, ck.name);
+	const char *at = ranking && eq ? memchr(arg, '@', (size_t)(eq - arg))
+				       : NULL;
+	size_t len = at ? (size_t)(at - arg) : eq ? (size_t)(eq - arg) : 0;
+	/* ranking names are short: a long one is a malformed check */
+	if (!eq || (ranking && (len == 0 || len >= 16)))
+		usage_error("%s: '%s' is not %s=VALUE", opt, arg,
+			    ranking ? "METRIC[@K]" : "METRIC");
+	struct check ck = { find_metric(arg, len, ranking), 0, 0, over };
+	if (!ck.metric)
+		usage_error("%s: unknown %smetric '%.*s'", opt,
+			    ranking ? "ranking " : "", (int)len, arg);
+	const char *name = ck.metric->name;
+	if (ck.metric->kind == AT_K && !at)
+		usage_error("%s: %s needs a cut-off (@K)", opt, name);
+	if (ck.metric->kind == RANKED && at)
+		usage_error("%s: %s takes no cut-off (@K)", opt, name);
 	if (at) {
 		char kbuf[16];
 		size_t n = (size_t)(eq - at - 1);
@@ -181,170 +390,180 @@ static struct rank_check parse_rank_check(const char *opt, const char *arg,
 	return ck;
 }
 
+/* EXIT_CHECK if any check fails; exit 2 if one names a missing value. */
+static int run_checks(const struct results *r, const struct check *checks,
+		      int n)
+{
+	int status = EXIT_OK;
+	for (const struct check *ck = checks; ck < checks + n; ck++) {
+		const char *name = ck->metric->name;
+		double x;
+		if (!check_value(r, ck->metric, ck->k, &x)) {
+			if (ck->k)
+				die("metric '%s@%d' is not computed (see -k)",
+				    name, ck->k);
+			die("metric '%s' is not available for this data", name);
+		}
+		if (ck->over ? x > ck->bound : x < ck->bound) {
+			const char *dir = ck->over ? "above" : "below";
+			if (ck->k)
+				warnx_("%s@%d %.6f is %s %g", name, ck->k, x,
+				       dir, ck->bound);
+			else
+				warnx_("%s %.6f is %s %g", name, x, dir,
+				       ck->bound);
+			status = EXIT_CHECK;
+		}
+	}
+	return status;
+}
+
+/* ---- ranking mode ---- */
+
 struct ranking_config {
 	const char *truth, *group, *model;
 	int ks[REC_MAX_KS], nk;
-	int json;
-	struct rank_check *checks;
-	int nchecks;
 };
 
-/* The value a check names, or 0 when the run does not give it. */
-static int rank_value(const struct rec_rank_values *v, double coverage,
-		      int has_coverage, const struct rank_check *ck, double *x)
+/* The catalogue size of a model, for coverage; 0 without -m. */
+static size_t catalogue_size(const char *path)
 {
-	if (ck->k == 0) {
-		if (strcmp(ck->name, "mrr") == 0)
-			*x = v->mrr;
-		else if (strcmp(ck->name, "users") == 0)
-			*x = (double)v->users;
-		else if (strcmp(ck->name, "auc") == 0 && v->auc_users)
-			*x = v->auc;
-		else if (strcmp(ck->name, "coverage") == 0 && has_coverage)
-			*x = coverage;
-		else
-			return 0;
-		return 1;
-	}
-	for (int j = 0; j < v->nk; j++) {
-		if (v->ks[j] != ck->k)
-			continue;
-		const double *m = strcmp(ck->name, "precision") == 0 ? v->precision
-			: strcmp(ck->name, "recall") == 0 ? v->recall
-			: strcmp(ck->name, "ndcg") == 0 ? v->ndcg
-			: strcmp(ck->name, "map") == 0 ? v->map : v->hit;
-		*x = m[j];
-		return 1;
-	}
-	return 0;
+	struct rec_error err = { 0 };
+	rec_model *m;
+	if (!path)
+		return 0;
+	if (rec_model_load(&m, path, &err) != 0)
+		die_error(&err);
+	size_t n = rec_model_items(m);
+	rec_model_free(m);
+	return n;
+}
+
+/* --truth: the recommendations in files against the truth pairs. */
+static int rank_truth(rec_ranking *r, const struct ranking_config *rc,
+		      const struct input_config *in, char **files, int nfiles,
+		      struct bad_rows *bad, struct results *res,
+		      struct rec_error *err)
+{
+	size_t catalogue = catalogue_size(rc->model);
+	struct rec_reader_options to = in->opt;
+	to.columns.label = NULL;
+	to.columns.score = NULL;
+	to.need = REC_NEED_USER | REC_NEED_ITEM;
+	rec_reader *truth, *recs;
+	if (rec_reader_open(&truth, &rc->truth, 1, &to, err) != 0)
+		die_error(err);
+	/* recommendations as rec-predict --top writes them */
+	struct rec_reader_options ro = to;
+	ro.columns = (struct rec_columns){ .user = "1", .item = "2" };
+	ro.header = 0;
+	ro.csv = 0;
+	if (rec_reader_open(&recs, (const char *const *)files, nfiles, &ro,
+			    err) != 0)
+		die_error(err);
+	int rcode = rec_ranking_truth(r, truth, recs, bad_row_report, bad,
+				      catalogue, &res->coverage, err);
+	res->has_coverage = 1;
+	res->of_catalogue = rc->model != NULL;
+	rec_reader_free(truth);
+	rec_reader_free(recs);
+	return rcode;
+}
+
+/* --group: the scored, labelled rows of each group ranked by score. */
+static int rank_groups(rec_ranking *r, const struct ranking_config *rc,
+		       const struct input_config *in, char **files, int nfiles,
+		       struct bad_rows *bad, struct rec_error *err)
+{
+	struct rec_reader_options go = in->opt;
+	go.columns.user = rc->group;
+	go.columns.item = NULL;
+	go.need = REC_NEED_USER | REC_NEED_LABEL | REC_NEED_SCORE;
+	rec_reader *rows;
+	if (rec_reader_open(&rows, (const char *const *)files, nfiles, &go,
+			    err) != 0)
+		die_error(err);
+	int rcode = rec_ranking_groups(r, rows, bad_row_report, bad, err);
+	rec_reader_free(rows);
+	return rcode;
 }
 
 static int ranking_mode(const struct ranking_config *rc,
-			struct input_config *in, char **files, int nfiles)
+			const struct input_config *in, char **files, int nfiles,
+			const struct check *checks, int nchecks, int json)
 {
 	struct rec_error err = { 0 };
 	rec_ranking *r;
 	if (rec_ranking_create(&r, rc->ks, rc->nk) != 0)
 		die("out of memory");
 	struct bad_rows bad = { .strict = in->strict };
-	double coverage = 0;
-	int has_coverage = rc->truth != NULL;
-	int rcode;
-	if (rc->truth) {
-		size_t catalogue = 0;
-		if (rc->model) {
-			rec_model *m;
-			if (rec_model_load(&m, rc->model, &err) != 0)
-				die_error(&err);
-			catalogue = rec_model_items(m);
-			rec_model_free(m);
-		}
-		struct rec_reader_options to = in->opt;
-		to.columns.label = NULL;
-		to.columns.score = NULL;
-		to.need = REC_NEED_USER | REC_NEED_ITEM;
-		rec_reader *truth, *recs;
-		if (rec_reader_open(&truth, &rc->truth, 1, &to, &err) != 0)
-			die_error(&err);
-		/* recommendations as rec-predict --top writes them */
-		struct rec_reader_options ro = to;
-		ro.columns = (struct rec_columns){ .user = "1", .item = "2" };
-		ro.header = 0;
-		ro.csv = 0;
-		if (rec_reader_open(&recs, (const char *const *)files, nfiles,
-				    &ro, &err) != 0)
-			die_error(&err);
-		rcode = rec_ranking_truth(r, truth, recs, bad_row_report, &bad,
-					  catalogue, &coverage, &err);
-		rec_reader_free(truth);
-		rec_reader_free(recs);
-	} else {
-		struct rec_reader_options go = in->opt;
-		go.columns.user = rc->group;
-		go.columns.item = NULL;
-		go.need = REC_NEED_USER | REC_NEED_LABEL | REC_NEED_SCORE;
-		rec_reader *rows;
-		if (rec_reader_open(&rows, (const char *const *)files, nfiles,
-				    &go, &err) != 0)
-			die_error(&err);
-		rcode = rec_ranking_groups(r, rows, bad_row_report, &bad, &err);
-		rec_reader_free(rows);
-	}
+	struct results res = { .task = in->opt.task };
+	int rcode = rc->truth
+		? rank_truth(r, rc, in, files, nfiles, &bad, &res, &err)
+		: rank_groups(r, rc, in, files, nfiles, &bad, &err);
 	if (rcode)
 		stop_reading(rcode, &err);
 	bad_rows_summary(&bad);
-	struct rec_rank_values v;
-	rec_ranking_values(r, &v);
+	rec_ranking_values(r, &res.rank);
 	rec_ranking_free(r);
-	if (v.users == 0)
+	if (res.rank.users == 0)
 		die("no user has a relevant item: nothing to evaluate");
-
-	static const char *const names[] = { "precision", "recall", "ndcg",
-					     "map", "hit_rate" };
-	const double *vals[] = { v.precision, v.recall, v.ndcg, v.map, v.hit };
-	if (rc->json) {
-		printf("{\"users\": %llu", (unsigned long long)v.users);
-		for (int i = 0; i < 5; i++)
-			for (int j = 0; j < v.nk; j++)
-				printf(", \"%s@%d\": %.17g", names[i], v.ks[j],
-				       vals[i][j]);
-		printf(", \"mrr\": %.17g", v.mrr);
-		if (v.auc_users)
-			printf(", \"auc\": %.17g", v.auc);
-		if (has_coverage)
-			printf(", \"coverage\": %.17g", coverage);
-		printf(", \"definitions\": [");
-		for (size_t i = 0; i < sizeof(definitions) / sizeof(*definitions); i++)
-			printf("%s\"%s\"", i ? ", " : "", definitions[i]);
-		printf("]}\n");
-	} else {
-		printf("%-12s %llu\n", "users", (unsigned long long)v.users);
-		printf("%-12s", "");
-		for (int j = 0; j < v.nk; j++) {
-			char h[16];
-			snprintf(h, sizeof(h), "@%d", v.ks[j]);
-			printf(" %9s", h);
-		}
-		putchar('\n');
-		for (int i = 0; i < 5; i++) {
-			printf("%-12s", names[i]);
-			for (int j = 0; j < v.nk; j++)
-				printf(" %9.6f", vals[i][j]);
-			putchar('\n');
-		}
-		printf("%-12s %.6f\n", "mrr", v.mrr);
-		if (v.auc_users)
-			printf("%-12s %.6f  (mean over %llu groups)\n", "auc",
-			       v.auc, (unsigned long long)v.auc_users);
-		if (has_coverage)
-			printf("%-12s %.6f  (%s)\n", "coverage", coverage,
-			       rc->model ? "of the model's catalogue"
-					 : "of the items in truth and lists");
-		for (size_t i = 0; i < sizeof(definitions) / sizeof(*definitions); i++)
-			printf("# %s\n", definitions[i]);
-	}
+	if (json)
+		print_json(&res, 1);
+	else
+		print_report(&res, 1);
 	finish_stdout();
-	int status = EXIT_OK;
-	for (int i = 0; i < rc->nchecks; i++) {
-		const struct rank_check *ck = &rc->checks[i];
-		double x;
-		if (!rank_value(&v, coverage, has_coverage, ck, &x)) {
-			if (ck->k)
-				die("metric '%s@%d' is not computed (see -k)",
-				    ck->name, ck->k);
-			die("metric '%s' is not available for this data",
-			    ck->name);
-		}
-		if (ck->over ? x > ck->bound : x < ck->bound) {
-			if (ck->k)
-				warnx_("%s@%d %.6f is %s %g", ck->name, ck->k, x,
-				       ck->over ? "above" : "below", ck->bound);
-			else
-				warnx_("%s %.6f is %s %g", ck->name, x,
-				       ck->over ? "above" : "below", ck->bound);
-			status = EXIT_CHECK;
-		}
+	return run_checks(&res, checks, nchecks);
+}
+
+/* ---- pointwise mode ---- */
+
+static int pointwise_mode(struct input_config *in, char **files, int nfiles,
+			  const struct check *checks, int nchecks, int json)
+{
+	if (in->columns_given & ((1 << (OPT_USER - OPT_USER)) |
+				 (1 << (OPT_ITEM - OPT_USER)) |
+				 (1 << (OPT_TIME - OPT_USER))))
+		usage_error("--user, --item and --time do not apply to pointwise metrics");
+	in->opt.columns.user = NULL;
+	in->opt.columns.item = NULL;
+	in->opt.need = REC_NEED_LABEL | REC_NEED_SCORE;
+
+	struct rec_error err = { 0 };
+	rec_reader *reader;
+	if (rec_reader_open(&reader, (const char *const *)files, nfiles,
+			    &in->opt, &err) != 0)
+		die_error(&err);
+	rec_metrics *mt;
+	if (rec_metrics_create(&mt) != 0)
+		die("out of memory");
+	struct bad_rows bad = { .strict = in->strict };
+	struct rec_row row;
+	int got;
+	while ((got = rec_reader_next_good(reader, &row, bad_row_report, &bad,
+					   &err)) != 0) {
+		if (got < 0)
+			stop_reading(got, &err);
+		if (rec_metrics_add(mt, row.label, row.score, row.weight) != 0)
+			die("out of memory");
 	}
+	bad_rows_summary(&bad);
+	struct results res = { .task = in->opt.task };
+	struct rec_metric_values *v = &res.point;
+	if (rec_metrics_compute(mt, v, &err) != 0)
+		die_error(&err);
+	if (in->opt.task == REC_TASK_BINARY && !v->has_auc)
+		die("AUC needs rows of both classes with positive weight "
+		    "(%llu rows, positive weight %g of %g)",
+		    (unsigned long long)v->rows, v->positives, v->weight);
+	if (json)
+		print_json(&res, 0);
+	else
+		print_report(&res, 0);
+	finish_stdout();
+	int status = run_checks(&res, checks, nchecks);
+	rec_metrics_free(mt);
+	rec_reader_free(reader);
 	return status;
 }
 
@@ -376,9 +595,7 @@ int main(int argc, char **argv)
 	struct input_config in;
 	input_config_init(&in);
 	struct check checks[64];
-	struct rank_check rchecks[64];
-	struct ranking_config rc = { .ks = { 10 }, .nk = 1,
-				     .checks = rchecks };
+	struct ranking_config rc = { .ks = { 10 }, .nk = 1 };
 	const char *check_args[64];
 	int check_over[64];
 	int nchecks = 0, json = 0, k_given = 0, c;
@@ -416,90 +633,14 @@ int main(int argc, char **argv)
 		usage_error("-m MODEL goes with --truth");
 	if (k_given && !rc.truth && !rc.group)
 		usage_error("-k goes with --truth or --group");
-	for (int i = 0; i < nchecks; i++) {
-		const char *opt = check_over[i] ? "--fail-over" : "--fail-under";
-		if (rc.truth || rc.group)
-			rchecks[i] = parse_rank_check(opt, check_args[i],
-						      check_over[i]);
-		else
-			checks[i] = parse_check(opt, check_args[i],
-						check_over[i]);
-	}
-	if (rc.truth || rc.group) {
-		rc.json = json;
-		rc.nchecks = nchecks;
-		return ranking_mode(&rc, &in, argv + optind, argc - optind);
-	}
-	if (in.columns_given & ((1 << (OPT_USER - OPT_USER)) |
-				(1 << (OPT_ITEM - OPT_USER)) |
-				(1 << (OPT_TIME - OPT_USER))))
-		usage_error("--user, --item and --time do not apply to pointwise metrics");
-	in.opt.columns.user = NULL;
-	in.opt.columns.item = NULL;
-	in.opt.need = REC_NEED_LABEL | REC_NEED_SCORE;
-
-	struct rec_error err = { 0 };
-	rec_reader *reader;
-	if (rec_reader_open(&reader, (const char *const *)argv + optind,
-			    argc - optind, &in.opt, &err) != 0)
-		die_error(&err);
-	rec_metrics *mt;
-	if (rec_metrics_create(&mt) != 0)
-		die("out of memory");
-	struct bad_rows bad = { .strict = in.strict };
-	struct rec_row row;
-	int got;
-	while ((got = rec_reader_next_good(reader, &row, bad_row_report, &bad,
-					   &err)) != 0) {
-		if (got < 0)
-			stop_reading(got, &err);
-		if (rec_metrics_add(mt, row.label, row.score, row.weight) != 0)
-			die("out of memory");
-	}
-	bad_rows_summary(&bad);
-	struct rec_metric_values v;
-	if (rec_metrics_compute(mt, &v, &err) != 0)
-		die_error(&err);
-	if (in.opt.task == REC_TASK_BINARY && !v.has_auc)
-		die("AUC needs rows of both classes with positive weight "
-		    "(%llu rows, positive weight %g of %g)",
-		    (unsigned long long)v.rows, v.positives, v.weight);
-
-	if (json)
-		fputc('{', stdout);
-	int first = 1;
-	for (size_t i = 0; i < NMETRICS; i++) {
-		double x;
-		if (!metric_value(&v, in.opt.task, i, &x))
-			continue;
-		if (json) {
-			printf("%s\"%s\": %.17g", first ? "" : ", ",
-			       metrics[i].name, x);
-		} else if (metrics[i].integer) {
-			printf("%-12s %.0f\n", metrics[i].name, x);
-		} else {
-			printf("%-12s %.6f\n", metrics[i].name, x);
-		}
-		first = 0;
-	}
-	if (json)
-		fputs("}\n", stdout);
-	finish_stdout();
-
-	int status = EXIT_OK;
-	for (int i = 0; i < nchecks; i++) {
-		double x;
-		const char *name = metrics[checks[i].metric].name;
-		if (!metric_value(&v, in.opt.task, checks[i].metric, &x))
-			die("metric '%s' is not available for this data", name);
-		if (checks[i].over ? x > checks[i].bound : x < checks[i].bound) {
-			warnx_("%s %.6f is %s %g", name, x,
-			       checks[i].over ? "above" : "below",
-			       checks[i].bound);
-			status = EXIT_CHECK;
-		}
-	}
-	rec_metrics_free(mt);
-	rec_reader_free(reader);
-	return status;
+	int ranking = rc.truth || rc.group;
+	for (int i = 0; i < nchecks; i++)
+		checks[i] = parse_check(check_over[i] ? "--fail-over"
+						      : "--fail-under",
+					check_args[i], check_over[i], ranking);
+	if (ranking)
+		return ranking_mode(&rc, &in, argv + optind, argc - optind,
+				    checks, nchecks, json);
+	return pointwise_mode(&in, argv + optind, argc - optind, checks,
+			      nchecks, json);
 }

@@ -7,6 +7,7 @@
 #include <stdarg.h>
 #include <stdint.h>
 #include <string.h>
+#include <time.h>
 
 #include "rec.h"
 
@@ -44,6 +45,32 @@ void rec_big_free(void *p);
  * allocations were made since the last call. */
 void rec_alloc_fail_at(long nth, int persist);
 long rec_alloc_count(void);
+
+/*
+ * Exact AUC, ties counting half (auc.c), for metrics, ranking and update
+ * progress alike.
+ */
+/* A key whose unsigned order is the score's order; -0 and +0 tie. */
+uint64_t rec_score_key(double score);
+/* Stable LSD radix sort of n records of size bytes, each starting with its
+ * uint64_t key; tmp holds n records. */
+void rec_radix_sort(void *base, size_t n, size_t size, void *tmp);
+/* A row with a weight, for the sort. */
+struct rec_scored {
+	uint64_t key;		/* rec_score_key of the score */
+	double weight;
+};
+/* The rows of one class sorted by key: bare keys (weight 1 each) or, when
+ * rows is not NULL, weighted rows. */
+struct rec_auc_class {
+	const uint64_t *keys;
+	const struct rec_scored *rows;
+	size_t n;
+};
+/* Weighted pairs of a positive above a negative, a tie counting half;
+ * the AUC is this over the product of the classes' weights. */
+double rec_auc_pairs(const struct rec_auc_class *pos,
+		     const struct rec_auc_class *neg);
 
 /* The learner keeps every parameter within +-REC_PARAM_MAX and every
  * AdaGrad sum within [0, REC_ACC_MAX], so no learning rate or data can make
@@ -229,5 +256,33 @@ double rec_model_implicit_loss(const struct rec_model *m, struct rec_rng *rng,
 double rec_model_learn_again(struct rec_model *m, uint32_t user_row,
 			     uint32_t item_row, float label, float weight);
 double rec_loss(enum rec_loss loss, double margin, double label);
+
+/*
+ * One event as learning sees it (update.c): its two feature rows, label
+ * and weight.  rec_update learns each as it comes; rec_train keeps them
+ * all and learns them again at every pass.
+ */
+struct rec_event {
+	uint32_t user_row, item_row;
+	float label, weight;
+};
+/* The event of a row: its feature rows (made if new), its item noted in
+ * the catalogue. */
+int rec_event_make(struct rec_model *m, const struct rec_row *row,
+		   struct rec_event *e, struct rec_error *err);
+/* One learning step on an event, whatever the task; count: the event is
+ * new.  Gives the margins for a recent AUC: the event's, and for implicit
+ * tasks a sampled negative's (label 0).  Returns the event's loss. */
+double rec_event_learn(struct rec_model *m, const struct rec_event *e,
+		       int count, double *margin, double *neg_margin);
+
+/* Seconds since t0, on the monotonic clock, for progress reports. */
+static inline double rec_seconds_since(const struct timespec *t0)
+{
+	struct timespec t;
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (double)(t.tv_sec - t0->tv_sec) +
+	       1e-9 * (double)(t.tv_nsec - t0->tv_nsec);
+}
 
 #endif

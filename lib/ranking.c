@@ -101,52 +101,86 @@ static int by_rank(const void *a, const void *b)
 	return x->at < y->at ? -1 : x->at > y->at;
 }
 
-int rec_ranking_add_group(rec_ranking *r, const double *score,
-			  const unsigned char *label, size_t n)
+/* Room to rank a group of up to n rows, allocated before anything is
+ * added, so that running out of memory leaves the ranking as it was. */
+struct group_scratch {
+	struct row *rows;
+	unsigned char *rel;
+	uint64_t *keys;		/* score keys: relevant rows, then others */
+};
+
+static int scratch_alloc(struct group_scratch *g, size_t n)
+{
+	g->rows = rec_malloc_array(n, sizeof(*g->rows));
+	g->rel = rec_malloc(n);
+	g->keys = rec_malloc_array(n, sizeof(*g->keys));
+	if (g->rows && g->rel && g->keys)
+		return 0;
+	rec_free(g->rows);
+	rec_free(g->rel);
+	rec_free(g->keys);
+	return REC_ENOMEM;
+}
+
+static void scratch_free(struct group_scratch *g)
+{
+	rec_free(g->rows);
+	rec_free(g->rel);
+	rec_free(g->keys);
+}
+
+static size_t count_relevant(const unsigned char *label, size_t n)
 {
 	size_t relevant = 0;
 	for (size_t i = 0; i < n; i++)
 		relevant += label[i] != 0;
+	return relevant;
+}
+
+/* rec_ranking_add_group in scratch room for n rows: cannot fail. */
+static void add_group(rec_ranking *r, const double *score,
+		      const unsigned char *label, size_t n,
+		      const struct group_scratch *g)
+{
+	size_t relevant = count_relevant(label, n);
 	if (relevant == 0)
-		return 0;
-	struct row *rows = rec_malloc(n * sizeof(*rows));
-	unsigned char *rel = rec_malloc(n);
-	if (!rows || !rel) {
-		rec_free(rows);
-		rec_free(rel);
-		return REC_ENOMEM;
-	}
+		return;
+	struct row *rows = g->rows;
 	for (size_t i = 0; i < n; i++)
 		rows[i] = (struct row){ score[i], i, label[i] != 0 };
 	qsort(rows, n, sizeof(*rows), by_rank);
 	for (size_t i = 0; i < n; i++)
-		rel[i] = rows[i].label;
-	int rc = rec_ranking_add_list(r, rel, n, relevant);
-	if (relevant < n) {
-		/* AUC: from the lowest score up, each relevant row beats the
-		 * irrelevant rows below its tie group and half of its own */
-		double pairs = 0, below = 0;
-		size_t i = n;
-		while (i > 0) {
-			size_t j = i;
-			double gpos = 0, gneg = 0;
-			while (j > 0 && rows[j - 1].score == rows[i - 1].score) {
-				j--;
-				if (rows[j].label)
-					gpos++;
-				else
-					gneg++;
-			}
-			pairs += gpos * (below + 0.5 * gneg);
-			below += gneg;
-			i = j;
-		}
-		r->auc += pairs / ((double)relevant * (double)(n - relevant));
-		r->auc_users++;
+		g->rel[i] = rows[i].label;
+	rec_ranking_add_list(r, g->rel, n, relevant);
+	if (relevant == n)
+		return;
+	/* AUC: the classes' keys from the lowest score up */
+	size_t npos = 0, nneg = 0;
+	for (size_t i = n; i-- > 0;) {
+		uint64_t key = rec_score_key(rows[i].score);
+		if (rows[i].label)
+			g->keys[npos++] = key;
+		else
+			g->keys[relevant + nneg++] = key;
 	}
-	rec_free(rows);
-	rec_free(rel);
-	return rc;
+	struct rec_auc_class pos = { .keys = g->keys, .n = npos };
+	struct rec_auc_class neg = { .keys = g->keys + relevant, .n = nneg };
+	r->auc += rec_auc_pairs(&pos, &neg) /
+		  ((double)relevant * (double)(n - relevant));
+	r->auc_users++;
+}
+
+int rec_ranking_add_group(rec_ranking *r, const double *score,
+			  const unsigned char *label, size_t n)
+{
+	struct group_scratch g;
+	if (count_relevant(label, n) == 0)
+		return 0;	/* not evaluated: nothing to allocate */
+	if (scratch_alloc(&g, n) != 0)
+		return REC_ENOMEM;
+	add_group(r, score, label, n, &g);
+	scratch_free(&g);
+	return 0;
 }
 
 void rec_ranking_values(const rec_ranking *r, struct rec_rank_values *v)
@@ -196,8 +230,8 @@ struct flags {
 static int flags_push(struct flags *f, unsigned char x)
 {
 	if (f->n == f->cap) {
-		size_t cap = f->cap ? 2 * f->cap : 16;
-		unsigned char *v = rec_realloc(f->v, cap);
+		size_t cap = rec_grow_cap(f->cap, f->n + 1, 16);
+		unsigned char *v = cap ? rec_realloc(f->v, cap) : NULL;
 		if (!v)
 			return REC_ENOMEM;
 		f->v = v;
@@ -205,6 +239,17 @@ static int flags_push(struct flags *f, unsigned char x)
 	}
 	f->v[f->n++] = x;
 	return 0;
+}
+
+/* p, an array of cap elements of size bytes, grown to newcap (0: too
+ * large) with the new elements zeroed; NULL, p untouched, when out of
+ * memory. */
+static void *grow_zeroed(void *p, size_t cap, size_t newcap, size_t size)
+{
+	unsigned char *q = newcap ? rec_realloc_array(p, newcap, size) : NULL;
+	if (q)
+		memset(q + cap * size, 0, (newcap - cap) * size);
+	return q;
 }
 
 struct truth_state {
@@ -226,11 +271,12 @@ static const char *pair_text(struct truth_state *s, const struct rec_row *row,
 {
 	*len = row->user_len + 1 + row->item_len;
 	if (*len > s->key_cap) {
-		rec_free(s->key);
-		s->key_cap = *len * 2;
-		s->key = rec_malloc(s->key_cap);
-		if (!s->key)
+		size_t cap = rec_grow_cap(s->key_cap, *len, 64);
+		char *key = cap ? rec_realloc(s->key, cap) : NULL;
+		if (!key)
 			return NULL;
+		s->key = key;
+		s->key_cap = cap;
 	}
 	memcpy(s->key, row->user, row->user_len);
 	s->key[row->user_len] = '\t';
@@ -254,19 +300,17 @@ static int truth_row(const struct rec_row *row, void *arg)
 	if (rec_idset_add(s->users, row->user, row->user_len, &u) < 0)
 		return REC_ENOMEM;
 	if (u >= s->cap) {
-		size_t cap = s->cap ? 2 * s->cap : 1024;
-		size_t *rel = rec_realloc(s->relevant, cap * sizeof(*rel));
+		size_t cap = rec_grow_cap(s->cap, u + 1, 1024);
+		size_t *rel = grow_zeroed(s->relevant, s->cap, cap,
+					  sizeof(*rel));
 		if (!rel)
 			return REC_ENOMEM;
 		s->relevant = rel;
-		struct flags *lists = rec_realloc(s->lists, cap * sizeof(*lists));
+		struct flags *lists = grow_zeroed(s->lists, s->cap, cap,
+						  sizeof(*lists));
 		if (!lists)
 			return REC_ENOMEM;
 		s->lists = lists;
-		for (size_t i = s->cap; i < cap; i++) {
-			s->relevant[i] = 0;
-			s->lists[i] = (struct flags){ 0 };
-		}
 		s->cap = cap;
 	}
 	s->relevant[u]++;
@@ -345,46 +389,54 @@ out:
 }
 
 /* Grouped rows: scores and labels per group. */
+struct group {
+	double *score;
+	unsigned char *label;
+	size_t n, cap;
+};
+
 struct group_state {
-	rec_idset *groups;
-	struct flags *labels;
-	double **scores;
+	rec_idset *ids;
+	struct group *groups;
 	size_t cap;
 };
+
+static int group_push(struct group *g, double score, unsigned char label)
+{
+	if (g->n == g->cap) {
+		size_t cap = rec_grow_cap(g->cap, g->n + 1, 16);
+		double *sc = cap ? rec_realloc_array(g->score, cap,
+						     sizeof(*sc)) : NULL;
+		if (!sc)
+			return REC_ENOMEM;
+		g->score = sc;
+		unsigned char *lb = rec_realloc(g->label, cap);
+		if (!lb)
+			return REC_ENOMEM;
+		g->label = lb;
+		g->cap = cap;
+	}
+	g->score[g->n] = score;
+	g->label[g->n++] = label;
+	return 0;
+}
 
 static int group_row(const struct rec_row *row, void *arg)
 {
 	struct group_state *s = arg;
 	size_t g;
-	if (rec_idset_add(s->groups, row->user, row->user_len, &g) < 0)
+	if (rec_idset_add(s->ids, row->user, row->user_len, &g) < 0)
 		return REC_ENOMEM;
 	if (g >= s->cap) {
-		size_t cap = s->cap ? 2 * s->cap : 1024;
-		struct flags *labels = rec_realloc(s->labels, cap * sizeof(*labels));
-		if (!labels)
+		size_t cap = rec_grow_cap(s->cap, g + 1, 1024);
+		struct group *groups = grow_zeroed(s->groups, s->cap, cap,
+						   sizeof(*groups));
+		if (!groups)
 			return REC_ENOMEM;
-		s->labels = labels;
-		double **scores = rec_realloc(s->scores, cap * sizeof(*scores));
-		if (!scores)
-			return REC_ENOMEM;
-		s->scores = scores;
-		for (size_t i = s->cap; i < cap; i++) {
-			s->labels[i] = (struct flags){ 0 };
-			s->scores[i] = NULL;
-		}
+		s->groups = groups;
 		s->cap = cap;
 	}
-	struct flags *l = &s->labels[g];
-	if (l->n == l->cap) {
-		/* scores grow with the labels' capacity */
-		size_t cap = l->cap ? 2 * l->cap : 16;
-		double *sc = rec_realloc(s->scores[g], cap * sizeof(*sc));
-		if (!sc)
-			return REC_ENOMEM;
-		s->scores[g] = sc;
-	}
-	s->scores[g][l->n] = row->score;
-	return flags_push(l, row->label == 1);
+	return group_push(&s->groups[g], row->score, row->label == 1);
 }
 
 int rec_ranking_groups(rec_ranking *r, rec_reader *rows,
@@ -392,25 +444,28 @@ int rec_ranking_groups(rec_ranking *r, rec_reader *rows,
 		       struct rec_error *err)
 {
 	struct group_state s = { 0 };
-	int rc;
-	if (rec_idset_create(&s.groups))
+	if (rec_idset_create(&s.ids))
 		return rec_fail(err, REC_ENOMEM, NULL, 0, "out of memory");
-	rc = each_row(rows, bad_row, bad_arg, group_row, &s, err);
-	/* into a copy, so a failure leaves r as it was */
-	rec_ranking sum = *r;
-	for (size_t g = 0; !rc && g < rec_idset_size(s.groups); g++)
-		if (rec_ranking_add_group(&sum, s.scores[g], s.labels[g].v,
-					  s.labels[g].n) != 0)
-			rc = rec_fail(err, REC_ENOMEM, NULL, 0,
-				      "out of memory");
-	if (!rc)
-		*r = sum;
-	for (size_t g = 0; g < s.cap; g++) {
-		rec_free(s.labels[g].v);
-		rec_free(s.scores[g]);
+	int rc = each_row(rows, bad_row, bad_arg, group_row, &s, err);
+	size_t ngroups = rec_idset_size(s.ids), largest = 0;
+	for (size_t g = 0; !rc && g < ngroups; g++)
+		if (s.groups[g].n > largest)
+			largest = s.groups[g].n;
+	/* one scratch for every group, so that none can fail half-way */
+	struct group_scratch scratch;
+	if (!rc && scratch_alloc(&scratch, largest) != 0)
+		rc = rec_fail(err, REC_ENOMEM, NULL, 0, "out of memory");
+	if (!rc) {
+		for (size_t g = 0; g < ngroups; g++)
+			add_group(r, s.groups[g].score, s.groups[g].label,
+				  s.groups[g].n, &scratch);
+		scratch_free(&scratch);
 	}
-	rec_free(s.labels);
-	rec_free(s.scores);
-	rec_idset_free(s.groups);
+	for (size_t g = 0; g < s.cap; g++) {
+		rec_free(s.groups[g].score);
+		rec_free(s.groups[g].label);
+	}
+	rec_free(s.groups);
+	rec_idset_free(s.ids);
 	return rc;
 }

@@ -482,7 +482,8 @@ struct rec_metric_values {
 };
 
 int rec_metrics_create(rec_metrics **out);
-/* Labels must be finite; binary metrics need labels 0 or 1. */
+/* Labels must be finite; binary metrics need labels 0 or 1.  A failed
+ * call (REC_EINVAL, REC_ENOMEM) leaves mt as it was: it may be retried. */
 int rec_metrics_add(rec_metrics *mt, double label, double score, double weight);
 int rec_metrics_compute(rec_metrics *mt, struct rec_metric_values *v,
 			struct rec_error *err);
@@ -512,7 +513,7 @@ int rec_ranking_create(rec_ranking **out, const int *ks, int nk);
 int rec_ranking_add_list(rec_ranking *r, const unsigned char *relevant,
 			 size_t n, size_t total_relevant);
 /* One group of scored rows, labels 0/1: ranked here by score (ties in
- * input order; AUC counts them half). */
+ * input order; AUC counts them half).  REC_ENOMEM leaves r as it was. */
 int rec_ranking_add_group(rec_ranking *r, const double *score,
 			  const unsigned char *label, size_t n);
 /* Held-out truth pairs (user and item columns) against recommendation
@@ -522,7 +523,8 @@ int rec_ranking_add_group(rec_ranking *r, const double *score,
 int rec_ranking_truth(rec_ranking *r, rec_reader *truth, rec_reader *recs,
 		      rec_bad_row_fn bad_row, void *bad_arg, size_t catalogue,
 		      double *coverage, struct rec_error *err);
-/* Scored, labelled rows grouped by the reader's user column. */
+/* Scored, labelled rows grouped by the reader's user column.  On any
+ * error, here and in rec_ranking_truth, r is left as it was. */
 int rec_ranking_groups(rec_ranking *r, rec_reader *rows,
 		       rec_bad_row_fn bad_row, void *bad_arg,
 		       struct rec_error *err);

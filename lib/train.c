@@ -2,20 +2,17 @@
  * train.c - events in compact binary form, and training passes over them.
  *
  * The text is parsed once: each event becomes its two feature rows, label
- * and weight (16 bytes), so every later pass is pure arithmetic.
+ * and weight (16 bytes), so every later pass is pure arithmetic.  The step
+ * on one event is update.c's, which a single pass over a stream
+ * (rec_train_stream) is altogether.
  */
 #include <stdlib.h>
 #include <time.h>
 
 #include "internal.h"
 
-struct event {
-	uint32_t user_row, item_row;
-	float label, weight;
-};
-
 struct event_list {
-	struct event *ev;
+	struct rec_event *ev;
 	size_t count, cap;
 };
 
@@ -34,11 +31,13 @@ struct rec_dataset {
 	struct held_keys held;
 };
 
-static int push(struct event_list *l, const struct event *e)
+static int push(struct event_list *l, const struct rec_event *e)
 {
 	if (l->count == l->cap) {
-		size_t cap = l->cap ? l->cap * 2 : 4096;
-		struct event *ev = rec_big_realloc(l->ev, cap * sizeof(*ev));
+		size_t cap = rec_grow_cap(l->cap, l->count + 1, 4096);
+		struct rec_event *ev = cap ? rec_big_realloc_array(l->ev, cap,
+								   sizeof(*ev))
+					   : NULL;
 		if (!ev)
 			return REC_ENOMEM;
 		l->ev = ev;
@@ -63,48 +62,14 @@ uint64_t rec_dataset_size(const rec_dataset *d)
 	return d->train.count + d->holdout.count;
 }
 
-/* An event's feature rows (made if new), noting its item in the catalogue. */
-static int make_event(rec_model *m, const struct rec_row *row,
-		      struct event *e, struct rec_error *err)
-{
-	uint64_t item_hash = rec_hash(REC_SPACE_ITEM, row->item, row->item_len);
-	if (rec_model_intern(m, rec_feature_key(m, REC_SPACE_USER, row->user,
-						row->user_len),
-			     &e->user_row) != 0 ||
-	    rec_model_intern(m, item_hash & m->key_mask, &e->item_row) != 0 ||
-	    rec_catalogue_note(m, item_hash, row->item, row->item_len,
-			       e->item_row, row->time) != 0)
-		return rec_fail(err, REC_ENOMEM, NULL, 0, "out of memory");
-	e->label = m->params.task == REC_TASK_IMPLICIT ? 1 : (float)row->label;
-	e->weight = (float)row->weight;
-	return 0;
-}
-
-/* One learning step on an event, whatever the task; count: the event is
- * new.  Gives the margins for a recent AUC: the event's, and for implicit
- * tasks a sampled negative's (label 0). */
-static double learn_event(rec_model *m, const struct event *e, int count,
-			  double *margin, double *neg_margin)
-{
-	if (m->params.task == REC_TASK_IMPLICIT)
-		return rec_model_learn_implicit(m, e->user_row, e->item_row,
-						e->weight, count, margin,
-						neg_margin);
-	*neg_margin = 0;
-	if (count)
-		return rec_model_learn_scored(m, e->user_row, e->item_row,
-					      e->label, e->weight, margin);
-	*margin = 0;
-	return rec_model_learn_again(m, e->user_row, e->item_row, e->label,
-				     e->weight);
-}
-
 static int hold_keys(const rec_model *m, struct held_keys *h,
 		     const struct rec_row *row)
 {
 	if (h->count + 2 > h->cap) {
-		size_t cap = h->cap ? h->cap * 2 : 8192;
-		uint64_t *keys = rec_big_realloc(h->keys, cap * sizeof(*keys));
+		size_t cap = rec_grow_cap(h->cap, h->count + 2, 8192);
+		uint64_t *keys = cap ? rec_big_realloc_array(h->keys, cap,
+							     sizeof(*keys))
+				     : NULL;
 		if (!keys)
 			return REC_ENOMEM;
 		h->keys = keys;
@@ -130,7 +95,7 @@ int rec_dataset_read(rec_dataset **out, rec_model *m, rec_reader *r,
 	while ((rc = rec_reader_next_good(r, &row, bad_row, arg, err)) != 0) {
 		if (rc < 0)
 			goto fail;
-		struct event e = {
+		struct rec_event e = {
 			0, 0,
 			m->params.task == REC_TASK_IMPLICIT ? 1
 							    : (float)row.label,
@@ -140,7 +105,7 @@ int rec_dataset_read(rec_dataset **out, rec_model *m, rec_reader *r,
 		if (held)
 			rc = hold_keys(m, &d->held, &row);
 		else
-			rc = make_event(m, &row, &e, err);
+			rc = rec_event_make(m, &row, &e, err);
 		if (!rc)
 			rc = push(held ? &d->holdout : &d->train, &e);
 		if (rc) {
@@ -167,19 +132,11 @@ fail:
 	return rc;
 }
 
-static double seconds_since(const struct timespec *t0)
-{
-	struct timespec t;
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return (double)(t.tv_sec - t0->tv_sec) +
-	       1e-9 * (double)(t.tv_nsec - t0->tv_nsec);
-}
-
 static void shuffle(struct event_list *l, struct rec_rng *rng)
 {
 	for (size_t i = l->count; i > 1; i--) {
 		size_t j = (size_t)rec_rng_below(rng, i);
-		struct event t = l->ev[i - 1];
+		struct rec_event t = l->ev[i - 1];
 		l->ev[i - 1] = l->ev[j];
 		l->ev[j] = t;
 	}
@@ -192,7 +149,7 @@ static double holdout_loss(const rec_model *m, const struct event_list *l)
 	rec_rng_seed(&rng, m->params.seed ^ 0x686f6c646f7574ull);
 	double sum = 0, wsum = 0;
 	for (size_t i = 0; i < l->count; i++) {
-		const struct event *e = &l->ev[i];
+		const struct rec_event *e = &l->ev[i];
 		double loss;
 		if (m->params.task == REC_TASK_IMPLICIT) {
 			double pos, neg;
@@ -258,11 +215,11 @@ int rec_train(rec_model *m, rec_dataset *d, rec_progress_fn progress,
 		if (p->shuffle)
 			shuffle(&d->train, &m->rng);
 		double loss = 0, wsum = 0;
-		const struct event *ev = d->train.ev;
+		const struct rec_event *ev = d->train.ev;
 		for (size_t i = 0; i < d->train.count; i++) {
 			/* events are counted for their features once */
 			double margin, neg;
-			loss += learn_event(m, &ev[i], pass == 1, &margin,
+			loss += rec_event_learn(m, &ev[i], pass == 1, &margin,
 					    &neg);
 			wsum += ev[i].weight;
 		}
@@ -301,7 +258,7 @@ int rec_train(rec_model *m, rec_dataset *d, rec_progress_fn progress,
 				stop = ++stalled >= p->patience;
 			}
 		}
-		pr.seconds = seconds_since(&t0);
+		pr.seconds = rec_seconds_since(&t0);
 		if (progress)
 			progress(&pr, arg);
 		if (stop || (pass == p->passes && !pr.best)) {
@@ -323,173 +280,6 @@ int rec_train(rec_model *m, rec_dataset *d, rec_progress_fn progress,
 	return 0;
 }
 
-/* The last events' scores and labels, for a recent AUC. */
-struct window {
-	float *score;
-	unsigned char *label;
-	size_t size, count, next;
-};
-
-static void window_push(struct window *w, double score, int label)
-{
-	w->score[w->next] = (float)score;
-	w->label[w->next] = (unsigned char)label;
-	w->next = (w->next + 1) % w->size;
-	if (w->count < w->size)
-		w->count++;
-}
-
-static double window_auc(const struct window *w, int *ok)
-{
-	rec_metrics *mt;
-	struct rec_metric_values v;
-	*ok = 0;
-	if (rec_metrics_create(&mt) != 0)
-		return 0;
-	for (size_t i = 0; i < w->count; i++)
-		if (rec_metrics_add(mt, w->label[i], w->score[i], 1) != 0)
-			goto out;
-	if (rec_metrics_compute(mt, &v, NULL) == 0 && v.has_auc) {
-		*ok = 1;
-		rec_metrics_free(mt);
-		return v.auc;
-	}
-out:
-	rec_metrics_free(mt);
-	return 0;
-}
-
-/* Running sums of a run, and where the last report left them. */
-struct progress_sums {
-	uint64_t events;
-	double loss, wsum, last_loss, last_wsum;
-};
-
-static void report(rec_update_fn progress, void *arg, struct progress_sums *p,
-		   const struct window *w, const struct timespec *t0,
-		   int final)
-{
-	struct rec_update_progress pr = {
-		.events = p->events,
-		.avg_loss = p->wsum > 0 ? p->loss / p->wsum : 0,
-		.recent_loss = p->wsum > p->last_wsum
-			? (p->loss - p->last_loss) / (p->wsum - p->last_wsum)
-			: 0,
-		.final = final,
-	};
-	pr.window_auc = window_auc(w, &pr.has_auc);
-	pr.seconds = seconds_since(t0);
-	progress(&pr, arg);
-	p->last_loss = p->loss;
-	p->last_wsum = p->wsum;
-}
-
-int rec_update(rec_model *m, rec_reader *r, const struct rec_update_options *o,
-	       rec_bad_row_fn bad_row, void *bad_arg, rec_update_fn progress,
-	       void *arg, struct rec_error *err)
-{
-	struct timespec t0;
-	clock_gettime(CLOCK_MONOTONIC, &t0);
-	const int implicit = m->params.task == REC_TASK_IMPLICIT;
-	const int binary = m->params.loss == REC_LOSS_LOGISTIC || implicit;
-	struct window w = { 0 };
-	w.size = o->window;
-	if (progress && binary && w.size > 0) {
-		w.score = rec_malloc(w.size * sizeof(*w.score));
-		w.label = rec_malloc(w.size);
-		if (!w.score || !w.label) {
-			rec_free(w.score);
-			rec_free(w.label);
-			return rec_fail(err, REC_ENOMEM, NULL, 0,
-					"out of memory");
-		}
-	}
-	m->freeze_users = o->freeze_users;
-	m->freeze_items = o->freeze_items;
-	const int forgetting = m->params.half_life > 0 && !o->test_only;
-	const int by_time = m->params.half_life_time;
-	struct progress_sums sum = { 0 };
-	uint64_t next_report = 1000;
-	struct rec_row row;
-	int rc;
-	/* an event must not change the model and then fail for want of the
-	 * stamps, or a retry would count it twice */
-	if (forgetting && rec_model_forget_init(m) != 0) {
-		rc = rec_fail(err, REC_ENOMEM, NULL, 0, "out of memory");
-		goto out;
-	}
-	while ((rc = rec_reader_next_good(r, &row, bad_row, bad_arg,
-					  err)) != 0) {
-		if (rc < 0)
-			goto out;
-		double margin, neg_margin = 0, l;
-		if (implicit)
-			row.label = 1;
-		if (o->test_only) {
-			uint32_t u = rec_model_find(m, rec_feature_key(m,
-				REC_SPACE_USER, row.user, row.user_len));
-			uint32_t i = rec_model_find(m, rec_feature_key(m,
-				REC_SPACE_ITEM, row.item, row.item_len));
-			if (implicit) {
-				l = row.weight * rec_model_implicit_loss(m,
-					&m->rng, u, i, &margin, &neg_margin);
-			} else {
-				margin = rec_model_margin_rows(m, u, i);
-				l = row.weight * rec_loss(m->params.loss, margin,
-							  row.label);
-			}
-		} else {
-			struct event e;
-			rc = make_event(m, &row, &e, err);
-			if (!rc && forgetting)
-				rc = rec_model_forget(m, e.user_row, e.item_row,
-					by_time ? row.time
-						: (double)(m->counters.events +
-							   sum.events + 1));
-			if (rc) {
-				rc = rec_fail(err, REC_ENOMEM, NULL, 0,
-					      "out of memory");
-				goto out;
-			}
-			l = learn_event(m, &e, 1, &margin, &neg_margin);
-		}
-		sum.loss += l;
-		sum.wsum += row.weight;
-		sum.events++;
-		if (w.score) {
-			window_push(&w, margin, row.label == 1);
-			if (implicit)	/* the positive against a negative */
-				window_push(&w, neg_margin, 0);
-		}
-		if (progress && sum.events == next_report) {
-			report(progress, arg, &sum, &w, &t0, 0);
-			next_report *= 2;
-		}
-	}
-	if (sum.events == 0) {
-		rc = rec_fail(err, REC_EDATA, NULL, 0,
-			      "no usable events in the input");
-		goto out;
-	}
-	if (progress)
-		report(progress, arg, &sum, &w, &t0, 1);
-	if (!o->test_only) {
-		struct rec_counters *c = &m->counters;
-		c->events += sum.events;
-		c->updates++;
-		c->train_loss = sum.wsum > 0 ? sum.loss / sum.wsum : 0;
-		c->prog_events += sum.events;
-		c->prog_loss += sum.loss;
-		c->prog_weight += sum.wsum;
-	}
-	rc = 0;
-out:
-	m->freeze_users = m->freeze_items = 0;
-	rec_free(w.score);
-	rec_free(w.label);
-	return rc;
-}
-
 int rec_train_stream(rec_model *m, rec_reader *r, rec_bad_row_fn bad_row,
 		     void *bad_arg, rec_progress_fn progress, void *arg,
 		     struct rec_error *err)
@@ -508,7 +298,7 @@ int rec_train_stream(rec_model *m, rec_reader *r, rec_bad_row_fn bad_row,
 		.train_loss = m->counters.train_loss,
 		.holdout_loss = -1,
 		.best = 1,
-		.seconds = seconds_since(&t0),
+		.seconds = rec_seconds_since(&t0),
 	};
 	if (progress)
 		progress(&pr, arg);

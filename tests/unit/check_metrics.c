@@ -383,6 +383,83 @@ START_TEST(test_many_rows)
 }
 END_TEST
 
+/*
+ * Out of memory: fail each allocation in turn of a run of rec_metrics_add
+ * calls, retry the call that failed, and the figures must come out exactly
+ * as in a run without failures: a failed call changes nothing.  The rows
+ * are enough for the lists to grow and, in the mixed run, for the switch
+ * to weighted rows to grow a list half-way through moving the rows.
+ */
+enum { OOM_UNWEIGHTED, OOM_MIXED, OOM_WEIGHTED };
+#define OOM_ROWS 150000
+
+static double oom_weight(int variant, size_t i)
+{
+	if (variant == OOM_UNWEIGHTED ||
+	    (variant == OOM_MIXED && i < 100000))
+		return 1;
+	return 0.25 * (double)(i % 7);
+}
+
+/* One run failing allocation fail_at (0: none); how many calls failed. */
+static long oom_run(int variant, long fail_at, struct rec_metric_values *v)
+{
+	long failures = 0;
+	rec_alloc_fail_at(fail_at, 0);
+	rec_metrics *mt;
+	while (rec_metrics_create(&mt) != 0)
+		failures++;
+	for (size_t i = 0; i < OOM_ROWS; i++) {
+		double label = i % 3 == 0;
+		double score = (double)((i * 7919) % 1000) / 1000;
+		int rc;
+		while ((rc = rec_metrics_add(mt, label, score,
+					     oom_weight(variant, i))) ==
+		       REC_ENOMEM)
+			failures++;
+		TU_CHECK(rc == 0, "row %zu: %d", i, rc);
+	}
+	int rc;
+	while ((rc = rec_metrics_compute(mt, v, NULL)) == REC_ENOMEM)
+		failures++;
+	rec_alloc_fail_at(0, 0);
+	ck_assert_int_eq(rc, 0);
+	rec_metrics_free(mt);
+	return failures;
+}
+
+START_TEST(test_oom_retry)
+{
+	struct rec_metric_values want, got;
+	ck_assert_int_eq(oom_run(_i, 0, &want), 0);
+	ck_assert(want.has_auc && want.has_logloss);
+	long nth;
+	for (nth = 1;; nth++) {
+		long failures = oom_run(_i, nth, &got);
+		if (failures == 0)
+			break;	/* past the last allocation */
+		ck_assert_int_eq(failures, 1);
+		/* exact: the same rows summed in the same order */
+		ck_assert_msg(got.rows == want.rows &&
+			      got.weight == want.weight &&
+			      got.positives == want.positives &&
+			      got.has_auc == want.has_auc &&
+			      got.auc == want.auc &&
+			      got.has_logloss == want.has_logloss &&
+			      got.logloss == want.logloss &&
+			      got.rmse == want.rmse && got.mae == want.mae &&
+			      got.mean_score == want.mean_score &&
+			      got.mean_label == want.mean_label,
+			      "allocation %ld failed: rows %llu auc %.17g, "
+			      "want rows %llu auc %.17g", nth,
+			      (unsigned long long)got.rows, got.auc,
+			      (unsigned long long)want.rows, want.auc);
+	}
+	/* create, both classes' lists and their growth, the sort */
+	ck_assert_int_ge(nth, 5);
+}
+END_TEST
+
 static Suite *metrics_suite(void)
 {
 	Suite *s = suite_create("metrics");
@@ -403,6 +480,12 @@ static Suite *metrics_suite(void)
 	tcase_add_test(tc, test_rmse_mae);
 	tcase_add_test(tc, test_bad_input);
 	tcase_add_test(tc, test_many_rows);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("out of memory");
+	tcase_set_timeout(tc, 120);
+	tcase_add_loop_test(tc, test_oom_retry, OOM_UNWEIGHTED,
+			    OOM_WEIGHTED + 1);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -762,6 +762,132 @@ START_TEST(test_groups_reader)
 }
 END_TEST
 
+/* ---- out of memory: a failed call leaves the ranking as it was ---- */
+
+enum { OOM_GROUPS = 40, OOM_MAX = 60 };
+
+struct oom_groups {
+	double score[OOM_GROUPS][OOM_MAX];
+	unsigned char label[OOM_GROUPS][OOM_MAX];
+	size_t n[OOM_GROUPS];
+};
+
+static void oom_groups_make(struct oom_groups *g)
+{
+	struct rec_rng rng;
+	rec_rng_seed(&rng, 4242);
+	for (size_t i = 0; i < OOM_GROUPS; i++) {
+		g->n[i] = 1 + (size_t)rec_rng_below(&rng, OOM_MAX);
+		for (size_t j = 0; j < g->n[i]; j++) {
+			g->score[i][j] = (double)rec_rng_below(&rng, 8) / 4;
+			g->label[i][j] = rec_rng_below(&rng, 4) == 0;
+		}
+	}
+}
+
+/* Exactly equal values, or the test fails naming allocation nth. */
+static void same_values(const rec_ranking *r, const struct rec_rank_values *w,
+			long nth)
+{
+	struct rec_rank_values v;
+	rec_ranking_values(r, &v);
+	int same = v.users == w->users && v.nk == w->nk &&
+		   v.mrr == w->mrr && v.auc_users == w->auc_users &&
+		   v.auc == w->auc;
+	for (int j = 0; j < v.nk; j++)
+		same = same && v.ks[j] == w->ks[j] &&
+		       v.precision[j] == w->precision[j] &&
+		       v.recall[j] == w->recall[j] && v.ndcg[j] == w->ndcg[j] &&
+		       v.map[j] == w->map[j] && v.hit[j] == w->hit[j];
+	ck_assert_msg(same, "allocation %ld failed: users %llu auc %.17g, "
+		      "want users %llu auc %.17g", nth,
+		      (unsigned long long)v.users, v.auc,
+		      (unsigned long long)w->users, w->auc);
+}
+
+/* Fail each allocation in turn of a run of rec_ranking_add_group calls,
+ * retrying the call that failed: the end result is as without failures. */
+START_TEST(test_oom_add_group)
+{
+	static struct oom_groups g;
+	oom_groups_make(&g);
+	struct rec_rank_values want;
+	memset(&want, 0, sizeof(want));
+	for (long nth = 0;; nth++) {
+		long failures = 0;
+		rec_alloc_fail_at(nth, 0);
+		rec_ranking *r;
+		while (rec_ranking_create(&r, KS, NKS) == REC_ENOMEM)
+			failures++;
+		for (size_t i = 0; i < OOM_GROUPS; i++) {
+			int rc;
+			while ((rc = rec_ranking_add_group(r, g.score[i],
+					g.label[i], g.n[i])) == REC_ENOMEM)
+				failures++;
+			ck_assert_int_eq(rc, 0);
+		}
+		rec_alloc_fail_at(0, 0);
+		if (nth == 0)
+			rec_ranking_values(r, &want);
+		else
+			same_values(r, &want, nth);
+		rec_ranking_free(r);
+		if (nth > 0 && failures == 0)
+			break;	/* past the last allocation */
+		ck_assert_int_eq(failures, nth > 0);
+	}
+}
+END_TEST
+
+/* rec_ranking_groups failing at each allocation in turn returns an error
+ * and leaves what was added before untouched. */
+START_TEST(test_oom_groups_reader)
+{
+	static struct oom_groups g;
+	oom_groups_make(&g);
+	char *dir = tu_mkdir();
+	char *path = tu_path(dir, "groups.tsv");
+	FILE *f = fopen(path, "w");
+	ck_assert_ptr_nonnull(f);
+	for (size_t j = 0; j < OOM_MAX; j++)	/* the groups interleaved */
+		for (size_t i = 1; i < OOM_GROUPS; i++)
+			if (j < g.n[i])
+				fprintf(f, "g%zu\t%d\t%.17g\n", i,
+					g.label[i][j], g.score[i][j]);
+	ck_assert_int_eq(fclose(f), 0);
+	struct rec_rank_values before, after;
+	rec_ranking *r = new_ranking();
+	ck_assert_int_eq(rec_ranking_add_group(r, g.score[0], g.label[0],
+					       g.n[0]), 0);
+	rec_ranking_values(r, &before);
+	rec_reader *rd = open_pairs(path, "1", NULL, "2", "3");
+	ck_assert_int_eq(rec_ranking_groups(r, rd, NULL, NULL, NULL), 0);
+	rec_ranking_values(r, &after);
+	rec_reader_free(rd);
+	rec_ranking_free(r);
+	for (long nth = 1;; nth++) {
+		r = new_ranking();
+		ck_assert_int_eq(rec_ranking_add_group(r, g.score[0],
+						       g.label[0], g.n[0]), 0);
+		rd = open_pairs(path, "1", NULL, "2", "3");
+		rec_alloc_fail_at(nth, 0);
+		int rc = rec_ranking_groups(r, rd, NULL, NULL, NULL);
+		long made = rec_alloc_count();
+		rec_alloc_fail_at(0, 0);
+		rec_reader_free(rd);
+		int failed = made >= nth;
+		ck_assert_msg(failed ? rc != 0 : rc == 0,
+			      "allocation %ld: rc %d", nth, rc);
+		same_values(r, failed ? &before : &after, nth);
+		rec_ranking_free(r);
+		if (!failed)
+			break;
+	}
+	free(path);
+	free(dir);
+}
+END_TEST
+
 /* ---- the id set ---- */
 
 START_TEST(test_idset_numbering)
@@ -862,6 +988,8 @@ static Suite *ranking_suite(void)
 	tcase_add_test(tc, test_group_mean);
 	tcase_add_test(tc, test_group_auc_brute_force);
 	tcase_add_test(tc, test_groups_reader);
+	tcase_add_test(tc, test_oom_add_group);
+	tcase_add_test(tc, test_oom_groups_reader);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("truth");

@@ -1,0 +1,237 @@
+/*
+ * update.c - one pass over a stream of events, each learned as it comes
+ * (rec_update), and the single learning step on an event that multi-pass
+ * training (train.c) takes too.
+ */
+#include <math.h>
+#include <time.h>
+
+#include "internal.h"
+
+int rec_event_make(rec_model *m, const struct rec_row *row,
+		   struct rec_event *e, struct rec_error *err)
+{
+	uint64_t item_hash = rec_hash(REC_SPACE_ITEM, row->item, row->item_len);
+	if (rec_model_intern(m, rec_feature_key(m, REC_SPACE_USER, row->user,
+						row->user_len),
+			     &e->user_row) != 0 ||
+	    rec_model_intern(m, item_hash & m->key_mask, &e->item_row) != 0 ||
+	    rec_catalogue_note(m, item_hash, row->item, row->item_len,
+			       e->item_row, row->time) != 0)
+		return rec_fail(err, REC_ENOMEM, NULL, 0, "out of memory");
+	e->label = m->params.task == REC_TASK_IMPLICIT ? 1 : (float)row->label;
+	e->weight = (float)row->weight;
+	return 0;
+}
+
+double rec_event_learn(rec_model *m, const struct rec_event *e, int count,
+		       double *margin, double *neg_margin)
+{
+	if (m->params.task == REC_TASK_IMPLICIT)
+		return rec_model_learn_implicit(m, e->user_row, e->item_row,
+						e->weight, count, margin,
+						neg_margin);
+	*neg_margin = 0;
+	if (count)
+		return rec_model_learn_scored(m, e->user_row, e->item_row,
+					      e->label, e->weight, margin);
+	*margin = 0;
+	return rec_model_learn_again(m, e->user_row, e->item_row, e->label,
+				     e->weight);
+}
+
+/* The last events' scores and labels, for a recent AUC. */
+struct window {
+	float *score;
+	unsigned char *label;
+	size_t size, count, next;
+};
+
+static void window_push(struct window *w, double score, int label)
+{
+	w->score[w->next] = (float)score;
+	w->label[w->next] = (unsigned char)label;
+	w->next = (w->next + 1) % w->size;
+	if (w->count < w->size)
+		w->count++;
+}
+
+/* The AUC of the window; *ok is 0 when there is none: one class only, a
+ * score that is not a number, or no memory to sort. */
+static double window_auc(const struct window *w, int *ok)
+{
+	*ok = 0;
+	size_t npos = 0;
+	for (size_t i = 0; i < w->count; i++) {
+		if (!isfinite(w->score[i]))
+			return 0;
+		npos += w->label[i] != 0;
+	}
+	size_t nneg = w->count - npos;
+	if (npos == 0 || nneg == 0)
+		return 0;
+	/* the keys, positives first, then room for the sort */
+	uint64_t *keys = rec_malloc_array(w->count, 2 * sizeof(*keys));
+	if (!keys)
+		return 0;
+	size_t p = 0, n = npos;
+	for (size_t i = 0; i < w->count; i++)
+		keys[w->label[i] ? p++ : n++] = rec_score_key(w->score[i]);
+	rec_radix_sort(keys, npos, sizeof(*keys), keys + w->count);
+	rec_radix_sort(keys + npos, nneg, sizeof(*keys), keys + w->count);
+	struct rec_auc_class pos = { .keys = keys, .n = npos };
+	struct rec_auc_class neg = { .keys = keys + npos, .n = nneg };
+	double pairs = rec_auc_pairs(&pos, &neg);
+	rec_free(keys);
+	*ok = 1;
+	return pairs / ((double)nneg * (double)npos);
+}
+
+/* Running sums of a run, and where the last report left them. */
+struct progress_sums {
+	uint64_t events;
+	double loss, wsum, last_loss, last_wsum;
+};
+
+static void report(rec_update_fn progress, void *arg, struct progress_sums *p,
+		   const struct window *w, const struct timespec *t0,
+		   int final)
+{
+	struct rec_update_progress pr = {
+		.events = p->events,
+		.avg_loss = p->wsum > 0 ? p->loss / p->wsum : 0,
+		.recent_loss = p->wsum > p->last_wsum
+			? (p->loss - p->last_loss) / (p->wsum - p->last_wsum)
+			: 0,
+		.final = final,
+	};
+	pr.window_auc = window_auc(w, &pr.has_auc);
+	pr.seconds = rec_seconds_since(t0);
+	progress(&pr, arg);
+	p->last_loss = p->loss;
+	p->last_wsum = p->wsum;
+}
+
+/* The loss of a row scored by the model as it is (--test-only). */
+static double test_row(rec_model *m, const struct rec_row *row,
+		       double *margin, double *neg_margin)
+{
+	uint32_t u = rec_model_find(m, rec_feature_key(m, REC_SPACE_USER,
+						      row->user,
+						      row->user_len));
+	uint32_t i = rec_model_find(m, rec_feature_key(m, REC_SPACE_ITEM,
+						      row->item,
+						      row->item_len));
+	if (m->params.task == REC_TASK_IMPLICIT)
+		return row->weight * rec_model_implicit_loss(m, &m->rng, u, i,
+							     margin,
+							     neg_margin);
+	*margin = rec_model_margin_rows(m, u, i);
+	return row->weight * rec_loss(m->params.loss, *margin, row->label);
+}
+
+/* Learn a row, letting old evidence fade first when the model forgets;
+ * done: events of this run before it. */
+static int learn_row(rec_model *m, const struct rec_row *row, int forgetting,
+		     uint64_t done, double *loss, double *margin,
+		     double *neg_margin, struct rec_error *err)
+{
+	struct rec_event e;
+	int rc = rec_event_make(m, row, &e, err);
+	if (!rc && forgetting)
+		rc = rec_model_forget(m, e.user_row, e.item_row,
+				      m->params.half_life_time
+					      ? row->time
+					      : (double)(m->counters.events +
+							 done + 1));
+	if (rc)
+		return rec_fail(err, REC_ENOMEM, NULL, 0, "out of memory");
+	*loss = rec_event_learn(m, &e, 1, margin, neg_margin);
+	return 0;
+}
+
+static int window_init(struct window *w, size_t size)
+{
+	w->size = size;
+	w->score = rec_malloc_array(size, sizeof(*w->score));
+	w->label = rec_malloc(size);
+	if (w->score && w->label)
+		return 0;
+	rec_free(w->score);
+	rec_free(w->label);
+	return REC_ENOMEM;
+}
+
+int rec_update(rec_model *m, rec_reader *r, const struct rec_update_options *o,
+	       rec_bad_row_fn bad_row, void *bad_arg, rec_update_fn progress,
+	       void *arg, struct rec_error *err)
+{
+	struct timespec t0;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	const int implicit = m->params.task == REC_TASK_IMPLICIT;
+	const int binary = m->params.loss == REC_LOSS_LOGISTIC || implicit;
+	struct window w = { 0 };
+	w.size = o->window;
+	if (progress && binary && w.size > 0 && window_init(&w, w.size) != 0)
+		return rec_fail(err, REC_ENOMEM, NULL, 0, "out of memory");
+	m->freeze_users = o->freeze_users;
+	m->freeze_items = o->freeze_items;
+	const int forgetting = m->params.half_life > 0 && !o->test_only;
+	struct progress_sums sum = { 0 };
+	uint64_t next_report = 1000;
+	struct rec_row row;
+	int rc;
+	/* an event must not change the model and then fail for want of the
+	 * stamps, or a retry would count it twice */
+	if (forgetting && rec_model_forget_init(m) != 0) {
+		rc = rec_fail(err, REC_ENOMEM, NULL, 0, "out of memory");
+		goto out;
+	}
+	while ((rc = rec_reader_next_good(r, &row, bad_row, bad_arg,
+					  err)) != 0) {
+		if (rc < 0)
+			goto out;
+		double margin, neg_margin = 0, l = 0;
+		if (implicit)
+			row.label = 1;
+		if (o->test_only)
+			l = test_row(m, &row, &margin, &neg_margin);
+		else if ((rc = learn_row(m, &row, forgetting, sum.events, &l,
+					 &margin, &neg_margin, err)) != 0)
+			goto out;
+		sum.loss += l;
+		sum.wsum += row.weight;
+		sum.events++;
+		if (w.score) {
+			window_push(&w, margin, row.label == 1);
+			if (implicit)	/* the positive against a negative */
+				window_push(&w, neg_margin, 0);
+		}
+		if (progress && sum.events == next_report) {
+			report(progress, arg, &sum, &w, &t0, 0);
+			next_report *= 2;
+		}
+	}
+	if (sum.events == 0) {
+		rc = rec_fail(err, REC_EDATA, NULL, 0,
+			      "no usable events in the input");
+		goto out;
+	}
+	if (progress)
+		report(progress, arg, &sum, &w, &t0, 1);
+	if (!o->test_only) {
+		struct rec_counters *c = &m->counters;
+		c->events += sum.events;
+		c->updates++;
+		c->train_loss = sum.wsum > 0 ? sum.loss / sum.wsum : 0;
+		c->prog_events += sum.events;
+		c->prog_loss += sum.loss;
+		c->prog_weight += sum.wsum;
+	}
+	rc = 0;
+out:
+	m->freeze_users = m->freeze_items = 0;
+	rec_free(w.score);
+	rec_free(w.label);
+	return rc;
+}

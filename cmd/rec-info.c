@@ -7,6 +7,7 @@
 #include <time.h>
 
 #include "common.h"
+#include "json.h"
 
 static const char usage[] =
 "Usage: rec-info [--json] MODEL...\n"
@@ -31,55 +32,46 @@ static const struct option long_options[] = {
 
 /* Output is a list of fields written as text or JSON alike. */
 struct out {
-	int json, first;
+	int json;
+	struct json j;
 };
 
 static void field_str(struct out *o, const char *key, const char *v)
 {
-	if (o->json) {
-		printf("%s\"%s\": ", o->first ? "" : ", ", key);
-		if (!v) {
-			fputs("null", stdout);
-		} else {
-			putchar('"');
-			for (const char *s = v; *s; s++) {
-				if (*s == '"' || *s == '\\')
-					printf("\\%c", *s);
-				else if ((unsigned char)*s < 32)
-					printf("\\u%04x", (unsigned char)*s);
-				else
-					putchar(*s);
-			}
-			putchar('"');
-		}
-	} else {
+	if (o->json)
+		json_string(&o->j, key, v);
+	else
 		printf("%-18s %s\n", key, v ? v : "-");
-	}
-	o->first = 0;
 }
 
 static void field_num(struct out *o, const char *key, double v)
 {
 	char buf[64];
-	snprintf(buf, sizeof(buf), "%.17g", v);
 	if (o->json) {
-		printf("%s\"%s\": %s", o->first ? "" : ", ", key, buf);
-		o->first = 0;
+		json_double(&o->j, key, v);
 	} else {
 		snprintf(buf, sizeof(buf), "%.10g", v);
 		field_str(o, key, buf);
 	}
 }
 
+static void field_uint(struct out *o, const char *key, uint64_t v)
+{
+	char buf[32];
+	if (o->json) {
+		json_uint(&o->j, key, v);
+	} else {
+		snprintf(buf, sizeof(buf), "%llu", (unsigned long long)v);
+		field_str(o, key, buf);
+	}
+}
+
 static void field_bool(struct out *o, const char *key, int v)
 {
-	if (o->json) {
-		printf("%s\"%s\": %s", o->first ? "" : ", ", key,
-		       v ? "true" : "false");
-		o->first = 0;
-	} else {
+	if (o->json)
+		json_bool(&o->j, key, v);
+	else
 		field_str(o, key, v ? "yes" : "no");
-	}
 }
 
 /* One hyper-parameter, as its table row says. */
@@ -93,7 +85,6 @@ static void field_param(struct out *o, const struct rec_params *p,
 	rec_param_get(p, d, &v);
 	if (d->shown_value)
 		v.num = d->shown_value(p);
-	char text[32];
 	switch (d->type) {
 	case REC_PARAM_ENUM:
 	case REC_PARAM_STRING:
@@ -103,14 +94,7 @@ static void field_param(struct out *o, const struct rec_params *p,
 		field_bool(o, name, v.num != 0);
 		break;
 	case REC_PARAM_U64:
-		/* exact, past 2^53 */
-		snprintf(text, sizeof(text), "%llu", (unsigned long long)v.u64);
-		if (o->json) {
-			printf("%s\"%s\": %s", o->first ? "" : ", ", name, text);
-			o->first = 0;
-		} else {
-			field_str(o, name, text);
-		}
+		field_uint(o, name, v.u64);	/* exact, past 2^53 */
 		break;
 	default:
 		field_num(o, name, v.num);
@@ -136,9 +120,9 @@ static void show(const char *path, const rec_model *m, int json)
 	rec_model_info(m, &info);
 	struct stat st;
 	double size = stat(path, &st) == 0 ? (double)st.st_size : 0;
-	struct out o = { json, 1 };
+	struct out o = { json, JSON_INIT };
 	if (json)
-		putchar('{');
+		json_object_begin(&o.j, NULL);
 	field_str(&o, "file", path);
 	field_num(&o, "format_version", info.format_version);
 	field_num(&o, "writer_version", info.writer_version);
@@ -161,7 +145,7 @@ static void show(const char *path, const rec_model *m, int json)
 	field_time(&o, "created", info.created);
 	field_time(&o, "saved", info.saved);
 	if (json)
-		fputs("}\n", stdout);
+		json_object_end(&o.j);
 }
 
 int main(int argc, char **argv)

@@ -211,20 +211,7 @@ void bad_rows_summary(const struct bad_rows *b)
 		       b->count == 1 ? "" : "s");
 }
 
-static const char *usage_text;
-
-static void print_usage_text(FILE *f)
-{
-	fputs(usage_text, f);
-}
-
-void standard_option(int c, const char *usage)
-{
-	usage_text = usage;
-	standard_option_fn(c, print_usage_text);
-}
-
-void standard_option_fn(int c, void (*help)(FILE *f))
+void standard_option(int c, void (*help)(FILE *f))
 {
 	if (c == 'h') {
 		help(stdout);

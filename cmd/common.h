@@ -37,37 +37,10 @@ enum {
 	OPT_CSV, OPT_TSV, OPT_HEADER, OPT_TASK, OPT_POSITIVE, OPT_STRICT,
 	OPT_FIRST_FREE
 };
-#define INPUT_LONG_OPTIONS \
-	{ "user", required_argument, NULL, OPT_USER }, \
-	{ "item", required_argument, NULL, OPT_ITEM }, \
-	{ "label", required_argument, NULL, OPT_LABEL }, \
-	{ "time", required_argument, NULL, OPT_TIME }, \
-	{ "weight", required_argument, NULL, OPT_WEIGHT }, \
-	{ "csv", no_argument, NULL, OPT_CSV }, \
-	{ "tsv", no_argument, NULL, OPT_TSV }, \
-	{ "header", no_argument, NULL, OPT_HEADER }, \
-	{ "task", required_argument, NULL, OPT_TASK }, \
-	{ "positive", required_argument, NULL, OPT_POSITIVE }, \
-	{ "strict", no_argument, NULL, OPT_STRICT }
-
-#define INPUT_HELP \
-"Input:\n" \
-"      --user COL       user id column, number or header name (default 1)\n" \
-"      --item COL       item id column (default 2)\n" \
-"      --label COL      label column (default 3)\n" \
-"      --time COL       time column (default none)\n" \
-"      --weight COL     event weight column (default none: weight 1)\n" \
-"      --csv, --tsv     comma- or tab-separated (default: CSV for *.csv)\n" \
-"      --header         the first line of each file names the columns\n" \
-"                       (implied when a column is given by name)\n" \
-"      --task TASK      binary (labels 0/1 or -1/1), regression, or\n" \
-"                       implicit (rec-train: every row a positive)\n" \
-"      --positive X     a label >= X is positive (1), others 0\n" \
-"      --strict         stop at the first bad row (default: skip it)\n"
-
 /* ---- options from tables (options.c) ---- */
 
-/* One option of a program: its long and short name, its argument (NULL
+/* One option of a program: its long and short name (either may be
+ * missing; a list ends with a row that has neither), its argument (NULL
  * for none), the code getopt_long returns for it, and its --help text. */
 struct cli_option {
 	const char *name;
@@ -107,6 +80,8 @@ int cli_next(struct cli *c, int argc, char **argv);
 void cli_help(FILE *f, const struct cli_option *list);
 void cli_help_input(FILE *f, unsigned which);
 void cli_help_standard(FILE *f);
+/* Prose, wrapped at word boundaries to fit a terminal. */
+void cli_help_text(FILE *f, const char *text);
 void cli_help_params(FILE *f, int flags, int defaults);
 
 /* Parameter options given, in command-line order: each value is checked
@@ -193,9 +168,7 @@ static inline void out_put(struct out_buffer *o, const char *s, size_t n)
 void print_version(void);
 /* -h (usage to stdout), -V, and getopt's errors: the same in every
  * program; never returns. */
-_Noreturn void standard_option(int c, const char *usage);
-/* The same with the help written by a function. */
-_Noreturn void standard_option_fn(int c, void (*help)(FILE *f));
+_Noreturn void standard_option(int c, void (*help)(FILE *f));
 /* rec_model_save with SIGINT, SIGTERM and SIGHUP held off, so that no
  * stray temporary file is left by an interrupted save. */
 int save_model(rec_model *m, const char *path, struct rec_error *err);

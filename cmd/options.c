@@ -46,8 +46,10 @@ static void add_one(struct cli *c, const char *name, int short_name,
 {
 	if (c->n + 1 >= sizeof(c->longopts) / sizeof(c->longopts[0]))
 		die("too many options (internal limit)");
-	c->longopts[c->n++] = (struct option){ name, has_arg, NULL, id };
-	c->longopts[c->n] = (struct option){ NULL, 0, NULL, 0 };
+	if (name) {
+		c->longopts[c->n++] = (struct option){ name, has_arg, NULL, id };
+		c->longopts[c->n] = (struct option){ NULL, 0, NULL, 0 };
+	}
 	if (short_name) {
 		size_t at = strlen(c->shortopts);
 		if (at + 3 >= sizeof(c->shortopts))
@@ -62,7 +64,7 @@ static void add_one(struct cli *c, const char *name, int short_name,
 
 void cli_add(struct cli *c, const struct cli_option *list)
 {
-	for (; list->name; list++)
+	for (; list->name || list->short_name; list++)
 		add_one(c, list->name, list->short_name,
 			list->arg ? required_argument : no_argument, list->id);
 }
@@ -130,7 +132,8 @@ static size_t word_length(const char *s)
 	size_t w = 0;
 	for (; s[w] && (s[w] != ' ' || depth > 0); w++)
 		if ((s[w] == '(' || s[w] == '[') &&
-		    (s[w + 1] == '-' || (s[w + 1] >= '0' && s[w + 1] <= '9')))
+		    (s[w + 1] == '-' ? s[w + 2] >= '0' && s[w + 2] <= '9'
+				     : s[w + 1] >= '0' && s[w + 1] <= '9'))
 			depth++;
 		else if ((s[w] == ')' || s[w] == ']') && depth > 0)
 			depth--;
@@ -143,9 +146,12 @@ static void help_line(FILE *f, int short_name, const char *name,
 {
 	char head[64];
 	int n;
-	if (short_name)
+	if (short_name && name)
 		n = snprintf(head, sizeof(head), "  -%c, --%s%s%s", short_name,
 			     name, arg ? " " : "", arg ? arg : "");
+	else if (short_name)
+		n = snprintf(head, sizeof(head), "  -%c%s%s", short_name,
+			     arg ? " " : "", arg ? arg : "");
 	else
 		n = snprintf(head, sizeof(head), "      --%s%s%s", name,
 			     arg ? " " : "", arg ? arg : "");
@@ -175,9 +181,29 @@ static void help_line(FILE *f, int short_name, const char *name,
 	fputc('\n', f);
 }
 
+void cli_help_text(FILE *f, const char *text)
+{
+	int col = 0;
+	for (const char *s = text; *s;) {
+		size_t w = strcspn(s, " ");
+		if (col > 0 && col + 1 + (int)w > HELP_WIDTH) {
+			fputc('\n', f);
+			col = 0;
+		} else if (col > 0) {
+			fputc(' ', f);
+			col++;
+		}
+		fwrite(s, 1, w, f);
+		col += (int)w;
+		s += w;
+		s += strspn(s, " ");
+	}
+	fputc('\n', f);
+}
+
 void cli_help(FILE *f, const struct cli_option *list)
 {
-	for (; list->name; list++)
+	for (; list->name || list->short_name; list++)
 		help_line(f, list->short_name, list->name, list->arg,
 			  list->help);
 }

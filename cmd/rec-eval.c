@@ -8,67 +8,70 @@
 #include "common.h"
 #include "json.h"
 
-static const char usage[] =
-"Usage: rec-eval [OPTION]... [FILE]...\n"
-"       rec-eval --truth TRUTH [-k K,...] [-m MODEL] [OPTION]... [FILE]...\n"
-"       rec-eval --group COL [-k K,...] [OPTION]... [FILE]...\n"
-"Measure scored rows: AUC (exact, ties count half), logloss, RMSE, MAE and\n"
-"calibration.  With no FILE, or when FILE is -, read standard input.\n"
-"\n"
-"Ranking metrics (precision, recall, NDCG, MAP, hit rate at each K, MRR):\n"
-"      --truth TRUTH    held-out user-item pairs (--user and --item columns\n"
-"                       of TRUTH); the input is recommendations as\n"
-"                       rec-predict --top writes them: user, item, ...,\n"
-"                       each user's rows best first\n"
-"      --group COL      or: rank the scored, labelled rows of each value of\n"
-"                       COL by score (e.g. one positive and 99 negatives\n"
-"                       per user); adds the mean per-group AUC\n"
-"  -k K,...             cut-offs (default 10; at most 16)\n"
-"  -m, --model MODEL    with --truth: coverage against MODEL's catalogue\n"
-"\n"
-"      --label COL      label column, number or header name (default 3)\n"
-"      --score COL      score column (default: the last column)\n"
-"      --weight COL     row weight column (default none: weight 1)\n"
-"      --task TASK      binary (default: labels 0/1 or -1/1, AUC needed)\n"
-"                       or regression (RMSE and MAE against raw labels)\n"
-"      --positive X     a label >= X is positive (1), others 0\n"
-"      --csv, --tsv     comma- or tab-separated (default: CSV for *.csv)\n"
-"      --header         the first line of each file names the columns\n"
-"      --strict         stop at the first bad row (default: skip it)\n"
-"      --json           print the metrics as one JSON object\n"
-"      --fail-under M=V exit 1 if metric M is below V (repeatable)\n"
-"      --fail-over M=V  exit 1 if metric M is above V (repeatable)\n"
-"\n"
-"  -h, --help           show this help and exit\n"
-"  -V, --version        show the version and exit\n"
-"\n"
-"Metrics: rows, weight, positives, auc, logloss, rmse, mae, mean_score,\n"
-"mean_label.  All are weighted.  logloss is given when every score is in\n"
-"[0, 1]; scores are clamped to [1e-15, 1 - 1e-15] for it.  With --positive,\n"
-"rmse and mae compare scores with the 0/1 labels.\n"
-"\n"
-"Ranking checks name a metric at a cut-off: --fail-under ndcg@10=0.2;\n"
-"mrr, auc, coverage and users take no cut-off.\n"
-"\n"
-"Exit status: 0 on success, 1 when a --fail-under or --fail-over check\n"
-"fails, 2 on any error.\n";
-
 enum { OPT_JSON = OPT_FIRST_FREE, OPT_FAIL_UNDER, OPT_FAIL_OVER, OPT_TRUTH,
        OPT_GROUP };
 
-static const struct option long_options[] = {
-	{ "score", required_argument, NULL, OPT_SCORE },
-	{ "json", no_argument, NULL, OPT_JSON },
-	{ "fail-under", required_argument, NULL, OPT_FAIL_UNDER },
-	{ "fail-over", required_argument, NULL, OPT_FAIL_OVER },
-	{ "truth", required_argument, NULL, OPT_TRUTH },
-	{ "group", required_argument, NULL, OPT_GROUP },
-	{ "model", required_argument, NULL, 'm' },
-	INPUT_LONG_OPTIONS,
-	{ "help", no_argument, NULL, 'h' },
-	{ "version", no_argument, NULL, 'V' },
-	{ NULL, 0, NULL, 0 }
+static const struct cli_option ranking_options[] = {
+	{ "truth", 0, "TRUTH", OPT_TRUTH,
+	  "held-out user-item pairs (--user and --item columns of TRUTH); "
+	  "the input is recommendations as rec-predict --top writes them: "
+	  "user, item, ..., each user's rows best first" },
+	{ "group", 0, "COL", OPT_GROUP,
+	  "or: rank the scored, labelled rows of each value of COL by score "
+	  "(e.g. one positive and 99 negatives per user); adds the mean "
+	  "per-group AUC" },
+	{ NULL, 'k', "K,...", 'k', "cut-offs (default 10; at most 16)" },
+	{ "model", 'm', "MODEL", 'm',
+	  "with --truth: coverage against MODEL's catalogue" },
+	{ NULL, 0, NULL, 0, NULL },
 };
+
+static const struct cli_option options[] = {
+	{ "json", 0, NULL, OPT_JSON, "print the metrics as one JSON object" },
+	{ "fail-under", 0, "M=V", OPT_FAIL_UNDER,
+	  "exit 1 if metric M is below V (repeatable)" },
+	{ "fail-over", 0, "M=V", OPT_FAIL_OVER,
+	  "exit 1 if metric M is above V (repeatable)" },
+	{ NULL, 0, NULL, 0, NULL },
+};
+
+/* The input options rec-eval reads with: labels and scores, and for
+ * ranking the user and item columns. */
+#define EVAL_INPUT (INPUT_ALL | INPUT_BIT(OPT_SCORE))
+
+static void help_metrics(FILE *f, int ranking);
+
+static void help(FILE *f)
+{
+	fputs("Usage: rec-eval [OPTION]... [FILE]...\n"
+	      "       rec-eval --truth TRUTH [-k K,...] [-m MODEL] [OPTION]... "
+	      "[FILE]...\n"
+	      "       rec-eval --group COL [-k K,...] [OPTION]... [FILE]...\n"
+	      "Measure scored rows: AUC (exact, ties count half), logloss, "
+	      "RMSE, MAE and\ncalibration.  With no FILE, or when FILE is -, "
+	      "read standard input.\n\n"
+	      "Ranking metrics (precision, recall, NDCG, MAP, hit rate at each "
+	      "K, MRR):\n", f);
+	cli_help(f, ranking_options);
+	fputs("\nInput (--task binary needs labels 0/1 or -1/1, regression "
+	      "compares raw\nlabels):\n", f);
+	cli_help_input(f, EVAL_INPUT);
+	fputc('\n', f);
+	cli_help(f, options);
+	fputc('\n', f);
+	cli_help_standard(f);
+	help_metrics(f, 0);
+	cli_help_text(f, "All are weighted.  logloss is given when every score "
+		      "is in [0, 1]; scores are clamped to [1e-15, 1 - 1e-15] "
+		      "for it.  With --positive, rmse and mae compare scores "
+		      "with the 0/1 labels.");
+	help_metrics(f, 1);
+	cli_help_text(f, "Ranking checks name a metric at a cut-off: "
+		      "--fail-under ndcg@10=0.2; the others take no cut-off.");
+	fputs("\n"
+	      "Exit status: 0 on success, 1 when a --fail-under or --fail-over "
+	      "check\nfails, 2 on any error.\n", f);
+}
 
 /* ---- the metrics: one table drives the report, --json and the checks ---- */
 
@@ -176,6 +179,27 @@ static const struct metric metrics[] = {
 static int is_ranking(const struct metric *m)
 {
 	return m->kind != POINTWISE;
+}
+
+/* The names of the pointwise or the ranking metrics, for --help. */
+static void help_metrics(FILE *f, int ranking)
+{
+	char text[512];
+	size_t at = (size_t)snprintf(text, sizeof(text), "%s",
+				     ranking ? "Ranking metrics:" : "Metrics:");
+	const char *sep = "";
+	for (size_t i = 0; i < NMETRICS && at < sizeof(text); i++)
+		if (is_ranking(&metrics[i]) == ranking) {
+			at += (size_t)snprintf(text + at, sizeof(text) - at,
+					       "%s %s%s", sep, metrics[i].name,
+					       metrics[i].kind == AT_K ? "@k"
+								       : "");
+			sep = ",";
+		}
+	if (at + 1 < sizeof(text))
+		strcpy(text + at, ".");
+	fputc('\n', f);
+	cli_help_text(f, text);
 }
 
 /* Where a metric goes in a report: pointwise ones in table order; in a
@@ -599,7 +623,11 @@ int main(int argc, char **argv)
 	const char *check_args[64];
 	int check_over[64];
 	int nchecks = 0, json = 0, k_given = 0, c;
-	while ((c = getopt_long(argc, argv, "k:m:hV", long_options, NULL)) != -1) {
+	struct cli cli = { 0 };
+	cli_add(&cli, ranking_options);
+	cli_add(&cli, options);
+	cli_add_input(&cli, EVAL_INPUT);
+	while ((c = cli_next(&cli, argc, argv)) != -1) {
 		if (input_option(&in, c, optarg))
 			continue;
 		switch (c) {
@@ -624,7 +652,7 @@ int main(int argc, char **argv)
 			break;
 		case 'm': rc.model = optarg; break;
 		default:
-			standard_option(c, usage);
+			standard_option(c, help);
 		}
 	}
 	if (rc.truth && rc.group)

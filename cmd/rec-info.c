@@ -9,26 +9,25 @@
 #include "common.h"
 #include "json.h"
 
-static const char usage[] =
-"Usage: rec-info [--json] MODEL...\n"
-"Show what a model file holds: format version, hyper-parameters, column\n"
-"settings, events learned, losses, feature rows, catalogue size and size\n"
-"on disk.  The file is fully checked, as by every program that loads it.\n"
-"\n"
-"      --json           one JSON object per model\n"
-"  -h, --help           show this help and exit\n"
-"  -V, --version        show the version and exit\n"
-"\n"
-"Exit status: 0 on success, 2 if any model cannot be read.\n";
-
 enum { OPT_JSON = OPT_FIRST_FREE };
 
-static const struct option long_options[] = {
-	{ "json", no_argument, NULL, OPT_JSON },
-	{ "help", no_argument, NULL, 'h' },
-	{ "version", no_argument, NULL, 'V' },
-	{ NULL, 0, NULL, 0 }
+static const struct cli_option options[] = {
+	{ "json", 0, NULL, OPT_JSON, "one JSON object per model" },
+	{ NULL, 0, NULL, 0, NULL },
 };
+
+static void help(FILE *f)
+{
+	fputs("Usage: rec-info [--json] MODEL...\n"
+	      "Show what a model file holds: format version, hyper-parameters, "
+	      "column\nsettings, events learned, losses, feature rows, "
+	      "catalogue size and size\non disk.  The file is fully checked, "
+	      "as by every program that loads it.\n\n", f);
+	cli_help(f, options);
+	cli_help_standard(f);
+	fputs("\nExit status: 0 on success, 2 if any model cannot be read.\n",
+	      f);
+}
 
 /* Output is a list of fields written as text or JSON alike. */
 struct out {
@@ -152,11 +151,13 @@ int main(int argc, char **argv)
 {
 	cli_init("rec-info");
 	int json = 0, c;
-	while ((c = getopt_long(argc, argv, "hV", long_options, NULL)) != -1) {
+	struct cli cli = { 0 };
+	cli_add(&cli, options);
+	while ((c = cli_next(&cli, argc, argv)) != -1) {
 		switch (c) {
 		case OPT_JSON: json = 1; break;
 		default:
-			standard_option(c, usage);
+			standard_option(c, help);
 		}
 	}
 	if (optind == argc)

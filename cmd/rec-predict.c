@@ -222,7 +222,7 @@ int main(int argc, char **argv)
 			threads = (int)opt_long("--threads", optarg, 1, 256);
 			break;
 		default:
-			standard_option_fn(c, help);
+			standard_option(c, help);
 		}
 	}
 	if (!model_path)

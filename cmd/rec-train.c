@@ -80,7 +80,7 @@ static void parse_options(struct train_config *tc, int argc, char **argv)
 		case 'f': tc->force = 1; break;
 		case 'q': tc->quiet = 1; break;
 		default:
-			standard_option_fn(c, help);
+			standard_option(c, help);
 		}
 	}
 	/* the task sets the defaults of the others */

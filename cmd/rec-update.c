@@ -141,7 +141,7 @@ static void parse_options(struct update_config *uc, int argc, char **argv)
 					    optarg);
 			break;
 		default:
-			standard_option_fn(c, help);
+			standard_option(c, help);
 		}
 	}
 }

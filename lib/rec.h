@@ -3,10 +3,44 @@
  *
  * The library reads event streams, learns a factorization machine restricted
  * to user x item interactions, saves and loads versioned model files and
- * computes evaluation metrics.  It never exits, never prints and never touches
- * stdin/stdout on its own: every failure comes back as a negative REC_E* code
- * with the details in a caller-owned struct rec_error, and progress goes
- * through a callback.
+ * computes evaluation metrics.
+ *
+ * What holds for every function unless its own comment says otherwise:
+ *
+ * Errors.  Success is 0 (or a count where stated), failure a negative
+ * REC_E* code.  A function that takes a struct rec_error fills it when it
+ * fails, and otherwise only to describe a bad row it hands to a bad_row
+ * callback; the struct is the caller's, may be NULL (then only the code is
+ * returned) and is not kept after the call.  An out parameter that would
+ * receive a new object is set to NULL on failure.
+ *
+ * Ownership.  What rec_X_create, _open, _load, _decode or _read makes is the
+ * caller's, to free with rec_X_free; every free function accepts NULL.
+ * Arguments are borrowed for the call: options, paths, ids and parameters
+ * are copied where they are needed later.  The exceptions say so: a rec_topk
+ * keeps its model, rec_reader_open_mem the caller's bytes, rec_reader_open_fd
+ * the descriptor until the first read.  A pointer returned into an object
+ * stays valid as its function says, never past the object's free.  Strings
+ * that come with a length (ids, rows) are not NUL-terminated.
+ *
+ * Threads.  No set-up, no global state a caller sees: the only process-wide
+ * state is internal (an allocation-failure switch for the tests and a
+ * counter that names temporary files, both atomic; rec_params_check's
+ * per-thread message).  A function that takes an object through a const
+ * pointer only reads it, with no hidden cache or generator: such calls may
+ * run at once on one object from any number of threads, as long as no call
+ * that takes it non-const runs at the same time.  A non-const call needs the
+ * object to itself.  Different objects are independent, except that using a
+ * rec_topk reads its model.  Each thread needs its own struct rec_error.
+ * Only rec_topk_run starts threads, and they end before it returns.
+ *
+ * After a failure the object is as it was before the call, except where
+ * stated (reading rows, rec_dataset_read, rec_update, rec_train_stream).
+ *
+ * The library never exits, prints, calls setlocale, changes the umask or
+ * signal handlers, or reads stdin unless asked to; progress and bad rows go
+ * to callbacks, called in the caller's thread, which may read but must not
+ * change the objects of the call that invoked them.
  */
 #ifndef REC_H
 #define REC_H
@@ -28,7 +62,11 @@ enum {
 	REC_EDATA = -7,		/* the data as a whole cannot be used */
 };
 
-/* Details of the last failure.  file and line are filled where they apply. */
+/* Details of a failure, written only when a call fails.  file is the input
+ * or model file concerned ("" if none), line a 1-based input line (0 if
+ * none); file and msg are NUL-terminated, cut to fit.  code is the code the
+ * call returned, except when a bad_row callback chose another (see
+ * rec_reader_next_good). */
 struct rec_error {
 	int code;
 	long line;		/* 1-based input line, 0 if none */
@@ -36,20 +74,26 @@ struct rec_error {
 	char msg[512];
 };
 
-/* A short description of a REC_E* code. */
+/* A short description of a REC_E* code: a static string. */
 const char *rec_strerror(int code);
 
 /* ---------------------------------------------------------------------
- * Bounded number parsing, locale-independent.  The whole string must be
- * used; leading and trailing blanks are refused.  Return 0 or REC_EINVAL.
+ * Bounded number parsing.  s is len bytes, not NUL-terminated.  The whole
+ * string must be used; leading and trailing blanks, "inf", "nan" and hex are
+ * refused.  Return 0 or REC_EINVAL; *out is written only on success.
+ * Plain decimals are parsed by hand; exponents and long mantissas go to
+ * strtod, which follows LC_NUMERIC: right only while it is "C" (as it is
+ * unless the program calls setlocale).
  */
 int rec_parse_double(const char *s, size_t len, double *out);
 int rec_parse_long(const char *s, size_t len, long min, long max, long *out);
 /* x with 9 significant digits as "%.9g" would print it, without exponent
- * in [1e-4, 1e9); buf needs 32 bytes.  Returns the length. */
+ * in [1e-4, 1e9); buf needs 32 bytes.  Returns the length.  Outside that
+ * range it is snprintf's "%.9g", whose decimal point follows LC_NUMERIC. */
 int rec_format_score(char *buf, double x);
 
-/* A set of ids (exact byte strings). */
+/* A set of ids (exact byte strings, copied in).  Failures (REC_ENOMEM)
+ * leave the set as it was. */
 typedef struct rec_idset rec_idset;
 int rec_idset_create(rec_idset **out);
 /* 1 if id was added, 0 if it was there already, REC_ENOMEM; *index (if
@@ -75,7 +119,8 @@ enum rec_task { REC_TASK_BINARY = 0, REC_TASK_REGRESSION = 1,
 
 /* Which columns hold what.  A column is given by 1-based number ("3") or,
  * when the input has a header line, by name ("rating"); NULL means absent.
- * Empty strings are not allowed. */
+ * Empty strings are not allowed.  A reader copies the strings when it is
+ * opened. */
 struct rec_columns {
 	const char *user;
 	const char *item;
@@ -110,8 +155,10 @@ struct rec_reader_options {
 
 void rec_reader_options_init(struct rec_reader_options *opt);
 
-/* One parsed row.  Strings point into the reader's buffer and stay valid
- * until the next call to rec_reader_next(). */
+/* One parsed row.  Strings point into the reader's buffer, are not
+ * NUL-terminated and stay valid until the next rec_reader_next or
+ * rec_reader_next_good on that reader, or its free.  Only a return of 1
+ * fills the row. */
 struct rec_row {
 	const char *user;
 	size_t user_len;
@@ -125,15 +172,23 @@ struct rec_row {
 	size_t raw_len;
 };
 
+/* A reader is used by one thread at a time; separate readers are
+ * independent (two over stdin share its data, of course). */
 typedef struct rec_reader rec_reader;
 
-/* Open a reader over files in order; "-" is stdin.  nfiles == 0 means stdin. */
+/* Open a reader over files in order; "-" is stdin.  nfiles == 0 means stdin.
+ * The names and opt are copied.  Files are opened one at a time as reading
+ * reaches them: a missing file is an REC_EIO from rec_reader_next, after
+ * the rows of the files before it, not a failure here. */
 int rec_reader_open(rec_reader **out, const char *const *files, int nfiles,
 		    const struct rec_reader_options *opt, struct rec_error *err);
 /* Open a reader over a file descriptor, from its current offset (which
  * reading moves).  The reader reads through a duplicate of fd and never
- * closes fd itself, which stays the caller's.  name (NULL: "(input)") is used in messages and, with
- * opt->csv == -1, to tell CSV from TSV.  Plain or gzip, as a file. */
+ * closes fd itself, which stays the caller's.  The duplicate is made by the
+ * first rec_reader_next, not here: fd must stay open until then (a bad fd
+ * is that call's REC_EIO).  name (NULL: "(input)") is used in messages
+ * and, with opt->csv == -1, to tell CSV from TSV.  Plain or gzip, as a
+ * file. */
 int rec_reader_open_fd(rec_reader **out, int fd, const char *name,
 		       const struct rec_reader_options *opt,
 		       struct rec_error *err);
@@ -146,25 +201,35 @@ struct rec_mem_input {
 };
 /* Open a reader over n inputs in memory, read in order as files are.  The
  * bytes are not copied: they must stay unchanged until rec_reader_free.
- * The array and the names may go once this returns. */
+ * The array and the names may go once this returns.  n == 0 is an empty
+ * input, not stdin. */
 int rec_reader_open_mem(rec_reader **out, const struct rec_mem_input *in,
 			int n, const struct rec_reader_options *opt,
 			struct rec_error *err);
 /* 1 and a row, 0 at the end, REC_EBADROW for a bad row (err says which;
- * the next call goes on with the following row), other codes are fatal. */
+ * the next call goes on with the following row), other codes are fatal:
+ * REC_EIO, REC_ENOMEM, or REC_EINVAL for a header that lacks a named
+ * column.  After a fatal code only the counters and rec_reader_free may
+ * be used. */
 int rec_reader_next(rec_reader *r, struct rec_row *row, struct rec_error *err);
 /* What to do with a bad row: 0 to go on, or a code to stop reading with. */
 typedef int (*rec_bad_row_fn)(const struct rec_error *e, void *arg);
 /* rec_reader_next that hands bad rows to bad_row (NULL: skip them): 1 and
- * a good row, 0 at the end, bad_row's non-zero code, or a fatal code. */
+ * a good row, 0 at the end, bad_row's non-zero code, or a fatal code.
+ * bad_row gets err as passed here, so NULL when err is NULL; when it stops
+ * reading, err still describes the bad row (code REC_EBADROW). */
 int rec_reader_next_good(rec_reader *r, struct rec_row *row,
 			 rec_bad_row_fn bad_row, void *arg,
 			 struct rec_error *err);
-/* The header line of the current file, or NULL; and its length. */
+/* The header line of the current file, or NULL; and its length (len must
+ * not be NULL).  NULL until rec_reader_next has read a header.  The line is
+ * NUL-terminated and the reader's: valid until the next read (a new file's
+ * header replaces it) or rec_reader_free. */
 const char *rec_reader_header(const rec_reader *r, size_t *len);
 /* Whether the file being read is CSV (so output can match it). */
 int rec_reader_is_csv(const rec_reader *r);
-/* Counters: rows read (good), rows skipped as bad. */
+/* Counters: rows read (good), rows skipped as bad, since the reader was
+ * opened. */
 uint64_t rec_reader_rows(const rec_reader *r);
 uint64_t rec_reader_bad_rows(const rec_reader *r);
 void rec_reader_free(rec_reader *r);
@@ -209,16 +274,19 @@ struct rec_params {
 
 #define REC_MAX_FACTORS 256
 
-/* Defaults for a task.  The strings of params->input point to literals. */
+/* Defaults for a task: every field is set.  The strings of params->input
+ * point to literals. */
 void rec_params_init(struct rec_params *p, enum rec_task task);
 /* NULL when the parameters are usable, else what is wrong, naming the
- * parameter (a string valid until the next call in the same thread). */
+ * parameter (a string valid until the next call in the same thread: each
+ * thread has its own).  The column strings are not checked. */
 const char *rec_params_check(const struct rec_params *p);
 
 /*
  * The parameter table: one row per field of struct rec_params that a model
  * keeps.  It drives defaults, checks, the model file, rec-info and the
- * programs' options; the rows are in the order of the model file.
+ * programs' options; the rows are in the order of the model file.  The
+ * table is constant: any thread may read it at any time.
  */
 enum rec_param_type {
 	REC_PARAM_INT,		/* int */
@@ -268,7 +336,8 @@ const struct rec_param *rec_param_find(const char *key, size_t len);
 const char *rec_param_what(const struct rec_param *d);
 
 /* A parameter's value: num for numbers, flags and enums (u64 too, exact
- * for U64), str for strings and the name of an enum's value. */
+ * for U64), str for strings and the name of an enum's value.  str points
+ * into p (a string parameter) or into the table (an enum's name). */
 struct rec_param_value {
 	double num;
 	uint64_t u64;
@@ -276,27 +345,38 @@ struct rec_param_value {
 };
 void rec_param_get(const struct rec_params *p, const struct rec_param *d,
 		   struct rec_param_value *v);
-/* Set a parameter from text (a number in range, or an enum's name):
- * 0, or REC_EINVAL with p unchanged. */
+/* Set a parameter from text (a number in range, or an enum's name; a
+ * NUL-terminated string): 0, or REC_EINVAL with p unchanged.  String
+ * parameters (the columns) are not set this way: always REC_EINVAL. */
 int rec_param_parse(struct rec_params *p, const struct rec_param *d,
 		    const char *text);
 /* Whether a number is in a parameter's range, and the range as text:
- * "[1, 32]", "(0, 1000]" or "binary, regression or implicit". */
+ * "[1, 32]", "(0, 1000]" or "binary, regression or implicit", cut to fit
+ * the len bytes of buf (len > 0). */
 int rec_param_in_range(const struct rec_param *d, double x);
 void rec_param_range(const struct rec_param *d, char *buf, size_t len);
 /* Copy one parameter's field from one set to another. */
 void rec_param_copy(struct rec_params *to, const struct rec_params *from,
 		    const struct rec_param *d);
 
+/* Functions that score or describe a model take it const and only read it
+ * (see the rules at the top): many threads may score one model at once
+ * while nothing learns, retunes or saves it. */
 typedef struct rec_model rec_model;
 
+/* A new, untrained model; p and its column strings are copied.  REC_EINVAL,
+ * with rec_params_check's message in err, for unusable parameters. */
 int rec_model_create(rec_model **out, const struct rec_params *p,
 		     struct rec_error *err);
+/* No rec_topk over m may be used afterwards. */
 void rec_model_free(rec_model *m);
+/* m's own parameters, column strings included: valid while m lives;
+ * rec_model_retune changes what they say. */
 const struct rec_params *rec_model_params(const rec_model *m);
 
 /* The model's score for a user and item id: the margin, and the prediction
- * (a probability for logistic loss, the margin itself for squared loss). */
+ * (a probability for logistic loss, the margin itself for squared loss).
+ * An id the model never saw contributes nothing. */
 double rec_model_margin(const rec_model *m, const char *user, size_t user_len,
 			const char *item, size_t item_len);
 double rec_model_predict(const rec_model *m, double margin);
@@ -340,10 +420,12 @@ int rec_model_decode(rec_model **out, const void *buf, size_t len,
 /* Write m to path atomically: a temporary file PATH.tmp.XXXXXX in the same
  * directory, created with mode 0666 less the umask (the umask is only
  * read by the kernel, never changed), written, fsync'ed and renamed over
- * path, then the directory fsync'ed; on failure path is as it was and no
- * temporary file is left.  The file records the current time as the save
- * time, and on success so does m (counters shown by rec_model_info): this
- * is the one change to m. */
+ * path, then the directory fsync'ed (a directory that refuses fsync is not
+ * an error); on failure path is as it was and no temporary file is left.
+ * The new file is a new inode: the old file's mode and owner are not kept,
+ * and a symbolic link at path is replaced, not followed.  The file records
+ * the current time as the save time, and on success so does m (counters
+ * shown by rec_model_info): this is the one change to m. */
 int rec_model_save(rec_model *m, const char *path, struct rec_error *err);
 /* The file image of m, with saved (unix seconds) as its save time, in a
  * buffer *buf of *len bytes that the caller frees with free().  m is not
@@ -370,13 +452,20 @@ typedef void (*rec_progress_fn)(const struct rec_progress *p, void *arg);
 
 /* Read all events of a reader into a dataset bound to model m (features and
  * the item catalogue are added to the model as they are met).  bad_row is
- * called for each bad row; a non-zero return stops reading with that code. */
+ * called for each bad row; a non-zero return stops reading with that code.
+ * The holdout draw moves m's random generator.  m is changed on failure
+ * too: it keeps the features and items of the events read before it (with
+ * their initial values), so a model that failed here should not be saved.
+ * The dataset refers to m's feature rows by number: train it only with m.
+ * It keeps no pointer, so it may be freed before or after m. */
 int rec_dataset_read(rec_dataset **out, rec_model *m, rec_reader *r,
 		     rec_bad_row_fn bad_row, void *arg, struct rec_error *err);
 uint64_t rec_dataset_size(const rec_dataset *d);
 void rec_dataset_free(rec_dataset *d);
 
-/* Train m on the dataset as m's parameters say. */
+/* Train m on the dataset as m's parameters say.  Shuffling reorders d's
+ * events in place.  The only failure is REC_ENOMEM before the first pass,
+ * with m as it was.  progress (may be NULL) is called after each pass. */
 int rec_train(rec_model *m, rec_dataset *d, rec_progress_fn progress,
 	      void *arg, struct rec_error *err);
 
@@ -385,7 +474,9 @@ int rec_train(rec_model *m, rec_dataset *d, rec_progress_fn progress,
  * parameters, bit for bit, as rec_dataset_read followed by rec_train with
  * one pass, no shuffling and no holdout.  Implicit tasks differ: a stream
  * draws negatives from the catalogue as it stands when each event comes,
- * a data set from the whole catalogue read beforehand. */
+ * a data set from the whole catalogue read beforehand.  On failure m is
+ * left as by a failed rec_update.  The events of the progress report are
+ * rec_reader_rows(r): rows read before this call count too. */
 int rec_train_stream(rec_model *m, rec_reader *r, rec_bad_row_fn bad_row,
 		     void *bad_arg, rec_progress_fn progress, void *arg,
 		     struct rec_error *err);
@@ -413,13 +504,25 @@ struct rec_update_progress {
 typedef void (*rec_update_fn)(const struct rec_update_progress *p, void *arg);
 
 /* Learn from (or with test_only, score) the reader's events.  progress is
- * called at 1000, 2000, 4000, ... events and once at the end. */
+ * called at 1000, 2000, 4000, ... events and once at the end.  o is read
+ * during the call only; o->window floats are allocated with no upper bound
+ * checked.
+ * m is written even with test_only: the freeze options are stored in m for
+ * the run, and for implicit tasks the negatives are drawn with m's random
+ * generator, whose state is saved with the model.  No other thread may use
+ * m during any rec_update.
+ * On failure (bad_row's code included) m keeps what it learned from the
+ * events before the failure, but its counters (rec_model_info,
+ * rec_model_progressive) leave the run out and a retry would learn those
+ * events twice: do not save a model after a failed update.  REC_EDATA when
+ * no event was usable, with nothing learned. */
 int rec_update(rec_model *m, rec_reader *r, const struct rec_update_options *o,
 	       rec_bad_row_fn bad_row, void *bad_arg, rec_update_fn progress,
 	       void *arg, struct rec_error *err);
 
 /* Change what may change between runs (learning rate, L2, forgetting):
- * REC_EINVAL, with the parameter named in err, for anything else. */
+ * REC_EINVAL, with the parameter named in err, for anything else, and m
+ * unchanged.  The column strings of p are ignored; nothing of p is kept. */
 int rec_model_retune(rec_model *m, const struct rec_params *p,
 		     struct rec_error *err);
 
@@ -443,22 +546,36 @@ struct rec_topk_result {
 	double score;		/* the margin w0 + w_u + w_i + <v_u, v_i> */
 };
 
+/* k in [1, 100000] and threads in [1, 256], else REC_EINVAL; REC_EDATA
+ * when the catalogue is empty.  t keeps a pointer to m: m must outlive t
+ * and must not change (learn, retune, save) while t exists, since t copies
+ * its items and sizes its lists by the catalogue.  Any number of rec_topk
+ * may share one model, each used from its own thread. */
 int rec_topk_create(rec_topk **out, const rec_model *m, int k, int threads,
 		    struct rec_error *err);
 /* Only these items may be recommended (call once per item, before the
- * first run; never called: all items).  REC_EINVAL after a run. */
+ * first run; never called: all items).  REC_EINVAL after a run.  An item
+ * not in the catalogue is ignored; the id is not kept. */
 int rec_topk_allow(rec_topk *t, const char *item, size_t len);
-/* Never recommend this item to this user. */
+/* Never recommend this item to this user; also between runs.  The ids are
+ * not kept; an item not in the catalogue is ignored.  0 or REC_ENOMEM. */
 int rec_topk_exclude(rec_topk *t, const char *user, size_t user_len,
 		     const char *item, size_t item_len);
 /* K results per user, best first, into out[n * K].  A user the model never
  * saw gets the ranking by item weight (w0 + w_i).  Ties go to the item
- * met first in training. */
+ * met first in training.  The first run packs the items into t, so t is
+ * written: one call at a time on one t.  It runs on threads - 1 threads of
+ * its own besides the caller's, all finished when it returns (one that
+ * cannot start has its share done by the caller's).  users are read during
+ * the call only.  On failure out may be partly written; t stays usable. */
 int rec_topk_run(rec_topk *t, const struct rec_topk_user *users, size_t n,
 		 struct rec_topk_result *out, struct rec_error *err);
 void rec_topk_free(rec_topk *t);
 
-/* The item catalogue: its size, and the id of item index. */
+/* The item catalogue: its size, and the id of item index (NULL and *len 0
+ * past the end).  The id points into m and is not NUL-terminated; it stays
+ * valid while m lives and gains no items (rec_dataset_read,
+ * rec_train_stream and rec_update add items, and may move the others). */
 size_t rec_model_items(const rec_model *m);
 const char *rec_model_item(const rec_model *m, uint32_t index, size_t *len);
 
@@ -481,10 +598,15 @@ struct rec_metric_values {
 	double mean_label;
 };
 
+/* No rec_error: these return the code only. */
 int rec_metrics_create(rec_metrics **out);
-/* Labels must be finite; binary metrics need labels 0 or 1.  A failed
- * call (REC_EINVAL, REC_ENOMEM) leaves mt as it was: it may be retried. */
+/* Labels must be finite; binary metrics need labels 0 or 1.  REC_EINVAL
+ * for a label, score or weight that is not finite or a negative weight,
+ * REC_ENOMEM; after either, mt is as it was. */
 int rec_metrics_add(rec_metrics *mt, double label, double score, double weight);
+/* Sorts the rows mt keeps, so mt is written (one thread at a time); rows
+ * may still be added afterwards and the values computed again.  REC_EDATA
+ * without rows, REC_ENOMEM; v holds what could be computed either way. */
 int rec_metrics_compute(rec_metrics *mt, struct rec_metric_values *v,
 			struct rec_error *err);
 void rec_metrics_free(rec_metrics *mt);
@@ -507,24 +629,30 @@ struct rec_rank_values {
 	double auc;		/* mean per-group AUC (grouped rows only) */
 };
 
+/* ks is copied.  REC_EINVAL (no rec_error) for nk outside [1, REC_MAX_KS]
+ * or a k outside [1, 1000000]. */
 int rec_ranking_create(rec_ranking **out, const int *ks, int nk);
 /* One user's list, best first: relevant[i] for each item, and how many
- * relevant items the user has in all (listed or not). */
+ * relevant items the user has in all (listed or not).  Always 0. */
 int rec_ranking_add_list(rec_ranking *r, const unsigned char *relevant,
 			 size_t n, size_t total_relevant);
-/* One group of scored rows, labels 0/1: ranked here by score (ties in
- * input order; AUC counts them half).  REC_ENOMEM leaves r as it was. */
+/* One group of scored rows, labels 0/1 (any non-zero is relevant): ranked
+ * here by score (ties in input order; AUC counts them half).  REC_ENOMEM
+ * leaves r as it was. */
 int rec_ranking_add_group(rec_ranking *r, const double *score,
 			  const unsigned char *label, size_t n);
 /* Held-out truth pairs (user and item columns) against recommendation
  * rows (user and item columns, each user's rows best first).  coverage:
  * distinct items in the evaluated users' first max(k) over catalogue items
- * (0: the items met in truth and recommendations). */
+ * (0: the items met in truth and recommendations).  Both readers are read
+ * to the end.  On failure r and *coverage are as they were.  A truth pair
+ * is known by "user TAB item", so CSV ids that hold a tab can be taken for
+ * another pair. */
 int rec_ranking_truth(rec_ranking *r, rec_reader *truth, rec_reader *recs,
 		      rec_bad_row_fn bad_row, void *bad_arg, size_t catalogue,
 		      double *coverage, struct rec_error *err);
-/* Scored, labelled rows grouped by the reader's user column.  On any
- * error, here and in rec_ranking_truth, r is left as it was. */
+/* Scored, labelled rows grouped by the reader's user column.  On failure
+ * r is as it was. */
 int rec_ranking_groups(rec_ranking *r, rec_reader *rows,
 		       rec_bad_row_fn bad_row, void *bad_arg,
 		       struct rec_error *err);

@@ -129,7 +129,7 @@ static void parse_options(struct update_config *uc, int argc, char **argv)
 		case OPT_TEST_ONLY: uc->run.test_only = 1; break;
 		case OPT_WINDOW:
 			uc->run.window = (size_t)opt_long("--window", optarg, 0,
-							  100000000);
+							  REC_MAX_WINDOW);
 			break;
 		case OPT_FREEZE:
 			if (strcmp(optarg, "users") == 0)

@@ -186,8 +186,7 @@ struct rec_model {
 	 * last learned, in events or in time-column units; NULL until used */
 	double *feature_stamp;
 	double bias_stamp;
-	/* for this run only, never saved */
-	int freeze_users, freeze_items;
+	/* of the file loaded, 0 if new; never saved */
 	uint32_t file_read_version;	/* of the file loaded, 0 if new */
 	uint32_t file_write_version;
 };
@@ -221,6 +220,10 @@ int rec_catalogue_note(struct rec_model *m, uint64_t key, const char *id,
 uint32_t rec_catalogue_find(const struct rec_model *m, const char *id,
 			    size_t len);
 
+/* What a learning step leaves as it is (rec_update's options, for one
+ * run): the rows of users, of items. */
+enum { REC_FREEZE_USERS = 1, REC_FREEZE_ITEMS = 2 };
+
 /* Margin of an event given its feature rows (UINT32_MAX rows are absent). */
 double rec_model_margin_rows(const struct rec_model *m, uint32_t user_row,
 			     uint32_t item_row);
@@ -231,7 +234,7 @@ double rec_model_learn(struct rec_model *m, uint32_t user_row,
 /* rec_model_learn, also giving the event's margin before the step. */
 double rec_model_learn_scored(struct rec_model *m, uint32_t user_row,
 			      uint32_t item_row, float label, float weight,
-			      double *margin);
+			      double *margin, int freeze);
 /* Make the stamps forgetting keeps (if it is on and they are not there):
  * 0 or REC_ENOMEM, before anything else changes. */
 int rec_model_forget_init(struct rec_model *m);
@@ -246,7 +249,8 @@ int rec_model_forget(struct rec_model *m, uint32_t user_row,
  * to pos when no negative could be drawn).  Returns the mean loss. */
 double rec_model_learn_implicit(struct rec_model *m, uint32_t user_row,
 				uint32_t item_row, float weight, int count,
-				double *pos_margin, double *neg_margin);
+				int freeze, double *pos_margin,
+				double *neg_margin);
 /* Loss of an implicit positive against negatives drawn with rng, without
  * learning. */
 double rec_model_implicit_loss(const struct rec_model *m, struct rec_rng *rng,
@@ -274,7 +278,8 @@ int rec_event_make(struct rec_model *m, const struct rec_row *row,
  * new.  Gives the margins for a recent AUC: the event's, and for implicit
  * tasks a sampled negative's (label 0).  Returns the event's loss. */
 double rec_event_learn(struct rec_model *m, const struct rec_event *e,
-		       int count, double *margin, double *neg_margin);
+		       int count, int freeze, double *margin,
+		       double *neg_margin);
 
 /* Seconds since t0, on the monotonic clock, for progress reports. */
 static inline double rec_seconds_since(const struct timespec *t0)

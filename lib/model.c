@@ -359,7 +359,7 @@ static float event_share(const struct rec_model *m, uint32_t row)
 }
 
 static double learn(struct rec_model *m, uint32_t user_row, uint32_t item_row,
-		    float label, float weight, double *margin_out)
+		    float label, float weight, double *margin_out, int freeze)
 {
 	const int k = m->params.factors;
 	const float lr = (float)m->params.lr;
@@ -404,9 +404,9 @@ static double learn(struct rec_model *m, uint32_t user_row, uint32_t item_row,
 	}
 	float gb = g;
 	step(&m->bias[0], &m->bias[1], &gb, 1, lr, adagrad);
-	if (!m->freeze_users)
+	if (!(freeze & REC_FREEZE_USERS))
 		step(u, u + 1 + k, gu, 1 + k, lr, adagrad);
-	if (item_row != user_row && !m->freeze_items)
+	if (item_row != user_row && !(freeze & REC_FREEZE_ITEMS))
 		step(v, v + 1 + k, gv, 1 + k, lr, adagrad);
 	return loss * weight;
 }
@@ -421,17 +421,17 @@ double rec_model_learn(struct rec_model *m, uint32_t user_row,
 		       uint32_t item_row, float label, float weight)
 {
 	return rec_model_learn_scored(m, user_row, item_row, label, weight,
-				      NULL);
+				      NULL, 0);
 }
 
 double rec_model_learn_scored(struct rec_model *m, uint32_t user_row,
 			      uint32_t item_row, float label, float weight,
-			      double *margin)
+			      double *margin, int freeze)
 {
 	count_event(m, user_row);
 	if (item_row != user_row)
 		count_event(m, item_row);
-	return learn(m, user_row, item_row, label, weight, margin);
+	return learn(m, user_row, item_row, label, weight, margin, freeze);
 }
 
 /*
@@ -482,7 +482,7 @@ int rec_model_forget(struct rec_model *m, uint32_t user_row,
 double rec_model_learn_again(struct rec_model *m, uint32_t user_row,
 			     uint32_t item_row, float label, float weight)
 {
-	return learn(m, user_row, item_row, label, weight, NULL);
+	return learn(m, user_row, item_row, label, weight, NULL, 0);
 }
 
 int rec_model_retune(rec_model *m, const struct rec_params *p,
@@ -549,7 +549,7 @@ static uint32_t sample_negative(const struct rec_model *m, struct rec_rng *rng,
  * the user's weight cancel out of the difference and are not touched. */
 static double learn_pair(struct rec_model *m, uint32_t user_row,
 			 uint32_t i_row, uint32_t j_row, float weight,
-			 double *diff_out)
+			 double *diff_out, int freeze)
 {
 	const int k = m->params.factors;
 	const float lr = (float)m->params.lr;
@@ -577,9 +577,9 @@ static double learn_pair(struct rec_model *m, uint32_t user_row,
 		gi[f] = g * u[f] + l2f * si * vi[f];
 		gj[f] = -g * u[f] + l2f * sj * vj[f];
 	}
-	if (!m->freeze_users && k > 0)
+	if (!(freeze & REC_FREEZE_USERS) && k > 0)
 		step(u + 1, u + 2 + k, gu + 1, k, lr, adagrad);
-	if (!m->freeze_items) {
+	if (!(freeze & REC_FREEZE_ITEMS)) {
 		if (i_row != user_row)
 			step(vi, vi + 1 + k, gi, 1 + k, lr, adagrad);
 		if (j_row != user_row && j_row != i_row)
@@ -590,7 +590,8 @@ static double learn_pair(struct rec_model *m, uint32_t user_row,
 
 double rec_model_learn_implicit(struct rec_model *m, uint32_t user_row,
 				uint32_t item_row, float weight, int count,
-				double *pos_margin, double *neg_margin)
+				int freeze, double *pos_margin,
+				double *neg_margin)
 {
 	if (count) {
 		count_event(m, user_row);
@@ -603,7 +604,7 @@ double rec_model_learn_implicit(struct rec_model *m, uint32_t user_row,
 	*pos_margin = rec_model_margin_rows(m, user_row, item_row);
 	*neg_margin = *pos_margin;
 	if (!bpr) {
-		loss += learn(m, user_row, item_row, 1, weight, NULL);
+		loss += learn(m, user_row, item_row, 1, weight, NULL, freeze);
 		steps++;
 	}
 	if (m->params.hard_negatives) {
@@ -624,7 +625,8 @@ double rec_model_learn_implicit(struct rec_model *m, uint32_t user_row,
 		if (best == UINT32_MAX)
 			return 0;
 		*neg_margin = best_margin;
-		return learn_pair(m, user_row, item_row, best, weight, &margin);
+		return learn_pair(m, user_row, item_row, best, weight, &margin,
+				  freeze);
 	}
 	for (int n = 0; n < m->params.negatives; n++) {
 		uint32_t j = sample_negative(m, &m->rng, item_row);
@@ -633,8 +635,8 @@ double rec_model_learn_implicit(struct rec_model *m, uint32_t user_row,
 		if (n == 0)
 			*neg_margin = rec_model_margin_rows(m, user_row, j);
 		loss += bpr ? learn_pair(m, user_row, item_row, j, weight,
-					 &margin)
-			    : learn(m, user_row, j, 0, weight, NULL);
+					 &margin, freeze)
+			    : learn(m, user_row, j, 0, weight, NULL, freeze);
 		steps++;
 	}
 	return steps ? loss / steps : 0;

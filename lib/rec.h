@@ -485,6 +485,7 @@ int rec_train_stream(rec_model *m, rec_reader *r, rec_bad_row_fn bad_row,
  * Incremental learning: one pass over new events in input order, each
  * scored before it is learned (progressive validation).
  */
+#define REC_MAX_WINDOW 100000000	/* events in the recent AUC, at most */
 struct rec_update_options {
 	int test_only;		/* score only: the model is not changed */
 	int freeze_users;	/* user rows keep their values */
@@ -505,12 +506,10 @@ typedef void (*rec_update_fn)(const struct rec_update_progress *p, void *arg);
 
 /* Learn from (or with test_only, score) the reader's events.  progress is
  * called at 1000, 2000, 4000, ... events and once at the end.  o is read
- * during the call only; o->window floats are allocated with no upper bound
- * checked.
- * m is written even with test_only: the freeze options are stored in m for
- * the run, and for implicit tasks the negatives are drawn with m's random
- * generator, whose state is saved with the model.  No other thread may use
- * m during any rec_update.
+ * during the call only; o->window is at most REC_MAX_WINDOW (REC_EINVAL).
+ * With test_only m is only read: negatives of an implicit task are drawn
+ * from a copy of m's random generator.  Learning writes m, and no other
+ * thread may use m during it.
  * On failure (bad_row's code included) m keeps what it learned from the
  * events before the failure, but its counters (rec_model_info,
  * rec_model_progressive) leave the run out and a retry would learn those

@@ -219,8 +219,8 @@ int rec_train(rec_model *m, rec_dataset *d, rec_progress_fn progress,
 		for (size_t i = 0; i < d->train.count; i++) {
 			/* events are counted for their features once */
 			double margin, neg;
-			loss += rec_event_learn(m, &ev[i], pass == 1, &margin,
-					    &neg);
+			loss += rec_event_learn(m, &ev[i], pass == 1, 0,
+						&margin, &neg);
 			wsum += ev[i].weight;
 		}
 		events += d->train.count;

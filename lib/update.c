@@ -25,16 +25,17 @@ int rec_event_make(rec_model *m, const struct rec_row *row,
 }
 
 double rec_event_learn(rec_model *m, const struct rec_event *e, int count,
-		       double *margin, double *neg_margin)
+		       int freeze, double *margin, double *neg_margin)
 {
 	if (m->params.task == REC_TASK_IMPLICIT)
 		return rec_model_learn_implicit(m, e->user_row, e->item_row,
-						e->weight, count, margin,
-						neg_margin);
+						e->weight, count, freeze,
+						margin, neg_margin);
 	*neg_margin = 0;
 	if (count)
 		return rec_model_learn_scored(m, e->user_row, e->item_row,
-					      e->label, e->weight, margin);
+					      e->label, e->weight, margin,
+					      freeze);
 	*margin = 0;
 	return rec_model_learn_again(m, e->user_row, e->item_row, e->label,
 				     e->weight);
@@ -113,8 +114,9 @@ static void report(rec_update_fn progress, void *arg, struct progress_sums *p,
 }
 
 /* The loss of a row scored by the model as it is (--test-only). */
-static double test_row(rec_model *m, const struct rec_row *row,
-		       double *margin, double *neg_margin)
+static double test_row(const rec_model *m, struct rec_rng *rng,
+		       const struct rec_row *row, double *margin,
+		       double *neg_margin)
 {
 	uint32_t u = rec_model_find(m, rec_feature_key(m, REC_SPACE_USER,
 						      row->user,
@@ -123,7 +125,7 @@ static double test_row(rec_model *m, const struct rec_row *row,
 						      row->item,
 						      row->item_len));
 	if (m->params.task == REC_TASK_IMPLICIT)
-		return row->weight * rec_model_implicit_loss(m, &m->rng, u, i,
+		return row->weight * rec_model_implicit_loss(m, rng, u, i,
 							     margin,
 							     neg_margin);
 	*margin = rec_model_margin_rows(m, u, i);
@@ -133,7 +135,7 @@ static double test_row(rec_model *m, const struct rec_row *row,
 /* Learn a row, letting old evidence fade first when the model forgets;
  * done: events of this run before it. */
 static int learn_row(rec_model *m, const struct rec_row *row, int forgetting,
-		     uint64_t done, double *loss, double *margin,
+		     int freeze, uint64_t done, double *loss, double *margin,
 		     double *neg_margin, struct rec_error *err)
 {
 	struct rec_event e;
@@ -146,7 +148,7 @@ static int learn_row(rec_model *m, const struct rec_row *row, int forgetting,
 							 done + 1));
 	if (rc)
 		return rec_fail(err, REC_ENOMEM, NULL, 0, "out of memory");
-	*loss = rec_event_learn(m, &e, 1, margin, neg_margin);
+	*loss = rec_event_learn(m, &e, 1, freeze, margin, neg_margin);
 	return 0;
 }
 
@@ -170,12 +172,18 @@ int rec_update(rec_model *m, rec_reader *r, const struct rec_update_options *o,
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	const int implicit = m->params.task == REC_TASK_IMPLICIT;
 	const int binary = m->params.loss == REC_LOSS_LOGISTIC || implicit;
+	if (o->window > REC_MAX_WINDOW)
+		return rec_fail(err, REC_EINVAL, NULL, 0,
+				"window must be in [0, %d]", REC_MAX_WINDOW);
 	struct window w = { 0 };
 	w.size = o->window;
 	if (progress && binary && w.size > 0 && window_init(&w, w.size) != 0)
 		return rec_fail(err, REC_ENOMEM, NULL, 0, "out of memory");
-	m->freeze_users = o->freeze_users;
-	m->freeze_items = o->freeze_items;
+	const int freeze = (o->freeze_users ? REC_FREEZE_USERS : 0) |
+			   (o->freeze_items ? REC_FREEZE_ITEMS : 0);
+	/* scoring alone draws its negatives from a copy of the generator,
+	 * so that it leaves the model as it was */
+	struct rec_rng test_rng = m->rng;
 	const int forgetting = m->params.half_life > 0 && !o->test_only;
 	struct progress_sums sum = { 0 };
 	uint64_t next_report = 1000;
@@ -195,9 +203,11 @@ int rec_update(rec_model *m, rec_reader *r, const struct rec_update_options *o,
 		if (implicit)
 			row.label = 1;
 		if (o->test_only)
-			l = test_row(m, &row, &margin, &neg_margin);
-		else if ((rc = learn_row(m, &row, forgetting, sum.events, &l,
-					 &margin, &neg_margin, err)) != 0)
+			l = test_row(m, &test_rng, &row, &margin,
+				     &neg_margin);
+		else if ((rc = learn_row(m, &row, forgetting, freeze,
+					 sum.events, &l, &margin, &neg_margin,
+					 err)) != 0)
 			goto out;
 		sum.loss += l;
 		sum.wsum += row.weight;
@@ -230,7 +240,6 @@ int rec_update(rec_model *m, rec_reader *r, const struct rec_update_options *o,
 	}
 	rc = 0;
 out:
-	m->freeze_users = m->freeze_items = 0;
 	rec_free(w.score);
 	rec_free(w.label);
 	return rc;

@@ -144,8 +144,11 @@ void rec_reader_free(rec_reader *r)
 		csv_free(&r->csvp);
 	for (int i = 0; i < NCOLS; i++)
 		rec_free(r->spec[i]);
-	for (int i = 0; i < r->nsrc; i++)
+	for (int i = 0; i < r->nsrc; i++) {
+		if (r->src[i].kind == SRC_FD && r->src[i].fd >= 0)
+			close(r->src[i].fd);	/* a duplicate never read */
 		rec_free(r->src[i].name);
+	}
 	rec_free(r->src);
 	rec_free(r->buf);
 	rec_free(r->header_line);
@@ -266,10 +269,19 @@ int rec_reader_open_fd(rec_reader **out, int fd, const char *name,
 		       const struct rec_reader_options *opt,
 		       struct rec_error *err)
 {
+	name = name ? name : "(input)";
+	/* a descriptor of our own, so that the caller may close fd at once */
+	int own = fcntl(fd, F_DUPFD_CLOEXEC, 0);
+	if (own < 0) {
+		*out = NULL;
+		return rec_fail(err, REC_EIO, name, 0, "cannot read: %s",
+				strerror(errno));
+	}
 	int rc = reader_new(out, 1, opt, err);
 	if (rc == 0)
-		rc = add_source(out, SRC_FD, name ? name : "(input)", fd, NULL,
-				0, err);
+		rc = add_source(out, SRC_FD, name, own, NULL, 0, err);
+	if (rc)
+		close(own);
 	return rc;
 }
 
@@ -325,12 +337,15 @@ static int csv_reset(rec_reader *r)
 	return 0;
 }
 
-/* The descriptor of a path or of stdin, or a descriptor of our own for
- * the caller's, which gzclose may close; -1 with errno set. */
-static int source_fd(const struct source *src)
+/* The descriptor of a path or of stdin, or our duplicate of the caller's,
+ * which gzclose then closes; -1 with errno set. */
+static int source_fd(struct source *src)
 {
-	if (src->kind == SRC_FD)
-		return dup(src->fd);
+	if (src->kind == SRC_FD) {
+		int fd = src->fd;
+		src->fd = -1;	/* now gzclose's to close */
+		return fd;
+	}
 	if (strcmp(src->name, "-") == 0)
 		return dup(STDIN_FILENO);
 	return open(src->name, O_RDONLY);
@@ -354,7 +369,7 @@ static int open_next(rec_reader *r, struct rec_error *err)
 	close_source(r);
 	if (++r->src_index >= r->nsrc)
 		return 1;
-	const struct source *src = &r->src[r->src_index];
+	struct source *src = &r->src[r->src_index];
 	r->name = src->kind == SRC_PATH && strcmp(src->name, "-") == 0
 		? "(stdin)" : src->name;
 	if (src->kind == SRC_MEM) {

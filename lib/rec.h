@@ -18,8 +18,7 @@
  * caller's, to free with rec_X_free; every free function accepts NULL.
  * Arguments are borrowed for the call: options, paths, ids and parameters
  * are copied where they are needed later.  The exceptions say so: a rec_topk
- * keeps its model, rec_reader_open_mem the caller's bytes, rec_reader_open_fd
- * the descriptor until the first read.  A pointer returned into an object
+ * keeps its model, rec_reader_open_mem the caller's bytes.  A pointer returned into an object
  * stays valid as its function says, never past the object's free.  Strings
  * that come with a length (ids, rows) are not NUL-terminated.
  *
@@ -183,10 +182,9 @@ typedef struct rec_reader rec_reader;
 int rec_reader_open(rec_reader **out, const char *const *files, int nfiles,
 		    const struct rec_reader_options *opt, struct rec_error *err);
 /* Open a reader over a file descriptor, from its current offset (which
- * reading moves).  The reader reads through a duplicate of fd and never
- * closes fd itself, which stays the caller's.  The duplicate is made by the
- * first rec_reader_next, not here: fd must stay open until then (a bad fd
- * is that call's REC_EIO).  name (NULL: "(input)") is used in messages
+ * reading moves).  The reader reads through a duplicate of fd, made here
+ * (a bad fd is REC_EIO), and never closes fd itself, which stays the
+ * caller's and may be closed at once.  name (NULL: "(input)") is used in messages
  * and, with opt->csv == -1, to tell CSV from TSV.  Plain or gzip, as a
  * file. */
 int rec_reader_open_fd(rec_reader **out, int fd, const char *name,

@@ -184,8 +184,6 @@ int main(int argc, char **argv)
 		opt.columns.label = NULL;	/* every row is a positive */
 		opt.need = REC_NEED_USER | REC_NEED_ITEM;
 	}
-	if (p.half_life > 0 && p.half_life_time && !opt.columns.time)
-		usage_error("--half-life-time needs a time column (--time COL)");
 
 	rec_reader *reader;
 	if (rec_reader_open(&reader, (const char *const *)argv + optind,

@@ -182,7 +182,7 @@ struct rec_model {
 	struct rec_catalogue catalogue;
 	struct rec_counters counters;
 	struct rec_rng rng;
-	/* forgetting (params.half_life > 0): when each row, and the bias,
+	/* forgetting: when each row, and the bias,
 	 * last learned, in events or in time-column units; NULL until used */
 	double *feature_stamp;
 	double bias_stamp;

@@ -308,6 +308,11 @@ int rec_reader_is_csv(const rec_reader *r)
 	return r->csv;
 }
 
+int rec_reader_has_time(const rec_reader *r)
+{
+	return r->spec[COL_TIME] != NULL;
+}
+
 uint64_t rec_reader_rows(const rec_reader *r)
 {
 	return r->rows;

@@ -175,6 +175,11 @@ int rec_update(rec_model *m, rec_reader *r, const struct rec_update_options *o,
 	if (o->window > REC_MAX_WINDOW)
 		return rec_fail(err, REC_EINVAL, NULL, 0,
 				"window must be in [0, %d]", REC_MAX_WINDOW);
+	if (m->params.half_life > 0 && m->params.half_life_time &&
+	    !o->test_only && !rec_reader_has_time(r))
+		return rec_fail(err, REC_EINVAL, NULL, 0,
+				"a half-life in time units needs a time "
+				"column");
 	struct window w = { 0 };
 	w.size = o->window;
 	if (progress && binary && w.size > 0 && window_init(&w, w.size) != 0)

@@ -260,6 +260,11 @@ double rec_model_implicit_loss(const struct rec_model *m, struct rec_rng *rng,
 double rec_model_learn_again(struct rec_model *m, uint32_t user_row,
 			     uint32_t item_row, float label, float weight);
 double rec_loss(enum rec_loss loss, double margin, double label);
+/* The loss of an event under the model's own loss. */
+double rec_model_loss(const struct rec_model *m, double margin, double label);
+/* Whether the model's scores rank two classes (logistic or implicit), so
+ * that an AUC of them means something. */
+int rec_model_scores_classes(const struct rec_model *m);
 
 /*
  * One event as learning sees it (update.c): its two feature rows, label

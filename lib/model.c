@@ -283,6 +283,17 @@ double rec_loss(enum rec_loss loss, double margin, double label)
 	return l - label * margin;
 }
 
+double rec_model_loss(const struct rec_model *m, double margin, double label)
+{
+	return rec_loss(m->params.loss, margin, label);
+}
+
+int rec_model_scores_classes(const struct rec_model *m)
+{
+	return m->params.loss == REC_LOSS_LOGISTIC ||
+	       m->params.task == REC_TASK_IMPLICIT;
+}
+
 double rec_model_predict(const rec_model *m, double margin)
 {
 	if (m->params.loss == REC_LOSS_LOGISTIC)

@@ -158,7 +158,7 @@ static double holdout_loss(const rec_model *m, const struct event_list *l)
 		} else {
 			double s = rec_model_margin_rows(m, e->user_row,
 							 e->item_row);
-			loss = rec_loss(m->params.loss, s, e->label);
+			loss = rec_model_loss(m, s, e->label);
 		}
 		sum += e->weight * loss;
 		wsum += e->weight;

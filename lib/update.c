@@ -129,7 +129,7 @@ static double test_row(const rec_model *m, struct rec_rng *rng,
 							     margin,
 							     neg_margin);
 	*margin = rec_model_margin_rows(m, u, i);
-	return row->weight * rec_loss(m->params.loss, *margin, row->label);
+	return row->weight * rec_model_loss(m, *margin, row->label);
 }
 
 /* Learn a row, letting old evidence fade first when the model forgets;
@@ -171,7 +171,7 @@ int rec_update(rec_model *m, rec_reader *r, const struct rec_update_options *o,
 	struct timespec t0;
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	const int implicit = m->params.task == REC_TASK_IMPLICIT;
-	const int binary = m->params.loss == REC_LOSS_LOGISTIC || implicit;
+	const int binary = rec_model_scores_classes(m);
 	if (o->window > REC_MAX_WINDOW)
 		return rec_fail(err, REC_EINVAL, NULL, 0,
 				"window must be in [0, %d]", REC_MAX_WINDOW);

@@ -140,36 +140,19 @@ static size_t word_length(const char *s)
 	return w;
 }
 
-/* "  -k, --factors K" then text, wrapped at word boundaries. */
-static void help_line(FILE *f, int short_name, const char *name,
-		      const char *arg, const char *text)
+/* Text from column col (where the cursor is), wrapped at word boundaries
+ * to lines that start at column indent. */
+static void wrap(FILE *f, const char *text, int col, int indent)
 {
-	char head[64];
-	int n;
-	if (short_name && name)
-		n = snprintf(head, sizeof(head), "  -%c, --%s%s%s", short_name,
-			     name, arg ? " " : "", arg ? arg : "");
-	else if (short_name)
-		n = snprintf(head, sizeof(head), "  -%c%s%s", short_name,
-			     arg ? " " : "", arg ? arg : "");
-	else
-		n = snprintf(head, sizeof(head), "      --%s%s%s", name,
-			     arg ? " " : "", arg ? arg : "");
-	fputs(head, f);
-	int col = n;
-	if (col >= HELP_INDENT - 1) {
-		fputc(' ', f);
-		col++;
-	}
 	for (const char *s = text; *s;) {
 		size_t w = word_length(s);
-		if (col > HELP_INDENT && col + 1 + (int)w > HELP_WIDTH) {
-			fprintf(f, "\n%*s", HELP_INDENT, "");
-			col = HELP_INDENT;
-		} else if (col < HELP_INDENT) {
-			fprintf(f, "%*s", HELP_INDENT - col, "");
-			col = HELP_INDENT;
-		} else if (col > HELP_INDENT) {
+		if (col > indent && col + 1 + (int)w > HELP_WIDTH) {
+			fprintf(f, "\n%*s", indent, "");
+			col = indent;
+		} else if (col < indent) {
+			fprintf(f, "%*s", indent - col, "");
+			col = indent;
+		} else if (col > indent) {
 			fputc(' ', f);
 			col++;
 		}
@@ -181,24 +164,30 @@ static void help_line(FILE *f, int short_name, const char *name,
 	fputc('\n', f);
 }
 
+/* "  -k, --factors K" then text, wrapped. */
+static void help_line(FILE *f, int short_name, const char *name,
+		      const char *arg, const char *text)
+{
+	int col;
+	if (short_name && name)
+		col = fprintf(f, "  -%c, --%s%s%s", short_name, name,
+			      arg ? " " : "", arg ? arg : "");
+	else if (short_name)
+		col = fprintf(f, "  -%c%s%s", short_name, arg ? " " : "",
+			      arg ? arg : "");
+	else
+		col = fprintf(f, "      --%s%s%s", name, arg ? " " : "",
+			      arg ? arg : "");
+	if (col >= HELP_INDENT - 1) {
+		fputc(' ', f);
+		col++;
+	}
+	wrap(f, text, col, HELP_INDENT);
+}
+
 void cli_help_text(FILE *f, const char *text)
 {
-	int col = 0;
-	for (const char *s = text; *s;) {
-		size_t w = strcspn(s, " ");
-		if (col > 0 && col + 1 + (int)w > HELP_WIDTH) {
-			fputc('\n', f);
-			col = 0;
-		} else if (col > 0) {
-			fputc(' ', f);
-			col++;
-		}
-		fwrite(s, 1, w, f);
-		col += (int)w;
-		s += w;
-		s += strspn(s, " ");
-	}
-	fputc('\n', f);
+	wrap(f, text, 0, 0);
 }
 
 void cli_help(FILE *f, const struct cli_option *list)

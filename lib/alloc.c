@@ -100,6 +100,18 @@ void rec_free(void *p)
 	free(p);
 }
 
+void *rec_zalloc(void *opaque, unsigned items, unsigned size)
+{
+	(void)opaque;
+	return rec_malloc_array(items, size);
+}
+
+void rec_zfree(void *opaque, void *p)
+{
+	(void)opaque;
+	rec_free(p);
+}
+
 /*
  * Large arrays (events, scored rows, sort buffers) come straight from mmap
  * with transparent huge pages requested: filling hundreds of megabytes page

@@ -33,6 +33,9 @@ void *rec_realloc_array(void *p, size_t n, size_t size);
  * power of two); freed with rec_free. */
 void *rec_aligned_alloc_array(size_t align, size_t n, size_t size);
 void rec_free(void *p);
+/* zlib's zalloc and zfree, so that its allocations go through these too. */
+void *rec_zalloc(void *opaque, unsigned items, unsigned size);
+void rec_zfree(void *opaque, void *p);
 /* The capacity an array grows to so that need elements fit: cap (at least
  * min) doubled until it does; 0 if that would overflow. */
 size_t rec_grow_cap(size_t cap, size_t need, size_t min);

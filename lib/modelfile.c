@@ -69,14 +69,72 @@ static uint32_t crc32_all(const unsigned char *p, size_t len)
 #define LEVEL_STORED 0
 #define LEVEL_TEXT 1
 
+/* A zlib stream whose allocations go through rec_malloc. */
+static z_stream zstream(const unsigned char *in, unsigned char *out)
+{
+	z_stream z;
+	memset(&z, 0, sizeof(z));
+	z.zalloc = rec_zalloc;
+	z.zfree = rec_zfree;
+	z.next_in = (unsigned char *)(uintptr_t)in;	/* zlib reads only */
+	z.next_out = out;
+	return z;
+}
+
+/* Feed zlib's 32-bit counts from 64-bit lengths: what is left of each
+ * side goes in as the stream asks for it. */
+static void zfeed(z_stream *z, size_t *in_left, size_t *out_left)
+{
+	const size_t most = UINT_MAX;
+	if (z->avail_in == 0) {
+		z->avail_in = (uInt)(*in_left < most ? *in_left : most);
+		*in_left -= z->avail_in;
+	}
+	if (z->avail_out == 0) {
+		z->avail_out = (uInt)(*out_left < most ? *out_left : most);
+		*out_left -= z->avail_out;
+	}
+}
+
+/* Deflate len bytes into out (out_len bytes, at least compressBound);
+ * the same stream as compress2.  0, REC_ENOMEM or REC_EFORMAT. */
 static int zcompress(const unsigned char *raw, size_t len, unsigned char *out,
 		     size_t *out_len, int level)
 {
-	uLongf n = (uLongf)*out_len;
-	if (compress2(out, &n, raw, (uLong)len, level) != Z_OK)
-		return -1;
-	*out_len = (size_t)n;
-	return 0;
+	z_stream z = zstream(raw, out);
+	int rc = deflateInit(&z, level);
+	if (rc != Z_OK)
+		return rc == Z_MEM_ERROR ? REC_ENOMEM : REC_EFORMAT;
+	size_t in_left = len, out_left = *out_len;
+	do {
+		zfeed(&z, &in_left, &out_left);
+		rc = deflate(&z, in_left == 0 ? Z_FINISH : Z_NO_FLUSH);
+	} while (rc == Z_OK);
+	*out_len = (size_t)z.total_out;
+	deflateEnd(&z);
+	return rc == Z_STREAM_END ? 0 : REC_EFORMAT;
+}
+
+/* Inflate a stored chunk of exactly raw_len bytes.  0, REC_ENOMEM, or
+ * REC_EFORMAT for damaged data. */
+static int zuncompress(const unsigned char *stored, size_t stored_len,
+		       unsigned char *raw, size_t raw_len)
+{
+	z_stream z = zstream(stored, raw);
+	int rc = inflateInit(&z);
+	if (rc != Z_OK)
+		return rc == Z_MEM_ERROR ? REC_ENOMEM : REC_EFORMAT;
+	size_t in_left = stored_len, out_left = raw_len;
+	do {
+		zfeed(&z, &in_left, &out_left);
+		rc = inflate(&z, Z_NO_FLUSH);
+	} while (rc == Z_OK);
+	int ok = rc == Z_STREAM_END && z.avail_in == 0 && in_left == 0 &&
+		 (size_t)z.total_out == raw_len;
+	inflateEnd(&z);
+	if (rc == Z_MEM_ERROR)
+		return REC_ENOMEM;
+	return ok ? 0 : REC_EFORMAT;
 }
 
 static void add_chunk(struct rec_buf *out, uint32_t id, uint32_t flags,
@@ -90,6 +148,8 @@ static void add_chunk(struct rec_buf *out, uint32_t id, uint32_t flags,
 	unsigned char *stored = rec_malloc(stored_len);
 	if (!stored || zcompress(raw->p ? raw->p : stored, raw->len, stored,
 				 &stored_len, level) != 0) {
+		/* a deflate stream into compressBound bytes fails only for
+		 * want of memory */
 		rec_free(stored);
 		out->failed = 1;
 		return;
@@ -677,15 +737,16 @@ static int read_chunks(const unsigned char *p, size_t len, struct chunk *ch,
 		if (*nch == MAX_CHUNKS || raw_len > stored_len * 1100 + 64 ||
 		    raw_len > SIZE_MAX / 2)
 			return damaged(err, name, "chunk sizes");
-		uLongf got = (uLongf)raw_len;
 		unsigned char *raw = rec_malloc((size_t)raw_len);
-		if (!raw)
-			return rec_fail(err, REC_ENOMEM, name, 0,
-					"out of memory");
-		if (uncompress(raw, &got, stored, (uLong)stored_len) != Z_OK ||
-		    got != raw_len) {
+		int zrc = raw ? zuncompress(stored, (size_t)stored_len, raw,
+					    (size_t)raw_len)
+			      : REC_ENOMEM;
+		if (zrc) {
 			rec_free(raw);
-			return damaged(err, name, "compressed data");
+			return zrc == REC_ENOMEM
+				? rec_fail(err, REC_ENOMEM, name, 0,
+					   "out of memory")
+				: damaged(err, name, "compressed data");
 		}
 		ch[(*nch)++] = (struct chunk){ type, raw, (size_t)raw_len };
 	}

@@ -405,18 +405,6 @@ static int open_next(rec_reader *r, struct rec_error *err)
 	return 0;
 }
 
-static voidpf z_alloc(voidpf opaque, uInt items, uInt size)
-{
-	REC_UNUSED(opaque);
-	return rec_malloc_array(items, size);
-}
-
-static void z_free(voidpf opaque, voidpf p)
-{
-	REC_UNUSED(opaque);
-	rec_free(p);
-}
-
 static void mem_fail(struct mem_reader *m, int code, const char *why)
 {
 	m->state = MEM_FAILED;
@@ -434,8 +422,8 @@ static void mem_start_gzip(struct mem_reader *m)
 				 "internal error: inflate stream corrupt");
 		return;
 	}
-	m->z.zalloc = z_alloc;
-	m->z.zfree = z_free;
+	m->z.zalloc = rec_zalloc;
+	m->z.zfree = rec_zfree;
 	m->z.opaque = Z_NULL;
 	m->z.next_in = Z_NULL;
 	m->z.avail_in = 0;

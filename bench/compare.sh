@@ -14,11 +14,7 @@ udata=$data/ml-100k/u.data
 [ -r "$udata" ] || { echo "compare: $udata not found, skipped"; exit 0; }
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
-python3 "$(dirname "$0")/splits.py" "$udata" "$work"
-awk -F'\t' 'NR == FNR { u[NR] = $1; i[NR] = $2; r[NR] = $3; n = NR; next }
-	END { for (c = 0; c < 125; c++) for (k = 1; k <= n; k++)
-		printf "%d\t%d\t%s\n", u[k] + c * 1000, i[k] + c * 2000, r[k] }' \
-	"$work/time_train.tsv" /dev/null > "$work/big.tsv"
+sh "$(dirname "$0")/big.sh" "$udata" "$work"
 "$new/rec-gen" --users 20000 --items 100000 --events 1000000 --zipf 0 \
 	--seed 4 > "$work/events.tsv"
 cut -f1 "$work/events.tsv" | awk '!seen[$0]++' > "$work/users.txt"

@@ -12,11 +12,7 @@ udata=$data/ml-100k/u.data
 [ -r "$udata" ] || { echo "speed: $udata not found, skipped"; exit 0; }
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
-python3 "$(dirname "$0")/splits.py" "$udata" "$work"
-awk -F'\t' 'NR == FNR { u[NR] = $1; i[NR] = $2; r[NR] = $3; n = NR; next }
-	END { for (c = 0; c < 125; c++) for (k = 1; k <= n; k++)
-		printf "%d\t%d\t%s\n", u[k] + c * 1000, i[k] + c * 2000, r[k] }' \
-	"$work/time_train.tsv" /dev/null > "$work/big.tsv"
+sh "$(dirname "$0")/big.sh" "$udata" "$work"
 rows=$(wc -l < "$work/big.tsv")
 
 # measure NAME CMD...: median wall seconds and peak RSS over $runs runs

@@ -223,8 +223,7 @@ static void value_text(const struct rec_param *d, double x, char *buf,
 static void param_notes(const struct rec_param *d, int defaults, char *buf,
 			size_t len)
 {
-	static const char *const task_names[3] = { "binary", "regression",
-						   "implicit" };
+	const char *const *task_names = rec_param_find("task", 4)->names;
 	buf[0] = '\0';
 	char range[96];
 	int ranged = d->type == REC_PARAM_INT || d->type == REC_PARAM_DOUBLE;

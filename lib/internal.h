@@ -284,10 +284,26 @@ int rec_event_make(struct rec_model *m, const struct rec_row *row,
 		   struct rec_event *e, struct rec_error *err);
 /* One learning step on an event, whatever the task; count: the event is
  * new.  Gives the margins for a recent AUC: the event's, and for implicit
- * tasks a sampled negative's (label 0).  Returns the event's loss. */
-double rec_event_learn(struct rec_model *m, const struct rec_event *e,
-		       int count, int freeze, double *margin,
-		       double *neg_margin);
+ * tasks a sampled negative's (label 0).  Returns the event's loss.
+ * Inline: it is the hot loop of both training and updating. */
+static inline double rec_event_learn(struct rec_model *m,
+				     const struct rec_event *e, int count,
+				     int freeze, double *margin,
+				     double *neg_margin)
+{
+	if (m->params.task == REC_TASK_IMPLICIT)
+		return rec_model_learn_implicit(m, e->user_row, e->item_row,
+						e->weight, count, freeze,
+						margin, neg_margin);
+	*neg_margin = 0;
+	if (count)
+		return rec_model_learn_scored(m, e->user_row, e->item_row,
+					      e->label, e->weight, margin,
+					      freeze);
+	*margin = 0;
+	return rec_model_learn_again(m, e->user_row, e->item_row, e->label,
+				     e->weight);
+}
 
 /* Seconds since t0, on the monotonic clock, for progress reports. */
 static inline double rec_seconds_since(const struct timespec *t0)

@@ -24,23 +24,6 @@ int rec_event_make(rec_model *m, const struct rec_row *row,
 	return 0;
 }
 
-double rec_event_learn(rec_model *m, const struct rec_event *e, int count,
-		       int freeze, double *margin, double *neg_margin)
-{
-	if (m->params.task == REC_TASK_IMPLICIT)
-		return rec_model_learn_implicit(m, e->user_row, e->item_row,
-						e->weight, count, freeze,
-						margin, neg_margin);
-	*neg_margin = 0;
-	if (count)
-		return rec_model_learn_scored(m, e->user_row, e->item_row,
-					      e->label, e->weight, margin,
-					      freeze);
-	*margin = 0;
-	return rec_model_learn_again(m, e->user_row, e->item_row, e->label,
-				     e->weight);
-}
-
 /* The last events' scores and labels, for a recent AUC. */
 struct window {
 	float *score;

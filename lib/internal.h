@@ -207,6 +207,9 @@ static inline uint32_t rec_model_find(const struct rec_model *m, uint64_t key)
 {
 	return rec_map_get(&m->feature_index, key);
 }
+/* Set what follows from the parameters: the row stride and key mask. */
+void rec_model_shape(struct rec_model *m);
+
 /* Point params.input's column names at copies the model owns.  0 or
  * REC_ENOMEM. */
 int rec_model_own_columns(struct rec_model *m);

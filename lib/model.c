@@ -51,6 +51,12 @@ int rec_model_own_columns(struct rec_model *m)
 	return fail ? REC_ENOMEM : 0;
 }
 
+void rec_model_shape(struct rec_model *m)
+{
+	m->stride = 2 * (1 + (size_t)m->params.factors);
+	m->key_mask = ((uint64_t)1 << m->params.bits) - 1;
+}
+
 int rec_model_create(rec_model **out, const struct rec_params *p,
 		     struct rec_error *err)
 {
@@ -62,8 +68,7 @@ int rec_model_create(rec_model **out, const struct rec_params *p,
 	if (!m)
 		return rec_fail(err, REC_ENOMEM, NULL, 0, "out of memory");
 	m->params = *p;
-	m->stride = 2 * (1 + (size_t)p->factors);
-	m->key_mask = ((uint64_t)1 << p->bits) - 1;
+	rec_model_shape(m);
 	m->bias[1] = ADAGRAD_INIT;
 	m->counters.holdout_loss = -1;
 	m->counters.created = (int64_t)time(NULL);

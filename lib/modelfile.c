@@ -200,8 +200,7 @@ static int dec_params(struct rec_cursor *c, rec_model *m, char *why)
 		rec_free(strings[i]);
 	if (rc)
 		return rc;
-	m->stride = 2 * (1 + (size_t)m->params.factors);
-	m->key_mask = ((uint64_t)1 << m->params.bits) - 1;
+	rec_model_shape(m);
 	return 0;
 }
 
@@ -311,7 +310,7 @@ static int enc_weights(struct rec_buf *b, const rec_model *m, int64_t saved)
 
 static int dec_weights(struct rec_cursor *c, rec_model *m, char *why)
 {
-	const int k = m->params.factors;
+	const size_t n = m->stride / 2;	/* weight and factors, then sums */
 	uint32_t stride = rec_get_u32(c);
 	m->bias[0] = rec_get_f32(c);
 	m->bias[1] = rec_get_f32(c);
@@ -326,10 +325,9 @@ static int dec_weights(struct rec_cursor *c, rec_model *m, char *why)
 		return format_error(why, "weights");
 	for (size_t r = 0; r < m->features; r++) {
 		const float *row = m->rows + r * m->stride;
-		for (int j = 0; j <= k; j++)
+		for (size_t j = 0; j < n; j++)
 			if (!(fabsf(row[j]) <= REC_PARAM_MAX) ||
-			    !(row[1 + k + j] >= 0 &&
-			      row[1 + k + j] <= REC_ACC_MAX))
+			    !(row[n + j] >= 0 && row[n + j] <= REC_ACC_MAX))
 				return format_error(why, "weights");
 	}
 	return 0;

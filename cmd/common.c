@@ -2,6 +2,7 @@
  * common.c - messages, option values and input options for the programs.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <math.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -19,6 +20,16 @@ const char *progname = "rec";
 void cli_init(const char *name)
 {
 	progname = name;
+	/* a closed standard descriptor would be taken by the next file
+	 * opened (a lock file, a model) and written to as stderr; it gets
+	 * /dev/null read-only, so that writing output to it still fails */
+	for (int fd = 0; fd <= 2; fd++)
+		if (fcntl(fd, F_GETFD) < 0 && errno == EBADF &&
+		    open("/dev/null", O_RDONLY) != fd)
+			exit(EXIT_ERROR);
+	/* past a file size limit, a write fails with EFBIG, which the save
+	 * reports and cleans up after, instead of the signal killing us */
+	signal(SIGXFSZ, SIG_IGN);
 }
 
 static void vmsg(const char *fmt, va_list ap)

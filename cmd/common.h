@@ -8,6 +8,7 @@
 #include <getopt.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/types.h>
 
 #include "rec.h"
 
@@ -129,6 +130,29 @@ int bad_row_report(const struct rec_error *e, void *arg);
 _Noreturn void stop_reading(int rc, const struct rec_error *err);
 /* A summary line for skipped rows, if any. */
 void bad_rows_summary(const struct bad_rows *b);
+
+/* ---- the files a program replaces (files.c) ---- */
+
+/* Which file a path names (links followed), and which version of it. */
+struct file_id {
+	int exists;
+	dev_t dev;
+	ino_t ino;
+	off_t size;
+	time_t ctime;
+	long ctime_ns;
+};
+struct file_id file_id_of(const char *path);
+int same_file(struct file_id a, struct file_id b);
+/* Wait for, then hold, the lock that programs replacing the file at path
+ * take turns on (PATH.lock beside the file a link names); exits 2 if it
+ * cannot.  Closing the descriptor releases it. */
+int lock_output(const char *path);
+/* A model and the file it was read from; exits 2 with a message if the
+ * file cannot be read or is no model. */
+rec_model *load_model(const char *path, struct file_id *id);
+/* Exit 2 unless path still names the expected file (or still none). */
+void check_still(const char *path, struct file_id expected);
 
 /* Exit 2 if out is one of the input files (or stdin when there are none):
  * the run would read a half-replaced file and the data would be gone. */

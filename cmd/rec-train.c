@@ -156,7 +156,12 @@ int main(int argc, char **argv)
 	rec_reader_free(reader);
 
 	if (output) {
+		/* programs replacing an existing model take turns on its lock
+		 * (a new one has no update to wait for) */
+		int lock = access(output, F_OK) == 0 ? lock_output(output) : -1;
 		rc = save_model(model, output, &err);
+		if (lock >= 0)
+			close(lock);
 	} else {
 		void *image;
 		size_t len;

@@ -71,29 +71,6 @@ static void progress(const struct rec_update_progress *p, void *arg)
 		auc, p->seconds, p->final ? "  (all)" : "");
 }
 
-/*
- * Concurrent updates of one model take turns on MODEL.lock, which is never
- * removed: each loads the model only once it holds the lock, so every run
- * builds on the one before it and no update is lost.  The lock is on a file
- * of its own because the model itself is replaced by rename.
- */
-static int lock_model(const char *model)
-{
-	size_t n = strlen(model) + 6;
-	char *path = malloc(n);
-	if (!path)
-		die("out of memory");
-	snprintf(path, n, "%s.lock", model);
-	int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0666);
-	if (fd < 0)
-		die("%s: cannot open lock file: %s", path, strerror(errno));
-	while (flock(fd, LOCK_EX) != 0)
-		if (errno != EINTR)
-			die("%s: cannot lock: %s", path, strerror(errno));
-	free(path);
-	return fd;
-}
-
 struct update_config {
 	struct input_config in;
 	struct param_args params;	/* applied to the model's */
@@ -164,15 +141,25 @@ int main(int argc, char **argv)
 	if (strcmp(output, "-") == 0)
 		usage_error("-o -: a model is written to a file, atomically");
 	check_output_not_input(output, argv + optind, argc - optind);
-	if (access(model_path, F_OK) != 0)
-		die("%s: cannot open: %s", model_path, strerror(errno));
 
-	int lock = uo.test_only ? -1 : lock_model(model_path);
+	/* read once before locking, so that a file that is no model is
+	 * refused without a lock file made for it */
+	struct file_id loaded, replaced;
+	rec_model *model = load_model(model_path, &loaded);
+	int lock = -1;
+	if (!uo.test_only) {
+		/* concurrent updates take turns on the output's lock; each
+		 * builds on the model as the one before it saved it */
+		lock = lock_output(output);
+		if (!same_file(file_id_of(model_path), loaded)) {
+			rec_model_free(model);
+			model = load_model(model_path, &loaded);
+		}
+	}
+	/* what a save may replace: the model read, or what -o names now */
+	replaced = strcmp(output, model_path) == 0 ? loaded
+						  : file_id_of(output);
 	struct rec_error err = { 0 };
-	rec_model *model;
-	if (rec_model_load(&model, model_path, &err) != 0)
-		die_error(&err);
-
 	struct rec_params p = *rec_model_params(model);
 	param_apply(&uc.params, &p);
 	if (rec_model_retune(model, &p, &err) != 0)
@@ -199,8 +186,11 @@ int main(int argc, char **argv)
 	uint64_t events = rec_reader_rows(reader);
 	rec_reader_free(reader);
 
-	if (!uo.test_only && save_model(model, output, &err) != 0)
-		die_error(&err);
+	if (!uo.test_only) {
+		check_still(output, replaced);
+		if (save_model(model, output, &err) != 0)
+			die_error(&err);
+	}
 	if (lock >= 0)
 		close(lock);	/* releases the lock */
 	if (!quiet) {

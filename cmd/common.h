@@ -146,7 +146,8 @@ struct file_id file_id_of(const char *path);
 int same_file(struct file_id a, struct file_id b);
 /* Wait for, then hold, the lock that programs replacing the file at path
  * take turns on (PATH.lock beside the file a link names); exits 2 if it
- * cannot.  Closing the descriptor releases it. */
+ * cannot.  Closing the descriptor releases it.  -1 (no lock) when path
+ * names something other than a regular file. */
 int lock_output(const char *path);
 /* A model and the file it was read from; exits 2 with a message if the
  * file cannot be read or is no model. */

@@ -51,6 +51,11 @@ int same_file(struct file_id a, struct file_id b)
  */
 int lock_output(const char *path)
 {
+	/* a device or a pipe is written straight, not replaced: nothing to
+	 * take turns on, and no lock file to leave in /dev */
+	struct stat st;
+	if (stat(path, &st) == 0 && !S_ISREG(st.st_mode))
+		return -1;
 	char *real = realpath(path, NULL);	/* NULL: no file yet */
 	const char *target = real ? real : path;
 	size_t n = strlen(target) + sizeof(".lock");

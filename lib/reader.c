@@ -199,6 +199,13 @@ static int set_column(rec_reader *r, int i, const char *spec, int need,
 					"%s column '%s' is not in [1, %d]",
 					column_role[i], spec, REC_MAX_FIELDS);
 		r->col[i] = (int)c - 1;
+	} else if (!r->need_col[i]) {
+		/* a label not read: found in a header if there is one */
+	} else if (r->opt.no_header) {
+		return rec_fail(err, REC_EINVAL, NULL, 0,
+				"%s column '%s' is a name, but the input has no "
+				"header line: give the column by number",
+				column_role[i], spec);
 	} else {
 		r->header = 1;	/* a name needs a header line */
 	}
@@ -224,7 +231,7 @@ static int reader_new(rec_reader **out, int nsrc,
 		opt->need & REC_NEED_USER, opt->need & REC_NEED_ITEM,
 		opt->need & REC_NEED_LABEL, 0, 0, opt->need & REC_NEED_SCORE
 	};
-	r->header = opt->header;
+	r->header = opt->header && !opt->no_header;
 	for (int i = 0; i < NCOLS; i++) {
 		int rc = set_column(r, i, specs[i], needs[i], err);
 		if (rc) {

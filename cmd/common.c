@@ -103,67 +103,114 @@ double opt_double(const char *opt, const char *arg, double min, double max)
 	return v;
 }
 
+/* --max-bad-rows of this run, for every bad_rows_init */
+static double max_bad_rows = BAD_ROWS_DEFAULT;
+
 void input_config_init(struct input_config *c)
 {
 	memset(c, 0, sizeof(*c));
 	rec_reader_options_init(&c->opt);
+	c->max_bad = BAD_ROWS_DEFAULT;
 }
 
-static const char *column_arg(const char *opt, const char *arg)
+/* A column option's value; refused when empty or when the option was
+ * given before with another value (old is its value then). */
+static const char *column_arg(const char *opt, const char *arg,
+			      const char *old, int given)
 {
 	if (!*arg)
 		usage_error("%s: empty column name", opt);
+	if (given && strcmp(old, arg) != 0)
+		usage_error("%s given twice with different values: '%s' and "
+			    "'%s'", opt, old, arg);
 	return arg;
+}
+
+/* A flag of a pair (--csv/--tsv, --header/--no-header): *slot is 0, or
+ * the one given before (1 the first of the pair, -1 the second). */
+static void pair_flag(int *slot, int value, const char *first,
+		      const char *second)
+{
+	if (*slot && *slot != value)
+		usage_error("--%s and --%s contradict each other", first,
+			    second);
+	*slot = value;
 }
 
 int input_option(struct input_config *c, int opt, const char *arg)
 {
 	struct rec_columns *col = &c->opt.columns;
+	int repeat = opt >= OPT_USER && opt <= OPT_SCORE &&
+		    (c->columns_given & (1 << (opt - OPT_USER)));
 	switch (opt) {
 	case OPT_USER:
-		col->user = column_arg("--user", arg);
+		col->user = column_arg("--user", arg, col->user, repeat);
 		break;
 	case OPT_ITEM:
-		col->item = column_arg("--item", arg);
+		col->item = column_arg("--item", arg, col->item, repeat);
 		break;
 	case OPT_LABEL:
-		col->label = column_arg("--label", arg);
+		col->label = column_arg("--label", arg, col->label, repeat);
 		break;
 	case OPT_TIME:
-		col->time = column_arg("--time", arg);
+		col->time = column_arg("--time", arg, col->time, repeat);
 		break;
 	case OPT_WEIGHT:
-		col->weight = column_arg("--weight", arg);
+		col->weight = column_arg("--weight", arg, col->weight, repeat);
 		break;
 	case OPT_SCORE:
-		col->score = column_arg("--score", arg);
+		col->score = column_arg("--score", arg, col->score, repeat);
 		break;
 	case OPT_CSV:
-		c->opt.csv = 1;
-		break;
 	case OPT_TSV:
-		c->opt.csv = 0;
+		pair_flag(&c->format_given, opt == OPT_CSV ? 1 : -1, "csv",
+			  "tsv");
+		c->opt.csv = opt == OPT_CSV;
 		break;
 	case OPT_HEADER:
-		c->opt.header = 1;
+	case OPT_NO_HEADER:
+		pair_flag(&c->header_given, opt == OPT_HEADER ? 1 : -1,
+			  "header", "no-header");
+		c->opt.header = opt == OPT_HEADER;
+		c->opt.no_header = opt == OPT_NO_HEADER;
 		break;
+	case OPT_MAX_BAD_ROWS: {
+		double v = opt_double("--max-bad-rows", arg, 0, 1);
+		if (c->max_bad_given && v != c->max_bad)
+			usage_error("--max-bad-rows given twice with different "
+				    "values: '%g' and '%s'", c->max_bad, arg);
+		c->max_bad = max_bad_rows = v;
+		c->max_bad_given = 1;
+		break;
+	}
 	case OPT_TASK: {
 		/* the task's names are the parameter table's */
 		struct rec_params given;
 		rec_params_init(&given, REC_TASK_BINARY);
-		if (rec_param_parse(&given, rec_param_find("task", 4), arg) != 0 ||
+		const struct rec_param *d = rec_param_find("task", 4);
+		if (rec_param_parse(&given, d, arg) != 0 ||
 		    (given.task == REC_TASK_IMPLICIT && !c->implicit_ok))
 			usage_error("--task: '%s' is not %s", arg,
 				    c->implicit_ok ? "binary, regression or implicit"
 						   : "binary or regression");
+		if (c->task_given && given.task != c->opt.task)
+			usage_error("--task given twice with different values: "
+				    "'%s' and '%s'",
+				    d->names[c->opt.task - (int)d->min], arg);
 		c->opt.task = given.task;
 		c->task_given = 1;
 		break;
 	}
-	case OPT_POSITIVE:
-		c->opt.positive = opt_double("--positive", arg, -1e300, 1e300);
+	case OPT_POSITIVE: {
+		double v = opt_double("--positive", arg, -1e300, 1e300);
+		if (c->opt.has_positive && v != c->opt.positive)
+			usage_error("--positive given twice with different "
+				    "values: '%g' and '%s'", c->opt.positive,
+				    arg);
+		c->opt.positive = v;
 		c->opt.has_positive = 1;
 		break;
+	}
 	case OPT_STRICT:
 		c->strict = 1;
 		break;
@@ -175,16 +222,79 @@ int input_option(struct input_config *c, int opt, const char *arg)
 	return 1;
 }
 
+void bad_rows_init(struct bad_rows *b, int strict, const rec_reader *r)
+{
+	memset(b, 0, sizeof(*b));
+	b->strict = strict;
+	b->max = max_bad_rows;
+	b->reader[0] = r;
+}
+
+void bad_rows_watch(struct bad_rows *b, const rec_reader *r)
+{
+	for (int i = 0; i < 2; i++)
+		if (!b->reader[i]) {
+			b->reader[i] = r;
+			return;
+		}
+	die("internal error: too many readers watched");
+}
+
+void bad_rows_unwatch(struct bad_rows *b, const rec_reader *r)
+{
+	for (int i = 0; i < 2; i++)
+		if (b->reader[i] == r && r) {
+			b->good_done += rec_reader_rows(r);
+			b->reader[i] = NULL;
+		}
+}
+
+/* Rows read so far, good and bad. */
+static unsigned long long rows_read(const struct bad_rows *b)
+{
+	unsigned long long n = b->count + b->good_done;
+	for (int i = 0; i < 2; i++)
+		if (b->reader[i])
+			n += rec_reader_rows(b->reader[i]);
+	return n;
+}
+
+/* Whether the bad rows are more than the limit allows of n rows. */
+static int over_limit(const struct bad_rows *b, unsigned long long n)
+{
+	return b->count > 0 && (double)b->count > b->max * (double)n;
+}
+
+static void limit_message(const struct bad_rows *b, unsigned long long n)
+{
+	const struct rec_error *e = &b->first;
+	char where[sizeof(e->file) + 32] = "";
+	if (e->file[0] && e->line > 0)
+		snprintf(where, sizeof(where), "%s:%ld: ", e->file, e->line);
+	else if (e->file[0])
+		snprintf(where, sizeof(where), "%s: ", e->file);
+	warnx_("too many bad rows: %llu of %llu rows read (%.1f%%) are bad, "
+	       "more than --max-bad-rows %g allows; the first: %s%s",
+	       b->count, n, 100.0 * (double)b->count / (double)n, b->max,
+	       where, e->msg);
+}
+
 int bad_row_report(const struct rec_error *e, void *arg)
 {
 	struct bad_rows *b = arg;
-	b->count++;
+	if (b->count++ == 0 && e)
+		b->first = *e;
 	if (b->strict) {
 		print_error(e);
 		return REC_EBADROW;
 	}
 	if (b->count <= REPORTED_BAD_ROWS)
 		print_error(e);
+	unsigned long long n = rows_read(b);
+	if (n >= BAD_ROWS_EARLY && over_limit(b, n)) {
+		limit_message(b, n);
+		return REC_EBADROW;	/* stop_reading exits quietly */
+	}
 	return 0;
 }
 
@@ -203,20 +313,26 @@ struct rec_reader_options model_input(const rec_model *m,
 			*cols[i] = given[i];
 	if (c->opt.csv != -2)
 		opt.csv = c->opt.csv;
-	if (c->opt.header)
-		opt.header = 1;
+	if (c->header_given)
+		opt.header = c->header_given > 0;
+	opt.no_header = c->header_given < 0;
 	return opt;
 }
 
 void stop_reading(int rc, const struct rec_error *err)
 {
 	if (rc == REC_EBADROW)
-		exit(EXIT_ERROR);	/* --strict: already reported */
+		exit(EXIT_ERROR);	/* --strict or the limit: reported */
 	die_error(err);
 }
 
-void bad_rows_summary(const struct bad_rows *b)
+void bad_rows_summary(struct bad_rows *b)
 {
+	unsigned long long n = rows_read(b);
+	if (over_limit(b, n)) {
+		limit_message(b, n);
+		exit(EXIT_ERROR);
+	}
 	if (b->count > 0)
 		warnx_("skipped %llu bad row%s", b->count,
 		       b->count == 1 ? "" : "s");

@@ -36,7 +36,7 @@ double opt_double(const char *opt, const char *arg, double min, double max);
 enum {
 	OPT_USER = 256, OPT_ITEM, OPT_LABEL, OPT_TIME, OPT_WEIGHT, OPT_SCORE,
 	OPT_CSV, OPT_TSV, OPT_HEADER, OPT_TASK, OPT_POSITIVE, OPT_STRICT,
-	OPT_FIRST_FREE
+	OPT_NO_HEADER, OPT_MAX_BAD_ROWS, OPT_FIRST_FREE
 };
 /* ---- options from tables (options.c) ---- */
 
@@ -56,7 +56,8 @@ struct cli_option {
 		       INPUT_BIT(OPT_LABEL) | INPUT_BIT(OPT_TIME) | \
 		       INPUT_BIT(OPT_WEIGHT))
 #define INPUT_FORMAT (INPUT_BIT(OPT_CSV) | INPUT_BIT(OPT_TSV) | \
-		      INPUT_BIT(OPT_HEADER) | INPUT_BIT(OPT_STRICT))
+		      INPUT_BIT(OPT_HEADER) | INPUT_BIT(OPT_NO_HEADER) | \
+		      INPUT_BIT(OPT_STRICT) | INPUT_BIT(OPT_MAX_BAD_ROWS))
 #define INPUT_ALL (INPUT_COLUMNS | INPUT_FORMAT | INPUT_BIT(OPT_TASK) | \
 		   INPUT_BIT(OPT_POSITIVE))
 /* Parameter options have codes from OPT_PARAM up, two per table row. */
@@ -97,7 +98,8 @@ struct param_args {
 		const char *arg;
 	} given[64];
 };
-/* 1 if c was a parameter option (exits 2 on a bad value), else 0. */
+/* 1 if c was a parameter option (exits 2 on a bad value, or on a value
+ * that differs from one given before for the same parameter), else 0. */
 int param_option(struct param_args *pa, int c, const char *arg);
 void param_apply(const struct param_args *pa, struct rec_params *p);
 /* Whether an option for the parameter with this key was given. */
@@ -109,9 +111,15 @@ struct input_config {
 	int task_given;
 	int columns_given;	/* bit per column option given */
 	int implicit_ok;	/* --task implicit is accepted */
+	int header_given;	/* 1 --header, -1 --no-header, 0 neither */
+	int format_given;	/* 1 --csv, -1 --tsv, 0 neither */
+	double max_bad;		/* --max-bad-rows */
+	int max_bad_given;
 };
 void input_config_init(struct input_config *c);
-/* Handle one of the input options; 0 when opt is not one of them. */
+/* Handle one of the input options; 0 when opt is not one of them.  An
+ * option given again with another value (--csv then --tsv, --header then
+ * --no-header) is refused, exit 2. */
 int input_option(struct input_config *c, int opt, const char *arg);
 
 /* A model's column settings, with the input options given overriding
@@ -119,17 +127,36 @@ int input_option(struct input_config *c, int opt, const char *arg);
 struct rec_reader_options model_input(const rec_model *m,
 				      const struct input_config *c);
 
-/* Bad-row policy: report the first few, count all, stop if strict. */
+/*
+ * Bad-row policy: report the first few, count all, stop if strict, and
+ * stop when more than --max-bad-rows of the rows read are bad: early, once
+ * BAD_ROWS_EARLY rows have been read, and at the end (bad_rows_summary).
+ * The rows read are the bad ones and the good ones of the readers watched.
+ */
+#define BAD_ROWS_EARLY 1000
+#define BAD_ROWS_DEFAULT 0.1
 struct bad_rows {
 	int strict;
+	double max;		/* the fraction of rows that may be bad */
 	unsigned long long count;
+	unsigned long long good_done;	/* good rows of readers let go */
+	const rec_reader *reader[2];	/* watched: their good rows count */
+	struct rec_error first;	/* the first bad row */
 };
+/* A policy with --strict and --max-bad-rows of this run (the last
+ * input_option calls set them), watching r (NULL: none yet). */
+void bad_rows_init(struct bad_rows *b, int strict, const rec_reader *r);
+void bad_rows_watch(struct bad_rows *b, const rec_reader *r);
+/* Before r is freed: keep its count of good rows. */
+void bad_rows_unwatch(struct bad_rows *b, const rec_reader *r);
 int bad_row_report(const struct rec_error *e, void *arg);
-/* Reading stopped with rc: at a --strict bad row (already reported) exit
- * 2 quietly, otherwise exit 2 with err's message. */
+/* Reading stopped with rc: at a --strict bad row or past the limit
+ * (already reported) exit 2 quietly, otherwise exit 2 with err's message. */
 _Noreturn void stop_reading(int rc, const struct rec_error *err);
-/* A summary line for skipped rows, if any. */
-void bad_rows_summary(const struct bad_rows *b);
+/* At the end of reading: exit 2 if more than the limit of the rows read
+ * were bad, with the counts and the first bad row; else a summary line
+ * for skipped rows, if any. */
+void bad_rows_summary(struct bad_rows *b);
 
 /* ---- the files a program replaces (files.c) ---- */
 

@@ -24,7 +24,12 @@ static const struct cli_option input_options[] = {
 	{ "tsv", 0, NULL, OPT_TSV, "tab-separated" },
 	{ "header", 0, NULL, OPT_HEADER,
 	  "the first line of each file names the columns (implied when a "
-	  "column is given by name)" },
+	  "column is given by name); a first line whose label, time, weight "
+	  "or score column, given by number, holds a number is refused as "
+	  "data" },
+	{ "no-header", 0, NULL, OPT_NO_HEADER,
+	  "no line is a header, even when the model was trained with one; "
+	  "the columns must then be given by number" },
 	{ "task", 0, "TASK", OPT_TASK,
 	  "binary (labels 0/1 or -1/1), regression, or implicit (rec-train: "
 	  "every row a positive)" },
@@ -32,6 +37,10 @@ static const struct cli_option input_options[] = {
 	  "a label >= X is positive (1), others 0" },
 	{ "strict", 0, NULL, OPT_STRICT,
 	  "stop at the first bad row (default: skip it)" },
+	{ "max-bad-rows", 0, "F", OPT_MAX_BAD_ROWS,
+	  "exit 2 when more than the fraction F (0 to 1, default 0.1) of the "
+	  "rows read are bad: checked at the end, and from 1000 rows on as "
+	  "they are read" },
 	{ NULL, 0, NULL, 0, NULL },
 };
 
@@ -297,6 +306,53 @@ static void check_value(const struct rec_param *d, const char *arg)
 		    : "an integer in ", range);
 }
 
+/* The option of a code as given: "--lr 0.1", "--no-shuffle". */
+static void given_text(int c, const char *arg, char *buf, size_t len)
+{
+	int negative;
+	const struct rec_param *d = param_of(c, &negative);
+	snprintf(buf, len, "--%s%s%s",
+		 negative ? d->negative_option : d->option,
+		 d->arg ? " " : "", d->arg ? arg : "");
+}
+
+/* Whether an option given twice sets its parameter to the same value. */
+static int same_value(const struct rec_param *d, const char *a,
+		      const char *b)
+{
+	const struct rec_param *v = value_row(d);
+	struct rec_params pa, pb;
+	rec_params_init(&pa, REC_TASK_BINARY);
+	rec_params_init(&pb, REC_TASK_BINARY);
+	if (rec_param_parse(&pa, v, a) != 0 || rec_param_parse(&pb, v, b) != 0)
+		return 0;
+	struct rec_param_value va, vb;
+	rec_param_get(&pa, v, &va);
+	rec_param_get(&pb, v, &vb);
+	return va.num == vb.num && va.u64 == vb.u64;
+}
+
+/* Refuse a second option for the same parameter with another value. */
+static void check_repeat(const struct param_args *pa, int c, const char *arg)
+{
+	int negative;
+	const struct rec_param *d = param_of(c, &negative);
+	for (int i = 0; i < pa->n; i++) {
+		int neg2;
+		const struct rec_param *e = param_of(pa->given[i].code, &neg2);
+		if (value_row(e) != value_row(d) && e != d)
+			continue;
+		if (pa->given[i].code == c &&
+		    (!d->arg || same_value(d, pa->given[i].arg, arg)))
+			continue;
+		char was[128], now[128];
+		given_text(pa->given[i].code, pa->given[i].arg, was,
+			   sizeof(was));
+		given_text(c, arg, now, sizeof(now));
+		usage_error("%s and %s contradict each other", was, now);
+	}
+}
+
 int param_option(struct param_args *pa, int c, const char *arg)
 {
 	int negative;
@@ -309,6 +365,7 @@ int param_option(struct param_args *pa, int c, const char *arg)
 			    negative ? d->negative_option : d->option);
 	if (d->arg)
 		check_value(d, arg);
+	check_repeat(pa, c, arg);
 	if ((size_t)pa->n == sizeof(pa->given) / sizeof(pa->given[0]))
 		usage_error("too many options");
 	pa->given[pa->n].code = c;

@@ -485,10 +485,14 @@ static int rank_truth(rec_ranking *r, const struct ranking_config *rc,
 	if (rec_reader_open(&recs, (const char *const *)files, nfiles, &ro,
 			    err) != 0)
 		die_error(err);
+	bad_rows_watch(bad, truth);
+	bad_rows_watch(bad, recs);
 	int rcode = rec_ranking_truth(r, truth, recs, bad_row_report, bad,
 				      catalogue, &res->coverage, err);
 	res->has_coverage = 1;
 	res->of_catalogue = rc->model != NULL;
+	bad_rows_unwatch(bad, truth);
+	bad_rows_unwatch(bad, recs);
 	rec_reader_free(truth);
 	rec_reader_free(recs);
 	return rcode;
@@ -507,7 +511,9 @@ static int rank_groups(rec_ranking *r, const struct ranking_config *rc,
 	if (rec_reader_open(&rows, (const char *const *)files, nfiles, &go,
 			    err) != 0)
 		die_error(err);
+	bad_rows_watch(bad, rows);
 	int rcode = rec_ranking_groups(r, rows, bad_row_report, bad, err);
+	bad_rows_unwatch(bad, rows);
 	rec_reader_free(rows);
 	return rcode;
 }
@@ -520,7 +526,7 @@ static int ranking_mode(const struct ranking_config *rc,
 	rec_ranking *r;
 	if (rec_ranking_create(&r, rc->ks, rc->nk) != 0)
 		die("out of memory");
-	struct bad_rows bad = { .strict = in->strict };
+	struct bad_rows bad; bad_rows_init(&bad, in->strict, NULL);
 	struct results res = { .task = in->opt.task };
 	int rcode = rc->truth
 		? rank_truth(r, rc, in, files, nfiles, &bad, &res, &err)
@@ -561,7 +567,7 @@ static int pointwise_mode(struct input_config *in, char **files, int nfiles,
 	rec_metrics *mt;
 	if (rec_metrics_create(&mt) != 0)
 		die("out of memory");
-	struct bad_rows bad = { .strict = in->strict };
+	struct bad_rows bad; bad_rows_init(&bad, in->strict, reader);
 	struct rec_row row;
 	int got;
 	while ((got = rec_reader_next_good(reader, &row, bad_row_report, &bad,

@@ -87,7 +87,7 @@ static size_t each_row(const char *const *files, int nfiles,
 	rec_reader *r;
 	if (rec_reader_open(&r, files, nfiles, opt, &err) != 0)
 		die_error(&err);
-	struct bad_rows bad = { .strict = strict };
+	struct bad_rows bad; bad_rows_init(&bad, strict, r);
 	struct rec_row row;
 	int rc;
 	while ((rc = rec_reader_next_good(r, &row, bad_row_report, &bad,
@@ -237,7 +237,6 @@ int main(int argc, char **argv)
 
 	/* scoring reads only the user and item columns */
 	struct rec_reader_options opt = model_input(model, &in);
-	opt.columns.label = NULL;
 	opt.columns.time = NULL;
 	opt.columns.weight = NULL;
 	opt.columns.score = NULL;
@@ -257,7 +256,7 @@ int main(int argc, char **argv)
 	if (rec_reader_open(&reader, (const char *const *)argv + optind,
 			    argc - optind, &opt, &err) != 0)
 		die_error(&err);
-	struct bad_rows bad = { .strict = in.strict };
+	struct bad_rows bad; bad_rows_init(&bad, in.strict, reader);
 	struct rec_row row;
 	int header_done = 0;
 	static struct out_buffer out;

@@ -132,7 +132,7 @@ int main(int argc, char **argv)
 	if (rec_reader_open(&reader, (const char *const *)files, nfiles,
 			    &in.opt, &err) != 0)
 		die_error(&err);
-	struct bad_rows bad = { .strict = in.strict };
+	struct bad_rows bad; bad_rows_init(&bad, in.strict, reader);
 	rec_dataset *data = NULL;
 	int rc;
 	if (p.passes == 1 && !p.shuffle && p.holdout == 0) {

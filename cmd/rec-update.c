@@ -176,7 +176,7 @@ int main(int argc, char **argv)
 	if (rec_reader_open(&reader, (const char *const *)argv + optind,
 			    argc - optind, &opt, &err) != 0)
 		die_error(&err);
-	struct bad_rows bad = { .strict = in.strict };
+	struct bad_rows bad; bad_rows_init(&bad, in.strict, reader);
 	int header_done = 0;
 	int rc = rec_update(model, reader, &uo, bad_row_report, &bad,
 			    quiet ? NULL : progress, &header_done, &err);

@@ -4,9 +4,10 @@
  * TSV has a hand-written fast path: a large block buffer, memchr for line
  * ends and tabs, no copies.  CSV goes through libcsv one physical line at a
  * time, so that a row's line number is known even when a quoted field spans
- * several lines.  zlib's gzread reads plain files transparently, so one code
- * path serves both.  Input held in memory is read the same way, through
- * inflate where it is gzip, with gzread's rules.
+ * several lines.  Files, descriptors and bytes in memory go through one
+ * byte stream that inflates gzip members and passes plain input through,
+ * so every input is read by the same rules; damage anywhere in a gzip
+ * input, trailing bytes after its last member included, is a read error.
  */
 #define ZLIB_CONST	/* zlib's next_in points to const bytes */
 #include <csv.h>
@@ -39,15 +40,25 @@ struct source {
 	size_t len;
 };
 
-/* Where inflate is in bytes held in memory (see mem_read). */
-enum mem_state { MEM_LOOK, MEM_COPY, MEM_GZIP, MEM_END, MEM_FAILED };
-struct mem_reader {
-	const unsigned char *data;
-	size_t len, pos;
-	enum mem_state state;
-	const char *why;	/* MEM_FAILED: the message */
-	int code;		/* MEM_FAILED: REC_EIO or REC_ENOMEM */
-	int after_gzip;		/* a gzip member has ended */
+/*
+ * The bytes of one input, plain or gzip, from a descriptor or from memory.
+ * A gzip input (magic 1f 8b) is inflated member after member; anything
+ * after a member that is not another member is damage, as for gzip -t.
+ * Input that does not start as gzip is passed through as it is.
+ */
+#define IN_SIZE (1 << 17)
+enum stream_state { ST_LOOK, ST_COPY, ST_GZIP, ST_END, ST_FAILED };
+struct stream {
+	int fd;			/* -1 when the input is in memory */
+	const unsigned char *in;	/* memory: the input; fd: inbuf */
+	unsigned char *inbuf;	/* the reader's, for descriptors */
+	size_t len, pos;	/* bytes in in[], the next one to use */
+	uint64_t base;		/* offset in the input of in[0] */
+	int in_eof;		/* the descriptor is at its end */
+	enum stream_state state;
+	int members;		/* gzip members begun */
+	int code;		/* ST_FAILED: REC_EIO or REC_ENOMEM */
+	char why[128];		/* ST_FAILED: what was wrong */
 	int z_ready;
 	z_stream z;
 };
@@ -65,9 +76,10 @@ struct rec_reader {
 	struct source *src;	/* the inputs, read in order */
 	int nsrc, src_index;
 	const char *name;	/* current input, for messages */
-	gzFile gz;		/* the current input when it is a file */
-	struct mem_reader mem;	/* the current input when it is in memory */
-	int eof;
+	struct stream st;	/* the current input's bytes */
+	unsigned char *inbuf;	/* IN_SIZE bytes for reading descriptors */
+	int eof;		/* no more bytes: the buffer holds the rest */
+	int bom_check;		/* the first line may start with a BOM */
 	long line;		/* line number of the last line returned */
 	int at_file_start;
 
@@ -136,10 +148,10 @@ void rec_reader_free(rec_reader *r)
 {
 	if (!r)
 		return;
-	if (r->gz)
-		gzclose(r->gz);
-	if (r->mem.z_ready)
-		inflateEnd(&r->mem.z);
+	if (r->st.z_ready)
+		inflateEnd(&r->st.z);
+	if (r->st.fd >= 0)
+		close(r->st.fd);
 	if (r->csv_ready)
 		csv_free(&r->csvp);
 	for (int i = 0; i < NCOLS; i++)
@@ -151,6 +163,7 @@ void rec_reader_free(rec_reader *r)
 	}
 	rec_free(r->src);
 	rec_free(r->buf);
+	rec_free(r->inbuf);
 	rec_free(r->header_line);
 	rec_free(r->fbuf);
 	rec_free(r->raw);
@@ -176,7 +189,8 @@ static int set_column(rec_reader *r, int i, const char *spec, int need,
 	r->spec[i] = dup_str(spec);
 	if (!r->spec[i])
 		return rec_fail(err, REC_ENOMEM, NULL, 0, "out of memory");
-	r->need_col[i] = 1;
+	/* a label the reader is not asked for may be absent */
+	r->need_col[i] = i != COL_LABEL || need;
 	if (is_number(spec)) {
 		long c;
 		if (rec_parse_long(spec, strlen(spec), 1, REC_MAX_FIELDS,
@@ -185,6 +199,13 @@ static int set_column(rec_reader *r, int i, const char *spec, int need,
 					"%s column '%s' is not in [1, %d]",
 					column_role[i], spec, REC_MAX_FIELDS);
 		r->col[i] = (int)c - 1;
+	} else if (!r->need_col[i]) {
+		/* a label not read: found in a header if there is one */
+	} else if (r->opt.no_header) {
+		return rec_fail(err, REC_EINVAL, NULL, 0,
+				"%s column '%s' is a name, but the input has no "
+				"header line: give the column by number",
+				column_role[i], spec);
 	} else {
 		r->header = 1;	/* a name needs a header line */
 	}
@@ -210,7 +231,7 @@ static int reader_new(rec_reader **out, int nsrc,
 		opt->need & REC_NEED_USER, opt->need & REC_NEED_ITEM,
 		opt->need & REC_NEED_LABEL, 0, 0, opt->need & REC_NEED_SCORE
 	};
-	r->header = opt->header;
+	r->header = opt->header && !opt->no_header;
 	for (int i = 0; i < NCOLS; i++) {
 		int rc = set_column(r, i, specs[i], needs[i], err);
 		if (rc) {
@@ -218,6 +239,7 @@ static int reader_new(rec_reader **out, int nsrc,
 			return rc;
 		}
 	}
+	r->st.fd = -1;
 	r->src = rec_calloc((size_t)nsrc, sizeof(*r->src));
 	r->buf = rec_malloc(BUF_SIZE + 1);	/* + 1: next_csv ends lines with '\n' */
 	if (!r->src || !r->buf) {
@@ -343,7 +365,7 @@ static int csv_reset(rec_reader *r)
 }
 
 /* The descriptor of a path or of stdin, or our duplicate of the caller's,
- * which gzclose then closes; -1 with errno set. */
+ * which close_source then closes; -1 with errno set. */
 static int source_fd(struct source *src)
 {
 	if (src->kind == SRC_FD) {
@@ -352,47 +374,250 @@ static int source_fd(struct source *src)
 		return fd;
 	}
 	if (strcmp(src->name, "-") == 0)
-		return dup(STDIN_FILENO);
-	return open(src->name, O_RDONLY);
+		return fcntl(STDIN_FILENO, F_DUPFD_CLOEXEC, 0);
+	return open(src->name, O_RDONLY | O_CLOEXEC);
 }
 
 /* Close the current input, if any. */
 static void close_source(rec_reader *r)
 {
-	if (r->gz) {
-		gzclose(r->gz);
-		r->gz = NULL;
+	struct stream *st = &r->st;
+	if (st->z_ready)
+		inflateEnd(&st->z);
+	if (st->fd >= 0)
+		close(st->fd);
+	memset(st, 0, sizeof(*st));
+	st->fd = -1;
+}
+
+static void st_fail(struct stream *st, int code, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static void st_fail(struct stream *st, int code, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(st->why, sizeof(st->why), fmt, ap);
+	va_end(ap);
+	st->state = ST_FAILED;
+	st->code = code;
+}
+
+/* At least want bytes of input at in + pos, unless the input ends first:
+ * the count there, or -1 after a failed read (st->state says). */
+static long st_avail(struct stream *st, size_t want)
+{
+	if (st->fd < 0 || st->len - st->pos >= want || st->in_eof)
+		return (long)(st->len - st->pos);
+	if (st->pos > 0) {
+		memmove(st->inbuf, st->inbuf + st->pos, st->len - st->pos);
+		st->base += st->pos;
+		st->len -= st->pos;
+		st->pos = 0;
 	}
-	if (r->mem.z_ready)
-		inflateEnd(&r->mem.z);
-	memset(&r->mem, 0, sizeof(r->mem));
+	while (st->len < want && !st->in_eof) {
+		ssize_t n = read(st->fd, st->inbuf + st->len,
+				 IN_SIZE - st->len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			st_fail(st, REC_EIO, "%s", strerror(errno));
+			return -1;
+		}
+		if (n == 0)
+			st->in_eof = 1;
+		st->len += (size_t)n;
+	}
+	return (long)(st->len - st->pos);
+}
+
+/* Start inflating a gzip member at st->pos; on failure st->state says. */
+static void st_start_gzip(struct stream *st)
+{
+	st->state = ST_GZIP;
+	st->members++;
+	if (st->z_ready) {
+		if (inflateReset(&st->z) != Z_OK)
+			st_fail(st, REC_EIO,
+				"internal error: inflate stream corrupt");
+		return;
+	}
+	st->z.zalloc = rec_zalloc;
+	st->z.zfree = rec_zfree;
+	st->z.opaque = Z_NULL;
+	st->z.next_in = Z_NULL;
+	st->z.avail_in = 0;
+	if (inflateInit2(&st->z, 15 + 16) != Z_OK)	/* gzip only */
+		st_fail(st, REC_ENOMEM, "out of memory");
+	else
+		st->z_ready = 1;
+}
+
+/* Inflate into dst; the bytes made.  A failure, a member cut short
+ * included, is kept in st->state and st->why: what was made before it is
+ * delivered first. */
+static size_t st_inflate(struct stream *st, char *dst, size_t cap)
+{
+	long avail = st_avail(st, 1);
+	if (avail < 0)
+		return 0;
+	if (avail == 0) {
+		st_fail(st, REC_EIO,
+			"gzip member %d is cut short (unexpected end of file)",
+			st->members);
+		return 0;
+	}
+	st->z.next_in = st->in + st->pos;
+	st->z.avail_in = (size_t)avail > UINT_MAX ? UINT_MAX : (uInt)avail;
+	st->z.next_out = (Bytef *)dst;
+	st->z.avail_out = cap > UINT_MAX ? UINT_MAX : (uInt)cap;
+	uInt out_before = st->z.avail_out, in_before = st->z.avail_in;
+	int rc = inflate(&st->z, Z_NO_FLUSH);
+	st->pos += in_before - st->z.avail_in;
+	size_t made = out_before - st->z.avail_out;
+	switch (rc) {
+	case Z_STREAM_END:
+		st->state = ST_LOOK;
+		break;
+	case Z_OK:
+	case Z_BUF_ERROR:
+		break;
+	case Z_MEM_ERROR:
+		st_fail(st, REC_ENOMEM, "out of memory");
+		break;
+	case Z_DATA_ERROR:
+		st_fail(st, REC_EIO, "gzip member %d: %s", st->members,
+			st->z.msg ? st->z.msg : "compressed data error");
+		break;
+	default:
+		st_fail(st, REC_EIO, "internal error: inflate stream corrupt");
+		break;
+	}
+	return made;
+}
+
+/* Plain input: up to cap bytes, straight from the descriptor when nothing
+ * is buffered; 0 at the end, -1 after a failed read. */
+static long st_copy(struct stream *st, char *dst, size_t cap)
+{
+	size_t left = st->len - st->pos;
+	if (left > 0 || st->fd < 0) {
+		size_t n = left < cap ? left : cap;
+		memcpy(dst, st->in + st->pos, n);
+		st->pos += n;
+		return (long)n;
+	}
+	if (st->in_eof)
+		return 0;
+	for (;;) {
+		ssize_t n = read(st->fd, dst, cap);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			st_fail(st, REC_EIO, "%s", strerror(errno));
+			return -1;
+		}
+		if (n == 0)
+			st->in_eof = 1;
+		st->base += (size_t)n;
+		return (long)n;
+	}
+}
+
+/*
+ * Up to cap bytes of the input: the count, 0 at its end, or -1 with
+ * st->code and st->why set (after the bytes made before the failure
+ * were delivered).
+ */
+static long st_read(struct stream *st, char *dst, size_t cap)
+{
+	size_t done = 0;
+	while (done < cap) {
+		long n;
+		switch (st->state) {
+		case ST_LOOK:
+			n = st_avail(st, 2);
+			if (n < 0)
+				break;
+			const unsigned char *p = st->in + st->pos;
+			if (n >= 2 && p[0] == 0x1f && p[1] == 0x8b)
+				st_start_gzip(st);
+			else if (n == 0)
+				st->state = ST_END;
+			else if (st->members == 0)
+				st->state = ST_COPY;
+			else if (p[0] == 0x1f)
+				st_fail(st, REC_EIO,
+					"bad gzip magic number at byte %llu "
+					"(after gzip member %d)",
+					(unsigned long long)(st->base + st->pos),
+					st->members);
+			else
+				st_fail(st, REC_EIO,
+					"trailing garbage at byte %llu "
+					"(after gzip member %d)",
+					(unsigned long long)(st->base + st->pos),
+					st->members);
+			break;
+		case ST_COPY:
+			n = st_copy(st, dst + done, cap - done);
+			if (n <= 0)
+				return n < 0 && done == 0 ? -1 : (long)done;
+			done += (size_t)n;
+			if (st->fd >= 0)
+				return (long)done;	/* one read(2) a call */
+			break;
+		case ST_GZIP:
+			done += st_inflate(st, dst + done, cap - done);
+			break;
+		case ST_FAILED:
+			return done > 0 ? (long)done : -1;
+		case ST_END:
+			return (long)done;
+		}
+	}
+	return (long)done;
+}
+
+/* The read error that ended the current input, with the line reached:
+ * the one after the last line returned (none when nothing was read). */
+static int read_failure(rec_reader *r, struct rec_error *err)
+{
+	long line = r->line > 0 || r->pos < r->end || r->st.base + r->st.pos > 0
+		? r->line + 1 : 0;
+	return rec_fail(err, r->st.code, r->name, line, "read error: %s",
+			r->st.why);
 }
 
 /* Move to the next input; 0 when there is one, 1 when all are read. */
 static int open_next(rec_reader *r, struct rec_error *err)
 {
+	if (r->st.state == ST_FAILED)
+		return read_failure(r, err);
 	close_source(r);
 	if (++r->src_index >= r->nsrc)
 		return 1;
 	struct source *src = &r->src[r->src_index];
 	r->name = src->kind == SRC_PATH && strcmp(src->name, "-") == 0
 		? "(stdin)" : src->name;
+	struct stream *st = &r->st;
+	st->state = ST_LOOK;
 	if (src->kind == SRC_MEM) {
-		r->mem.data = src->data;
-		r->mem.len = src->len;
-		r->mem.state = MEM_LOOK;
+		st->in = src->data;
+		st->len = src->len;
 	} else {
+		if (!r->inbuf) {
+			r->inbuf = rec_malloc(IN_SIZE);
+			if (!r->inbuf)
+				return rec_fail(err, REC_ENOMEM, r->name, 0,
+						"out of memory");
+		}
 		int fd = source_fd(src);
 		if (fd < 0)
 			return rec_fail(err, REC_EIO, r->name, 0,
 					"cannot open: %s", strerror(errno));
-		r->gz = gzdopen(fd, "rb");
-		if (!r->gz) {
-			close(fd);
-			return rec_fail(err, REC_ENOMEM, r->name, 0,
-					"out of memory");
-		}
-		gzbuffer(r->gz, 1 << 17);
+		st->fd = fd;
+		st->in = st->inbuf = r->inbuf;
 	}
 	r->csv = r->opt.csv >= 0 ? r->opt.csv
 		: (ends_with(r->name, ".csv") || ends_with(r->name, ".csv.gz"));
@@ -402,145 +627,13 @@ static int open_next(rec_reader *r, struct rec_error *err)
 	r->eof = 0;
 	r->line = 0;
 	r->at_file_start = 1;
+	r->bom_check = 1;
 	return 0;
 }
 
-static void mem_fail(struct mem_reader *m, int code, const char *why)
-{
-	m->state = MEM_FAILED;
-	m->code = code;
-	m->why = why;
-}
-
-/* Start inflating a gzip member at m->pos; on failure m->state says. */
-static void mem_start_gzip(struct mem_reader *m)
-{
-	m->state = MEM_GZIP;
-	if (m->z_ready) {
-		if (inflateReset(&m->z) != Z_OK)
-			mem_fail(m, REC_EIO,
-				 "internal error: inflate stream corrupt");
-		return;
-	}
-	m->z.zalloc = rec_zalloc;
-	m->z.zfree = rec_zfree;
-	m->z.opaque = Z_NULL;
-	m->z.next_in = Z_NULL;
-	m->z.avail_in = 0;
-	if (inflateInit2(&m->z, 15 + 16) != Z_OK)	/* gzip only */
-		mem_fail(m, REC_ENOMEM, "out of memory");
-	else
-		m->z_ready = 1;
-}
-
-/* Inflate into dst; the bytes made.  A failure, a member cut short
- * included, is kept in m->state and m->why: what was made before it is
- * delivered first, as gzread does. */
-static size_t mem_inflate(struct mem_reader *m, char *dst, size_t cap)
-{
-	size_t in = m->len - m->pos;
-	m->z.next_in = m->data + m->pos;
-	m->z.avail_in = in > UINT_MAX ? UINT_MAX : (uInt)in;
-	m->z.next_out = (Bytef *)dst;
-	m->z.avail_out = cap > UINT_MAX ? UINT_MAX : (uInt)cap;
-	uInt out_before = m->z.avail_out, in_before = m->z.avail_in;
-	int rc = inflate(&m->z, Z_NO_FLUSH);
-	m->pos += in_before - m->z.avail_in;
-	size_t made = out_before - m->z.avail_out;
-	switch (rc) {
-	case Z_STREAM_END:
-		m->after_gzip = 1;
-		m->state = MEM_LOOK;
-		break;
-	case Z_OK:
-	case Z_BUF_ERROR:
-		if (m->pos == m->len && m->z.avail_out > 0)	/* wants more */
-			mem_fail(m, REC_EIO, "unexpected end of file");
-		break;
-	case Z_MEM_ERROR:
-		mem_fail(m, REC_ENOMEM, "out of memory");
-		break;
-	case Z_DATA_ERROR:
-		mem_fail(m, REC_EIO,
-			 m->z.msg ? m->z.msg : "compressed data error");
-		break;
-	default:
-		mem_fail(m, REC_EIO, "internal error: inflate stream corrupt");
-		break;
-	}
-	return made;
-}
-
-/*
- * Up to cap bytes of input held in memory, by gzread's rules: a gzip
- * member (magic 1f 8b) is inflated, and so is each member right after it;
- * other bytes after a member are ignored; input that does not start as
- * gzip is passed through as it is.  Returns the count, 0 at the end, or
- * -1 with m->code and m->why set.
- */
-static long mem_read(struct mem_reader *m, char *dst, size_t cap)
-{
-	size_t done = 0;
-	while (done < cap) {
-		size_t left = m->len - m->pos;
-		const unsigned char *p = m->data + m->pos;
-		long n;
-		switch (m->state) {
-		case MEM_LOOK:
-			if (left >= 2 && p[0] == 0x1f && p[1] == 0x8b) {
-				mem_start_gzip(m);
-			} else {
-				m->state = m->after_gzip || left == 0
-					? MEM_END : MEM_COPY;
-			}
-			break;
-		case MEM_COPY:
-			n = (long)(left < cap - done ? left : cap - done);
-			if (n == 0)
-				return (long)done;
-			memcpy(dst + done, p, (size_t)n);
-			m->pos += (size_t)n;
-			done += (size_t)n;
-			break;
-		case MEM_GZIP:
-			done += mem_inflate(m, dst + done, cap - done);
-			break;
-		case MEM_FAILED:
-			return done > 0 ? (long)done : -1;
-		case MEM_END:
-			return (long)done;
-		}
-	}
-	return (long)done;
-}
-
-/* Up to cap bytes of the current input: the count, 0 at its end, or a
- * negative code (REC_EIO, REC_ENOMEM) after filling err. */
-static long read_source(rec_reader *r, char *dst, size_t cap,
-			struct rec_error *err)
-{
-	if (!r->gz) {
-		long n = mem_read(&r->mem, dst, cap);
-		if (n >= 0)
-			return n;
-		return rec_fail(err, r->mem.code, r->name, r->line + 1,
-				"read error: %s", r->mem.why);
-	}
-	int n = gzread(r->gz, dst, (unsigned)cap);
-	if (n > 0)
-		return n;
-	int code = Z_OK;
-	const char *why = gzerror(r->gz, &code);
-	if (n == 0 && code == Z_OK)
-		return 0;	/* zlib ends a cut-short stream quietly: asked */
-	if (code == Z_ERRNO)
-		why = strerror(errno);
-	return rec_fail(err, code == Z_MEM_ERROR ? REC_ENOMEM : REC_EIO,
-			r->name, r->line + 1, "read error: %s", why);
-}
-
-/* Fill the buffer; keeps [pos, end).  0, or a fatal code. */
-static int refill(rec_reader *r, struct rec_error *err)
+/* Fill the buffer; keeps [pos, end).  A read error ends the input: the
+ * lines before it are returned, then the error (see next_line). */
+static void refill(rec_reader *r)
 {
 	if (r->pos > 0) {
 		memmove(r->buf, r->buf + r->pos, r->end - r->pos);
@@ -548,11 +641,8 @@ static int refill(rec_reader *r, struct rec_error *err)
 		r->pos = 0;
 	}
 	while (!r->eof && r->end < BUF_SIZE) {
-		long n = read_source(r, r->buf + r->end, BUF_SIZE - r->end,
-				     err);
-		if (n < 0)
-			return (int)n;
-		if (n == 0) {
+		long n = st_read(&r->st, r->buf + r->end, BUF_SIZE - r->end);
+		if (n <= 0) {
 			r->eof = 1;
 			break;
 		}
@@ -560,7 +650,6 @@ static int refill(rec_reader *r, struct rec_error *err)
 		if (r->end - r->pos > REC_MAX_LINE)
 			break;
 	}
-	return 0;
 }
 
 /*
@@ -593,9 +682,7 @@ static int next_line(rec_reader *r, char **line, size_t *len,
 			long at = ++r->line;
 			for (;;) {
 				r->pos = r->end;
-				int rc = refill(r, err);
-				if (rc)
-					return rc;
+				refill(r);
 				if (r->end == 0)
 					break;
 				nl = memchr(r->buf, '\n', r->end);
@@ -609,6 +696,8 @@ static int next_line(rec_reader *r, char **line, size_t *len,
 					REC_MAX_LINE);
 		}
 		if (r->eof) {
+			if (r->st.state == ST_FAILED)
+				return read_failure(r, err);	/* a cut line is not a row */
 			if (r->pos == r->end)
 				return 0;
 			*line = start;	/* last line has no newline */
@@ -617,12 +706,18 @@ static int next_line(rec_reader *r, char **line, size_t *len,
 			r->line++;
 			break;
 		}
-		int rc = refill(r, err);
-		if (rc)
-			return rc;
+		refill(r);
 	}
 	if (*len > 0 && (*line)[*len - 1] == '\r')
 		(*len)--;
+	if (r->bom_check) {
+		/* a UTF-8 byte-order mark starts the file, not its first field */
+		r->bom_check = 0;
+		if (*len >= 3 && memcmp(*line, "\xEF\xBB\xBF", 3) == 0) {
+			*line += 3;
+			*len -= 3;
+		}
+	}
 	return 1;
 }
 
@@ -710,33 +805,6 @@ static void set_columns(rec_reader *r, int n)
 		r->rcol[i] = r->col[i] == -2 ? n - 1 : r->col[i];
 }
 
-/* Resolve named columns against a header already split into r->f. */
-static int use_header(rec_reader *r, int n, struct rec_error *err)
-{
-	for (int i = 0; i < NCOLS; i++) {
-		if (!r->spec[i] || is_number(r->spec[i]))
-			continue;
-		r->col[i] = -1;
-		for (int j = 0; j < n; j++)
-			if (r->flen[j] == strlen(r->spec[i]) &&
-			    memcmp(r->f[j], r->spec[i], r->flen[j]) == 0) {
-				r->col[i] = j;
-				break;
-			}
-		if (r->col[i] < 0)
-			return rec_fail(err, REC_EINVAL, r->name, r->line,
-					"no column named '%s' in the header",
-					r->spec[i]);
-	}
-	set_columns(r, n);
-	for (int i = 0; i < NCOLS; i++)
-		if (r->col[i] >= n)
-			return rec_fail(err, REC_EINVAL, r->name, r->line,
-					"%s column %d is past the %d columns of the header",
-					column_role[i], r->col[i] + 1, n);
-	return 0;
-}
-
 /* A field as shown in a message: cut short, control bytes replaced. */
 struct shown {
 	char text[64];
@@ -753,6 +821,80 @@ static struct shown show(const char *s, size_t len)
 	else
 		out.text[n] = '\0';
 	return out;
+}
+
+/* "; the input looks like CSV: use --csv" when a row read as TSV is one
+ * field that holds commas (or, read as CSV, one that holds tabs), else "":
+ * added to the messages of rows with too few columns. */
+static const char *format_hint(const rec_reader *r, int n)
+{
+	if (n != 1)
+		return "";
+	if (!r->csv && memchr(r->f[0], ',', r->flen[0]))
+		return "; the input looks like CSV: use --csv";
+	if (r->csv && memchr(r->f[0], '\t', r->flen[0]))
+		return "; the input looks like TSV: use --tsv";
+	return "";
+}
+
+/* Whether a column is given by number (the last column counts as one). */
+static int numbered(const rec_reader *r, int i)
+{
+	return r->col[i] == -2 || (r->spec[i] && is_number(r->spec[i]));
+}
+
+/*
+ * Resolve named columns against a header already split into r->f.  A
+ * column the reader need not deliver (a label it is not asked for) may be
+ * missing.  A header is refused when a column read as a number (label,
+ * time, weight, score) is given by number and the header's field there is
+ * a number: the line is data, not a header.
+ */
+static int use_header(rec_reader *r, int n, struct rec_error *err)
+{
+	for (int i = 0; i < NCOLS; i++) {
+		if (!r->spec[i] || is_number(r->spec[i]))
+			continue;
+		r->col[i] = -1;
+		for (int j = 0; j < n; j++)
+			if (r->flen[j] == strlen(r->spec[i]) &&
+			    memcmp(r->f[j], r->spec[i], r->flen[j]) == 0) {
+				r->col[i] = j;
+				break;
+			}
+		if (r->col[i] < 0 && r->need_col[i])
+			return rec_fail(err, REC_EINVAL, r->name, r->line,
+					"no column named '%s' in the header%s",
+					r->spec[i], format_hint(r, n));
+	}
+	set_columns(r, n);
+	for (int i = 0; i < NCOLS; i++) {
+		if (r->rcol[i] < n)
+			continue;
+		if (!r->need_col[i]) {
+			r->rcol[i] = -1;	/* not read: may be absent */
+			continue;
+		}
+		return rec_fail(err, REC_EINVAL, r->name, r->line,
+				"%s column %d is past the %d columns of the header%s",
+				column_role[i], r->rcol[i] + 1, n,
+				format_hint(r, n));
+	}
+	static const int as_number[] = { COL_LABEL, COL_TIME, COL_WEIGHT,
+					 COL_SCORE };
+	for (size_t k = 0; k < sizeof(as_number) / sizeof(as_number[0]); k++) {
+		int i = as_number[k], c = r->rcol[i];
+		double v;
+		if (c < 0 || !numbered(r, i) ||
+		    rec_parse_double(r->f[c], r->flen[c], &v) != 0)
+			continue;
+		return rec_fail(err, REC_EINVAL, r->name, r->line,
+				"the header's %s column (%d) is the number '%s': "
+				"the line is data, not a header (see --no-header)",
+				column_role[i], c + 1,
+				show(r->f[c], r->flen[c]).text);
+	}
+	return 0;
 }
 
 static int bad(rec_reader *r, struct rec_error *err, const char *fmt, ...)
@@ -787,16 +929,17 @@ static int fill_row(rec_reader *r, int n, struct rec_row *row,
 	if (n > REC_MAX_FIELDS)
 		return bad(r, err, "more than %d columns", REC_MAX_FIELDS);
 	if (r->ncols && n != r->ncols)
-		return bad(r, err, "expected %d columns, found %d", r->ncols,
-			   n);
+		return bad(r, err, "expected %d columns, found %d%s", r->ncols,
+			   n, format_hint(r, n));
 	if (!r->ncols) {
 		/* the first data row fixes the column count */
 		for (int i = 0; i < NCOLS; i++) {
 			int c = r->col[i] == -2 ? n - 1 : r->col[i];
 			if (r->need_col[i] && c >= n)
 				return bad(r, err,
-					   "%s column %d missing: row has %d columns",
-					   column_role[i], c + 1, n);
+					   "%s column %d missing: row has %d columns%s",
+					   column_role[i], c + 1, n,
+					   format_hint(r, n));
 		}
 		set_columns(r, n);
 	}

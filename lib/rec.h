@@ -147,6 +147,9 @@ struct rec_reader_options {
 	int need;		/* REC_NEED_* bits: missing columns are errors */
 	int csv;		/* 1 CSV, 0 TSV, -1 by file name (".csv[.gz]") */
 	int header;		/* 1 the first line of each file is a header */
+	int no_header;		/* 1 no line is a header: a column that must be
+				 * read and is given by name is refused (not
+				 * kept in a model) */
 	enum rec_task task;
 	int has_positive;	/* label >= positive becomes 1, else 0 */
 	double positive;

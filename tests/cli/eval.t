@@ -161,7 +161,7 @@ assert set(a) == set(b) and all(abs(a[k] - b[k]) < 1e-12 for k in a), (a, b)' ||
 	# a negative or non-numeric weight is a bad row
 	printf 'u\te\t1\t-1\t0.3\nu\tf\t0\tx\t0.3\n' >> s2.tsv
 	cat s.tsv s2.tsv > s3.tsv
-	expect_exit 0 "$BIN/rec-eval" --weight 4 s3.tsv
+	expect_exit 0 "$BIN/rec-eval" --max-bad-rows 1 --weight 4 s3.tsv
 	expect_err_lines 1 "^rec-eval: s3\\.tsv:5: weight '-1'"
 	expect_err_lines 1 "^rec-eval: s3\\.tsv:6: weight 'x'"
 	expect_metric auc 0.875

@@ -136,9 +136,12 @@ by_name_case() {
 	scores out | cmp -s - s.plain || fail "a .csv file scores differently from its TSV twin"
 	# the same rows under another name are TSV: one column, no item
 	cp nohead.csv nohead.txt
-	expect_exit 0 "$BIN/rec-predict" -m plain.rec nohead.txt
+	# every row bad: past --max-bad-rows, exit 2, with a hint
+	expect_exit 2 "$BIN/rec-predict" -m plain.rec nohead.txt
 	expect_no_out
-	expect_err '^rec-predict: nohead\.txt:1: '
+	expect_err '^rec-predict: nohead\.txt:1: .*the input looks like CSV: use --csv'
+	expect_err 'too many bad rows: 300 of 300 rows read'
+
 	# --csv says so for any name and for stdin, with a comma in the output
 	expect_exit 0 "$BIN/rec-predict" --csv -m plain.rec nohead.txt
 	scores out | cmp -s - s.plain || fail "--csv on a .txt file"

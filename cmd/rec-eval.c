@@ -36,8 +36,75 @@ static const struct cli_option options[] = {
 };
 
 /* The input options rec-eval reads with: labels and scores, and for
- * ranking the user and item columns. */
+ * ranking the user and item columns.  --time is taken only to be refused
+ * with a reason (see mode_options), so --help leaves it out. */
 #define EVAL_INPUT (INPUT_ALL | INPUT_BIT(OPT_SCORE))
+#define EVAL_HELP_INPUT (EVAL_INPUT & ~INPUT_BIT(OPT_TIME))
+
+/* ---- modes, and the options that apply to each ---- */
+
+enum mode { POINT = 1, TRUTH = 2, GROUP = 4 };
+
+/* What each mode reads, for the options that not every mode reads: one
+ * given in a mode that does not read it is refused, not ignored.  The
+ * format options (--csv, --tsv, --header, --strict) and the output
+ * options apply to every mode. */
+static const struct mode_option {
+	int code;
+	const char *name;
+	unsigned modes;
+} mode_options[] = {
+	/* TRUTH's columns; --group names the group column itself */
+	{ OPT_USER, "--user", TRUTH },
+	{ OPT_ITEM, "--item", TRUTH },
+	/* scored, labelled rows; --truth reads ids only */
+	{ OPT_LABEL, "--label", POINT | GROUP },
+	{ OPT_SCORE, "--score", POINT | GROUP },
+	{ OPT_TASK, "--task", POINT | GROUP },
+	{ OPT_POSITIVE, "--positive", POINT | GROUP },
+	/* rankings are not weighted */
+	{ OPT_WEIGHT, "--weight", POINT },
+	/* no metric depends on time */
+	{ OPT_TIME, "--time", 0 },
+	{ 'k', "-k", TRUTH | GROUP },
+	{ 'm', "-m", TRUTH },
+};
+#define NMODE_OPTIONS (sizeof(mode_options) / sizeof(mode_options[0]))
+
+static const char *mode_name(unsigned mode)
+{
+	return mode == POINT ? "pointwise metrics"
+	       : mode == TRUTH ? "--truth" : "--group";
+}
+
+/* Mark option c as given, if it is one of mode_options. */
+static void note_option(unsigned *given, int c)
+{
+	for (size_t i = 0; i < NMODE_OPTIONS; i++)
+		if (mode_options[i].code == c)
+			*given |= 1u << i;
+}
+
+/* Exit 2 if an option given does not apply to mode. */
+static void check_mode_options(unsigned given, unsigned mode)
+{
+	for (size_t i = 0; i < NMODE_OPTIONS; i++) {
+		const struct mode_option *o = &mode_options[i];
+		if (!(given & (1u << i)) || (o->modes & mode))
+			continue;
+		if (!o->modes)
+			usage_error("%s does not apply: no metric of rec-eval "
+				    "reads it", o->name);
+		char modes[64] = "";
+		for (unsigned m = POINT; m <= GROUP; m <<= 1)
+			if (o->modes & m)
+				snprintf(modes + strlen(modes),
+					 sizeof(modes) - strlen(modes), "%s%s",
+					 *modes ? " or " : "", mode_name(m));
+		usage_error("%s does not apply to %s: it goes with %s",
+			    o->name, mode_name(mode), modes);
+	}
+}
 
 static void help_metrics(FILE *f, int ranking);
 
@@ -55,7 +122,7 @@ static void help(FILE *f)
 	cli_help(f, ranking_options);
 	fputs("\nInput (--task binary needs labels 0/1 or -1/1, regression "
 	      "compares raw\nlabels):\n", f);
-	cli_help_input(f, EVAL_INPUT);
+	cli_help_input(f, EVAL_HELP_INPUT);
 	fputc('\n', f);
 	cli_help(f, options);
 	fputc('\n', f);
@@ -463,6 +530,27 @@ static size_t catalogue_size(const char *path)
 	return n;
 }
 
+/* Whether a line is a row of rec-predict --top: a score and a rank from
+ * 1 in its third and fourth tab-separated fields. */
+static int is_top_row(const char *line, size_t len)
+{
+	const char *f[4];
+	size_t flen[4];
+	const char *p = line, *end = line + len;
+	for (int i = 0; i < 4; i++) {
+		if (p > end)
+			return 0;
+		const char *tab = memchr(p, '\t', (size_t)(end - p));
+		f[i] = p;
+		flen[i] = (size_t)((tab ? tab : end) - p);
+		p = (tab ? tab : end) + 1;
+	}
+	double score;
+	long rank;
+	return rec_parse_double(f[2], flen[2], &score) == 0 &&
+	       rec_parse_long(f[3], flen[3], 1, 1000000, &rank) == 0;
+}
+
 /* --truth: the recommendations in files against the truth pairs. */
 static int rank_truth(rec_ranking *r, const struct ranking_config *rc,
 		      const struct input_config *in, char **files, int nfiles,
@@ -477,10 +565,12 @@ static int rank_truth(rec_ranking *r, const struct ranking_config *rc,
 	rec_reader *truth, *recs;
 	if (rec_reader_open(&truth, &rc->truth, 1, &to, err) != 0)
 		die_error(err);
-	/* recommendations as rec-predict --top writes them */
+	/* recommendations as rec-predict --top writes them, with a header
+	 * line only when --header says so: TRUTH's column names do not name
+	 * these columns */
 	struct rec_reader_options ro = to;
 	ro.columns = (struct rec_columns){ .user = "1", .item = "2" };
-	ro.header = 0;
+	ro.header = in->opt.header;
 	ro.csv = 0;
 	if (rec_reader_open(&recs, (const char *const *)files, nfiles, &ro,
 			    err) != 0)
@@ -489,6 +579,15 @@ static int rank_truth(rec_ranking *r, const struct ranking_config *rc,
 	bad_rows_watch(bad, recs);
 	int rcode = rec_ranking_truth(r, truth, recs, bad_row_report, bad,
 				      catalogue, &res->coverage, err);
+	size_t len;
+	const char *header = rec_reader_header(recs, &len);
+	if (!rcode && header && is_top_row(header, len))
+		die("%s: --header, but its first line is a recommendation "
+		    "(user, item, score, rank), not a header; for a header "
+		    "in the truth alone, name its columns: --user NAME "
+		    "--item NAME",
+		    nfiles && strcmp(files[nfiles - 1], "-") != 0
+			    ? files[nfiles - 1] : "(stdin)");
 	res->has_coverage = 1;
 	res->of_catalogue = rc->model != NULL;
 	bad_rows_unwatch(bad, truth);
@@ -551,10 +650,6 @@ static int ranking_mode(const struct ranking_config *rc,
 static int pointwise_mode(struct input_config *in, char **files, int nfiles,
 			  const struct check *checks, int nchecks, int json)
 {
-	if (in->columns_given & ((1 << (OPT_USER - OPT_USER)) |
-				 (1 << (OPT_ITEM - OPT_USER)) |
-				 (1 << (OPT_TIME - OPT_USER))))
-		usage_error("--user, --item and --time do not apply to pointwise metrics");
 	in->opt.columns.user = NULL;
 	in->opt.columns.item = NULL;
 	in->opt.need = REC_NEED_LABEL | REC_NEED_SCORE;
@@ -628,12 +723,14 @@ int main(int argc, char **argv)
 	struct ranking_config rc = { .ks = { 10 }, .nk = 1 };
 	const char *check_args[64];
 	int check_over[64];
-	int nchecks = 0, json = 0, k_given = 0, c;
+	int nchecks = 0, json = 0, c;
+	unsigned given = 0;	/* bit per mode_options row */
 	struct cli cli = { 0 };
 	cli_add(&cli, ranking_options);
 	cli_add(&cli, options);
 	cli_add_input(&cli, EVAL_INPUT);
 	while ((c = cli_next(&cli, argc, argv)) != -1) {
+		note_option(&given, c);
 		if (input_option(&in, c, optarg))
 			continue;
 		switch (c) {
@@ -654,7 +751,6 @@ int main(int argc, char **argv)
 			break;
 		case 'k':
 			rc.nk = parse_ks(optarg, rc.ks);
-			k_given = 1;
 			break;
 		case 'm': rc.model = optarg; break;
 		default:
@@ -663,10 +759,7 @@ int main(int argc, char **argv)
 	}
 	if (rc.truth && rc.group)
 		usage_error("--truth and --group are two different modes");
-	if (rc.model && !rc.truth)
-		usage_error("-m MODEL goes with --truth");
-	if (k_given && !rc.truth && !rc.group)
-		usage_error("-k goes with --truth or --group");
+	check_mode_options(given, rc.truth ? TRUTH : rc.group ? GROUP : POINT);
 	int ranking = rc.truth || rc.group;
 	for (int i = 0; i < nchecks; i++)
 		checks[i] = parse_check(check_over[i] ? "--fail-over"

@@ -127,7 +127,11 @@ static void top_mode(const struct top_config *tc, const char *const *files,
 {
 	struct rec_error err = { 0 };
 	rec_topk *t;
-	if (rec_topk_create(&t, tc->model, tc->k, tc->threads, &err) != 0)
+	/* no list is longer than the catalogue: K past it changes nothing
+	 * but the size of the results */
+	size_t items = rec_model_items(tc->model);
+	const int k = items && (size_t)tc->k > items ? (int)items : tc->k;
+	if (rec_topk_create(&t, tc->model, k, tc->threads, &err) != 0)
 		die_error(&err);
 	if (tc->candidates) {
 		/* item ids in the first column */
@@ -153,11 +157,12 @@ static void top_mode(const struct top_config *tc, const char *const *files,
 	each_row(files, nfiles, &o, tc->strict, add_user, seen);
 	const size_t nusers = rec_idset_size(seen);
 
-	/* in batches, so output starts early and memory stays bounded */
-	const size_t batch = 4096;
+	/* in batches, so output starts early and memory stays bounded:
+	 * 4096 users, or fewer so that the results take at most 16 MiB */
+	const size_t most = ((size_t)1 << 20) / (size_t)k;
+	const size_t batch = most < 64 ? 64 : most > 4096 ? 4096 : most;
 	struct rec_topk_user *users = malloc(batch * sizeof(*users));
-	struct rec_topk_result *res = malloc(batch * (size_t)tc->k *
-					     sizeof(*res));
+	struct rec_topk_result *res = malloc(batch * (size_t)k * sizeof(*res));
 	if (!users || !res)
 		die("out of memory");
 	for (size_t b = 0; b < nusers; b += batch) {
@@ -167,9 +172,9 @@ static void top_mode(const struct top_config *tc, const char *const *files,
 		if (rec_topk_run(t, users, n, res, &err) != 0)
 			die_error(&err);
 		for (size_t i = 0; i < n; i++) {
-			for (int r = 0; r < tc->k; r++) {
+			for (int r = 0; r < k; r++) {
 				const struct rec_topk_result *x =
-					&res[i * (size_t)tc->k + (size_t)r];
+					&res[i * (size_t)k + (size_t)r];
 				if (x->item == UINT32_MAX)
 					break;
 				size_t ilen;

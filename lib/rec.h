@@ -563,13 +563,18 @@ int rec_topk_allow(rec_topk *t, const char *item, size_t len);
  * not kept; an item not in the catalogue is ignored.  0 or REC_ENOMEM. */
 int rec_topk_exclude(rec_topk *t, const char *user, size_t user_len,
 		     const char *item, size_t item_len);
-/* K results per user, best first, into out[n * K].  A user the model never
- * saw gets the ranking by item weight (w0 + w_i).  Ties go to the item
- * met first in training.  The first run packs the items into t, so t is
- * written: one call at a time on one t.  It runs on threads - 1 threads of
- * its own besides the caller's, all finished when it returns (one that
- * cannot start has its share done by the caller's).  users are read during
- * the call only.  On failure out may be partly written; t stays usable. */
+/* K results per user, best first, into out[n * K]; past the items that
+ * can be recommended to a user (the catalogue, or the allowed ones, less
+ * the user's excluded ones) they are {UINT32_MAX, 0}.  t's own memory
+ * grows with the smaller of K and the allowed items, not with K; a caller
+ * that wants out small too may pass min(K, rec_model_items(m)) as k and
+ * gets the same lists.  A user the model never saw gets the ranking by
+ * item weight (w0 + w_i).  Ties go to the item met first in training.
+ * The first run packs the items into t, so t is written: one call at a
+ * time on one t.  It runs on threads - 1 threads of its own besides the
+ * caller's, all finished when it returns (one that cannot start has its
+ * share done by the caller's).  users are read during the call only.
+ * On failure out may be partly written; t stays usable. */
 int rec_topk_run(rec_topk *t, const struct rec_topk_user *users, size_t n,
 		 struct rec_topk_result *out, struct rec_error *err);
 void rec_topk_free(rec_topk *t);

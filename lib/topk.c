@@ -23,7 +23,9 @@
 
 struct rec_topk {
 	const rec_model *m;
-	int k;			/* results per user */
+	int k;			/* results per user in the output */
+	int keep;		/* results that can be found: k, or fewer
+				 * when fewer items can be recommended */
 	int threads;
 	int factors;
 	size_t nitems;		/* items scored (all, or the candidates) */
@@ -121,6 +123,9 @@ static int pack(rec_topk *t)
 		if (!t->allowed || t->allowed[i])
 			t->item[t->nitems++] = (uint32_t)i;
 	t->nblocks = (t->nitems + BLOCK - 1) / BLOCK;
+	/* no user can get more items than there are: the lists, sized by
+	 * what can be found, stay small when K is far beyond the catalogue */
+	t->keep = (size_t)t->k < t->nitems ? t->k : (int)t->nitems;
 	size_t per_block = (size_t)(k + 1) * BLOCK;
 	t->packed = rec_aligned_alloc_array(64, t->nblocks * per_block + 16,
 					    sizeof(float));
@@ -309,8 +314,8 @@ static void select_block(const rec_topk *t, struct best *h, float *thr,
 		    rec_map_get(&t->excluded, pair_key(uhash, t->item[pos])) !=
 			    UINT32_MAX)
 			continue;
-		heap_offer(h, t->k, sc[j], pos);
-		if (h->n == t->k)
+		heap_offer(h, t->keep, sc[j], pos);
+		if (h->n == t->keep)
 			*thr = h->score[0];
 	}
 }
@@ -337,13 +342,13 @@ static void *run_job(void *arg)
 	struct job *jb = arg;
 	rec_topk *t = jb->t;
 	const rec_model *m = t->m;
-	const int k = t->factors, K = t->k;
+	const int k = t->factors, K = t->k, keep = t->keep;
 	const size_t per_block = (size_t)(k + 1) * BLOCK;
 	float *uv = rec_calloc((size_t)BATCH * (k ? k : 1), sizeof(float));
 	float *base = rec_calloc(BATCH, sizeof(float));
 	float *thr = rec_malloc(BATCH * sizeof(float));
-	float *hs = rec_malloc((size_t)BATCH * K * sizeof(float));
-	uint32_t *hp = rec_malloc((size_t)BATCH * K * sizeof(uint32_t));
+	float *hs = rec_malloc((size_t)BATCH * keep * sizeof(float));
+	uint32_t *hp = rec_malloc((size_t)BATCH * keep * sizeof(uint32_t));
 	uint64_t *uhash = rec_malloc(BATCH * sizeof(uint64_t));
 	struct best *heap = rec_malloc(BATCH * sizeof(*heap));
 	if (!uv || !base || !thr || !hs || !hp || !uhash || !heap) {
@@ -354,8 +359,8 @@ static void *run_job(void *arg)
 		int n = jb->count - u0 < BATCH ? (int)(jb->count - u0) : BATCH;
 		int tiles = (n + TILE - 1) / TILE;
 		for (int u = 0; u < tiles * TILE; u++) {
-			heap[u] = (struct best){ hs + (size_t)u * K,
-						 hp + (size_t)u * K, 0 };
+			heap[u] = (struct best){ hs + (size_t)u * keep,
+						 hp + (size_t)u * keep, 0 };
 			base[u] = m->bias[0];
 			thr[u] = u < n ? -INFINITY : INFINITY;
 			for (int f = 0; f < k; f++)

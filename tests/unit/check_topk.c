@@ -13,6 +13,8 @@
  * included, and the scores must match exactly.
  */
 #include <math.h>
+#include <sys/resource.h>
+#include <unistd.h>
 
 #include "internal.h"
 #include "testutil.h"
@@ -896,6 +898,119 @@ START_TEST(test_one_item)
 }
 END_TEST
 
+/* ---- K beyond what can be recommended ---- */
+
+/* K past the catalogue, or past the candidates: the same lists as K equal
+ * to them, then nothing ({UINT32_MAX, 0}) up to K. */
+START_TEST(test_k_beyond_items)
+{
+	rec_model *m = trained_model(17, 30, 200, 800, 1, 41);
+	const size_t N = rec_model_items(m);
+	struct users us = make_users(30, 3);
+	const int big = 100000;
+	for (int cand = 0; cand < 2; cand++) {
+		rec_topk *t = new_topk(m, big, 2);
+		rec_topk *ref = new_topk(m, (int)N, 2);
+		unsigned char *allowed = calloc(N, 1);
+		ck_assert_ptr_nonnull(allowed);
+		size_t nallowed = N;
+		if (cand) {
+			nallowed = 0;
+			for (uint32_t i = 1; i < N; i += 9) {	/* 23 items */
+				size_t len;
+				const char *id = rec_model_item(m, i, &len);
+				ck_assert_int_eq(rec_topk_allow(t, id, len), 0);
+				ck_assert_int_eq(rec_topk_allow(ref, id, len),
+						 0);
+				allowed[i] = 1;
+				nallowed++;
+			}
+		}
+		struct rec_topk_result *res = run(t, &us, big);
+		struct rec_topk_result *want = run(ref, &us, (int)N);
+		struct rules rl = { cand ? allowed : NULL, NULL };
+		check_lists(m, &us, big, res, &rl, 0);
+		for (size_t u = 0; u < us.n; u++) {
+			const struct rec_topk_result *x = res + u * (size_t)big;
+			const struct rec_topk_result *w = want + u * N;
+			for (size_t r = 0; r < N; r++)
+				TU_CHECK(x[r].item == w[r].item &&
+					 (w[r].item == UINT32_MAX ||
+					  x[r].score == w[r].score),
+					 "candidates %d user %zu rank %zu: item "
+					 "%u, with K = %zu item %u", cand, u,
+					 r + 1, x[r].item, N, w[r].item);
+			for (size_t r = nallowed; r < (size_t)big; r++)
+				TU_CHECK(x[r].item == UINT32_MAX &&
+					 x[r].score == 0,
+					 "candidates %d user %zu rank %zu: "
+					 "not empty", cand, u, r + 1);
+		}
+		free(res);
+		free(want);
+		free(allowed);
+		rec_topk_free(t);
+		rec_topk_free(ref);
+	}
+	free_users(&us);
+	rec_model_free(m);
+}
+END_TEST
+
+#if defined(__SANITIZE_ADDRESS__)
+#define UNDER_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define UNDER_ASAN 1
+#endif
+#endif
+
+/* The memory of a run grows with the items, not with K: K = 100000 on 200
+ * items runs within 64 MiB more address space than it had (its lists for
+ * K would take 200 MB a thread).  Linux only (/proc/self/statm); not under
+ * AddressSanitizer, which needs its address space.  Check runs each test
+ * in a child process, so the limit ends with the test. */
+START_TEST(test_k_memory)
+{
+#if defined(__linux__) && !defined(UNDER_ASAN)
+	rec_model *m = trained_model(17, 30, 200, 800, 1, 43);
+	struct users us = make_users(30, 3);
+	const int big = 100000;
+	rec_topk *t = new_topk(m, big, 2);
+	struct rec_topk_result *res =
+		malloc(us.n * (size_t)big * sizeof(*res));
+	ck_assert_ptr_nonnull(res);
+	FILE *f = fopen("/proc/self/statm", "r");
+	unsigned long pages = 0;
+	if (!f || fscanf(f, "%lu", &pages) != 1 || pages == 0) {
+		if (f)
+			fclose(f);
+		goto out;	/* no way to know the address space */
+	}
+	fclose(f);
+	struct rlimit lim;
+	ck_assert_int_eq(getrlimit(RLIMIT_AS, &lim), 0);
+	rlim_t cap = (rlim_t)pages * (rlim_t)sysconf(_SC_PAGESIZE) +
+		     ((rlim_t)64 << 20);
+	if (lim.rlim_cur != RLIM_INFINITY && lim.rlim_cur < cap)
+		cap = lim.rlim_cur;
+	lim.rlim_cur = cap;
+	ck_assert_int_eq(setrlimit(RLIMIT_AS, &lim), 0);
+	struct rec_error err;
+	memset(&err, 0, sizeof(err));
+	int rc = rec_topk_run(t, us.u, us.n, res, &err);
+	ck_assert_msg(rc == 0, "K = %d on 200 items: %d %s", big, rc,
+		      err.msg);
+	check_lists(m, &us, big, res, NULL, 0);
+out:
+	free(res);
+	rec_topk_free(t);
+	free_users(&us);
+	rec_model_free(m);
+#endif
+}
+END_TEST
+
 static Suite *topk_suite(void)
 {
 	Suite *s = suite_create("topk");
@@ -921,6 +1036,8 @@ static Suite *topk_suite(void)
 	tcase_add_loop_test(tc, test_exclude, 0, 2);
 	tcase_add_test(tc, test_exclude_per_user);
 	tcase_add_loop_test(tc, test_candidates, 0, 2);
+	tcase_add_test(tc, test_k_beyond_items);
+	tcase_add_test(tc, test_k_memory);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("threads");

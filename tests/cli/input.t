@@ -28,7 +28,7 @@ gzip_case() {
 	grep -q '<fd:' err && fail "zlib's descriptor name in a message"
 	# the second member cut short
 	{ gzip -c a.tsv; gzip -c b.tsv | head -c 30; } > cut.tsv.gz
-	expect_exit 2 "$BIN/rec-eval" --user 1 --item 2 --group 1 --score 3 cut.tsv.gz
+	expect_exit 2 "$BIN/rec-eval" --group 1 --score 3 cut.tsv.gz
 	expect_err 'cut\.tsv\.gz:[0-9]+: read error: gzip member 2 is cut short'
 	:
 }

@@ -31,7 +31,9 @@ static const unsigned char magic[8] = { 0x89, 'R', 'E', 'C', '\r', '\n',
 #define HEADER_SIZE 20
 #define CHUNK_HEADER_SIZE 32
 #define FLAG_REQUIRED 1u
-#define MAX_CHUNKS 16
+/* The most content of a PARA chunk: 28 keys, numbers and six column names
+ * take a few hundred bytes; a column name is an option's argument. */
+#define PARAMS_MAX ((uint64_t)1 << 20)
 
 #define ID(a, b, c, d) ((uint32_t)(a) | (uint32_t)(b) << 8 | \
 			(uint32_t)(c) << 16 | (uint32_t)(d) << 24)
@@ -421,7 +423,11 @@ static int enc_end(struct rec_buf *b, const rec_model *m, int64_t saved)
  * Every chunk this version knows, in the order they are written and read.
  * flags go into the chunk header (FLAG_REQUIRED: a reader that does not
  * know the id must refuse the file; every chunk of version 1 has it).
- * needed: a file without the chunk is refused.  level: zlib level.  The end
+ * needed: a file without the chunk is refused.  level: zlib level.
+ * max_len: the most content a reader inflates for it, checked before it
+ * inflates anything; 0 for the chunks whose length follows from the
+ * parameters and FEAT (see check_shape) and for the catalogue, which the
+ * bound on the whole file covers.  The end
  * chunk has no decoder: it is the reader's framing, not content.
  */
 static const struct chunk_type {
@@ -429,21 +435,24 @@ static const struct chunk_type {
 	uint32_t flags;
 	int needed;
 	int level;
+	uint64_t max_len;	/* of the content, 0: set by the model's shape */
 	int (*encode)(struct rec_buf *b, const rec_model *m, int64_t saved);
 	int (*decode)(struct rec_cursor *c, rec_model *m, char *why);
 } chunk_types[] = {
-	{ ID_PARAMS, FLAG_REQUIRED, 1, LEVEL_TEXT, enc_params, dec_params },
-	{ ID_COUNTERS, FLAG_REQUIRED, 1, LEVEL_TEXT, enc_counters,
+	{ ID_PARAMS, FLAG_REQUIRED, 1, LEVEL_TEXT, PARAMS_MAX, enc_params,
+	  dec_params },
+	{ ID_COUNTERS, FLAG_REQUIRED, 1, LEVEL_TEXT, 80, enc_counters,
 	  dec_counters },
-	{ ID_RNG, FLAG_REQUIRED, 1, LEVEL_STORED, enc_rng, dec_rng },
-	{ ID_FEATURES, FLAG_REQUIRED, 1, LEVEL_STORED, enc_features,
+	{ ID_RNG, FLAG_REQUIRED, 1, LEVEL_STORED, 32, enc_rng, dec_rng },
+	{ ID_FEATURES, FLAG_REQUIRED, 1, LEVEL_STORED, 0, enc_features,
 	  dec_features },
-	{ ID_WEIGHTS, FLAG_REQUIRED, 1, LEVEL_STORED, enc_weights,
+	{ ID_WEIGHTS, FLAG_REQUIRED, 1, LEVEL_STORED, 0, enc_weights,
 	  dec_weights },
-	{ ID_CATALOGUE, FLAG_REQUIRED, 1, LEVEL_TEXT, enc_catalogue,
+	{ ID_CATALOGUE, FLAG_REQUIRED, 1, LEVEL_TEXT, 0, enc_catalogue,
 	  dec_catalogue },
-	{ ID_STAMPS, FLAG_REQUIRED, 0, LEVEL_STORED, enc_stamps, dec_stamps },
-	{ ID_END, FLAG_REQUIRED, 1, LEVEL_TEXT, enc_end, NULL },
+	{ ID_STAMPS, FLAG_REQUIRED, 0, LEVEL_STORED, 0, enc_stamps,
+	  dec_stamps },
+	{ ID_END, FLAG_REQUIRED, 1, LEVEL_TEXT, 0, enc_end, NULL },
 };
 #define N_CHUNK_TYPES (sizeof(chunk_types) / sizeof(chunk_types[0]))
 
@@ -622,48 +631,42 @@ out:
 
 /* ---- reading and decoding ---- */
 
-/* A chunk of a known type, uncompressed. */
+/*
+ * Nothing is inflated before the whole chunk table has been checked: the
+ * ids, duplicates, checksums and every raw length against what the header
+ * of the chunk, the file's size and, for the chunks whose size follows from
+ * the model's shape, the parameters allow.  So a small file can make the
+ * reader neither inflate nor allocate much more than its own size.
+ *
+ * The content of all the chunks of a file of len bytes is at most
+ * EXPANSION_MAX * len + EXPANSION_SLACK bytes.  A real model stays well
+ * below: its writer stores FEAT, WGHT and STMP, which are all but a sliver
+ * of any large model, at level 0, so their content is no larger than their
+ * stored bytes; PARA, CNTR and RNGS are a few hundred bytes (the slack
+ * covers them); the catalogue is the one deflated chunk that grows with the
+ * model, and every item in it also has a row of 20 bytes or more in FEAT
+ * and WGHT.  Models trained by the tests come to 1.0 to 1.1 times their
+ * file; ids of 80 bytes sharing a 70-byte prefix on a model of 2 rows (bits
+ * 1), a catalogue with next to nothing else, come to 7 times.  16 leaves
+ * room for longer ids and other writers, and keeps what a file of 10 MB
+ * can make the reader inflate to 170 MB.
+ */
+#define EXPANSION_MAX 16
+#define EXPANSION_SLACK ((uint64_t)1 << 20)
+/* zlib cannot expand more than about 1032 to 1 */
+#define ZLIB_RATIO_MAX 1100
+
+/* A known chunk found in the table, not inflated yet. */
 struct chunk {
-	const struct chunk_type *type;
-	unsigned char *raw;
-	size_t len;
+	const unsigned char *stored;	/* NULL: not in the file */
+	size_t stored_len;
+	uint64_t raw_len;
 };
 
 static int damaged(struct rec_error *err, const char *name, const char *what)
 {
 	return rec_fail(err, REC_EFORMAT, name, 0,
 			"damaged model file: %s", what);
-}
-
-/* The chunks read into the model: each known one at most once, each needed
- * one present, decoded in table order. */
-static int decode_chunks(rec_model *m, const struct chunk *ch, int nch,
-			 const char *name, struct rec_error *err)
-{
-	const struct chunk *of_type[N_CHUNK_TYPES] = { 0 };
-	for (int i = 0; i < nch; i++) {
-		size_t t = (size_t)(ch[i].type - chunk_types);
-		if (of_type[t])
-			return damaged(err, name, "a chunk appears twice");
-		of_type[t] = &ch[i];
-	}
-	for (size_t t = 0; t < N_CHUNK_TYPES; t++)
-		if (chunk_types[t].decode && chunk_types[t].needed &&
-		    !of_type[t])
-			return damaged(err, name, "a required chunk is missing");
-	for (size_t t = 0; t < N_CHUNK_TYPES; t++) {
-		if (!of_type[t])
-			continue;
-		char why[WHY_SIZE] = "";
-		struct rec_cursor c = rec_cursor_of(of_type[t]->raw,
-						    of_type[t]->len);
-		int rc = chunk_types[t].decode(&c, m, why);
-		if (rc == REC_ENOMEM)
-			return rec_fail(err, rc, name, 0, "out of memory");
-		if (rc)
-			return damaged(err, name, why);
-	}
-	return 0;
 }
 
 /* The header: 0, or the error.  Gives the two versions. */
@@ -691,14 +694,17 @@ static int check_header(const unsigned char *p, size_t len, const char *name,
 }
 
 /*
- * The chunks after the header, up to the end chunk, checked and
- * uncompressed into ch (the caller frees ch[0..*nch)).  Unknown optional
- * chunks are skipped.
+ * The chunk table: every chunk after the header up to the end chunk,
+ * checked (header and content checksums, bounds, ids, duplicates, sizes)
+ * and each known one noted in table[] by its type, nothing inflated.
+ * Unknown optional chunks are skipped.
  */
-static int read_chunks(const unsigned char *p, size_t len, struct chunk *ch,
-		       int *nch, const char *name, struct rec_error *err)
+static int scan_chunks(const unsigned char *p, size_t len,
+		       struct chunk table[N_CHUNK_TYPES], const char *name,
+		       struct rec_error *err)
 {
 	size_t pos = HEADER_SIZE;
+	uint64_t total = 0;
 	for (;;) {
 		if (len - pos < CHUNK_HEADER_SIZE)
 			return damaged(err, name, "truncated file");
@@ -729,25 +735,91 @@ static int read_chunks(const unsigned char *p, size_t len, struct chunk *ch,
 			if (raw_len != 0 || pos != len)
 				return damaged(err, name,
 					       "data after the end chunk");
-			return 0;
+			break;
 		}
-		/* zlib cannot expand more than about 1032 to 1 */
-		if (*nch == MAX_CHUNKS || raw_len > stored_len * 1100 + 64 ||
-		    raw_len > SIZE_MAX / 2)
+		struct chunk *c = &table[type - chunk_types];
+		if (c->stored)
+			return damaged(err, name, "a chunk appears twice");
+		if (raw_len > stored_len * ZLIB_RATIO_MAX + 64 ||
+		    (type->max_len && raw_len > type->max_len))
 			return damaged(err, name, "chunk sizes");
-		unsigned char *raw = rec_malloc((size_t)raw_len);
-		int zrc = raw ? zuncompress(stored, (size_t)stored_len, raw,
-					    (size_t)raw_len)
-			      : REC_ENOMEM;
-		if (zrc) {
-			rec_free(raw);
-			return zrc == REC_ENOMEM
-				? rec_fail(err, REC_ENOMEM, name, 0,
-					   "out of memory")
-				: damaged(err, name, "compressed data");
-		}
-		ch[(*nch)++] = (struct chunk){ type, raw, (size_t)raw_len };
+		*c = (struct chunk){ stored, (size_t)stored_len, raw_len };
+		total += raw_len;	/* < 1100 * len + 64 * 8: no overflow */
 	}
+	for (size_t t = 0; t < N_CHUNK_TYPES; t++)
+		if (chunk_types[t].decode && chunk_types[t].needed &&
+		    !table[t].stored)
+			return damaged(err, name, "a required chunk is missing");
+	if (total > EXPANSION_MAX * (uint64_t)len + EXPANSION_SLACK ||
+	    total > SIZE_MAX / 2)
+		return damaged(err, name,
+			       "chunk sizes: more content than a model file "
+			       "of this size holds");
+	return 0;
+}
+
+/*
+ * Once the parameters are known, the lengths of FEAT, WGHT and STMP follow
+ * from one number, the count of rows n: 8 + 12 n, 12 + 4 n stride and
+ * 8 (n + 1).  They must agree before any of them is inflated, so that no
+ * count in a chunk can ask for more memory than its chunk's length.
+ */
+static int check_shape(const struct chunk *feat, const struct chunk *wght,
+		       const struct chunk *stmp, const rec_model *m, char *why)
+{
+	if (feat->raw_len < 8 || (feat->raw_len - 8) % 12 != 0 ||
+	    (feat->raw_len - 8) / 12 >= UINT32_MAX)
+		return format_error(why, "feature table");
+	uint64_t n = (feat->raw_len - 8) / 12;	/* < 2^32 */
+	/* stride <= 2 (1 + REC_MAX_FACTORS): no overflow */
+	if (wght->raw_len != 12 + 4 * n * (uint64_t)m->stride)
+		return format_error(why, "weights: size does not match the "
+					 "feature table");
+	if (stmp->stored && stmp->raw_len != 8 * (n + 1))
+		return format_error(why, "forgetting stamps");
+	return 0;
+}
+
+/* The chunks read into the model in table order, each inflated only when
+ * its turn comes and freed after it is decoded. */
+static int decode_chunks(rec_model *m, const struct chunk *table,
+			 const char *name, struct rec_error *err)
+{
+	const struct chunk *by_id[3] = { NULL, NULL, NULL };
+	for (size_t t = 0; t < N_CHUNK_TYPES; t++) {
+		uint32_t id = chunk_types[t].id;
+		if (id == ID_FEATURES || id == ID_WEIGHTS || id == ID_STAMPS)
+			by_id[id == ID_FEATURES ? 0 : id == ID_WEIGHTS ? 1 : 2]
+				= &table[t];
+	}
+	for (size_t t = 0; t < N_CHUNK_TYPES; t++) {
+		const struct chunk *ch = &table[t];
+		if (!ch->stored)
+			continue;
+		char why[WHY_SIZE] = "";
+		if (chunk_types[t].id == ID_FEATURES &&
+		    check_shape(by_id[0], by_id[1], by_id[2], m, why) != 0)
+			return damaged(err, name, why);
+		size_t raw_len = (size_t)ch->raw_len;
+		unsigned char *raw = rec_malloc(raw_len);
+		int rc = raw ? zuncompress(ch->stored, ch->stored_len, raw,
+					   raw_len)
+			     : REC_ENOMEM;
+		if (rc == REC_EFORMAT) {
+			rec_free(raw);
+			return damaged(err, name, "compressed data");
+		}
+		if (rc == 0) {
+			struct rec_cursor c = rec_cursor_of(raw, raw_len);
+			rc = chunk_types[t].decode(&c, m, why);
+		}
+		rec_free(raw);
+		if (rc == REC_ENOMEM)
+			return rec_fail(err, rc, name, 0, "out of memory");
+		if (rc)
+			return damaged(err, name, why);
+	}
+	return 0;
 }
 
 int rec_model_decode(rec_model **out, const void *image, size_t len,
@@ -759,6 +831,11 @@ int rec_model_decode(rec_model **out, const void *image, size_t len,
 			      err);
 	if (rc)
 		return rc;
+	struct chunk table[N_CHUNK_TYPES];
+	memset(table, 0, sizeof(table));
+	rc = scan_chunks(image, len, table, name, err);
+	if (rc)
+		return rc;
 	struct rec_params defaults;
 	rec_params_init(&defaults, REC_TASK_BINARY);
 	rec_model *m;
@@ -767,14 +844,7 @@ int rec_model_decode(rec_model **out, const void *image, size_t len,
 		return rc;
 	m->file_read_version = read_version;
 	m->file_write_version = write_version;
-
-	struct chunk ch[MAX_CHUNKS];
-	int nch = 0;
-	rc = read_chunks(image, len, ch, &nch, name, err);
-	if (!rc)
-		rc = decode_chunks(m, ch, nch, name, err);
-	for (int i = 0; i < nch; i++)
-		rec_free(ch[i].raw);
+	rc = decode_chunks(m, table, name, err);
 	if (rc) {
 		rec_model_free(m);
 		return rc;

@@ -512,12 +512,13 @@ static int write_all(int fd, const void *buf, size_t len)
 
 /*
  * Create tmp, which ends in "XXXXXX", as a new file: the Xs become random
- * letters and digits, again while the name is taken.  The mode is 0666 less
- * the umask, as for any new file, without touching the umask (which is the
- * whole process's).  An fd, or -1 with errno set.
+ * letters and digits, again while the name is taken.  An fd, or -1 with
+ * errno set.  mode is 0666 for a new target, so the file gets 0666 less the
+ * umask as any new file does, without touching the umask (which is the whole
+ * process's); 0600 when the target's own mode will be set on it.
  */
 #define TEMP_TRIES 16
-static int create_temp(char *tmp)
+static int create_temp(char *tmp, mode_t mode)
 {
 	static const char letters[] =
 		"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
@@ -532,7 +533,7 @@ static int create_temp(char *tmp)
 		for (int i = 0; i < 6; i++, r /= 62)
 			x[i] = letters[r % 62];
 		int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC,
-			      0666);
+			      mode);
 		if (fd >= 0 || errno != EEXIST)
 			return fd;
 	}
@@ -557,60 +558,267 @@ static char *dir_of(const char *path)
 	return dir;
 }
 
-/* Write the image to a new file tmp and flush it; 0 or REC_EIO with the
- * temporary file removed. */
-static int write_temp(char *tmp, const void *image, size_t len,
-		      const char *path, struct rec_error *err)
+/* ---- which file a path names ---- */
+
+static void file_id_of_stat(const struct stat *st, struct rec_file_id *id)
 {
-	int fd = create_temp(tmp);
-	if (fd < 0)
-		return rec_fail(err, REC_EIO, path, 0,
-				"cannot create temporary file: %s",
+	id->exists = 1;
+	id->dev = (uint64_t)st->st_dev;
+	id->ino = (uint64_t)st->st_ino;
+}
+
+int rec_file_id_of_fd(int fd, struct rec_file_id *id, struct rec_error *err)
+{
+	struct stat st;
+	memset(id, 0, sizeof(*id));
+	if (fstat(fd, &st) != 0)
+		return rec_fail(err, REC_EIO, NULL, 0, "cannot stat: %s",
 				strerror(errno));
-	if (write_all(fd, image, len) != 0 || fsync(fd) != 0) {
+	file_id_of_stat(&st, id);
+	return 0;
+}
+
+int rec_file_id_of_path(const char *path, struct rec_file_id *id,
+			struct rec_error *err)
+{
+	struct stat st;
+	memset(id, 0, sizeof(*id));
+	if (stat(path, &st) != 0) {
+		if (errno == ENOENT)
+			return 0;	/* no file: exists stays 0 */
+		return rec_fail(err, REC_EIO, path, 0, "cannot stat: %s",
+				strerror(errno));
+	}
+	file_id_of_stat(&st, id);
+	return 0;
+}
+
+/*
+ * The name a save replaces when it is given path: path itself, or, when
+ * path is a symbolic link, the file at the end of its chain of links, so
+ * that the rename replaces the target and leaves the links in place.  A
+ * link whose target does not exist yet is followed too: the save creates
+ * the target.  A new string, or NULL with errno set (ELOOP past 40 links).
+ */
+#define LINKS_MAX 40
+static char *resolve_links(const char *path)
+{
+	char *cur = rec_malloc(strlen(path) + 1);
+	if (!cur) {
+		errno = ENOMEM;	/* rec_malloc's failures may not set it */
+		return NULL;
+	}
+	strcpy(cur, path);
+	for (int hops = 0;; hops++) {
+		struct stat st;
+		/* the end of the chain: a file, or nothing (an error in
+		 * the name is the save's to report) */
+		if (lstat(cur, &st) != 0 || !S_ISLNK(st.st_mode))
+			return cur;
+		if (hops == LINKS_MAX) {
+			rec_free(cur);
+			errno = ELOOP;
+			return NULL;
+		}
+		size_t size = (size_t)st.st_size + 1 > 256
+			? (size_t)st.st_size + 1 : 256;
+		char *target;
+		ssize_t n;
+		for (;;) {	/* a link may grow between lstat and readlink */
+			target = rec_malloc(size);
+			if (!target) {
+				rec_free(cur);
+				errno = ENOMEM;
+				return NULL;
+			}
+			n = readlink(cur, target, size);
+			if (n < 0 || (size_t)n < size)
+				break;
+			rec_free(target);
+			size *= 2;
+		}
+		if (n < 0) {	/* replaced by a file meanwhile: take it */
+			rec_free(target);
+			return cur;
+		}
+		target[n] = '\0';
+		char *next;
+		if (target[0] == '/') {
+			next = target;
+		} else {	/* relative to the link's directory */
+			char *dir = dir_of(cur);
+			size_t len = dir ? strlen(dir) + (size_t)n + 2 : 0;
+			next = dir ? rec_malloc(len) : NULL;
+			if (next)
+				snprintf(next, len, "%s/%s", dir, target);
+			rec_free(dir);
+			rec_free(target);
+			if (!next) {
+				rec_free(cur);
+				errno = ENOMEM;
+				return NULL;
+			}
+		}
+		rec_free(cur);
+		cur = next;
+	}
+}
+
+/* ---- saving ---- */
+
+/* path is the caller's name, for messages. */
+static int io_error(struct rec_error *err, const char *path, const char *what,
+		    int e)
+{
+	return rec_fail(err, REC_EIO, path, 0, "%s: %s", what, strerror(e));
+}
+
+/* Whether the file at target is the one expected (none, or dev and ino). */
+static int check_identity(const char *target,
+			  const struct rec_file_id *expected, const char *path,
+			  struct rec_error *err)
+{
+	struct stat st;
+	if (stat(target, &st) != 0) {
+		if (errno != ENOENT)
+			return io_error(err, path, "cannot stat", errno);
+		if (!expected->exists)
+			return 0;
+		return rec_fail(err, REC_ECHANGED, path, 0,
+				"was removed since it was loaded");
+	}
+	if (!expected->exists)
+		return rec_fail(err, REC_ECHANGED, path, 0,
+				"was created since this program started");
+	if ((uint64_t)st.st_dev != expected->dev ||
+	    (uint64_t)st.st_ino != expected->ino)
+		return rec_fail(err, REC_ECHANGED, path, 0,
+				"was replaced since it was loaded");
+	return 0;
+}
+
+/*
+ * Write the image straight to a character device or a FIFO that path
+ * names (following links): no temporary file, no rename, nothing created
+ * or truncated.  A FIFO's open waits for a reader, as a shell's > does.
+ */
+static int write_straight(const char *path, const void *image, size_t len,
+			  struct rec_error *err)
+{
+	int fd = open(path, O_WRONLY | O_NOCTTY | O_CLOEXEC);
+	if (fd < 0)
+		return io_error(err, path, "cannot open", errno);
+	if (write_all(fd, image, len) != 0) {
 		int e = errno;
 		close(fd);
-		unlink(tmp);
-		return rec_fail(err, REC_EIO, path, 0, "cannot write: %s",
-				strerror(e));
+		return io_error(err, path, "cannot write", e);
 	}
-	if (close(fd) != 0) {
-		int e = errno;
+	if (close(fd) != 0)
+		return io_error(err, path, "cannot write", errno);
+	return 0;
+}
+
+/*
+ * Write the image to a new file tmp beside target, with old's mode and, as
+ * far as the process may, old's owner and group when old is set; flush it.
+ * 0, or REC_EIO with the temporary file removed.
+ */
+static int write_temp(char *tmp, const void *image, size_t len,
+		      const struct stat *old, const char *path,
+		      struct rec_error *err)
+{
+	int fd = create_temp(tmp, old ? 0600 : 0666);
+	if (fd < 0)
+		return io_error(err, path, "cannot create temporary file",
+				errno);
+	const char *what = "cannot write";
+	int e = 0;
+	/* owner first: a change of owner may clear the set-id bits */
+	if (old && fchown(fd, old->st_uid, old->st_gid) != 0 &&
+	    errno != EPERM) {
+		what = "cannot keep the owner";
+		e = errno;
+	} else if (old && fchmod(fd, old->st_mode & 07777) != 0) {
+		what = "cannot keep the mode";
+		e = errno;
+	} else if (write_all(fd, image, len) != 0 || fsync(fd) != 0) {
+		e = errno;	/* EFBIG past RLIMIT_FSIZE, ENOSPC, EIO */
+	}
+	if (close(fd) != 0 && e == 0)
+		e = errno;
+	if (e) {
 		unlink(tmp);
-		return rec_fail(err, REC_EIO, path, 0, "cannot write: %s",
-				strerror(e));
+		return io_error(err, path, what, e);
 	}
 	return 0;
 }
 
 /*
- * Atomic replacement: the new image goes to a temporary file in the same
- * directory, is flushed to disk, then renamed over the target, and the
- * directory is flushed so the rename itself survives a crash.  Until the
- * rename the old file is untouched; after it the new one is complete.
+ * Atomic replacement: the new image goes to a temporary file in the
+ * target's directory, is flushed to disk, then renamed over the target, and
+ * the directory is flushed so the rename itself survives a crash.  Until
+ * the rename the old file is untouched; after it the new one is complete.
  */
-int rec_model_save(rec_model *m, const char *path, struct rec_error *err)
+int rec_model_save_checked(rec_model *m, const char *path,
+			   const struct rec_file_id *expected,
+			   struct rec_error *err)
 {
 	int64_t now = (int64_t)time(NULL);
-	void *image;
+	char *target = NULL, *tmp = NULL, *dir = NULL;
+	void *image = NULL;
 	size_t len;
+	struct stat st;
+	int exists = stat(path, &st) == 0;
+	if (!exists && errno != ENOENT)
+		return io_error(err, path, "cannot stat", errno);
+	if (exists && !S_ISREG(st.st_mode) && !S_ISCHR(st.st_mode) &&
+	    !S_ISFIFO(st.st_mode))
+		return rec_fail(err, REC_EIO, path, 0,
+				S_ISDIR(st.st_mode) ? "is a directory"
+				: "not a regular file, character device or "
+				  "FIFO: not replaced");
 	int rc = rec_model_encode(m, now, &image, &len, err);
 	if (rc)
 		return rc;
-	size_t plen = strlen(path);
-	char *tmp = rec_malloc(plen + 16);
-	char *dir = dir_of(path);
+	if (expected) {
+		rc = check_identity(path, expected, path, err);
+		if (rc)
+			goto out;
+	}
+	if (exists && !S_ISREG(st.st_mode)) {
+		rc = write_straight(path, image, len, err);
+		goto done;
+	}
+	target = resolve_links(path);
+	if (!target) {
+		rc = errno == ENOMEM
+			? rec_fail(err, REC_ENOMEM, path, 0, "out of memory")
+			: io_error(err, path, "cannot follow link", errno);
+		goto out;
+	}
+	size_t tlen = strlen(target);
+	tmp = rec_malloc(tlen + 16);
+	dir = dir_of(target);
 	if (!tmp || !dir) {
 		rc = rec_fail(err, REC_ENOMEM, path, 0, "out of memory");
 		goto out;
 	}
-	snprintf(tmp, plen + 16, "%s.tmp.XXXXXX", path);
-	rc = write_temp(tmp, image, len, path, err);
+	snprintf(tmp, tlen + 16, "%s.tmp.XXXXXX", target);
+	rc = write_temp(tmp, image, len, exists ? &st : NULL, path, err);
 	if (rc)
 		goto out;
-	if (rename(tmp, path) != 0) {
-		rc = rec_fail(err, REC_EIO, path, 0, "cannot rename: %s",
-			      strerror(errno));
+	/* the identity again, as late as can be: the caller's lock keeps
+	 * cooperating writers out, this catches a rename by anyone else up
+	 * to this point */
+	if (expected) {
+		rc = check_identity(target, expected, path, err);
+		if (rc) {
+			unlink(tmp);
+			goto out;
+		}
+	}
+	if (rename(tmp, target) != 0) {
+		rc = io_error(err, path, "cannot rename", errno);
 		unlink(tmp);
 		goto out;
 	}
@@ -621,12 +829,20 @@ int rec_model_save(rec_model *m, const char *path, struct rec_error *err)
 		fsync(dfd);
 		close(dfd);
 	}
-	m->counters.saved = now;
+done:
+	if (rc == 0)
+		m->counters.saved = now;
 out:
 	rec_free(image);
+	rec_free(target);
 	rec_free(tmp);
 	rec_free(dir);
 	return rc;
+}
+
+int rec_model_save(rec_model *m, const char *path, struct rec_error *err)
+{
+	return rec_model_save_checked(m, path, NULL, err);
 }
 
 /* ---- reading and decoding ---- */
@@ -853,6 +1069,97 @@ int rec_model_decode(rec_model **out, const void *image, size_t len,
 	return 0;
 }
 
+/*
+ * The most a model read from a pipe may be.  Such a model is held whole in
+ * memory before it is decoded into as much again; 16 GiB is a model of four
+ * billion floats, far past anything trained on one machine, and a bound on
+ * what a stream that never ends can take.
+ */
+#define STREAM_MAX ((uint64_t)16 << 30)
+
+/* All of fd, from where it is to its end, in a new buffer: for a pipe, a
+ * FIFO, a terminal or a socket, which cannot be sized or read at offsets. */
+static int read_stream(int fd, unsigned char **image, size_t *len,
+		       const char *name, struct rec_error *err)
+{
+	const size_t most = STREAM_MAX < SIZE_MAX ? (size_t)STREAM_MAX
+						  : SIZE_MAX - 1;
+	unsigned char *p = NULL;
+	size_t n = 0, cap = 0;
+	for (;;) {
+		if (n == cap) {
+			if (n == most) {
+				unsigned char probe;
+				ssize_t r = read(fd, &probe, 1);
+				if (r < 0 && errno == EINTR)
+					continue;
+				if (r == 0)
+					break;
+				rec_free(p);
+				return rec_fail(err, REC_EFORMAT, name, 0,
+						"model too large: more than "
+						"%llu bytes from a pipe",
+						(unsigned long long)most);
+			}
+			size_t c = rec_grow_cap(cap, n + 1, 1 << 16);
+			if (c == 0 || c > most)
+				c = most;
+			unsigned char *q = rec_realloc(p, c);
+			if (!q) {
+				rec_free(p);
+				return rec_fail(err, REC_ENOMEM, name, 0,
+						"out of memory");
+			}
+			p = q;
+			cap = c;
+		}
+		ssize_t r = read(fd, p + n, cap - n);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0) {
+			int e = errno;
+			rec_free(p);
+			return rec_fail(err, REC_EIO, name, 0,
+					"read error: %s", strerror(e));
+		}
+		if (r == 0)
+			break;
+		n += (size_t)r;
+	}
+	*image = p;
+	*len = n;
+	return 0;
+}
+
+/* All of the regular file fd, from its start, in a new buffer. */
+static int read_regular(int fd, const struct stat *st, unsigned char **image,
+			size_t *len, const char *name, struct rec_error *err)
+{
+	if ((uint64_t)st->st_size > SIZE_MAX)
+		return rec_fail(err, REC_ENOMEM, name, 0, "out of memory");
+	size_t n = (size_t)st->st_size;
+	unsigned char *p = rec_malloc(n);
+	if (!p)
+		return rec_fail(err, REC_ENOMEM, name, 0, "out of memory");
+	size_t got = 0;
+	while (got < n) {
+		ssize_t r = pread(fd, p + got, n - got, (off_t)got);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0) {
+			int e = r < 0 ? errno : 0;
+			rec_free(p);
+			return rec_fail(err, REC_EIO, name, 0,
+					"read error: %s",
+					e ? strerror(e) : "file shrank");
+		}
+		got += (size_t)r;
+	}
+	*image = p;
+	*len = n;
+	return 0;
+}
+
 int rec_model_load_fd(rec_model **out, int fd, const char *name,
 		      struct rec_error *err)
 {
@@ -861,28 +1168,16 @@ int rec_model_load_fd(rec_model **out, int fd, const char *name,
 	if (fstat(fd, &st) != 0)
 		return rec_fail(err, REC_EIO, name, 0, "cannot stat: %s",
 				strerror(errno));
-	if (!S_ISREG(st.st_mode))
-		return rec_fail(err, REC_EFORMAT, name, 0,
-				"not a regular file");
-	size_t len = (size_t)st.st_size;
-	unsigned char *image = rec_malloc(len);
-	if (!image)
-		return rec_fail(err, REC_ENOMEM, name, 0, "out of memory");
-	size_t got = 0;
-	while (got < len) {
-		ssize_t n = pread(fd, image + got, len - got, (off_t)got);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0) {
-			int e = n < 0 ? errno : 0;
-			rec_free(image);
-			return rec_fail(err, REC_EIO, name, 0,
-					"read error: %s",
-					e ? strerror(e) : "file shrank");
-		}
-		got += (size_t)n;
-	}
-	int rc = rec_model_decode(out, image, len, name, err);
+	if (S_ISDIR(st.st_mode))
+		return rec_fail(err, REC_EFORMAT, name, 0, "is a directory");
+	unsigned char *image = NULL;
+	size_t len = 0;
+	int rc = S_ISREG(st.st_mode)
+		? read_regular(fd, &st, &image, &len, name, err)
+		: read_stream(fd, &image, &len, name, err);
+	if (rc)
+		return rc;
+	rc = rec_model_decode(out, image, len, name, err);
 	rec_free(image);
 	return rc;
 }
@@ -890,6 +1185,8 @@ int rec_model_load_fd(rec_model **out, int fd, const char *name,
 int rec_model_load(rec_model **out, const char *path, struct rec_error *err)
 {
 	*out = NULL;
+	if (strcmp(path, "-") == 0)
+		return rec_model_load_fd(out, STDIN_FILENO, "stdin", err);
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return rec_fail(err, REC_EIO, path, 0, "cannot open: %s",

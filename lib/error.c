@@ -17,6 +17,7 @@ const char *rec_strerror(int code)
 	case REC_EVERSION: return "model file format too new";
 	case REC_EINVAL: return "invalid argument";
 	case REC_EDATA: return "unusable data";
+	case REC_ECHANGED: return "file replaced since it was loaded";
 	}
 	return "unknown error";
 }

@@ -31,7 +31,9 @@ static const unsigned char magic[8] = { 0x89, 'R', 'E', 'C', '\r', '\n',
 #define HEADER_SIZE 20
 #define CHUNK_HEADER_SIZE 32
 #define FLAG_REQUIRED 1u
-#define MAX_CHUNKS 16
+/* The most content of a PARA chunk: 28 keys, numbers and six column names
+ * take a few hundred bytes; a column name is an option's argument. */
+#define PARAMS_MAX ((uint64_t)1 << 20)
 
 #define ID(a, b, c, d) ((uint32_t)(a) | (uint32_t)(b) << 8 | \
 			(uint32_t)(c) << 16 | (uint32_t)(d) << 24)
@@ -421,7 +423,11 @@ static int enc_end(struct rec_buf *b, const rec_model *m, int64_t saved)
  * Every chunk this version knows, in the order they are written and read.
  * flags go into the chunk header (FLAG_REQUIRED: a reader that does not
  * know the id must refuse the file; every chunk of version 1 has it).
- * needed: a file without the chunk is refused.  level: zlib level.  The end
+ * needed: a file without the chunk is refused.  level: zlib level.
+ * max_len: the most content a reader inflates for it, checked before it
+ * inflates anything; 0 for the chunks whose length follows from the
+ * parameters and FEAT (see check_shape) and for the catalogue, which the
+ * bound on the whole file covers.  The end
  * chunk has no decoder: it is the reader's framing, not content.
  */
 static const struct chunk_type {
@@ -429,21 +435,24 @@ static const struct chunk_type {
 	uint32_t flags;
 	int needed;
 	int level;
+	uint64_t max_len;	/* of the content, 0: set by the model's shape */
 	int (*encode)(struct rec_buf *b, const rec_model *m, int64_t saved);
 	int (*decode)(struct rec_cursor *c, rec_model *m, char *why);
 } chunk_types[] = {
-	{ ID_PARAMS, FLAG_REQUIRED, 1, LEVEL_TEXT, enc_params, dec_params },
-	{ ID_COUNTERS, FLAG_REQUIRED, 1, LEVEL_TEXT, enc_counters,
+	{ ID_PARAMS, FLAG_REQUIRED, 1, LEVEL_TEXT, PARAMS_MAX, enc_params,
+	  dec_params },
+	{ ID_COUNTERS, FLAG_REQUIRED, 1, LEVEL_TEXT, 80, enc_counters,
 	  dec_counters },
-	{ ID_RNG, FLAG_REQUIRED, 1, LEVEL_STORED, enc_rng, dec_rng },
-	{ ID_FEATURES, FLAG_REQUIRED, 1, LEVEL_STORED, enc_features,
+	{ ID_RNG, FLAG_REQUIRED, 1, LEVEL_STORED, 32, enc_rng, dec_rng },
+	{ ID_FEATURES, FLAG_REQUIRED, 1, LEVEL_STORED, 0, enc_features,
 	  dec_features },
-	{ ID_WEIGHTS, FLAG_REQUIRED, 1, LEVEL_STORED, enc_weights,
+	{ ID_WEIGHTS, FLAG_REQUIRED, 1, LEVEL_STORED, 0, enc_weights,
 	  dec_weights },
-	{ ID_CATALOGUE, FLAG_REQUIRED, 1, LEVEL_TEXT, enc_catalogue,
+	{ ID_CATALOGUE, FLAG_REQUIRED, 1, LEVEL_TEXT, 0, enc_catalogue,
 	  dec_catalogue },
-	{ ID_STAMPS, FLAG_REQUIRED, 0, LEVEL_STORED, enc_stamps, dec_stamps },
-	{ ID_END, FLAG_REQUIRED, 1, LEVEL_TEXT, enc_end, NULL },
+	{ ID_STAMPS, FLAG_REQUIRED, 0, LEVEL_STORED, 0, enc_stamps,
+	  dec_stamps },
+	{ ID_END, FLAG_REQUIRED, 1, LEVEL_TEXT, 0, enc_end, NULL },
 };
 #define N_CHUNK_TYPES (sizeof(chunk_types) / sizeof(chunk_types[0]))
 
@@ -503,12 +512,13 @@ static int write_all(int fd, const void *buf, size_t len)
 
 /*
  * Create tmp, which ends in "XXXXXX", as a new file: the Xs become random
- * letters and digits, again while the name is taken.  The mode is 0666 less
- * the umask, as for any new file, without touching the umask (which is the
- * whole process's).  An fd, or -1 with errno set.
+ * letters and digits, again while the name is taken.  An fd, or -1 with
+ * errno set.  mode is 0666 for a new target, so the file gets 0666 less the
+ * umask as any new file does, without touching the umask (which is the whole
+ * process's); 0600 when the target's own mode will be set on it.
  */
 #define TEMP_TRIES 16
-static int create_temp(char *tmp)
+static int create_temp(char *tmp, mode_t mode)
 {
 	static const char letters[] =
 		"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
@@ -523,7 +533,7 @@ static int create_temp(char *tmp)
 		for (int i = 0; i < 6; i++, r /= 62)
 			x[i] = letters[r % 62];
 		int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC,
-			      0666);
+			      mode);
 		if (fd >= 0 || errno != EEXIST)
 			return fd;
 	}
@@ -548,60 +558,267 @@ static char *dir_of(const char *path)
 	return dir;
 }
 
-/* Write the image to a new file tmp and flush it; 0 or REC_EIO with the
- * temporary file removed. */
-static int write_temp(char *tmp, const void *image, size_t len,
-		      const char *path, struct rec_error *err)
+/* ---- which file a path names ---- */
+
+static void file_id_of_stat(const struct stat *st, struct rec_file_id *id)
 {
-	int fd = create_temp(tmp);
-	if (fd < 0)
-		return rec_fail(err, REC_EIO, path, 0,
-				"cannot create temporary file: %s",
+	id->exists = 1;
+	id->dev = (uint64_t)st->st_dev;
+	id->ino = (uint64_t)st->st_ino;
+}
+
+int rec_file_id_of_fd(int fd, struct rec_file_id *id, struct rec_error *err)
+{
+	struct stat st;
+	memset(id, 0, sizeof(*id));
+	if (fstat(fd, &st) != 0)
+		return rec_fail(err, REC_EIO, NULL, 0, "cannot stat: %s",
 				strerror(errno));
-	if (write_all(fd, image, len) != 0 || fsync(fd) != 0) {
+	file_id_of_stat(&st, id);
+	return 0;
+}
+
+int rec_file_id_of_path(const char *path, struct rec_file_id *id,
+			struct rec_error *err)
+{
+	struct stat st;
+	memset(id, 0, sizeof(*id));
+	if (stat(path, &st) != 0) {
+		if (errno == ENOENT)
+			return 0;	/* no file: exists stays 0 */
+		return rec_fail(err, REC_EIO, path, 0, "cannot stat: %s",
+				strerror(errno));
+	}
+	file_id_of_stat(&st, id);
+	return 0;
+}
+
+/*
+ * The name a save replaces when it is given path: path itself, or, when
+ * path is a symbolic link, the file at the end of its chain of links, so
+ * that the rename replaces the target and leaves the links in place.  A
+ * link whose target does not exist yet is followed too: the save creates
+ * the target.  A new string, or NULL with errno set (ELOOP past 40 links).
+ */
+#define LINKS_MAX 40
+static char *resolve_links(const char *path)
+{
+	char *cur = rec_malloc(strlen(path) + 1);
+	if (!cur) {
+		errno = ENOMEM;	/* rec_malloc's failures may not set it */
+		return NULL;
+	}
+	strcpy(cur, path);
+	for (int hops = 0;; hops++) {
+		struct stat st;
+		/* the end of the chain: a file, or nothing (an error in
+		 * the name is the save's to report) */
+		if (lstat(cur, &st) != 0 || !S_ISLNK(st.st_mode))
+			return cur;
+		if (hops == LINKS_MAX) {
+			rec_free(cur);
+			errno = ELOOP;
+			return NULL;
+		}
+		size_t size = (size_t)st.st_size + 1 > 256
+			? (size_t)st.st_size + 1 : 256;
+		char *target;
+		ssize_t n;
+		for (;;) {	/* a link may grow between lstat and readlink */
+			target = rec_malloc(size);
+			if (!target) {
+				rec_free(cur);
+				errno = ENOMEM;
+				return NULL;
+			}
+			n = readlink(cur, target, size);
+			if (n < 0 || (size_t)n < size)
+				break;
+			rec_free(target);
+			size *= 2;
+		}
+		if (n < 0) {	/* replaced by a file meanwhile: take it */
+			rec_free(target);
+			return cur;
+		}
+		target[n] = '\0';
+		char *next;
+		if (target[0] == '/') {
+			next = target;
+		} else {	/* relative to the link's directory */
+			char *dir = dir_of(cur);
+			size_t len = dir ? strlen(dir) + (size_t)n + 2 : 0;
+			next = dir ? rec_malloc(len) : NULL;
+			if (next)
+				snprintf(next, len, "%s/%s", dir, target);
+			rec_free(dir);
+			rec_free(target);
+			if (!next) {
+				rec_free(cur);
+				errno = ENOMEM;
+				return NULL;
+			}
+		}
+		rec_free(cur);
+		cur = next;
+	}
+}
+
+/* ---- saving ---- */
+
+/* path is the caller's name, for messages. */
+static int io_error(struct rec_error *err, const char *path, const char *what,
+		    int e)
+{
+	return rec_fail(err, REC_EIO, path, 0, "%s: %s", what, strerror(e));
+}
+
+/* Whether the file at target is the one expected (none, or dev and ino). */
+static int check_identity(const char *target,
+			  const struct rec_file_id *expected, const char *path,
+			  struct rec_error *err)
+{
+	struct stat st;
+	if (stat(target, &st) != 0) {
+		if (errno != ENOENT)
+			return io_error(err, path, "cannot stat", errno);
+		if (!expected->exists)
+			return 0;
+		return rec_fail(err, REC_ECHANGED, path, 0,
+				"was removed since it was loaded");
+	}
+	if (!expected->exists)
+		return rec_fail(err, REC_ECHANGED, path, 0,
+				"was created since this program started");
+	if ((uint64_t)st.st_dev != expected->dev ||
+	    (uint64_t)st.st_ino != expected->ino)
+		return rec_fail(err, REC_ECHANGED, path, 0,
+				"was replaced since it was loaded");
+	return 0;
+}
+
+/*
+ * Write the image straight to a character device or a FIFO that path
+ * names (following links): no temporary file, no rename, nothing created
+ * or truncated.  A FIFO's open waits for a reader, as a shell's > does.
+ */
+static int write_straight(const char *path, const void *image, size_t len,
+			  struct rec_error *err)
+{
+	int fd = open(path, O_WRONLY | O_NOCTTY | O_CLOEXEC);
+	if (fd < 0)
+		return io_error(err, path, "cannot open", errno);
+	if (write_all(fd, image, len) != 0) {
 		int e = errno;
 		close(fd);
-		unlink(tmp);
-		return rec_fail(err, REC_EIO, path, 0, "cannot write: %s",
-				strerror(e));
+		return io_error(err, path, "cannot write", e);
 	}
-	if (close(fd) != 0) {
-		int e = errno;
+	if (close(fd) != 0)
+		return io_error(err, path, "cannot write", errno);
+	return 0;
+}
+
+/*
+ * Write the image to a new file tmp beside target, with old's mode and, as
+ * far as the process may, old's owner and group when old is set; flush it.
+ * 0, or REC_EIO with the temporary file removed.
+ */
+static int write_temp(char *tmp, const void *image, size_t len,
+		      const struct stat *old, const char *path,
+		      struct rec_error *err)
+{
+	int fd = create_temp(tmp, old ? 0600 : 0666);
+	if (fd < 0)
+		return io_error(err, path, "cannot create temporary file",
+				errno);
+	const char *what = "cannot write";
+	int e = 0;
+	/* owner first: a change of owner may clear the set-id bits */
+	if (old && fchown(fd, old->st_uid, old->st_gid) != 0 &&
+	    errno != EPERM) {
+		what = "cannot keep the owner";
+		e = errno;
+	} else if (old && fchmod(fd, old->st_mode & 07777) != 0) {
+		what = "cannot keep the mode";
+		e = errno;
+	} else if (write_all(fd, image, len) != 0 || fsync(fd) != 0) {
+		e = errno;	/* EFBIG past RLIMIT_FSIZE, ENOSPC, EIO */
+	}
+	if (close(fd) != 0 && e == 0)
+		e = errno;
+	if (e) {
 		unlink(tmp);
-		return rec_fail(err, REC_EIO, path, 0, "cannot write: %s",
-				strerror(e));
+		return io_error(err, path, what, e);
 	}
 	return 0;
 }
 
 /*
- * Atomic replacement: the new image goes to a temporary file in the same
- * directory, is flushed to disk, then renamed over the target, and the
- * directory is flushed so the rename itself survives a crash.  Until the
- * rename the old file is untouched; after it the new one is complete.
+ * Atomic replacement: the new image goes to a temporary file in the
+ * target's directory, is flushed to disk, then renamed over the target, and
+ * the directory is flushed so the rename itself survives a crash.  Until
+ * the rename the old file is untouched; after it the new one is complete.
  */
-int rec_model_save(rec_model *m, const char *path, struct rec_error *err)
+int rec_model_save_checked(rec_model *m, const char *path,
+			   const struct rec_file_id *expected,
+			   struct rec_error *err)
 {
 	int64_t now = (int64_t)time(NULL);
-	void *image;
+	char *target = NULL, *tmp = NULL, *dir = NULL;
+	void *image = NULL;
 	size_t len;
+	struct stat st;
+	int exists = stat(path, &st) == 0;
+	if (!exists && errno != ENOENT)
+		return io_error(err, path, "cannot stat", errno);
+	if (exists && !S_ISREG(st.st_mode) && !S_ISCHR(st.st_mode) &&
+	    !S_ISFIFO(st.st_mode))
+		return rec_fail(err, REC_EIO, path, 0,
+				S_ISDIR(st.st_mode) ? "is a directory"
+				: "not a regular file, character device or "
+				  "FIFO: not replaced");
 	int rc = rec_model_encode(m, now, &image, &len, err);
 	if (rc)
 		return rc;
-	size_t plen = strlen(path);
-	char *tmp = rec_malloc(plen + 16);
-	char *dir = dir_of(path);
+	if (expected) {
+		rc = check_identity(path, expected, path, err);
+		if (rc)
+			goto out;
+	}
+	if (exists && !S_ISREG(st.st_mode)) {
+		rc = write_straight(path, image, len, err);
+		goto done;
+	}
+	target = resolve_links(path);
+	if (!target) {
+		rc = errno == ENOMEM
+			? rec_fail(err, REC_ENOMEM, path, 0, "out of memory")
+			: io_error(err, path, "cannot follow link", errno);
+		goto out;
+	}
+	size_t tlen = strlen(target);
+	tmp = rec_malloc(tlen + 16);
+	dir = dir_of(target);
 	if (!tmp || !dir) {
 		rc = rec_fail(err, REC_ENOMEM, path, 0, "out of memory");
 		goto out;
 	}
-	snprintf(tmp, plen + 16, "%s.tmp.XXXXXX", path);
-	rc = write_temp(tmp, image, len, path, err);
+	snprintf(tmp, tlen + 16, "%s.tmp.XXXXXX", target);
+	rc = write_temp(tmp, image, len, exists ? &st : NULL, path, err);
 	if (rc)
 		goto out;
-	if (rename(tmp, path) != 0) {
-		rc = rec_fail(err, REC_EIO, path, 0, "cannot rename: %s",
-			      strerror(errno));
+	/* the identity again, as late as can be: the caller's lock keeps
+	 * cooperating writers out, this catches a rename by anyone else up
+	 * to this point */
+	if (expected) {
+		rc = check_identity(target, expected, path, err);
+		if (rc) {
+			unlink(tmp);
+			goto out;
+		}
+	}
+	if (rename(tmp, target) != 0) {
+		rc = io_error(err, path, "cannot rename", errno);
 		unlink(tmp);
 		goto out;
 	}
@@ -612,58 +829,60 @@ int rec_model_save(rec_model *m, const char *path, struct rec_error *err)
 		fsync(dfd);
 		close(dfd);
 	}
-	m->counters.saved = now;
+done:
+	if (rc == 0)
+		m->counters.saved = now;
 out:
 	rec_free(image);
+	rec_free(target);
 	rec_free(tmp);
 	rec_free(dir);
 	return rc;
 }
 
+int rec_model_save(rec_model *m, const char *path, struct rec_error *err)
+{
+	return rec_model_save_checked(m, path, NULL, err);
+}
+
 /* ---- reading and decoding ---- */
 
-/* A chunk of a known type, uncompressed. */
+/*
+ * Nothing is inflated before the whole chunk table has been checked: the
+ * ids, duplicates, checksums and every raw length against what the header
+ * of the chunk, the file's size and, for the chunks whose size follows from
+ * the model's shape, the parameters allow.  So a small file can make the
+ * reader neither inflate nor allocate much more than its own size.
+ *
+ * The content of all the chunks of a file of len bytes is at most
+ * EXPANSION_MAX * len + EXPANSION_SLACK bytes.  A real model stays well
+ * below: its writer stores FEAT, WGHT and STMP, which are all but a sliver
+ * of any large model, at level 0, so their content is no larger than their
+ * stored bytes; PARA, CNTR and RNGS are a few hundred bytes (the slack
+ * covers them); the catalogue is the one deflated chunk that grows with the
+ * model, and every item in it also has a row of 20 bytes or more in FEAT
+ * and WGHT.  Models trained by the tests come to 1.0 to 1.1 times their
+ * file; ids of 80 bytes sharing a 70-byte prefix on a model of 2 rows (bits
+ * 1), a catalogue with next to nothing else, come to 7 times.  16 leaves
+ * room for longer ids and other writers, and keeps what a file of 10 MB
+ * can make the reader inflate to 170 MB.
+ */
+#define EXPANSION_MAX 16
+#define EXPANSION_SLACK ((uint64_t)1 << 20)
+/* zlib cannot expand more than about 1032 to 1 */
+#define ZLIB_RATIO_MAX 1100
+
+/* A known chunk found in the table, not inflated yet. */
 struct chunk {
-	const struct chunk_type *type;
-	unsigned char *raw;
-	size_t len;
+	const unsigned char *stored;	/* NULL: not in the file */
+	size_t stored_len;
+	uint64_t raw_len;
 };
 
 static int damaged(struct rec_error *err, const char *name, const char *what)
 {
 	return rec_fail(err, REC_EFORMAT, name, 0,
 			"damaged model file: %s", what);
-}
-
-/* The chunks read into the model: each known one at most once, each needed
- * one present, decoded in table order. */
-static int decode_chunks(rec_model *m, const struct chunk *ch, int nch,
-			 const char *name, struct rec_error *err)
-{
-	const struct chunk *of_type[N_CHUNK_TYPES] = { 0 };
-	for (int i = 0; i < nch; i++) {
-		size_t t = (size_t)(ch[i].type - chunk_types);
-		if (of_type[t])
-			return damaged(err, name, "a chunk appears twice");
-		of_type[t] = &ch[i];
-	}
-	for (size_t t = 0; t < N_CHUNK_TYPES; t++)
-		if (chunk_types[t].decode && chunk_types[t].needed &&
-		    !of_type[t])
-			return damaged(err, name, "a required chunk is missing");
-	for (size_t t = 0; t < N_CHUNK_TYPES; t++) {
-		if (!of_type[t])
-			continue;
-		char why[WHY_SIZE] = "";
-		struct rec_cursor c = rec_cursor_of(of_type[t]->raw,
-						    of_type[t]->len);
-		int rc = chunk_types[t].decode(&c, m, why);
-		if (rc == REC_ENOMEM)
-			return rec_fail(err, rc, name, 0, "out of memory");
-		if (rc)
-			return damaged(err, name, why);
-	}
-	return 0;
 }
 
 /* The header: 0, or the error.  Gives the two versions. */
@@ -691,14 +910,17 @@ static int check_header(const unsigned char *p, size_t len, const char *name,
 }
 
 /*
- * The chunks after the header, up to the end chunk, checked and
- * uncompressed into ch (the caller frees ch[0..*nch)).  Unknown optional
- * chunks are skipped.
+ * The chunk table: every chunk after the header up to the end chunk,
+ * checked (header and content checksums, bounds, ids, duplicates, sizes)
+ * and each known one noted in table[] by its type, nothing inflated.
+ * Unknown optional chunks are skipped.
  */
-static int read_chunks(const unsigned char *p, size_t len, struct chunk *ch,
-		       int *nch, const char *name, struct rec_error *err)
+static int scan_chunks(const unsigned char *p, size_t len,
+		       struct chunk table[N_CHUNK_TYPES], const char *name,
+		       struct rec_error *err)
 {
 	size_t pos = HEADER_SIZE;
+	uint64_t total = 0;
 	for (;;) {
 		if (len - pos < CHUNK_HEADER_SIZE)
 			return damaged(err, name, "truncated file");
@@ -729,25 +951,91 @@ static int read_chunks(const unsigned char *p, size_t len, struct chunk *ch,
 			if (raw_len != 0 || pos != len)
 				return damaged(err, name,
 					       "data after the end chunk");
-			return 0;
+			break;
 		}
-		/* zlib cannot expand more than about 1032 to 1 */
-		if (*nch == MAX_CHUNKS || raw_len > stored_len * 1100 + 64 ||
-		    raw_len > SIZE_MAX / 2)
+		struct chunk *c = &table[type - chunk_types];
+		if (c->stored)
+			return damaged(err, name, "a chunk appears twice");
+		if (raw_len > stored_len * ZLIB_RATIO_MAX + 64 ||
+		    (type->max_len && raw_len > type->max_len))
 			return damaged(err, name, "chunk sizes");
-		unsigned char *raw = rec_malloc((size_t)raw_len);
-		int zrc = raw ? zuncompress(stored, (size_t)stored_len, raw,
-					    (size_t)raw_len)
-			      : REC_ENOMEM;
-		if (zrc) {
-			rec_free(raw);
-			return zrc == REC_ENOMEM
-				? rec_fail(err, REC_ENOMEM, name, 0,
-					   "out of memory")
-				: damaged(err, name, "compressed data");
-		}
-		ch[(*nch)++] = (struct chunk){ type, raw, (size_t)raw_len };
+		*c = (struct chunk){ stored, (size_t)stored_len, raw_len };
+		total += raw_len;	/* < 1100 * len + 64 * 8: no overflow */
 	}
+	for (size_t t = 0; t < N_CHUNK_TYPES; t++)
+		if (chunk_types[t].decode && chunk_types[t].needed &&
+		    !table[t].stored)
+			return damaged(err, name, "a required chunk is missing");
+	if (total > EXPANSION_MAX * (uint64_t)len + EXPANSION_SLACK ||
+	    total > SIZE_MAX / 2)
+		return damaged(err, name,
+			       "chunk sizes: more content than a model file "
+			       "of this size holds");
+	return 0;
+}
+
+/*
+ * Once the parameters are known, the lengths of FEAT, WGHT and STMP follow
+ * from one number, the count of rows n: 8 + 12 n, 12 + 4 n stride and
+ * 8 (n + 1).  They must agree before any of them is inflated, so that no
+ * count in a chunk can ask for more memory than its chunk's length.
+ */
+static int check_shape(const struct chunk *feat, const struct chunk *wght,
+		       const struct chunk *stmp, const rec_model *m, char *why)
+{
+	if (feat->raw_len < 8 || (feat->raw_len - 8) % 12 != 0 ||
+	    (feat->raw_len - 8) / 12 >= UINT32_MAX)
+		return format_error(why, "feature table");
+	uint64_t n = (feat->raw_len - 8) / 12;	/* < 2^32 */
+	/* stride <= 2 (1 + REC_MAX_FACTORS): no overflow */
+	if (wght->raw_len != 12 + 4 * n * (uint64_t)m->stride)
+		return format_error(why, "weights: size does not match the "
+					 "feature table");
+	if (stmp->stored && stmp->raw_len != 8 * (n + 1))
+		return format_error(why, "forgetting stamps");
+	return 0;
+}
+
+/* The chunks read into the model in table order, each inflated only when
+ * its turn comes and freed after it is decoded. */
+static int decode_chunks(rec_model *m, const struct chunk *table,
+			 const char *name, struct rec_error *err)
+{
+	const struct chunk *by_id[3] = { NULL, NULL, NULL };
+	for (size_t t = 0; t < N_CHUNK_TYPES; t++) {
+		uint32_t id = chunk_types[t].id;
+		if (id == ID_FEATURES || id == ID_WEIGHTS || id == ID_STAMPS)
+			by_id[id == ID_FEATURES ? 0 : id == ID_WEIGHTS ? 1 : 2]
+				= &table[t];
+	}
+	for (size_t t = 0; t < N_CHUNK_TYPES; t++) {
+		const struct chunk *ch = &table[t];
+		if (!ch->stored)
+			continue;
+		char why[WHY_SIZE] = "";
+		if (chunk_types[t].id == ID_FEATURES &&
+		    check_shape(by_id[0], by_id[1], by_id[2], m, why) != 0)
+			return damaged(err, name, why);
+		size_t raw_len = (size_t)ch->raw_len;
+		unsigned char *raw = rec_malloc(raw_len);
+		int rc = raw ? zuncompress(ch->stored, ch->stored_len, raw,
+					   raw_len)
+			     : REC_ENOMEM;
+		if (rc == REC_EFORMAT) {
+			rec_free(raw);
+			return damaged(err, name, "compressed data");
+		}
+		if (rc == 0) {
+			struct rec_cursor c = rec_cursor_of(raw, raw_len);
+			rc = chunk_types[t].decode(&c, m, why);
+		}
+		rec_free(raw);
+		if (rc == REC_ENOMEM)
+			return rec_fail(err, rc, name, 0, "out of memory");
+		if (rc)
+			return damaged(err, name, why);
+	}
+	return 0;
 }
 
 int rec_model_decode(rec_model **out, const void *image, size_t len,
@@ -759,6 +1047,11 @@ int rec_model_decode(rec_model **out, const void *image, size_t len,
 			      err);
 	if (rc)
 		return rc;
+	struct chunk table[N_CHUNK_TYPES];
+	memset(table, 0, sizeof(table));
+	rc = scan_chunks(image, len, table, name, err);
+	if (rc)
+		return rc;
 	struct rec_params defaults;
 	rec_params_init(&defaults, REC_TASK_BINARY);
 	rec_model *m;
@@ -767,19 +1060,103 @@ int rec_model_decode(rec_model **out, const void *image, size_t len,
 		return rc;
 	m->file_read_version = read_version;
 	m->file_write_version = write_version;
-
-	struct chunk ch[MAX_CHUNKS];
-	int nch = 0;
-	rc = read_chunks(image, len, ch, &nch, name, err);
-	if (!rc)
-		rc = decode_chunks(m, ch, nch, name, err);
-	for (int i = 0; i < nch; i++)
-		rec_free(ch[i].raw);
+	rc = decode_chunks(m, table, name, err);
 	if (rc) {
 		rec_model_free(m);
 		return rc;
 	}
 	*out = m;
+	return 0;
+}
+
+/*
+ * The most a model read from a pipe may be.  Such a model is held whole in
+ * memory before it is decoded into as much again; 16 GiB is a model of four
+ * billion floats, far past anything trained on one machine, and a bound on
+ * what a stream that never ends can take.
+ */
+#define STREAM_MAX ((uint64_t)16 << 30)
+
+/* All of fd, from where it is to its end, in a new buffer: for a pipe, a
+ * FIFO, a terminal or a socket, which cannot be sized or read at offsets. */
+static int read_stream(int fd, unsigned char **image, size_t *len,
+		       const char *name, struct rec_error *err)
+{
+	const size_t most = STREAM_MAX < SIZE_MAX ? (size_t)STREAM_MAX
+						  : SIZE_MAX - 1;
+	unsigned char *p = NULL;
+	size_t n = 0, cap = 0;
+	for (;;) {
+		if (n == cap) {
+			if (n == most) {
+				unsigned char probe;
+				ssize_t r = read(fd, &probe, 1);
+				if (r < 0 && errno == EINTR)
+					continue;
+				if (r == 0)
+					break;
+				rec_free(p);
+				return rec_fail(err, REC_EFORMAT, name, 0,
+						"model too large: more than "
+						"%llu bytes from a pipe",
+						(unsigned long long)most);
+			}
+			size_t c = rec_grow_cap(cap, n + 1, 1 << 16);
+			if (c == 0 || c > most)
+				c = most;
+			unsigned char *q = rec_realloc(p, c);
+			if (!q) {
+				rec_free(p);
+				return rec_fail(err, REC_ENOMEM, name, 0,
+						"out of memory");
+			}
+			p = q;
+			cap = c;
+		}
+		ssize_t r = read(fd, p + n, cap - n);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0) {
+			int e = errno;
+			rec_free(p);
+			return rec_fail(err, REC_EIO, name, 0,
+					"read error: %s", strerror(e));
+		}
+		if (r == 0)
+			break;
+		n += (size_t)r;
+	}
+	*image = p;
+	*len = n;
+	return 0;
+}
+
+/* All of the regular file fd, from its start, in a new buffer. */
+static int read_regular(int fd, const struct stat *st, unsigned char **image,
+			size_t *len, const char *name, struct rec_error *err)
+{
+	if ((uint64_t)st->st_size > SIZE_MAX)
+		return rec_fail(err, REC_ENOMEM, name, 0, "out of memory");
+	size_t n = (size_t)st->st_size;
+	unsigned char *p = rec_malloc(n);
+	if (!p)
+		return rec_fail(err, REC_ENOMEM, name, 0, "out of memory");
+	size_t got = 0;
+	while (got < n) {
+		ssize_t r = pread(fd, p + got, n - got, (off_t)got);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0) {
+			int e = r < 0 ? errno : 0;
+			rec_free(p);
+			return rec_fail(err, REC_EIO, name, 0,
+					"read error: %s",
+					e ? strerror(e) : "file shrank");
+		}
+		got += (size_t)r;
+	}
+	*image = p;
+	*len = n;
 	return 0;
 }
 
@@ -791,28 +1168,16 @@ int rec_model_load_fd(rec_model **out, int fd, const char *name,
 	if (fstat(fd, &st) != 0)
 		return rec_fail(err, REC_EIO, name, 0, "cannot stat: %s",
 				strerror(errno));
-	if (!S_ISREG(st.st_mode))
-		return rec_fail(err, REC_EFORMAT, name, 0,
-				"not a regular file");
-	size_t len = (size_t)st.st_size;
-	unsigned char *image = rec_malloc(len);
-	if (!image)
-		return rec_fail(err, REC_ENOMEM, name, 0, "out of memory");
-	size_t got = 0;
-	while (got < len) {
-		ssize_t n = pread(fd, image + got, len - got, (off_t)got);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0) {
-			int e = n < 0 ? errno : 0;
-			rec_free(image);
-			return rec_fail(err, REC_EIO, name, 0,
-					"read error: %s",
-					e ? strerror(e) : "file shrank");
-		}
-		got += (size_t)n;
-	}
-	int rc = rec_model_decode(out, image, len, name, err);
+	if (S_ISDIR(st.st_mode))
+		return rec_fail(err, REC_EFORMAT, name, 0, "is a directory");
+	unsigned char *image = NULL;
+	size_t len = 0;
+	int rc = S_ISREG(st.st_mode)
+		? read_regular(fd, &st, &image, &len, name, err)
+		: read_stream(fd, &image, &len, name, err);
+	if (rc)
+		return rc;
+	rc = rec_model_decode(out, image, len, name, err);
 	rec_free(image);
 	return rc;
 }
@@ -820,6 +1185,8 @@ int rec_model_load_fd(rec_model **out, int fd, const char *name,
 int rec_model_load(rec_model **out, const char *path, struct rec_error *err)
 {
 	*out = NULL;
+	if (strcmp(path, "-") == 0)
+		return rec_model_load_fd(out, STDIN_FILENO, "stdin", err);
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return rec_fail(err, REC_EIO, path, 0, "cannot open: %s",

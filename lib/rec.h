@@ -59,6 +59,7 @@ enum {
 	REC_EVERSION = -5,	/* model file needs a newer reader */
 	REC_EINVAL = -6,	/* invalid argument or parameter */
 	REC_EDATA = -7,		/* the data as a whole cannot be used */
+	REC_ECHANGED = -8,	/* a checked save found another file there */
 };
 
 /* Details of a failure, written only when a call fails.  file is the input
@@ -405,31 +406,98 @@ void rec_model_info(const rec_model *m, struct rec_model_info *info);
  * foreign and newer files; on failure *out is NULL and err says why (file
  * is name or path).  On success *out is a new model the caller frees with
  * rec_model_free.  None of these keeps a pointer to its arguments or
- * touches process-wide state (such as the umask): calls on different
- * models may run in different threads at once, and so may encodes of one
- * model, which only read it; a save writes to its model.
+ * touches process-wide state (such as the umask or signal handlers): calls
+ * on different models may run in different threads at once, and so may
+ * encodes of one model, which only read it; a save writes to its model.
+ *
+ * A hostile file cannot make loading costly: the chunk table is checked
+ * whole before anything is inflated, every chunk's content is bounded by
+ * what the parameters and the other chunks' lengths allow, and all of it
+ * together by 16 times the file's size plus 1 MiB; a file beyond these is
+ * REC_EFORMAT ("damaged model file: ..."), never REC_ENOMEM.
  */
 #define REC_FORMAT_VERSION 1
-/* The model in the file at path. */
+/* The model in the file at path; "-" is stdin (named "stdin" in
+ * messages).  A path that is not a regular file (a FIFO, /dev/stdin, a
+ * pipe's /dev/fd/N) is read as rec_model_load_fd reads it; opening a FIFO
+ * waits for a writer, as any open of one does. */
 int rec_model_load(rec_model **out, const char *path, struct rec_error *err);
-/* The model in the regular file open on fd, read whole from its start
- * (with pread: the fd's offset is left alone).  The fd stays the caller's:
- * it is not closed.  name is for messages. */
+/* The model in the file open on fd.  A regular file is read whole from its
+ * start (with pread: the fd's offset is left alone); anything else but a
+ * directory (a pipe, a FIFO, a terminal, a socket) is read from where it
+ * is to its end, into memory, up to 16 GiB ("model too large" past it,
+ * REC_EFORMAT).  The fd stays the caller's: it is not closed.  name is
+ * for messages. */
 int rec_model_load_fd(rec_model **out, int fd, const char *name,
 		      struct rec_error *err);
 /* The model in the len bytes at buf (a file image); name is for messages. */
 int rec_model_decode(rec_model **out, const void *buf, size_t len,
 		     const char *name, struct rec_error *err);
-/* Write m to path atomically: a temporary file PATH.tmp.XXXXXX in the same
- * directory, created with mode 0666 less the umask (the umask is only
- * read by the kernel, never changed), written, fsync'ed and renamed over
- * path, then the directory fsync'ed (a directory that refuses fsync is not
- * an error); on failure path is as it was and no temporary file is left.
- * The new file is a new inode: the old file's mode and owner are not kept,
- * and a symbolic link at path is replaced, not followed.  The file records
- * the current time as the save time, and on success so does m (counters
- * shown by rec_model_info): this is the one change to m. */
+
+/* Which file a path named at some moment: its device and inode, or that
+ * there was none (exists 0, dev and ino 0).  For rec_model_save_checked. */
+struct rec_file_id {
+	int exists;
+	uint64_t dev, ino;
+};
+/* The file path names now, following symbolic links; no file (ENOENT) is
+ * success with exists 0.  REC_EIO if it cannot be told. */
+int rec_file_id_of_path(const char *path, struct rec_file_id *id,
+			struct rec_error *err);
+/* The file open on fd: take it from the fd the model was loaded from, and
+ * no rename between the open and the check can fool the caller. */
+int rec_file_id_of_fd(int fd, struct rec_file_id *id, struct rec_error *err);
+
+/*
+ * Write m to path.  What path names decides how:
+ *
+ * A regular file or nothing: atomically.  A temporary file TARGET.tmp.XXXXXX
+ * is created in the target's directory, written, fsync'ed and renamed over
+ * the target, then the directory is fsync'ed (a directory that refuses
+ * fsync is not an error); on failure the target is as it was and no
+ * temporary file is left.  A symbolic link at path, or a chain of them, is
+ * followed, even to a target that does not exist yet: the target is
+ * replaced (or created) and the links are left as they are.  A new file
+ * has mode 0666 less the umask (read by the kernel, never changed); a
+ * replaced one keeps the old file's permission bits and, when the process
+ * may set them (as root), its owner and group (an EPERM there is ignored).
+ * ACLs and extended attributes are not copied.
+ *
+ * A character device or a FIFO (such as /dev/null, or a link to
+ * /proc/self/fd/1 on a pipe): the image is written straight to it, opened
+ * with O_WRONLY and neither created nor truncated, so it is never replaced;
+ * a FIFO's open waits for a reader.  A failure there may leave part of the
+ * image written.  A directory, a socket or a block device: REC_EIO,
+ * nothing written.
+ *
+ * Every write error is REC_EIO with the system's text: a full disk
+ * (ENOSPC), or a file past the process's RLIMIT_FSIZE (EFBIG), which the
+ * kernel only reports when SIGXFSZ is ignored; otherwise the signal kills
+ * the process and may leave the temporary file behind.  A caller that sets
+ * a file size limit, or runs under one, should ignore SIGXFSZ (the programs
+ * do); the library does not touch signals.
+ *
+ * The file records the current time as the save time, and on success so
+ * does m (counters shown by rec_model_info): this is the one change to m.
+ */
 int rec_model_save(rec_model *m, const char *path, struct rec_error *err);
+/*
+ * rec_model_save, but only while path still names the file expected: the
+ * file that was loaded (rec_file_id_of_fd on the fd it was loaded from, or
+ * rec_file_id_of_path before loading), or, with expected->exists 0, no file
+ * at all, for a new output.  The check is made before anything is written
+ * and again right before the rename; if path names another file (a
+ * promotion renamed a model over it), or one has appeared or gone, the
+ * temporary file is removed, the file at path is left as it is and the
+ * result is REC_ECHANGED ("was replaced since it was loaded", "was created
+ * since this program started", "was removed since it was loaded").  Between
+ * the last check and the rename a rename by another process can still slip
+ * in: writers that cooperate hold a lock across load and save; this check
+ * catches those that do not.  expected NULL: no check, as rec_model_save.
+ */
+int rec_model_save_checked(rec_model *m, const char *path,
+			   const struct rec_file_id *expected,
+			   struct rec_error *err);
 /* The file image of m, with saved (unix seconds) as its save time, in a
  * buffer *buf of *len bytes that the caller frees with free().  m is not
  * changed: the same model and time give the same bytes. */

@@ -11,6 +11,9 @@
  *           it, then the stored (zlib) bytes; the last chunk is "END ".
  */
 #include <fcntl.h>
+#include <signal.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
 #include <math.h>
 #include <time.h>
 #include <zlib.h>
@@ -1040,15 +1043,15 @@ START_TEST(test_load_fd)
 	ck_assert_str_eq(err.msg, "not a recpipe model file");
 	close(fd);
 
-	/* a pipe and a directory are not model files */
+	/* an empty pipe holds no model; a directory is not one */
 	int p[2];
 	ck_assert_int_eq(pipe(p), 0);
+	close(p[1]);
 	ck_assert_int_eq(rec_model_load_fd(&l, p[0], "pipe", &err),
 			 REC_EFORMAT);
 	ck_assert_ptr_null(l);
-	ck_assert_str_eq(err.msg, "not a regular file");
+	ck_assert_str_eq(err.msg, "not a recpipe model file");
 	close(p[0]);
-	close(p[1]);
 	fd = open(dir, O_RDONLY);
 	ck_assert_int_ge(fd, 0);
 	ck_assert_int_eq(rec_model_load_fd(&l, fd, "dir", &err), REC_EFORMAT);
@@ -1172,6 +1175,344 @@ START_TEST(test_chunk_missing_or_twice)
 }
 END_TEST
 
+/* ---- models from pipes and stdin ---- */
+
+/* A child that writes len bytes of img to fd and exits; its pid. */
+static pid_t writer_child(int fd, const void *img, size_t len)
+{
+	pid_t pid = fork();
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0) {
+		const char *q = img;
+		while (len > 0) {
+			ssize_t n = write(fd, q, len);
+			if (n <= 0)
+				_exit(1);
+			q += n;
+			len -= (size_t)n;
+		}
+		_exit(0);
+	}
+	return pid;
+}
+
+static void wait_ok(pid_t pid)
+{
+	int status;
+	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+	ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0,
+		      "child failed: status %d", status);
+}
+
+START_TEST(test_load_pipe)
+{
+	/* the wide model is larger than a pipe's buffer */
+	rec_model *m = trained_model(0, REC_TASK_BINARY);
+	size_t len;
+	unsigned char *img = encode(m, &len);
+	struct rec_error err;
+	memset(&err, 0, sizeof(err));
+
+	int p[2];
+	ck_assert_int_eq(pipe(p), 0);
+	pid_t pid = writer_child(p[1], img, len);
+	close(p[1]);
+	rec_model *l = NULL;
+	int rc = rec_model_load_fd(&l, p[0], "pipe", &err);
+	ck_assert_msg(rc == 0, "pipe: %s", err.msg);
+	assert_same_model(m, l);
+	rec_model_free(l);
+	close(p[0]);
+	wait_ok(pid);
+
+	/* "-" is stdin */
+	ck_assert_int_eq(pipe(p), 0);
+	pid = writer_child(p[1], img, len);
+	close(p[1]);
+	ck_assert_int_eq(dup2(p[0], STDIN_FILENO), STDIN_FILENO);
+	close(p[0]);
+	rc = rec_model_load(&l, "-", &err);
+	ck_assert_msg(rc == 0, "stdin: %s", err.msg);
+	assert_same_model(m, l);
+	rec_model_free(l);
+	wait_ok(pid);
+	/* stdin at its end: nothing there */
+	rc = rec_model_load(&l, "-", &err);
+	ck_assert_int_eq(rc, REC_EFORMAT);
+	ck_assert_str_eq(err.file, "stdin");
+
+	/* a truncated stream is damage, as a truncated file is */
+	ck_assert_int_eq(pipe(p), 0);
+	pid = writer_child(p[1], img, len / 2);
+	close(p[1]);
+	ck_assert_int_eq(rec_model_load_fd(&l, p[0], "half", &err),
+			 REC_EFORMAT);
+	ck_assert_ptr_null(l);
+	close(p[0]);
+	wait_ok(pid);
+
+	free(img);
+	rec_model_free(m);
+}
+END_TEST
+
+/* A save into a FIFO goes straight to its reader; /dev/null stays what it
+ * is. */
+START_TEST(test_save_fifo_and_device)
+{
+	char *dir = tu_mkdir();
+	rec_model *m = trained_model(1, REC_TASK_BINARY);
+	struct rec_error err;
+	memset(&err, 0, sizeof(err));
+
+	char *fifo = tu_path(dir, "fifo");
+	ck_assert_int_eq(mkfifo(fifo, 0600), 0);
+	pid_t pid = fork();
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0)
+		_exit(rec_model_save(m, fifo, NULL) == 0 ? 0 : 1);
+	rec_model *l = NULL;
+	int rc = rec_model_load(&l, fifo, &err);
+	ck_assert_msg(rc == 0, "fifo: %s", err.msg);
+	m->counters.saved = l->counters.saved;	/* set in the child's copy */
+	assert_same_model(m, l);
+	rec_model_free(l);
+	wait_ok(pid);
+	struct stat st;
+	ck_assert_int_eq(lstat(fifo, &st), 0);
+	ck_assert(S_ISFIFO(st.st_mode));
+	ck_assert_int_eq(tu_count_entries(dir), 1);	/* no temporary */
+
+	ck_assert_int_eq(stat("/dev/null", &st), 0);
+	ck_assert(S_ISCHR(st.st_mode));
+	ck_assert_int_eq(rec_model_save(m, "/dev/null", &err), 0);
+	struct stat after;
+	ck_assert_int_eq(stat("/dev/null", &after), 0);
+	ck_assert(S_ISCHR(after.st_mode));
+	ck_assert_uint_eq(after.st_ino, st.st_ino);
+	ck_assert_uint_eq(after.st_rdev, st.st_rdev);
+	/* and through a link to it */
+	char *link = tu_path(dir, "null.rec");
+	ck_assert_int_eq(symlink("/dev/null", link), 0);
+	ck_assert_int_eq(rec_model_save(m, link, &err), 0);
+	ck_assert_int_eq(lstat(link, &st), 0);
+	ck_assert(S_ISLNK(st.st_mode));
+	ck_assert_int_eq(tu_count_entries(dir), 2);
+
+	/* a full device is a write error */
+	if (stat("/dev/full", &st) == 0 && S_ISCHR(st.st_mode)) {
+		ck_assert_int_eq(rec_model_save(m, "/dev/full", &err), REC_EIO);
+		ck_assert_msg(strstr(err.msg, strerror(ENOSPC)) != NULL,
+			      "message '%s'", err.msg);
+	}
+	free(link);
+	free(fifo);
+	rec_model_free(m);
+	free(dir);
+}
+END_TEST
+
+/* ---- what an in-place save keeps ---- */
+
+START_TEST(test_save_keeps_mode)
+{
+	char *dir = tu_mkdir();
+	char *path = tu_path(dir, "model.rec");
+	rec_model *m = trained_model(1, REC_TASK_BINARY);
+	struct rec_error err;
+	memset(&err, 0, sizeof(err));
+	mode_t old_umask = umask(022);
+	static const mode_t modes[] = { 0600, 0640, 0444, 0660 };
+	for (size_t i = 0; i < TU_ARRAY_LEN(modes); i++) {
+		ck_assert_int_eq(rec_model_save(m, path, &err), 0);
+		ck_assert_int_eq(chmod(path, modes[i]), 0);
+		struct stat before, st;
+		ck_assert_int_eq(stat(path, &before), 0);
+		ck_assert_int_eq(rec_model_save(m, path, &err), 0);
+		ck_assert_int_eq(stat(path, &st), 0);
+		ck_assert_uint_eq(st.st_mode & 07777, modes[i]);
+		ck_assert_uint_eq(st.st_uid, before.st_uid);
+		ck_assert_uint_eq(st.st_gid, before.st_gid);
+		ck_assert_uint_ne(st.st_ino, before.st_ino);	/* replaced */
+		ck_assert_int_eq(chmod(path, 0644), 0);
+	}
+	/* as root, the owner and group too */
+	if (geteuid() == 0) {
+		ck_assert_int_eq(chown(path, 12345, 23456), 0);
+		ck_assert_int_eq(chmod(path, 0600), 0);
+		ck_assert_int_eq(rec_model_save(m, path, &err), 0);
+		struct stat st;
+		ck_assert_int_eq(stat(path, &st), 0);
+		ck_assert_uint_eq(st.st_uid, 12345);
+		ck_assert_uint_eq(st.st_gid, 23456);
+		ck_assert_uint_eq(st.st_mode & 07777, 0600);
+	}
+	ck_assert_int_eq(tu_count_entries(dir), 1);
+	umask(old_umask);
+	rec_model_free(m);
+	free(path);
+	free(dir);
+}
+END_TEST
+
+START_TEST(test_save_through_symlink)
+{
+	char *dir = tu_mkdir();
+	char *sub = tu_path(dir, "models");
+	ck_assert_int_eq(mkdir(sub, 0755), 0);
+	char *target = tu_path(sub, "real.rec");
+	char *link = tu_path(dir, "link.rec");
+	char *link2 = tu_path(dir, "link2.rec");
+	rec_model *m = trained_model(1, REC_TASK_BINARY);
+	struct rec_error err;
+	memset(&err, 0, sizeof(err));
+
+	/* a dangling link (relative, as ln -s makes them): the target is
+	 * created */
+	ck_assert_int_eq(symlink("models/real.rec", link), 0);
+	ck_assert_int_eq(symlink("link.rec", link2), 0);
+	ck_assert_int_eq(rec_model_save(m, link2, &err), 0);
+	struct stat st;
+	ck_assert_int_eq(lstat(target, &st), 0);
+	ck_assert(S_ISREG(st.st_mode));
+	ck_assert_int_eq(chmod(target, 0600), 0);
+	ino_t first = st.st_ino;
+
+	/* an existing target is replaced, the links stay links */
+	m->counters.events += 7;
+	ck_assert_int_eq(rec_model_save(m, link, &err), 0);
+	ck_assert_int_eq(lstat(link, &st), 0);
+	ck_assert(S_ISLNK(st.st_mode));
+	ck_assert_int_eq(lstat(link2, &st), 0);
+	ck_assert(S_ISLNK(st.st_mode));
+	ck_assert_int_eq(lstat(target, &st), 0);
+	ck_assert(S_ISREG(st.st_mode));
+	ck_assert_uint_ne(st.st_ino, first);
+	ck_assert_uint_eq(st.st_mode & 07777, 0600);
+	rec_model *l = NULL;
+	ck_assert_int_eq(rec_model_load(&l, target, &err), 0);
+	ck_assert_uint_eq(l->counters.events, m->counters.events);
+	rec_model_free(l);
+	ck_assert_int_eq(tu_count_entries(dir), 3);
+	ck_assert_int_eq(tu_count_entries(sub), 1);
+
+	/* a loop of links is an error, and nothing is written */
+	char *loop = tu_path(dir, "loop.rec");
+	ck_assert_int_eq(symlink("loop.rec", loop), 0);
+	ck_assert_int_eq(rec_model_save(m, loop, &err), REC_EIO);
+	ck_assert_int_eq(tu_count_entries(dir), 4);
+
+	free(loop);
+	rec_model_free(m);
+	free(link2);
+	free(link);
+	free(target);
+	free(sub);
+	free(dir);
+}
+END_TEST
+
+/* Past RLIMIT_FSIZE, with SIGXFSZ ignored: a clean REC_EIO, the old file
+ * as it was, no temporary file. */
+START_TEST(test_save_file_size_limit)
+{
+	char *dir = tu_mkdir();
+	char *path = tu_write_str(dir, "model.rec", "old contents");
+	rec_model *m = trained_model(0, REC_TASK_BINARY);
+	pid_t pid = fork();
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0) {
+		signal(SIGXFSZ, SIG_IGN);
+		struct rlimit rl = { 1000, 1000 };
+		if (setrlimit(RLIMIT_FSIZE, &rl) != 0)
+			_exit(3);
+		struct rec_error err;
+		int rc = rec_model_save(m, path, &err);
+		_exit(rc == REC_EIO && strstr(err.msg, strerror(EFBIG)) ? 0
+		      : 1);
+	}
+	wait_ok(pid);
+	size_t len;
+	char *back = tu_read(path, &len);
+	ck_assert_uint_eq(len, strlen("old contents"));
+	ck_assert_mem_eq(back, "old contents", len);
+	free(back);
+	ck_assert_int_eq(tu_count_entries(dir), 1);
+	rec_model_free(m);
+	free(path);
+	free(dir);
+}
+END_TEST
+
+/* ---- saves checked against the file that was loaded ---- */
+
+START_TEST(test_save_checked)
+{
+	char *dir = tu_mkdir();
+	char *path = tu_path(dir, "live.rec");
+	char *nightly = tu_path(dir, "nightly.rec");
+	rec_model *m = trained_model(1, REC_TASK_BINARY);
+	struct rec_error err;
+	memset(&err, 0, sizeof(err));
+	ck_assert_int_eq(rec_model_save(m, path, &err), 0);
+
+	/* loaded, unchanged: the checked save goes through */
+	int fd = open(path, O_RDONLY);
+	ck_assert_int_ge(fd, 0);
+	struct rec_file_id id;
+	ck_assert_int_eq(rec_file_id_of_fd(fd, &id, &err), 0);
+	ck_assert_int_eq(id.exists, 1);
+	rec_model *l = NULL;
+	ck_assert_int_eq(rec_model_load_fd(&l, fd, path, &err), 0);
+	close(fd);
+	struct rec_file_id by_path;
+	ck_assert_int_eq(rec_file_id_of_path(path, &by_path, &err), 0);
+	ck_assert_uint_eq(by_path.dev, id.dev);
+	ck_assert_uint_eq(by_path.ino, id.ino);
+	ck_assert_int_eq(rec_model_save_checked(l, path, &id, &err), 0);
+	ck_assert_int_eq(rec_file_id_of_path(path, &id, &err), 0);
+
+	/* a promotion renames another model over it: refused, the promoted
+	 * model intact, no temporary file */
+	char *other = tu_write_str(dir, "nightly.rec", "the nightly model");
+	ck_assert_int_eq(rename(nightly, path), 0);
+	ck_assert_int_eq(rec_model_save_checked(l, path, &id, &err),
+			 REC_ECHANGED);
+	ck_assert_int_eq(err.code, REC_ECHANGED);
+	ck_assert_str_eq(err.file, path);
+	ck_assert_str_eq(err.msg, "was replaced since it was loaded");
+	size_t len;
+	char *back = tu_read(path, &len);
+	ck_assert_uint_eq(len, strlen("the nightly model"));
+	ck_assert_mem_eq(back, "the nightly model", len);
+	free(back);
+	ck_assert_int_eq(tu_count_entries(dir), 1);
+	/* removed since */
+	ck_assert_int_eq(unlink(path), 0);
+	ck_assert_int_eq(rec_model_save_checked(l, path, &id, &err),
+			 REC_ECHANGED);
+	ck_assert_int_eq(tu_count_entries(dir), 0);
+
+	/* expected: no file */
+	struct rec_file_id none;
+	ck_assert_int_eq(rec_file_id_of_path(path, &none, &err), 0);
+	ck_assert_int_eq(none.exists, 0);
+	ck_assert_int_eq(rec_model_save_checked(l, path, &none, &err), 0);
+	ck_assert_int_eq(rec_model_save_checked(l, path, &none, &err),
+			 REC_ECHANGED);
+	ck_assert_int_eq(tu_count_entries(dir), 1);
+	ck_assert_str_eq(rec_strerror(REC_ECHANGED),
+			 "file replaced since it was loaded");
+
+	free(other);
+	rec_model_free(l);
+	rec_model_free(m);
+	free(nightly);
+	free(path);
+	free(dir);
+}
+END_TEST
+
 static Suite *modelfile_suite(void)
 {
 	Suite *s = suite_create("modelfile");
@@ -1185,6 +1526,12 @@ static Suite *modelfile_suite(void)
 	tcase_add_test(tc, test_load_fd);
 	tcase_add_loop_test(tc, test_save_mode_follows_umask, 0,
 			    (int)TU_ARRAY_LEN(umasks));
+	tcase_add_test(tc, test_load_pipe);
+	tcase_add_test(tc, test_save_fifo_and_device);
+	tcase_add_test(tc, test_save_keeps_mode);
+	tcase_add_test(tc, test_save_through_symlink);
+	tcase_add_test(tc, test_save_file_size_limit);
+	tcase_add_test(tc, test_save_checked);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("bad");

@@ -352,7 +352,8 @@ void standard_option(int c, void (*help)(FILE *f))
 	exit(EXIT_ERROR);
 }
 
-int save_model(rec_model *m, const char *path, struct rec_error *err)
+int save_model(rec_model *m, const char *path,
+	       const struct rec_file_id *expected, struct rec_error *err)
 {
 	/* a signal during the save must not leave a stray temporary file */
 	sigset_t block, old;
@@ -361,7 +362,7 @@ int save_model(rec_model *m, const char *path, struct rec_error *err)
 	sigaddset(&block, SIGTERM);
 	sigaddset(&block, SIGHUP);
 	sigprocmask(SIG_BLOCK, &block, &old);
-	int rc = rec_model_save(m, path, err);
+	int rc = rec_model_save_checked(m, path, expected, err);
 	sigprocmask(SIG_SETMASK, &old, NULL);
 	return rc;
 }

@@ -8,7 +8,6 @@
 #include <getopt.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/types.h>
 
 #include "rec.h"
 
@@ -160,27 +159,19 @@ void bad_rows_summary(struct bad_rows *b);
 
 /* ---- the files a program replaces (files.c) ---- */
 
-/* Which file a path names (links followed), and which version of it. */
-struct file_id {
-	int exists;
-	dev_t dev;
-	ino_t ino;
-	off_t size;
-	time_t ctime;
-	long ctime_ns;
-};
-struct file_id file_id_of(const char *path);
-int same_file(struct file_id a, struct file_id b);
+/* The file path names now (links followed); exits 2 if it cannot tell. */
+struct rec_file_id file_id_of(const char *path);
 /* Wait for, then hold, the lock that programs replacing the file at path
  * take turns on (PATH.lock beside the file a link names); exits 2 if it
  * cannot.  Closing the descriptor releases it.  -1 (no lock) when path
  * names something other than a regular file. */
 int lock_output(const char *path);
-/* A model and the file it was read from; exits 2 with a message if the
- * file cannot be read or is no model. */
-rec_model *load_model(const char *path, struct file_id *id);
-/* Exit 2 unless path still names the expected file (or still none). */
-void check_still(const char *path, struct file_id expected);
+/* Exit 2 when the model ("-") and the events would both be stdin. */
+void check_model_not_stdin_input(const char *model, char *const *files,
+				  int nfiles);
+/* A model and the file it was read from ("-": standard input, no file);
+ * exits 2 with a message if it cannot be read or is no model. */
+rec_model *load_model(const char *path, struct rec_file_id *id);
 
 /* Exit 2 if out is one of the input files (or stdin when there are none):
  * the run would read a half-replaced file and the data would be gone. */
@@ -221,8 +212,10 @@ void print_version(void);
 /* -h (usage to stdout), -V, and getopt's errors: the same in every
  * program; never returns. */
 _Noreturn void standard_option(int c, void (*help)(FILE *f));
-/* rec_model_save with SIGINT, SIGTERM and SIGHUP held off, so that no
- * stray temporary file is left by an interrupted save. */
-int save_model(rec_model *m, const char *path, struct rec_error *err);
+/* rec_model_save_checked (expected NULL: no check) with SIGINT, SIGTERM
+ * and SIGHUP held off, so that no stray temporary file is left by an
+ * interrupted save. */
+int save_model(rec_model *m, const char *path,
+	       const struct rec_file_id *expected, struct rec_error *err);
 
 #endif

@@ -14,32 +14,13 @@
 
 #include "common.h"
 
-/*
- * A file replaced by rename gets a new inode, but a file system reuses the
- * numbers of deleted files at once, so an inode alone could name a newer
- * file by chance: the time of its last change (to the nanosecond) and its
- * size tell the two apart.
- */
-static struct file_id id_of_stat(const struct stat *st)
+struct rec_file_id file_id_of(const char *path)
 {
-	return (struct file_id){ 1, st->st_dev, st->st_ino, st->st_size,
-				 st->st_ctim.tv_sec, st->st_ctim.tv_nsec };
-}
-
-struct file_id file_id_of(const char *path)
-{
-	struct stat st;
-	if (stat(path, &st) != 0)
-		return (struct file_id){ 0 };
-	return id_of_stat(&st);
-}
-
-int same_file(struct file_id a, struct file_id b)
-{
-	return a.exists == b.exists &&
-	       (!a.exists || (a.dev == b.dev && a.ino == b.ino &&
-			      a.size == b.size && a.ctime == b.ctime &&
-			      a.ctime_ns == b.ctime_ns));
+	struct rec_file_id id;
+	struct rec_error err = { 0 };
+	if (rec_file_id_of_path(path, &id, &err) != 0)
+		die_error(&err);
+	return id;
 }
 
 /*
@@ -74,29 +55,37 @@ int lock_output(const char *path)
 	return fd;
 }
 
-rec_model *load_model(const char *path, struct file_id *id)
+void check_model_not_stdin_input(const char *model, char *const *files,
+				  int nfiles)
+{
+	if (strcmp(model, "-") != 0)
+		return;
+	int stdin_input = nfiles == 0;
+	for (int i = 0; i < nfiles; i++)
+		stdin_input |= strcmp(files[i], "-") == 0;
+	if (stdin_input)
+		usage_error("-m -: the model and the events cannot both come "
+			    "from standard input");
+}
+
+rec_model *load_model(const char *path, struct rec_file_id *id)
 {
 	struct rec_error err = { 0 };
+	rec_model *m;
+	memset(id, 0, sizeof(*id));
+	if (strcmp(path, "-") == 0) {
+		/* standard input: no file to replace later */
+		if (rec_model_load(&m, path, &err) != 0)
+			die_error(&err);
+		return m;
+	}
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		die("%s: cannot open: %s", path, strerror(errno));
-	struct stat st;
-	if (fstat(fd, &st) != 0)
-		die("%s: cannot read: %s", path, strerror(errno));
-	*id = id_of_stat(&st);
-	rec_model *m;
-	if (rec_model_load_fd(&m, fd, path, &err) != 0)
+	/* the id of the bytes read: no rename between can fool it */
+	if (rec_file_id_of_fd(fd, id, &err) != 0 ||
+	    rec_model_load_fd(&m, fd, path, &err) != 0)
 		die_error(&err);
 	close(fd);
 	return m;
-}
-
-void check_still(const char *path, struct file_id expected)
-{
-	if (same_file(file_id_of(path), expected))
-		return;
-	die(expected.exists
-	    ? "'%s' was replaced since this program read it; not overwritten"
-	    : "'%s' was created since this program started; not overwritten",
-	    path);
 }

@@ -237,6 +237,7 @@ int main(int argc, char **argv)
 
 	struct rec_error err = { 0 };
 	rec_model *model;
+	check_model_not_stdin_input(model_path, argv + optind, argc - optind);
 	if (rec_model_load(&model, model_path, &err) != 0)
 		die_error(&err);
 

@@ -159,7 +159,7 @@ int main(int argc, char **argv)
 		/* programs replacing an existing model take turns on its lock
 		 * (a new one has no update to wait for) */
 		int lock = access(output, F_OK) == 0 ? lock_output(output) : -1;
-		rc = save_model(model, output, &err);
+		rc = save_model(model, output, NULL, &err);
 		if (lock >= 0)
 			close(lock);
 	} else {

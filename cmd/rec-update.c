@@ -141,17 +141,19 @@ int main(int argc, char **argv)
 	if (strcmp(output, "-") == 0)
 		usage_error("-o -: a model is written to a file, atomically");
 	check_output_not_input(output, argv + optind, argc - optind);
+	check_model_not_stdin_input(model_path, argv + optind, argc - optind);
 
 	/* read once before locking, so that a file that is no model is
 	 * refused without a lock file made for it */
-	struct file_id loaded, replaced;
+	struct rec_file_id loaded, replaced;
 	rec_model *model = load_model(model_path, &loaded);
 	int lock = -1;
 	if (!uo.test_only) {
 		/* concurrent updates take turns on the output's lock; each
 		 * builds on the model as the one before it saved it */
 		lock = lock_output(output);
-		if (!same_file(file_id_of(model_path), loaded)) {
+		struct rec_file_id now = file_id_of(model_path);
+		if (!rec_file_id_same(&now, &loaded)) {
 			rec_model_free(model);
 			model = load_model(model_path, &loaded);
 		}
@@ -186,11 +188,8 @@ int main(int argc, char **argv)
 	uint64_t events = rec_reader_rows(reader);
 	rec_reader_free(reader);
 
-	if (!uo.test_only) {
-		check_still(output, replaced);
-		if (save_model(model, output, &err) != 0)
-			die_error(&err);
-	}
+	if (!uo.test_only && save_model(model, output, &replaced, &err) != 0)
+		die_error(&err);
 	if (lock >= 0)
 		close(lock);	/* releases the lock */
 	if (!quiet) {

@@ -565,6 +565,18 @@ static void file_id_of_stat(const struct stat *st, struct rec_file_id *id)
 	id->exists = 1;
 	id->dev = (uint64_t)st->st_dev;
 	id->ino = (uint64_t)st->st_ino;
+	id->size = (int64_t)st->st_size;
+	id->ctime_sec = (int64_t)st->st_ctim.tv_sec;
+	id->ctime_nsec = (int64_t)st->st_ctim.tv_nsec;
+}
+
+int rec_file_id_same(const struct rec_file_id *a, const struct rec_file_id *b)
+{
+	if (a->exists != b->exists)
+		return 0;
+	return !a->exists ||
+	       (a->dev == b->dev && a->ino == b->ino && a->size == b->size &&
+		a->ctime_sec == b->ctime_sec && a->ctime_nsec == b->ctime_nsec);
 }
 
 int rec_file_id_of_fd(int fd, struct rec_file_id *id, struct rec_error *err)
@@ -690,8 +702,9 @@ static int check_identity(const char *target,
 	if (!expected->exists)
 		return rec_fail(err, REC_ECHANGED, path, 0,
 				"was created since this program started");
-	if ((uint64_t)st.st_dev != expected->dev ||
-	    (uint64_t)st.st_ino != expected->ino)
+	struct rec_file_id now;
+	file_id_of_stat(&st, &now);
+	if (!rec_file_id_same(&now, expected))
 		return rec_fail(err, REC_ECHANGED, path, 0,
 				"was replaced since it was loaded");
 	return 0;

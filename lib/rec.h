@@ -434,12 +434,18 @@ int rec_model_load_fd(rec_model **out, int fd, const char *name,
 int rec_model_decode(rec_model **out, const void *buf, size_t len,
 		     const char *name, struct rec_error *err);
 
-/* Which file a path named at some moment: its device and inode, or that
- * there was none (exists 0, dev and ino 0).  For rec_model_save_checked. */
+/* Which file a path named at some moment, or that there was none (exists
+ * 0, the rest 0).  For rec_model_save_checked.  A file system gives the
+ * inode of a deleted file to the next one made, so the size and the time
+ * of the last change (to the nanosecond) tell a newer file with a reused
+ * inode from the one that was loaded. */
 struct rec_file_id {
 	int exists;
 	uint64_t dev, ino;
+	int64_t size, ctime_sec, ctime_nsec;
 };
+/* Whether two ids name the same file in the same state (or both none). */
+int rec_file_id_same(const struct rec_file_id *a, const struct rec_file_id *b);
 /* The file path names now, following symbolic links; no file (ENOENT) is
  * success with exists 0.  REC_EIO if it cannot be told. */
 int rec_file_id_of_path(const char *path, struct rec_file_id *id,

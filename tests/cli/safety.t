@@ -56,8 +56,28 @@ rc=0
 cmp -s live.rec before.rec || fail "the model changed after a failed save"
 ls | grep -q '\.tmp\.' && fail "a temporary file was left behind"
 
+# A model from a pipe or standard input, as rec-train writes it by default.
+"$BIN/rec-predict" -m live.rec new.tsv > want.out || fail "rec-predict failed"
+expect_exit 0 "$BIN/rec-info" /dev/stdin < live.rec
+expect_exit 0 "$BIN/rec-info" - < live.rec
+cat live.rec | "$BIN/rec-predict" -m - new.tsv > got.out || fail "rec-predict -m - failed"
+cmp -s got.out want.out || fail "a model from a pipe scores differently"
+expect_exit 2 "$BIN/rec-predict" -m - < live.rec
+expect_err "both come from standard input"
+
+# -o onto a device writes to it and leaves it a device; no lock file in /dev.
+expect_exit 0 "$BIN/rec-train" -q -p 1 --holdout 0 --positive 4 -k 4 -o /dev/null train.tsv
+[ -c /dev/null ] || fail "/dev/null is no longer a character device"
+[ ! -e /dev/null.lock ] || fail "a lock file was made in /dev"
+
+# A 0600 model stays 0600 after an update in place.
+chmod 600 live.rec
+expect_exit 0 "$BIN/rec-update" -q -m live.rec new.tsv
+[ "$(stat -c %a live.rec)" = 600 ] || fail "the model's mode changed to $(stat -c %a live.rec)"
+
 # The lock follows a symbolic link to the model.
 ln -s live.rec link.rec
 expect_exit 0 "$BIN/rec-update" -q -m link.rec new.tsv
 [ ! -e link.rec.lock ] || fail "the lock was taken on the link, not its target"
+[ -L link.rec ] || fail "the update replaced the link with a file"
 exit 0

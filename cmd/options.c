@@ -281,6 +281,7 @@ void cli_help_params(FILE *f, int flags, int defaults)
  * NULL when c is no parameter option. */
 static const struct rec_param *param_of(int c, int *negative)
 {
+	*negative = 0;
 	if (c < OPT_PARAM || c >= param_id(rec_param_count, 0))
 		return NULL;
 	*negative = (c - OPT_PARAM) % 2;

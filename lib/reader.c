@@ -23,6 +23,7 @@
 #include "internal.h"
 
 #define BUF_SIZE (2 * REC_MAX_LINE + 65536)
+#define CSV_BLOCK (REC_MAX_LINE / 16)	/* libcsv growth step, bytes */
 
 enum { COL_USER, COL_ITEM, COL_LABEL, COL_TIME, COL_WEIGHT, COL_SCORE,
        NCOLS };
@@ -355,6 +356,10 @@ static int csv_reset(rec_reader *r)
 	/* libcsv's buffers come from our allocator, so tests can fail them */
 	csv_set_realloc_func(&r->csvp, rec_realloc);
 	csv_set_free_func(&r->csvp, rec_free);
+	/* libcsv grows a field's buffer by this much at a time, not by
+	 * doubling: with its default of 128 bytes a field of a megabyte
+	 * takes thousands of reallocations, each a copy */
+	csv_set_blk_size(&r->csvp, CSV_BLOCK);
 	r->csv_ready = 1;
 	r->nfields = 0;
 	r->fbuf_len = 0;

@@ -120,6 +120,43 @@ def reader_seeds():
     return s
 
 
+def eval_opt(fmt=0, header=0, regr=0, haspos=0, weight=0, score=0, ks=0):
+    """The option byte of a fuzz_eval input (see fuzz_eval.c)."""
+    return bytes([fmt | header << 2 | regr << 3 | haspos << 4 |
+                  weight << 5 | score << 6 | ks << 7])
+
+
+def eval_seeds():
+    s = {}
+    s['tsv_scored'] = eval_opt() + (
+        b"u1\ti1\t1\t0.9\nu1\ti2\t0\t0.2\nu2\ti1\t1\t0.4\n"
+        b"u2\ti3\t0\t0.4\nu3\ti2\t-1\t0.7\n")
+    s['tsv_ties_signed_zero'] = eval_opt(ks=1) + (
+        b"g1\ti1\t1\t0\ng1\ti2\t0\t-0\ng1\ti3\t1\t-0.0\n"
+        b"g2\ti1\t0\t1e300\ng2\ti2\t1\t-1e300\ng2\ti4\t0\t5\n")
+    s['csv_named_weight_score'] = eval_opt(fmt=2, header=1, weight=1,
+                                           score=1, ks=1) + (
+        b"user,item,label,weight,score,extra\n"
+        b"u1,i1,1,2,0.8,x\nu1,i2,0,0.5,0.3,x\n\"u,2\",i1,0,1,0.9,x\n"
+        b"\"u,2\",i3,1,1e6,0.1,x\nu3,i1,1,0,0.5,x\n")
+    s['regression_positive'] = eval_opt(regr=1, haspos=1) + (
+        b"u1\ti1\t4.5\t3.9\nu1\ti2\t0.25\t1.2\nu2\ti1\t-3\t-2\n")
+    s['regression_raw'] = eval_opt(regr=1, weight=1) + (
+        b"u1\ti1\t4.5\t1\t3.9\nu1\ti2\t1\t0\t1.2\n"
+        b"u2\ti1\t1e9\t1e-300\t-1e308\nu2\ti2\tx\t1\t1\n")
+    s['truth_and_recs'] = eval_opt(header=1, ks=1) + (
+        b"user\titem\nu1\ti1\nu1\ti3\nu2\ti2\nu3\ti9\n\f"
+        b"u1\ti3\t0.9\nu1\ti2\t0.5\nu1\ti1\t0.1\nu2\ti1\t0.8\n"
+        b"u4\ti1\t0.3\n")
+    s['bad_rows'] = eval_opt(weight=1, score=1) + (
+        b"u1\ti1\t1\t1\t0.5\nu2\ti2\t0\t-1\t0.5\nu3\ti3\t2\t1\t0.5\n"
+        b"u4\ti4\t0\t1\tnan\n\ti5\t1\t1\t0.1\nu6\ti6\t0\t1\n")
+    s['header_missing_column'] = eval_opt(fmt=1, header=1) + (
+        b"user,item,rating\nu1,i1,1,0.5\n")
+    s['empty'] = b''
+    return s
+
+
 def run(cmd, stdin=None):
     return subprocess.run(cmd, input=stdin, stdout=subprocess.PIPE,
                           check=True).stdout
@@ -236,6 +273,7 @@ def main():
     if len(sys.argv) != 2:
         sys.exit('usage: make_seeds.py BINDIR')
     write('fuzz_reader', reader_seeds())
+    write('fuzz_eval', eval_seeds())
     work = tempfile.mkdtemp()
     try:
         write('fuzz_model', model_seeds(make_models(sys.argv[1], work)))

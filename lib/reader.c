@@ -408,6 +408,16 @@ static void st_fail(struct stream *st, int code, const char *fmt, ...)
 	st->code = code;
 }
 
+/* read(2), tried again when a signal interrupts it. */
+static ssize_t read_some(int fd, void *buf, size_t n)
+{
+	ssize_t got;
+	do
+		got = read(fd, buf, n);
+	while (got < 0 && errno == EINTR);
+	return got;
+}
+
 /* At least want bytes of input at in + pos, unless the input ends first:
  * the count there, or -1 after a failed read (st->state says). */
 static long st_avail(struct stream *st, size_t want)
@@ -421,10 +431,8 @@ static long st_avail(struct stream *st, size_t want)
 		st->pos = 0;
 	}
 	while (st->len < want && !st->in_eof) {
-		ssize_t n = read(st->fd, st->inbuf + st->len,
-				 IN_SIZE - st->len);
-		if (n < 0 && errno == EINTR)
-			continue;
+		ssize_t n = read_some(st->fd, st->inbuf + st->len,
+				      IN_SIZE - st->len);
 		if (n < 0) {
 			st_fail(st, REC_EIO, "%s", strerror(errno));
 			return -1;
@@ -514,19 +522,15 @@ static long st_copy(struct stream *st, char *dst, size_t cap)
 	}
 	if (st->in_eof)
 		return 0;
-	for (;;) {
-		ssize_t n = read(st->fd, dst, cap);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			st_fail(st, REC_EIO, "%s", strerror(errno));
-			return -1;
-		}
-		if (n == 0)
-			st->in_eof = 1;
-		st->base += (size_t)n;
-		return (long)n;
+	ssize_t n = read_some(st->fd, dst, cap);
+	if (n < 0) {
+		st_fail(st, REC_EIO, "%s", strerror(errno));
+		return -1;
 	}
+	if (n == 0)
+		st->in_eof = 1;
+	st->base += (size_t)n;
+	return (long)n;
 }
 
 /*

@@ -45,8 +45,13 @@ static uint64_t load_le(const char *p, size_t n)
 
 uint64_t rec_hash(unsigned char space, const char *s, size_t len)
 {
+	return rec_hash_seeded(space, s, len);
+}
+
+uint64_t rec_hash_seeded(uint64_t seed, const char *s, size_t len)
+{
 	const uint64_t k1 = 0xa0761d6478bd642full, k2 = 0xe7037ed1a0b428dbull;
-	uint64_t h = mix(space ^ k1, (uint64_t)len ^ k2);
+	uint64_t h = mix(seed ^ k1, (uint64_t)len ^ k2);
 	while (len >= 8) {
 		h = mix(h ^ load_le(s, 8), k1);
 		s += 8;

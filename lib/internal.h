@@ -95,6 +95,9 @@ int rec_params_decode(struct rec_cursor *c, struct rec_params *p,
 
 /* 64-bit hash of a namespace byte and a string: the feature's identity. */
 uint64_t rec_hash(unsigned char space, const char *s, size_t len);
+/* The same under a 64-bit seed: rec_hash(c, ...) is rec_hash_seeded(c, ...).
+ * A namespace's seed is rec_hash('n', its name). */
+uint64_t rec_hash_seeded(uint64_t seed, const char *s, size_t len);
 
 /* Feature namespaces: a user id and an item id with the same text are
  * different features. */
@@ -133,6 +136,53 @@ static inline uint32_t rec_map_get(const struct rec_map *m, uint64_t key)
 /* Store key -> value (key must be absent).  0 or REC_ENOMEM. */
 int rec_map_put(struct rec_map *m, uint64_t key, uint32_t value);
 
+/*
+ * Side features (features.c).  Every feature lives in a namespace: the
+ * user ids, the item ids, each feature column of the events and each
+ * column of the attribute tables.  A value's key is the hash of the value
+ * under the namespace's seed, so age=3 and item=3 never meet.
+ */
+enum { REC_SIDE_QUERY = 0, REC_SIDE_ITEM = 1 };
+enum { REC_ORIGIN_ID = 0, REC_ORIGIN_EVENT = 1, REC_ORIGIN_TABLE = 2 };
+#define REC_MAX_SPACES 4096	/* namespaces of one model, at most */
+#define REC_MAX_SIDE 1024	/* features on one side of an event */
+struct rec_space {
+	char *name;
+	uint64_t seed;		/* rec_hash('n', name) */
+	unsigned char side;	/* REC_SIDE_* */
+	unsigned char origin;	/* REC_ORIGIN_* */
+	unsigned char numeric;	/* one real-valued feature */
+};
+/* A feature before it has a row: its key, value and namespace. */
+struct rec_kfeat {
+	uint64_t key;
+	float x;
+	uint32_t space;
+};
+/* A feature of an event: its row and value. */
+struct rec_feat {
+	uint32_t row;
+	float x;
+};
+/* An attribute table: ids, each with its features. */
+struct rec_table {
+	rec_idset *ids;		/* NULL: no table */
+	uint32_t *first, *count;	/* per id: its features in values */
+	size_t cap;
+	struct rec_kfeat *values;
+	size_t nvalues, values_cap;
+};
+struct rec_schema {
+	struct rec_space *spaces;	/* 0: user ids, 1: item ids */
+	size_t nspaces, cap;
+	/* the reader's extra columns, in order: query side, then item side */
+	uint32_t column_space[REC_MAX_EXTRA];
+	int ncolumns, nquery;
+	char list_sep;		/* 0: cells hold one value */
+	struct rec_table tables[2];	/* by side: users, items */
+	int active;		/* any feature beyond the two ids */
+};
+
 /* The item catalogue: every item met in training, in first-seen order. */
 struct rec_item {
 	uint32_t name_off;	/* offset of the id in the name arena */
@@ -140,6 +190,9 @@ struct rec_item {
 	uint32_t feature;	/* feature row of the item id */
 	uint64_t count;		/* events seen */
 	double last_time;	/* largest time column value seen */
+	/* item-side feature columns of its latest event, in the
+	 * catalogue's kfeats */
+	uint32_t feats_first, feats_count;
 };
 
 struct rec_catalogue {
@@ -149,6 +202,8 @@ struct rec_catalogue {
 	size_t names_len, names_cap;
 	struct rec_map index;	/* rec_hash(item id) -> position in items */
 	uint64_t max_count;	/* largest count, for popularity sampling */
+	struct rec_kfeat *kfeats;	/* the items' feature lists */
+	size_t nkfeats, kfeats_cap;
 };
 
 struct rec_counters {
@@ -173,16 +228,27 @@ struct rec_counters {
  */
 struct rec_model {
 	struct rec_params params;
-	char *column_names[6];	/* owned copies of params.input.columns */
+	char *strings[REC_MAX_PARAMS];	/* owned copies of params' strings,
+					 * by table row */
 	size_t stride;		/* floats per feature row: 2 * (1 + k) */
 	float bias[2];		/* w0 and its accumulator */
 	float *rows;		/* features * stride floats */
 	size_t features, cap;
 	uint64_t *feature_keys;	/* hashed id of each row, in row order */
+	uint32_t *feature_space;	/* namespace of each row; NULL when
+					 * the model has only the two ids */
+	struct rec_grads {	/* a step's gradients, one per row */
+		uint32_t *row;
+		unsigned char *side;	/* REC_FREEZE_* bits of its sides */
+		unsigned char *with_w;	/* the weight has a gradient */
+		float *g;		/* 1 + k each */
+		size_t n, cap;
+	} grads;
 	uint32_t *feature_events;	/* events learned per row, each once */
 	struct rec_map feature_index;	/* hashed id -> row */
 	uint64_t key_mask;	/* 2^bits - 1 */
 	struct rec_catalogue catalogue;
+	struct rec_schema schema;
 	struct rec_counters counters;
 	struct rec_rng rng;
 	/* forgetting: when each row, and the bias,
@@ -207,6 +273,8 @@ static inline uint32_t rec_model_find(const struct rec_model *m, uint64_t key)
 {
 	return rec_map_get(&m->feature_index, key);
 }
+/* The read version of the file the model is written as: 1 or 2. */
+int rec_model_read_version(const struct rec_model *m);
 /* Set what follows from the parameters: the row stride and key mask. */
 void rec_model_shape(struct rec_model *m);
 
@@ -214,8 +282,80 @@ void rec_model_shape(struct rec_model *m);
  * REC_ENOMEM. */
 int rec_model_own_columns(struct rec_model *m);
 
-/* The row of a feature key, created (with its initial factors) if new. */
-int rec_model_intern(struct rec_model *m, uint64_t key, uint32_t *row);
+/* The row of a feature key, created (with its initial factors) if new, in
+ * namespace space. */
+int rec_model_intern(struct rec_model *m, uint64_t key, uint32_t space,
+		     uint32_t *row);
+
+/*
+ * Side features (features.c).
+ */
+/* The namespaces of the ids and of params' feature columns; 0 or an error
+ * (a column given twice, ...). */
+int rec_schema_init(struct rec_model *m, struct rec_error *err);
+void rec_schema_free(struct rec_schema *s);
+int rec_schema_add_space(struct rec_schema *s, const char *name, size_t len,
+			 int side, int origin, int numeric, uint32_t *index);
+/* From now on each row records its namespace.  0 or REC_ENOMEM. */
+int rec_schema_activate(struct rec_model *m);
+/* Why a cell of a list column is bad (an empty value), or NULL. */
+const char *rec_list_problem(char sep, const char *cell, size_t len);
+/* Add an id with n features to a table: 0, 1 when the id is there
+ * already (nothing added), or REC_ENOMEM. */
+int rec_table_add(struct rec_table *t, const char *id, size_t len,
+		  const struct rec_kfeat *v, size_t n);
+/* The keyed features of a row: out[0..n[0]) the query side (user id
+ * first), out[REC_MAX_SIDE..REC_MAX_SIDE + n[1]) the item side (item id
+ * first); out holds 2 * REC_MAX_SIDE.  0, or REC_EDATA when a side has
+ * too many. */
+int rec_row_kfeats(const struct rec_model *m, const struct rec_row *row,
+		   struct rec_kfeat *out, int n[2], struct rec_error *err);
+/* Rows for n keyed features into out (duplicates merged, their values
+ * added): made if new (intern; -1 when out of memory) or dropped when the
+ * model has none (find).  The count in out. */
+int rec_kfeats_intern(struct rec_model *m, const struct rec_kfeat *k, int n,
+		      struct rec_feat *out);
+int rec_kfeats_find(const struct rec_model *m, const struct rec_kfeat *k,
+		    int n, struct rec_feat *out);
+/* An item's event features (n keyed, item id not included) into the
+ * catalogue.  0 or REC_ENOMEM. */
+int rec_catalogue_set_kfeats(struct rec_model *m, uint32_t item,
+			     const struct rec_kfeat *k, int n);
+/* The keyed item side of an item id (catalogue index item, or
+ * UINT32_MAX for an item known only from the attribute table): the id,
+ * the catalogue's features, the attributes.  out holds REC_MAX_SIDE. */
+int rec_item_kfeats(const struct rec_model *m, const char *id, size_t len,
+		    uint32_t item, struct rec_kfeat *out);
+/* Both sides of a row as rows the model has: f[0..nu) the query side,
+ * f[nu..nu + ni) the item side; f holds 2 * REC_MAX_SIDE.  0 or
+ * REC_EDATA. */
+int rec_model_row_feats(const struct rec_model *m, const struct rec_row *row,
+			struct rec_feat *f, int *nu, int *ni,
+			struct rec_error *err);
+/* The item side of a catalogue item as rows the model has. */
+int rec_catalogue_item_feats(const struct rec_model *m, uint32_t item,
+			     struct rec_kfeat *scratch, struct rec_feat *out);
+
+/*
+ * The factorization machine over feature lists (model.c): the query side
+ * U and item side I of an event, each a list of rows and values.
+ */
+double rec_fm_margin(const struct rec_model *m, const struct rec_feat *u,
+		     int nu, const struct rec_feat *i, int ni);
+/* A pointwise step (logistic or squared loss); count: the event is new. */
+double rec_fm_learn(struct rec_model *m, const struct rec_feat *u, int nu,
+		    const struct rec_feat *i, int ni, float label, float weight,
+		    int count, double *margin, int freeze);
+/* An implicit positive against negatives drawn from the catalogue. */
+double rec_fm_learn_implicit(struct rec_model *m, const struct rec_feat *u,
+			     int nu, const struct rec_feat *i, int ni,
+			     uint32_t item, float weight, int count,
+			     int freeze, double *pos_margin,
+			     double *neg_margin);
+double rec_fm_implicit_loss(const struct rec_model *m, struct rec_rng *rng,
+			    const struct rec_feat *u, int nu,
+			    const struct rec_feat *i, int ni, uint32_t item,
+			    double *pos_margin, double *neg_margin);
 /* Record an item in the catalogue (created if new); key is
  * rec_hash(REC_SPACE_ITEM, id, len). */
 int rec_catalogue_note(struct rec_model *m, uint64_t key, const char *id,
@@ -275,25 +415,50 @@ int rec_model_scores_classes(const struct rec_model *m);
 /*
  * One event as learning sees it (update.c): its two feature rows, label
  * and weight.  rec_update learns each as it comes; rec_train keeps them
- * all and learns them again at every pass.
+ * all and learns them again at every pass.  A model with side features
+ * keeps the event's two lists in an arena: at feats, the counts of the
+ * query and item sides (in .row), then the lists (the ids first).
  */
 struct rec_event {
 	uint32_t user_row, item_row;
 	float label, weight;
+	uint32_t feats;		/* offset in the arena; features only */
+	uint32_t item;		/* catalogue index; features only */
 };
+struct rec_arena {
+	struct rec_feat *f;
+	size_t n, cap;
+};
+int rec_arena_reserve(struct rec_arena *a, size_t more);
+void rec_arena_free(struct rec_arena *a);
 /* The event of a row: its feature rows (made if new), its item noted in
- * the catalogue. */
+ * the catalogue; a model with side features appends the lists to arena.
+ * 0, REC_ENOMEM or REC_EDATA (too many features). */
 int rec_event_make(struct rec_model *m, const struct rec_row *row,
-		   struct rec_event *e, struct rec_error *err);
+		   struct rec_event *e, struct rec_arena *arena,
+		   struct rec_error *err);
 /* One learning step on an event, whatever the task; count: the event is
  * new.  Gives the margins for a recent AUC: the event's, and for implicit
  * tasks a sampled negative's (label 0).  Returns the event's loss.
  * Inline: it is the hot loop of both training and updating. */
 static inline double rec_event_learn(struct rec_model *m,
-				     const struct rec_event *e, int count,
+				     const struct rec_event *e,
+				     const struct rec_arena *arena, int count,
 				     int freeze, double *margin,
 				     double *neg_margin)
 {
+	if (m->schema.active) {
+		const struct rec_feat *f = arena->f + e->feats;
+		int nu = (int)f[0].row, ni = (int)f[1].row;
+		if (m->params.task == REC_TASK_IMPLICIT)
+			return rec_fm_learn_implicit(m, f + 2, nu, f + 2 + nu,
+						     ni, e->item, e->weight,
+						     count, freeze, margin,
+						     neg_margin);
+		*neg_margin = 0;
+		return rec_fm_learn(m, f + 2, nu, f + 2 + nu, ni, e->label,
+				    e->weight, count, margin, freeze);
+	}
 	if (m->params.task == REC_TASK_IMPLICIT)
 		return rec_model_learn_implicit(m, e->user_row, e->item_row,
 						e->weight, count, freeze,

@@ -35,25 +35,30 @@ static char *dup_or_null(const char *s, int *fail)
 	return d;
 }
 
-/* Copy the column names so params.input points into the model. */
+/* Copy the strings so params points into the model. */
 int rec_model_own_columns(struct rec_model *m)
 {
-	struct rec_columns *c = &m->params.input.columns;
-	const char **slot[6] = { &c->user, &c->item, &c->label, &c->time,
-				 &c->weight, &c->score };
 	int fail = 0;
-	for (int i = 0; i < 6; i++) {
-		char *copy = dup_or_null(*slot[i], &fail);
-		rec_free(m->column_names[i]);
-		m->column_names[i] = copy;
-		*slot[i] = copy;
+	for (size_t i = 0; i < rec_param_count; i++) {
+		const struct rec_param *d = &rec_param_table[i];
+		if (d->type != REC_PARAM_STRING)
+			continue;
+		const char *s;
+		memcpy(&s, (char *)&m->params + d->offset, sizeof(s));
+		char *copy = dup_or_null(s, &fail);
+		rec_free(m->strings[i]);
+		m->strings[i] = copy;
+		memcpy((char *)&m->params + d->offset, &copy, sizeof(copy));
 	}
 	return fail ? REC_ENOMEM : 0;
 }
 
+/* A row: weight and k factors, their AdaGrad sums (FTRL: the weight's n),
+ * and with FTRL the weight's z last. */
 void rec_model_shape(struct rec_model *m)
 {
-	m->stride = 2 * (1 + (size_t)m->params.factors);
+	m->stride = 2 * (1 + (size_t)m->params.factors) +
+		    (m->params.optimizer == REC_OPT_FTRL);
 	m->key_mask = ((uint64_t)1 << m->params.bits) - 1;
 }
 
@@ -79,6 +84,11 @@ int rec_model_create(rec_model **out, const struct rec_params *p,
 		rec_model_free(m);
 		return rec_fail(err, REC_ENOMEM, NULL, 0, "out of memory");
 	}
+	int rc = rec_schema_init(m, err);
+	if (rc) {
+		rec_model_free(m);
+		return rc;
+	}
 	*out = m;
 	return 0;
 }
@@ -87,17 +97,30 @@ void rec_model_free(rec_model *m)
 {
 	if (!m)
 		return;
-	for (int i = 0; i < 6; i++)
-		rec_free(m->column_names[i]);
+	for (size_t i = 0; i < REC_MAX_PARAMS; i++)
+		rec_free(m->strings[i]);
 	rec_free(m->rows);
 	rec_free(m->feature_keys);
 	rec_free(m->feature_events);
 	rec_free(m->feature_stamp);
+	rec_free(m->feature_space);
+	rec_free(m->grads.row);
+	rec_free(m->grads.side);
+	rec_free(m->grads.with_w);
+	rec_free(m->grads.g);
+	rec_schema_free(&m->schema);
+	rec_free(m->catalogue.kfeats);
 	rec_map_destroy(&m->feature_index);
 	rec_free(m->catalogue.items);
 	rec_free(m->catalogue.names);
 	rec_map_destroy(&m->catalogue.index);
 	rec_free(m);
+}
+
+/* A model of ids alone, with no format 2 parameter, reads as format 1. */
+int rec_model_read_version(const rec_model *m)
+{
+	return m->schema.active ? 2 : rec_params_version(&m->params);
 }
 
 const struct rec_params *rec_model_params(const rec_model *m)
@@ -108,7 +131,7 @@ const struct rec_params *rec_model_params(const rec_model *m)
 void rec_model_info(const rec_model *m, struct rec_model_info *info)
 {
 	info->format_version = m->file_read_version ? m->file_read_version
-						    : REC_FORMAT_VERSION;
+						    : rec_model_read_version(m);
 	info->writer_version = m->file_write_version ? m->file_write_version
 						     : REC_FORMAT_VERSION;
 	info->features = m->features;
@@ -141,12 +164,17 @@ static void init_row(const struct rec_model *m, uint64_t key, float *row)
 		rec_rng_seed(&r, h);
 		row[1 + j] = scale * (float)(2 * rec_rng_uniform(&r) - 1);
 	}
-	float acc = m->params.optimizer == REC_OPT_ADAGRAD ? ADAGRAD_INIT : 0;
+	float acc = m->params.optimizer != REC_OPT_SGD ? ADAGRAD_INIT : 0;
 	for (int j = 0; j <= k; j++)
 		row[1 + k + j] = acc;
+	if (m->params.optimizer == REC_OPT_FTRL) {
+		row[1 + k] = 0;		/* the weight's n */
+		row[2 + 2 * k] = 0;	/* and z */
+	}
 }
 
-int rec_model_intern(struct rec_model *m, uint64_t key, uint32_t *row)
+int rec_model_intern(struct rec_model *m, uint64_t key, uint32_t space,
+		     uint32_t *row)
 {
 	uint32_t r = rec_map_get(&m->feature_index, key);
 	if (r != UINT32_MAX) {
@@ -183,6 +211,14 @@ int rec_model_intern(struct rec_model *m, uint64_t key, uint32_t *row)
 				return REC_ENOMEM;
 			m->feature_stamp = stamps;
 		}
+		if (m->feature_space) {
+			uint32_t *spaces = rec_realloc_array(m->feature_space,
+							     cap,
+							     sizeof(*spaces));
+			if (!spaces)
+				return REC_ENOMEM;
+			m->feature_space = spaces;
+		}
 		m->cap = cap;
 	}
 	r = (uint32_t)m->features;
@@ -193,6 +229,8 @@ int rec_model_intern(struct rec_model *m, uint64_t key, uint32_t *row)
 	m->feature_events[r] = 0;
 	if (m->feature_stamp)
 		m->feature_stamp[r] = 0;
+	if (m->feature_space)
+		m->feature_space[r] = space;
 	m->features++;
 	*row = r;
 	return 0;
@@ -240,6 +278,8 @@ int rec_catalogue_note(struct rec_model *m, uint64_t key, const char *id,
 	it->name_off = (uint32_t)c->names_len;
 	it->name_len = (uint32_t)len;
 	it->feature = feature;
+	it->feats_first = 0;
+	it->feats_count = 0;
 	it->count = 1;
 	if (c->max_count < 1)
 		c->max_count = 1;
@@ -362,6 +402,57 @@ static inline void step(float *restrict w, float *restrict acc,
 }
 
 /*
+ * FTRL-Proximal (McMahan et al. 2013, algorithm 1) on a row's weight, whose
+ * n and z lie at row[1 + k] and row[2 + 2k]: the weight is a closed form
+ * of them, exactly 0 while |z| <= l1.  L2 enters as the paper's lambda2.
+ */
+static inline void ftrl_step(const struct rec_model *m, float *row, float g)
+{
+	const int k = m->params.factors;
+	const float alpha = (float)m->params.ftrl_alpha;
+	const float beta = (float)m->params.ftrl_beta;
+	const float l1 = (float)m->params.l1, l2 = (float)m->params.l2;
+	float n = row[1 + k], z = row[2 + 2 * k], w = row[0];
+	float n1 = n + g * g;
+	n1 = n1 <= REC_ACC_MAX ? n1 : REC_ACC_MAX;
+	float sigma = (sqrtf(n1) - sqrtf(n)) / alpha;
+	z += g - sigma * w;
+	z = z <= REC_ACC_MAX ? z : REC_ACC_MAX;
+	z = z >= -REC_ACC_MAX ? z : -REC_ACC_MAX;
+	row[1 + k] = n1;
+	row[2 + 2 * k] = z;
+	if (fabsf(z) <= l1) {
+		row[0] = 0;
+		return;
+	}
+	float x = -(z - copysignf(l1, z)) / ((beta + sqrtf(n1)) / alpha + l2);
+	x = x <= REC_PARAM_MAX ? x : REC_PARAM_MAX;
+	row[0] = x >= -REC_PARAM_MAX ? x : -REC_PARAM_MAX;
+}
+
+/* One optimiser step on a row: its weight too when with_w, else its
+ * factors only (g[0] is then ignored). */
+static inline void step_row(const struct rec_model *m, float *row,
+			    const float *g, int with_w)
+{
+	const int k = m->params.factors;
+	const float lr = (float)m->params.lr;
+	const int opt = m->params.optimizer;
+	if (opt == REC_OPT_FTRL) {
+		if (with_w)
+			ftrl_step(m, row, g[0]);
+		if (k > 0)
+			step(row + 1, row + 2 + k, g + 1, k, lr, 1);
+		return;
+	}
+	if (with_w)
+		step(row, row + 1 + k, g, 1 + k, lr, opt == REC_OPT_ADAGRAD);
+	else if (k > 0)
+		step(row + 1, row + 2 + k, g + 1, k, lr,
+		     opt == REC_OPT_ADAGRAD);
+}
+
+/*
  * L2 is a penalty per parameter, as in liblinear's objective
  * sum(loss) + l2/2 |w|^2, not per event: each event of a feature carries
  * 1/n of it, n being the feature's events so far.  A rare item is then
@@ -381,11 +472,14 @@ static double learn(struct rec_model *m, uint32_t user_row, uint32_t item_row,
 	const float lr = (float)m->params.lr;
 	const float nu = event_share(m, user_row);
 	const float ni = event_share(m, item_row);
-	const float l2u = (float)m->params.l2 * nu;
-	const float l2i = (float)m->params.l2 * ni;
+	/* FTRL has its L2 in the closed form of the weight */
+	const float l2w = m->params.optimizer == REC_OPT_FTRL
+		? 0 : (float)m->params.l2;
+	const float l2u = l2w * nu;
+	const float l2i = l2w * ni;
 	const float l2fu = (float)m->params.l2_factors * nu;
 	const float l2fi = (float)m->params.l2_factors * ni;
-	const int adagrad = m->params.optimizer == REC_OPT_ADAGRAD;
+	const int adagrad = m->params.optimizer != REC_OPT_SGD;
 	float *u = m->rows + (size_t)user_row * m->stride;
 	float *v = m->rows + (size_t)item_row * m->stride;
 
@@ -421,9 +515,9 @@ static double learn(struct rec_model *m, uint32_t user_row, uint32_t item_row,
 	float gb = g;
 	step(&m->bias[0], &m->bias[1], &gb, 1, lr, adagrad);
 	if (!(freeze & REC_FREEZE_USERS))
-		step(u, u + 1 + k, gu, 1 + k, lr, adagrad);
+		step_row(m, u, gu, 1);
 	if (item_row != user_row && !(freeze & REC_FREEZE_ITEMS))
-		step(v, v + 1 + k, gv, 1 + k, lr, adagrad);
+		step_row(m, v, gv, 1);
 	return loss * weight;
 }
 
@@ -516,6 +610,23 @@ int rec_model_retune(rec_model *m, const struct rec_params *p,
 		struct rec_param_value was, given;
 		rec_param_get(&m->params, d, &was);
 		rec_param_get(p, d, &given);
+		if (d->type == REC_PARAM_STRING) {
+			if (was.str == given.str ||
+			    (was.str && given.str &&
+			     strcmp(was.str, given.str) == 0))
+				continue;
+			if (!was.str)
+				return rec_fail(err, REC_EINVAL, NULL, 0,
+						"--%s %s: the model was trained "
+						"without --%s, which is fixed "
+						"then", d->option, given.str,
+						d->option);
+			return rec_fail(err, REC_EINVAL, NULL, 0,
+					"--%s %s: the model was trained with "
+					"--%s %s, which is fixed then",
+					d->option, given.str ? given.str : "",
+					d->option, was.str);
+		}
 		if (was.num != given.num || was.u64 != given.u64)
 			return rec_fail(err, REC_EINVAL, NULL, 0,
 					"parameter %s is fixed when a model is "
@@ -540,25 +651,32 @@ void rec_model_progressive(const rec_model *m, struct rec_progressive *pv)
  * uniformly, or in proportion to count^alpha by rejection, never pos itself.
  * UINT32_MAX when none could be drawn (a catalogue of one item).
  */
-static uint32_t sample_negative(const struct rec_model *m, struct rec_rng *rng,
-				uint32_t pos)
+static uint32_t draw_negative(const struct rec_model *m, struct rec_rng *rng,
+			      uint32_t pos_row, uint32_t pos_item)
 {
 	const struct rec_catalogue *c = &m->catalogue;
 	const double alpha = m->params.sample_alpha;
 	if (c->count < 2)
 		return UINT32_MAX;
 	for (int tries = 0; tries < 1000; tries++) {
-		const struct rec_item *it =
-			&c->items[rec_rng_below(rng, c->count)];
-		if (it->feature == pos)
+		uint32_t at = (uint32_t)rec_rng_below(rng, c->count);
+		const struct rec_item *it = &c->items[at];
+		if (it->feature == pos_row || at == pos_item)
 			continue;
 		if (alpha > 0 &&
 		    rec_rng_uniform(rng) >=
 			    pow((double)it->count / (double)c->max_count, alpha))
 			continue;
-		return it->feature;
+		return at;
 	}
 	return UINT32_MAX;
+}
+
+static uint32_t sample_negative(const struct rec_model *m, struct rec_rng *rng,
+				uint32_t pos)
+{
+	uint32_t at = draw_negative(m, rng, pos, UINT32_MAX);
+	return at == UINT32_MAX ? UINT32_MAX : m->catalogue.items[at].feature;
 }
 
 /* BPR: the user should score item i above item j.  The global bias and
@@ -568,11 +686,11 @@ static double learn_pair(struct rec_model *m, uint32_t user_row,
 			 double *diff_out, int freeze)
 {
 	const int k = m->params.factors;
-	const float lr = (float)m->params.lr;
-	const int adagrad = m->params.optimizer == REC_OPT_ADAGRAD;
 	const float su = event_share(m, user_row);
 	const float si = event_share(m, i_row), sj = event_share(m, j_row);
-	const float l2 = (float)m->params.l2, l2f = (float)m->params.l2_factors;
+	const float l2 = m->params.optimizer == REC_OPT_FTRL
+		? 0 : (float)m->params.l2;
+	const float l2f = (float)m->params.l2_factors;
 	float *u = m->rows + (size_t)user_row * m->stride;
 	float *vi = m->rows + (size_t)i_row * m->stride;
 	float *vj = m->rows + (size_t)j_row * m->stride;
@@ -594,12 +712,12 @@ static double learn_pair(struct rec_model *m, uint32_t user_row,
 		gj[f] = -g * u[f] + l2f * sj * vj[f];
 	}
 	if (!(freeze & REC_FREEZE_USERS) && k > 0)
-		step(u + 1, u + 2 + k, gu + 1, k, lr, adagrad);
+		step_row(m, u, gu, 0);
 	if (!(freeze & REC_FREEZE_ITEMS)) {
 		if (i_row != user_row)
-			step(vi, vi + 1 + k, gi, 1 + k, lr, adagrad);
+			step_row(m, vi, gi, 1);
 		if (j_row != user_row && j_row != i_row)
-			step(vj, vj + 1 + k, gj, 1 + k, lr, adagrad);
+			step_row(m, vj, gj, 1);
 	}
 	return loss;
 }
@@ -676,6 +794,337 @@ double rec_model_implicit_loss(const struct rec_model *m, struct rec_rng *rng,
 			*neg_margin = neg;
 		loss += bpr ? rec_loss(REC_LOSS_BPR, pos - neg, 1)
 			    : rec_loss(REC_LOSS_LOGISTIC, neg, 0);
+		steps++;
+	}
+	return steps ? loss / steps : 0;
+}
+
+/* ---- the factorization machine over feature lists ---- */
+
+/*
+ * The sums of one side: q = sum x v (k floats) into q, and the return
+ * value: the linear part sum x w plus, with all interactions, the side's
+ * own pairs, 1/2 (|q|^2 - sum x^2 |v|^2) (Rendle's identity).
+ */
+static double side_sums(const struct rec_model *m, const struct rec_feat *f,
+			int n, float *q)
+{
+	const int k = m->params.factors;
+	for (int j = 0; j < k; j++)
+		q[j] = 0;
+	double lin = 0, self = 0;
+	for (int a = 0; a < n; a++) {
+		const float *r = m->rows + (size_t)f[a].row * m->stride;
+		const float x = f[a].x;
+		float sq = 0;
+		lin += (double)x * r[0];
+		for (int j = 0; j < k; j++) {
+			q[j] += x * r[1 + j];
+			sq += r[1 + j] * r[1 + j];
+		}
+		self += (double)x * x * sq;
+	}
+	if (m->params.interactions == REC_ALL) {
+		float qq = 0;
+		for (int j = 0; j < k; j++)
+			qq += q[j] * q[j];
+		lin += 0.5 * ((double)qq - self);
+	}
+	return lin;
+}
+
+static float dot_k(const float *a, const float *b, int k)
+{
+	float d = 0;
+	for (int j = 0; j < k; j++)
+		d += a[j] * b[j];
+	return d;
+}
+
+double rec_fm_margin(const struct rec_model *m, const struct rec_feat *u,
+		     int nu, const struct rec_feat *i, int ni)
+{
+	float qu[MAX_FACTORS + 1], qi[MAX_FACTORS + 1];
+	double s = (double)m->bias[0] + side_sums(m, u, nu, qu) +
+		   side_sums(m, i, ni, qi);
+	return s + dot_k(qu, qi, m->params.factors);
+}
+
+/* Room for n more gradient entries.  0 or REC_ENOMEM. */
+static int grads_reserve(struct rec_model *m, size_t n)
+{
+	struct rec_grads *g = &m->grads;
+	const size_t width = 1 + (size_t)m->params.factors;
+	if (n <= g->cap)
+		return 0;
+	size_t cap = rec_grow_cap(g->cap, n, 64);
+	uint32_t *row = cap ? rec_realloc_array(g->row, cap, sizeof(*row))
+			    : NULL;
+	if (!row)
+		return REC_ENOMEM;
+	g->row = row;
+	unsigned char *side = rec_realloc(g->side, cap);
+	if (!side)
+		return REC_ENOMEM;
+	g->side = side;
+	unsigned char *with_w = rec_realloc(g->with_w, cap);
+	if (!with_w)
+		return REC_ENOMEM;
+	g->with_w = with_w;
+	float *gv = rec_realloc_array(g->g, cap, width * sizeof(float));
+	if (!gv)
+		return REC_ENOMEM;
+	g->g = gv;
+	g->cap = cap;
+	return 0;
+}
+
+/* The gradient entry of a row, made (zero) if new: a row met twice in a
+ * step (a hash collision, a feature both items of a pair share) gets one
+ * step with the sum of its gradients. */
+static float *grad_of(struct rec_model *m, uint32_t row, int side, int with_w)
+{
+	struct rec_grads *g = &m->grads;
+	const size_t width = 1 + (size_t)m->params.factors;
+	for (size_t a = 0; a < g->n; a++)
+		if (g->row[a] == row) {
+			g->side[a] |= (unsigned char)side;
+			g->with_w[a] |= (unsigned char)with_w;
+			return g->g + a * width;
+		}
+	size_t a = g->n++;
+	g->row[a] = row;
+	g->side[a] = (unsigned char)side;
+	g->with_w[a] = (unsigned char)with_w;
+	float *v = g->g + a * width;
+	for (size_t j = 0; j < width; j++)
+		v[j] = 0;
+	return v;
+}
+
+/*
+ * The loss gradients of one side's rows, G times the derivative of the
+ * margin: x for the weight, x (other + own - x v) for the factors, where
+ * own (the side's own sum) enters only with all interactions, and not at
+ * all when NULL.  with_w is 0 for a side whose weights cancel out of a
+ * pair.
+ */
+static void side_grads(struct rec_model *m, const struct rec_feat *f, int n,
+		       int side, float G, const float *other, const float *own,
+		       int with_w)
+{
+	const int k = m->params.factors;
+	const int all = m->params.interactions == REC_ALL && own;
+	for (int a = 0; a < n; a++) {
+		const float *r = m->rows + (size_t)f[a].row * m->stride;
+		const float gx = G * f[a].x;
+		float *g = grad_of(m, f[a].row, side, with_w);
+		if (with_w)
+			g[0] += gx;
+		for (int j = 0; j < k; j++) {
+			float o = other[j];
+			if (all)
+				o += own[j] - f[a].x * r[1 + j];
+			g[1 + j] += gx * o;
+		}
+	}
+}
+
+/* Every entry's step, its L2 added (spread over the feature's events as
+ * in learn()); the bias's step with gradient gb. */
+static void apply_grads(struct rec_model *m, float gb, int freeze)
+{
+	struct rec_grads *g = &m->grads;
+	const int k = m->params.factors;
+	const size_t width = 1 + (size_t)k;
+	const float l2 = m->params.optimizer == REC_OPT_FTRL
+		? 0 : (float)m->params.l2;
+	const float l2f = (float)m->params.l2_factors;
+	const float lr = (float)m->params.lr;
+	step(&m->bias[0], &m->bias[1], &gb, 1, lr,
+	     m->params.optimizer != REC_OPT_SGD);
+	for (size_t a = 0; a < g->n; a++) {
+		if (g->side[a] & freeze)
+			continue;
+		float *r = m->rows + (size_t)g->row[a] * m->stride;
+		float *gv = g->g + a * width;
+		const float share = event_share(m, g->row[a]);
+		gv[0] += l2 * share * r[0];
+		for (int j = 1; j <= k; j++)
+			gv[j] += l2f * share * r[j];
+		step_row(m, r, gv, g->with_w[a]);
+	}
+	g->n = 0;
+}
+
+static void count_list(struct rec_model *m, const struct rec_feat *f, int n)
+{
+	for (int a = 0; a < n; a++)
+		count_event(m, f[a].row);
+}
+
+/* The loss and its gradient G (times weight) of a margin. */
+static double point_loss(const struct rec_model *m, double margin,
+			 float label, float weight, float *G)
+{
+	double loss;
+	if (m->params.loss == REC_LOSS_LOGISTIC) {
+		float e = expf(-fabsf((float)margin));
+		float p = margin >= 0 ? 1 / (1 + e) : e / (1 + e);
+		loss = log1pf(e) + (margin > 0 ? margin : 0) - label * margin;
+		*G = (p - label) * weight;
+	} else {
+		loss = (margin - label) * (margin - label);
+		*G = (float)(margin - label) * weight;
+	}
+	return loss * weight;
+}
+
+static double fm_point(struct rec_model *m, const struct rec_feat *u, int nu,
+		       const struct rec_feat *i, int ni, float label,
+		       float weight, double *margin_out, int freeze)
+{
+	const int k = m->params.factors;
+	float qu[MAX_FACTORS + 1], qi[MAX_FACTORS + 1];
+	double margin = (double)m->bias[0] + side_sums(m, u, nu, qu) +
+			side_sums(m, i, ni, qi) + dot_k(qu, qi, k);
+	if (margin_out)
+		*margin_out = margin;
+	float G;
+	double loss = point_loss(m, margin, label, weight, &G);
+	if (grads_reserve(m, (size_t)(nu + ni)) != 0)
+		return loss;	/* no memory for a step: the event is skipped */
+	side_grads(m, u, nu, REC_FREEZE_USERS, G, qi, qu, 1);
+	side_grads(m, i, ni, REC_FREEZE_ITEMS, G, qu, qi, 1);
+	apply_grads(m, G, freeze);
+	return loss;
+}
+
+double rec_fm_learn(struct rec_model *m, const struct rec_feat *u, int nu,
+		    const struct rec_feat *i, int ni, float label, float weight,
+		    int count, double *margin, int freeze)
+{
+	if (count) {
+		count_list(m, u, nu);
+		count_list(m, i, ni);
+	}
+	return fm_point(m, u, nu, i, ni, label, weight, margin, freeze);
+}
+
+/* BPR on the lists: the query side should score item list i above j. */
+static double fm_pair(struct rec_model *m, const struct rec_feat *u, int nu,
+		      const struct rec_feat *i, int ni,
+		      const struct rec_feat *j, int nj, float weight,
+		      double *diff_out, int freeze)
+{
+	const int k = m->params.factors;
+	float qu[MAX_FACTORS + 1], qi[MAX_FACTORS + 1], qj[MAX_FACTORS + 1];
+	float dq[MAX_FACTORS + 1];
+	side_sums(m, u, nu, qu);
+	double x = side_sums(m, i, ni, qi) - side_sums(m, j, nj, qj);
+	for (int f = 0; f < k; f++)
+		dq[f] = qi[f] - qj[f];
+	x += dot_k(qu, dq, k);
+	if (diff_out)
+		*diff_out = x;
+	double loss = rec_loss(REC_LOSS_BPR, x, 1) * weight;
+	float G = (float)(-1 / (1 + exp(x))) * weight;
+	if (grads_reserve(m, (size_t)(nu + ni + nj)) != 0)
+		return loss;
+	/* the query side's weights and own pairs cancel out of x */
+	side_grads(m, u, nu, REC_FREEZE_USERS, G, dq, NULL, 0);
+	side_grads(m, i, ni, REC_FREEZE_ITEMS, G, qu, qi, 1);
+	side_grads(m, j, nj, REC_FREEZE_ITEMS, -G, qu, qj, 1);
+	apply_grads(m, 0, freeze);
+	return loss;
+}
+
+/* The rows of a negative item's side; its count. */
+static int negative_side(const struct rec_model *m, uint32_t item,
+			 struct rec_feat *out)
+{
+	struct rec_kfeat scratch[REC_MAX_SIDE];
+	return rec_catalogue_item_feats(m, item, scratch, out);
+}
+
+double rec_fm_learn_implicit(struct rec_model *m, const struct rec_feat *u,
+			     int nu, const struct rec_feat *i, int ni,
+			     uint32_t item, float weight, int count,
+			     int freeze, double *pos_margin,
+			     double *neg_margin)
+{
+	if (count) {
+		count_list(m, u, nu);
+		count_list(m, i, ni);
+	}
+	const int bpr = m->params.loss == REC_LOSS_BPR;
+	struct rec_feat neg[REC_MAX_SIDE];
+	double loss = 0, x;
+	int steps = 0;
+	*pos_margin = rec_fm_margin(m, u, nu, i, ni);
+	*neg_margin = *pos_margin;
+	if (!bpr) {
+		loss += fm_point(m, u, nu, i, ni, 1, weight, NULL, freeze);
+		steps++;
+	}
+	if (m->params.hard_negatives) {
+		uint32_t best = UINT32_MAX;
+		double best_margin = 0;
+		for (int n = 0; n < m->params.negatives; n++) {
+			uint32_t j = draw_negative(m, &m->rng, UINT32_MAX,
+						   item);
+			if (j == UINT32_MAX)
+				break;
+			int nn = negative_side(m, j, neg);
+			double s = rec_fm_margin(m, u, nu, neg, nn);
+			if (best == UINT32_MAX || s > best_margin) {
+				best = j;
+				best_margin = s;
+			}
+		}
+		if (best == UINT32_MAX)
+			return 0;
+		*neg_margin = best_margin;
+		int nn = negative_side(m, best, neg);
+		return fm_pair(m, u, nu, i, ni, neg, nn, weight, &x, freeze);
+	}
+	for (int n = 0; n < m->params.negatives; n++) {
+		uint32_t j = draw_negative(m, &m->rng, UINT32_MAX, item);
+		if (j == UINT32_MAX)
+			break;
+		int nn = negative_side(m, j, neg);
+		if (n == 0)
+			*neg_margin = rec_fm_margin(m, u, nu, neg, nn);
+		loss += bpr ? fm_pair(m, u, nu, i, ni, neg, nn, weight, &x,
+				      freeze)
+			    : fm_point(m, u, nu, neg, nn, 0, weight, NULL,
+				       freeze);
+		steps++;
+	}
+	return steps ? loss / steps : 0;
+}
+
+double rec_fm_implicit_loss(const struct rec_model *m, struct rec_rng *rng,
+			    const struct rec_feat *u, int nu,
+			    const struct rec_feat *i, int ni, uint32_t item,
+			    double *pos_margin, double *neg_margin)
+{
+	const int bpr = m->params.loss == REC_LOSS_BPR;
+	struct rec_feat neg[REC_MAX_SIDE];
+	double pos = rec_fm_margin(m, u, nu, i, ni);
+	double loss = bpr ? 0 : rec_loss(REC_LOSS_LOGISTIC, pos, 1);
+	int steps = !bpr;
+	*pos_margin = *neg_margin = pos;
+	for (int n = 0; n < m->params.negatives; n++) {
+		uint32_t j = draw_negative(m, rng, UINT32_MAX, item);
+		if (j == UINT32_MAX)
+			break;
+		int nn = negative_side(m, j, neg);
+		double s = rec_fm_margin(m, u, nu, neg, nn);
+		if (n == 0)
+			*neg_margin = s;
+		loss += bpr ? rec_loss(REC_LOSS_BPR, pos - s, 1)
+			    : rec_loss(REC_LOSS_LOGISTIC, s, 0);
 		steps++;
 	}
 	return steps ? loss / steps : 0;

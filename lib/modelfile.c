@@ -1,5 +1,5 @@
 /*
- * modelfile.c - the model file, format version 1 (see man/rec-model.5).
+ * modelfile.c - the model file, format version 2 (see man/rec-model.5).
  *
  *   header:  magic "\x89REC\r\n\x1a\n", u32 read version, u32 write version,
  *            u32 CRC-32 of the 16 bytes before it
@@ -44,6 +44,11 @@ static const unsigned char magic[8] = { 0x89, 'R', 'E', 'C', '\r', '\n',
 #define ID_WEIGHTS ID('W', 'G', 'H', 'T')
 #define ID_CATALOGUE ID('C', 'A', 'T', 'L')
 #define ID_STAMPS ID('S', 'T', 'M', 'P')
+#define ID_SPACES ID('S', 'P', 'C', 'S')
+#define ID_ROW_SPACES ID('N', 'S', 'P', 'C')
+#define ID_USER_TABLE ID('U', 'A', 'T', 'T')
+#define ID_ITEM_TABLE ID('I', 'A', 'T', 'T')
+#define ID_ITEM_FEATURES ID('C', 'F', 'E', 'A')
 #define ID_END ID('E', 'N', 'D', ' ')
 
 /* CRC-32 of a buffer of any size (zlib's takes a uInt length). */
@@ -203,7 +208,237 @@ static int dec_params(struct rec_cursor *c, rec_model *m, char *why)
 	if (rc)
 		return rc;
 	rec_model_shape(m);
+	/* the namespaces of the ids and the feature columns */
+	struct rec_error err = { 0 };
+	rec_schema_free(&m->schema);
+	rc = rec_schema_init(m, &err);
+	if (rc == REC_ENOMEM)
+		return rc;
+	if (rc) {
+		snprintf(why, WHY_SIZE, "feature columns: %.100s", err.msg);
+		return REC_EFORMAT;
+	}
 	return 0;
+}
+
+/* A list of keyed features: u32 count, then key, value, namespace each. */
+static void put_kfeats(struct rec_buf *b, const struct rec_kfeat *k, size_t n)
+{
+	rec_buf_put_u32(b, (uint32_t)n);
+	for (size_t i = 0; i < n; i++) {
+		rec_buf_put_u64(b, k[i].key);
+		rec_buf_put_f32(b, k[i].x);
+		rec_buf_put_u32(b, k[i].space);
+	}
+}
+
+/* A list into buf (REC_MAX_SIDE entries); its count, or -1 if damaged. */
+static int get_kfeats(struct rec_cursor *c, const rec_model *m,
+		      struct rec_kfeat *buf)
+{
+	uint32_t n = rec_get_u32(c);
+	if (c->bad || n > REC_MAX_SIDE || n > rec_left(c) / 16)
+		return -1;
+	for (uint32_t i = 0; i < n; i++) {
+		buf[i].key = rec_get_u64(c);
+		buf[i].x = rec_get_f32(c);
+		buf[i].space = rec_get_u32(c);
+		if (buf[i].key > m->key_mask || !isfinite(buf[i].x) ||
+		    buf[i].space >= m->schema.nspaces)
+			return -1;
+	}
+	return c->bad ? -1 : (int)n;
+}
+
+/* The namespaces the attribute tables added, in order. */
+static int enc_spaces(struct rec_buf *b, const rec_model *m, int64_t saved)
+{
+	REC_UNUSED(saved);
+	const struct rec_schema *s = &m->schema;
+	if (!s->active)
+		return 0;
+	uint32_t n = 0;
+	for (size_t i = 0; i < s->nspaces; i++)
+		n += s->spaces[i].origin == REC_ORIGIN_TABLE;
+	rec_buf_put_u32(b, n);
+	for (size_t i = 0; i < s->nspaces; i++) {
+		const struct rec_space *sp = &s->spaces[i];
+		if (sp->origin != REC_ORIGIN_TABLE)
+			continue;
+		rec_buf_put_u8(b, sp->side);
+		rec_buf_put_u8(b, sp->numeric);
+		rec_buf_put_u32(b, (uint32_t)strlen(sp->name));
+		rec_buf_put(b, sp->name, strlen(sp->name));
+	}
+	return 1;
+}
+
+static int dec_spaces(struct rec_cursor *c, rec_model *m, char *why)
+{
+	uint32_t n = rec_get_u32(c);
+	if (c->bad || n > REC_MAX_SPACES)
+		return format_error(why, "namespaces");
+	for (uint32_t i = 0; i < n; i++) {
+		unsigned side = rec_get_u8(c), numeric = rec_get_u8(c);
+		uint32_t len = rec_get_u32(c);
+		const unsigned char *name = rec_take(c, len);
+		if (c->bad || side > 1 || numeric > 1 || len == 0 ||
+		    memchr(name, 0, len))
+			return format_error(why, "namespaces");
+		for (size_t j = 0; j < m->schema.nspaces; j++)
+			if (strlen(m->schema.spaces[j].name) == len &&
+			    memcmp(m->schema.spaces[j].name, name, len) == 0)
+				return format_error(why, "namespaces");
+		uint32_t at;
+		int rc = rec_schema_add_space(&m->schema, (const char *)name,
+					      len, (int)side, REC_ORIGIN_TABLE,
+					      (int)numeric, &at);
+		if (rc == REC_ENOMEM)
+			return rc;
+		if (rc)
+			return format_error(why, "namespaces");
+	}
+	if (rec_left(c) != 0)
+		return format_error(why, "namespaces");
+	return 0;
+}
+
+/* The namespace of every row. */
+static int enc_row_spaces(struct rec_buf *b, const rec_model *m,
+			  int64_t saved)
+{
+	REC_UNUSED(saved);
+	if (!m->schema.active)
+		return 0;
+	for (size_t r = 0; r < m->features; r++)
+		rec_buf_put_u32(b, m->feature_space[r]);
+	return 1;
+}
+
+static int dec_row_spaces(struct rec_cursor *c, rec_model *m, char *why)
+{
+	if (c->len != 4 * (uint64_t)m->features)
+		return format_error(why, "row namespaces");
+	int rc = rec_schema_activate(m);
+	if (rc)
+		return rc;
+	for (size_t r = 0; r < m->features; r++) {
+		uint32_t s = rec_get_u32(c);
+		if (s >= m->schema.nspaces)
+			return format_error(why, "row namespaces");
+		m->feature_space[r] = s;
+	}
+	return 0;
+}
+
+static int enc_table(struct rec_buf *b, const rec_model *m, int side)
+{
+	const struct rec_table *t = &m->schema.tables[side];
+	if (!t->ids)
+		return 0;
+	size_t n = rec_idset_size(t->ids);
+	rec_buf_put_u64(b, n);
+	for (size_t i = 0; i < n; i++) {
+		size_t len;
+		const char *id = rec_idset_id(t->ids, i, &len);
+		rec_buf_put_u32(b, (uint32_t)len);
+		rec_buf_put(b, id, len);
+		put_kfeats(b, t->values + t->first[i], t->count[i]);
+	}
+	return 1;
+}
+
+static int dec_table(struct rec_cursor *c, rec_model *m, int side, char *why)
+{
+	uint64_t n = rec_get_u64(c);
+	struct rec_kfeat *buf = rec_malloc_array(REC_MAX_SIDE, sizeof(*buf));
+	if (!buf)
+		return REC_ENOMEM;
+	int rc = 0;
+	if (c->bad || n == 0 || n > rec_left(c) / 9)
+		rc = format_error(why, "attribute table");
+	for (uint64_t i = 0; i < n && !rc; i++) {
+		uint32_t len = rec_get_u32(c);
+		const unsigned char *id = rec_take(c, len);
+		int k = c->bad || len == 0 ? -1 : get_kfeats(c, m, buf);
+		if (k < 0) {
+			rc = format_error(why, "attribute table");
+			break;
+		}
+		for (int j = 0; j < k && !rc; j++)
+			if (m->schema.spaces[buf[j].space].side != side)
+				rc = format_error(why, "attribute table");
+		if (rc)
+			break;
+		rc = rec_table_add(&m->schema.tables[side], (const char *)id,
+				   len, buf, (size_t)k);
+		if (rc == 1)
+			rc = format_error(why, "attribute table: an id twice");
+	}
+	if (!rc && rec_left(c) != 0)
+		rc = format_error(why, "attribute table");
+	if (!rc)
+		rc = rec_schema_activate(m);
+	rec_free(buf);
+	return rc;
+}
+
+static int enc_user_table(struct rec_buf *b, const rec_model *m, int64_t saved)
+{
+	REC_UNUSED(saved);
+	return enc_table(b, m, REC_SIDE_QUERY);
+}
+
+static int dec_user_table(struct rec_cursor *c, rec_model *m, char *why)
+{
+	return dec_table(c, m, REC_SIDE_QUERY, why);
+}
+
+static int enc_item_table(struct rec_buf *b, const rec_model *m, int64_t saved)
+{
+	REC_UNUSED(saved);
+	return enc_table(b, m, REC_SIDE_ITEM);
+}
+
+static int dec_item_table(struct rec_cursor *c, rec_model *m, char *why)
+{
+	return dec_table(c, m, REC_SIDE_ITEM, why);
+}
+
+/* Each catalogue item's event features, in catalogue order. */
+static int enc_item_features(struct rec_buf *b, const rec_model *m,
+			     int64_t saved)
+{
+	REC_UNUSED(saved);
+	const struct rec_catalogue *c = &m->catalogue;
+	if (!m->schema.active)
+		return 0;
+	for (size_t i = 0; i < c->count; i++)
+		put_kfeats(b, c->kfeats + c->items[i].feats_first,
+			   c->items[i].feats_count);
+	return 1;
+}
+
+static int dec_item_features(struct rec_cursor *c, rec_model *m, char *why)
+{
+	struct rec_kfeat *buf = rec_malloc_array(REC_MAX_SIDE, sizeof(*buf));
+	if (!buf)
+		return REC_ENOMEM;
+	int rc = 0;
+	for (size_t i = 0; i < m->catalogue.count && !rc; i++) {
+		int k = get_kfeats(c, m, buf);
+		if (k < 0)
+			rc = format_error(why, "item features");
+		for (int j = 0; j < k && !rc; j++)
+			if (m->schema.spaces[buf[j].space].side != REC_SIDE_ITEM)
+				rc = format_error(why, "item features");
+		if (!rc)
+			rc = rec_catalogue_set_kfeats(m, (uint32_t)i, buf, k);
+	}
+	if (!rc && rec_left(c) != 0)
+		rc = format_error(why, "item features");
+	rec_free(buf);
+	return rc;
 }
 
 static int enc_counters(struct rec_buf *b, const rec_model *m, int64_t saved)
@@ -331,6 +566,9 @@ static int dec_weights(struct rec_cursor *c, rec_model *m, char *why)
 			if (!(fabsf(row[j]) <= REC_PARAM_MAX) ||
 			    !(row[n + j] >= 0 && row[n + j] <= REC_ACC_MAX))
 				return format_error(why, "weights");
+		/* FTRL's z of the weight */
+		if (m->stride > 2 * n && !(fabsf(row[2 * n]) <= REC_ACC_MAX))
+			return format_error(why, "weights");
 	}
 	return 0;
 }
@@ -452,6 +690,17 @@ static const struct chunk_type {
 	  dec_catalogue },
 	{ ID_STAMPS, FLAG_REQUIRED, 0, LEVEL_STORED, 0, enc_stamps,
 	  dec_stamps },
+	/* format 2: side features, written only by models that have them */
+	{ ID_SPACES, FLAG_REQUIRED, 0, LEVEL_TEXT, PARAMS_MAX, enc_spaces,
+	  dec_spaces },
+	{ ID_ROW_SPACES, FLAG_REQUIRED, 0, LEVEL_STORED, 0, enc_row_spaces,
+	  dec_row_spaces },
+	{ ID_USER_TABLE, FLAG_REQUIRED, 0, LEVEL_TEXT, 0, enc_user_table,
+	  dec_user_table },
+	{ ID_ITEM_TABLE, FLAG_REQUIRED, 0, LEVEL_TEXT, 0, enc_item_table,
+	  dec_item_table },
+	{ ID_ITEM_FEATURES, FLAG_REQUIRED, 0, LEVEL_TEXT, 0, enc_item_features,
+	  dec_item_features },
 	{ ID_END, FLAG_REQUIRED, 1, LEVEL_TEXT, 0, enc_end, NULL },
 };
 #define N_CHUNK_TYPES (sizeof(chunk_types) / sizeof(chunk_types[0]))
@@ -473,7 +722,8 @@ int rec_model_encode(const rec_model *m, int64_t saved, void **image,
 	*image_len = 0;
 	struct rec_buf out = { 0 }, raw = { 0 };
 	rec_buf_put(&out, magic, 8);
-	rec_buf_put_u32(&out, REC_FORMAT_VERSION);	/* read version */
+	/* a model without format 2's features reads as format 1 */
+	rec_buf_put_u32(&out, (uint32_t)rec_model_read_version(m));
 	rec_buf_put_u32(&out, REC_FORMAT_VERSION);	/* write version */
 	if (!out.failed)
 		rec_buf_put_u32(&out, (uint32_t)crc32(0, out.p, 16));

@@ -20,7 +20,9 @@
 static const char *const task_names[] = { "binary", "regression", "implicit",
 					  NULL };
 static const char *const loss_names[] = { "logistic", "squared", "bpr", NULL };
-static const char *const optimizer_names[] = { "adagrad", "sgd", NULL };
+static const char *const optimizer_names[] = { "adagrad", "sgd", "ftrl",
+					       NULL };
+static const char *const interaction_names[] = { "cross", "all", NULL };
 static const char *const unit_names[] = { "events", "time", NULL };
 static const char *const format_names[] = { "by file name", "tsv", "csv",
 					    NULL };
@@ -33,6 +35,11 @@ static int implicit_only(const struct rec_params *p)
 static int has_positive(const struct rec_params *p)
 {
 	return p->input.has_positive;
+}
+
+static int is_ftrl(const struct rec_params *p)
+{
+	return p->optimizer == REC_OPT_FTRL;
 }
 
 static int never(const struct rec_params *p)
@@ -60,6 +67,7 @@ static double header_in_effect(const struct rec_params *p)
 #define INPUT REC_PARAM_INPUT
 #define MIN_OPEN REC_PARAM_MIN_OPEN
 #define MAX_OPEN REC_PARAM_MAX_OPEN
+#define V2 REC_PARAM_V2
 
 /*
  * The order of the rows is the order of the keys in the model file, and
@@ -79,8 +87,10 @@ const struct rec_param rec_param_table[] = {
 		  "negatives get label 0" },
 	{ .key = "optimizer", .type = REC_PARAM_ENUM,
 	  .offset = FIELD(optimizer), .flags = TRAIN,
-	  .names = optimizer_names, .max = 1, .def = SAME(REC_OPT_ADAGRAD),
-	  .option = "optimizer", .arg = "O", .help = "adagrad or sgd" },
+	  .names = optimizer_names, .max = 2, .def = SAME(REC_OPT_ADAGRAD),
+	  .option = "optimizer", .arg = "O",
+	  .help = "adagrad, sgd or ftrl (FTRL-Proximal on the weights, "
+		  "AdaGrad on the factors)" },
 	{ .key = "bits", .type = REC_PARAM_INT, .offset = FIELD(bits),
 	  .flags = TRAIN, .min = 1, .max = 32, .def = SAME(24),
 	  .option = "bits", .short_option = 'b', .arg = "N",
@@ -158,6 +168,46 @@ const struct rec_param rec_param_table[] = {
 	  .option = "hard-negatives",
 	  .help = "implicit, BPR: learn against the best-scored of the "
 		  "negatives drawn (dynamic negative sampling)" },
+	{ .key = "l1", .type = REC_PARAM_DOUBLE, .offset = FIELD(l1),
+	  .flags = TRAIN | UPDATE | V2, .min = 0, .max = 1e3, .def = SAME(0),
+	  .shown = is_ftrl, .option = "l1", .arg = "X",
+	  .help = "ftrl: L1 penalty on the weights; weights it holds at "
+		  "exactly zero are not stored" },
+	{ .key = "ftrl_alpha", .type = REC_PARAM_DOUBLE,
+	  .offset = FIELD(ftrl_alpha), .what = "ftrl alpha",
+	  .flags = TRAIN | UPDATE | MIN_OPEN | V2, .min = 0, .max = 1e3,
+	  .def = SAME(0.1), .shown = is_ftrl, .option = "ftrl-alpha",
+	  .arg = "X", .help = "ftrl: the weights' learning rate alpha" },
+	{ .key = "ftrl_beta", .type = REC_PARAM_DOUBLE,
+	  .offset = FIELD(ftrl_beta), .what = "ftrl beta",
+	  .flags = TRAIN | UPDATE | V2, .min = 0, .max = 1e3, .def = SAME(1),
+	  .shown = is_ftrl, .option = "ftrl-beta", .arg = "X",
+	  .help = "ftrl: beta, which damps the first steps of a weight" },
+	{ .key = "features", .type = REC_PARAM_STRING,
+	  .offset = FIELD(features), .flags = TRAIN | V2,
+	  .option = "features", .arg = "COLS",
+	  .help = "more categorical columns of the event, query side (user, "
+		  "context): numbers or header names" },
+	{ .key = "item_features", .type = REC_PARAM_STRING,
+	  .offset = FIELD(item_features), .what = "item features",
+	  .flags = TRAIN | V2, .option = "item-features", .arg = "COLS",
+	  .help = "item-side columns of the event; the catalogue keeps each "
+		  "item's latest values" },
+	{ .key = "numeric", .type = REC_PARAM_STRING, .offset = FIELD(numeric),
+	  .flags = TRAIN | V2, .option = "numeric", .arg = "COLS",
+	  .help = "of those columns and the attribute tables' ones: real "
+		  "numbers x, one feature of value sign(x) ln(1 + |x|)" },
+	{ .key = "list_sep", .type = REC_PARAM_STRING,
+	  .offset = FIELD(list_sep), .what = "list separator",
+	  .flags = TRAIN | V2, .option = "list-sep", .arg = "C",
+	  .help = "a categorical cell holds values parted by C, each a "
+		  "feature of value 1/sqrt(n)" },
+	{ .key = "interactions", .type = REC_PARAM_ENUM,
+	  .offset = FIELD(interactions), .flags = TRAIN | V2,
+	  .names = interaction_names, .max = 1, .def = SAME(REC_CROSS),
+	  .option = "interactions", .arg = "I",
+	  .help = "cross: query-side x item-side pairs of features only; "
+		  "all: every pair, a full factorization machine" },
 	{ .key = "column.user", .type = REC_PARAM_STRING,
 	  .offset = FIELD(input.columns.user), .info = "column_user",
 	  .flags = INPUT },
@@ -200,6 +250,7 @@ _Static_assert(sizeof(rec_param_table) / sizeof(rec_param_table[0]) <=
 _Static_assert(sizeof(enum rec_task) == sizeof(int), "enum size");
 _Static_assert(sizeof(enum rec_loss) == sizeof(int), "enum size");
 _Static_assert(sizeof(enum rec_optimizer) == sizeof(int), "enum size");
+_Static_assert(sizeof(enum rec_interactions) == sizeof(int), "enum size");
 
 const struct rec_param *rec_param_find(const char *key, size_t len)
 {
@@ -315,8 +366,15 @@ void rec_param_range(const struct rec_param *d, char *buf, size_t len)
 int rec_param_parse(struct rec_params *p, const struct rec_param *d,
 		    const char *text)
 {
-	if (d->type == REC_PARAM_STRING || !text)
+	if (!text || (d->type == REC_PARAM_STRING &&
+		      (d->flags & REC_PARAM_INPUT)))
 		return REC_EINVAL;
+	if (d->type == REC_PARAM_STRING) {
+		if (!*text)
+			return REC_EINVAL;
+		memcpy(field(p, d), &text, sizeof(text));
+		return 0;
+	}
 	if (d->type == REC_PARAM_ENUM) {
 		for (int i = 0; d->names[i]; i++)
 			if (strcmp(text, d->names[i]) == 0) {
@@ -396,7 +454,35 @@ const char *rec_params_check(const struct rec_params *p)
 		return "task implicit needs the bpr or logistic loss";
 	if (p->hard_negatives && p->loss != REC_LOSS_BPR)
 		return "hard negatives need the bpr loss";
+	if (p->l1 > 0 && p->optimizer != REC_OPT_FTRL)
+		return "l1 needs the ftrl optimizer (--optimizer ftrl)";
+	if (p->list_sep && strlen(p->list_sep) != 1)
+		return "the list separator must be one byte";
+	if (p->list_sep && strchr("\t\r\n\"", p->list_sep[0]))
+		return "the list separator cannot be a tab, newline or quote";
 	return NULL;
+}
+
+int rec_param_is_default(const struct rec_params *p, const struct rec_param *d)
+{
+	struct rec_params def;
+	rec_params_init(&def, p->task);
+	struct rec_param_value a, b;
+	rec_param_get(p, d, &a);
+	rec_param_get(&def, d, &b);
+	if (d->type == REC_PARAM_STRING)
+		return a.str == b.str ||
+		       (a.str && b.str && strcmp(a.str, b.str) == 0);
+	return memcmp(cfield(p, d), cfield(&def, d), field_size(d->type)) == 0;
+}
+
+int rec_params_version(const struct rec_params *p)
+{
+	for (size_t i = 0; i < rec_param_count; i++)
+		if ((rec_param_table[i].flags & REC_PARAM_V2) &&
+		    !rec_param_is_default(p, &rec_param_table[i]))
+			return 2;
+	return 1;
 }
 
 /* ---- the model file's key/value list ---- */
@@ -415,9 +501,15 @@ static char file_type(const struct rec_param *d, const struct rec_params *p)
 
 void rec_params_encode(const struct rec_params *p, struct rec_buf *b)
 {
-	rec_buf_put_u32(b, (uint32_t)rec_param_count);
+	uint32_t n = 0;
+	for (size_t i = 0; i < rec_param_count; i++)
+		n += !(rec_param_table[i].flags & REC_PARAM_V2) ||
+		     !rec_param_is_default(p, &rec_param_table[i]);
+	rec_buf_put_u32(b, n);
 	for (size_t i = 0; i < rec_param_count; i++) {
 		const struct rec_param *d = &rec_param_table[i];
+		if ((d->flags & REC_PARAM_V2) && rec_param_is_default(p, d))
+			continue;
 		char type = file_type(d, p);
 		struct rec_param_value v;
 		rec_param_get(p, d, &v);

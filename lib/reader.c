@@ -30,6 +30,13 @@ enum { COL_USER, COL_ITEM, COL_LABEL, COL_TIME, COL_WEIGHT, COL_SCORE,
 static const char *const column_role[NCOLS] = {
 	"user", "item", "label", "time", "weight", "score"
 };
+/* The columns a reader resolves: the roles above, then the extra ones. */
+#define MAX_COLS (NCOLS + REC_MAX_EXTRA)
+
+static const char *role(int i)
+{
+	return i < NCOLS ? column_role[i] : "feature";
+}
 
 /* An input: a path ("-" for stdin), a descriptor or bytes in memory. */
 enum source_kind { SRC_PATH, SRC_FD, SRC_MEM };
@@ -66,11 +73,12 @@ struct stream {
 
 struct rec_reader {
 	struct rec_reader_options opt;
-	char *spec[NCOLS];	/* owned copies of the column options */
-	int need_col[NCOLS];	/* the column must be present */
-	int col[NCOLS];		/* 0-based index, -1 absent, -2 last column */
+	char *spec[MAX_COLS];	/* owned copies of the column options */
+	int need_col[MAX_COLS];	/* the column must be present */
+	int col[MAX_COLS];	/* 0-based index, -1 absent, -2 last column */
 	int ncols;		/* columns per row, 0 until known */
-	int rcol[NCOLS];	/* col[] resolved for ncols columns */
+	int rcol[MAX_COLS];	/* col[] resolved for ncols columns */
+	int nall;		/* NCOLS + the extra columns */
 	int header;		/* the first line of each file is a header */
 	int csv;
 
@@ -155,7 +163,7 @@ void rec_reader_free(rec_reader *r)
 		close(r->st.fd);
 	if (r->csv_ready)
 		csv_free(&r->csvp);
-	for (int i = 0; i < NCOLS; i++)
+	for (int i = 0; i < MAX_COLS; i++)
 		rec_free(r->spec[i]);
 	for (int i = 0; i < r->nsrc; i++) {
 		if (r->src[i].kind == SRC_FD && r->src[i].fd >= 0)
@@ -181,12 +189,12 @@ static int set_column(rec_reader *r, int i, const char *spec, int need,
 			r->col[i] = -2;
 		else if (need)
 			return rec_fail(err, REC_EINVAL, NULL, 0,
-					"no %s column given", column_role[i]);
+					"no %s column given", role(i));
 		return 0;
 	}
 	if (!*spec)
 		return rec_fail(err, REC_EINVAL, NULL, 0,
-				"empty %s column name", column_role[i]);
+				"empty %s column name", role(i));
 	r->spec[i] = dup_str(spec);
 	if (!r->spec[i])
 		return rec_fail(err, REC_ENOMEM, NULL, 0, "out of memory");
@@ -198,7 +206,7 @@ static int set_column(rec_reader *r, int i, const char *spec, int need,
 				   &c) != 0)
 			return rec_fail(err, REC_EINVAL, NULL, 0,
 					"%s column '%s' is not in [1, %d]",
-					column_role[i], spec, REC_MAX_FIELDS);
+					role(i), spec, REC_MAX_FIELDS);
 		r->col[i] = (int)c - 1;
 	} else if (!r->need_col[i]) {
 		/* a label not read: found in a header if there is one */
@@ -206,7 +214,7 @@ static int set_column(rec_reader *r, int i, const char *spec, int need,
 		return rec_fail(err, REC_EINVAL, NULL, 0,
 				"%s column '%s' is a name, but the input has no "
 				"header line: give the column by number",
-				column_role[i], spec);
+				role(i), spec);
 	} else {
 		r->header = 1;	/* a name needs a header line */
 	}
@@ -233,8 +241,16 @@ static int reader_new(rec_reader **out, int nsrc,
 		opt->need & REC_NEED_LABEL, 0, 0, opt->need & REC_NEED_SCORE
 	};
 	r->header = opt->header && !opt->no_header;
-	for (int i = 0; i < NCOLS; i++) {
-		int rc = set_column(r, i, specs[i], needs[i], err);
+	if (opt->nextra < 0 || opt->nextra > REC_MAX_EXTRA) {
+		rec_reader_free(r);
+		return rec_fail(err, REC_EINVAL, NULL, 0,
+				"more than %d feature columns", REC_MAX_EXTRA);
+	}
+	r->nall = NCOLS + opt->nextra;
+	for (int i = 0; i < r->nall; i++) {
+		int rc = set_column(r, i, i < NCOLS ? specs[i]
+						    : opt->extra[i - NCOLS],
+				    i < NCOLS ? needs[i] : 1, err);
 		if (rc) {
 			rec_reader_free(r);
 			return rc;
@@ -329,6 +345,11 @@ const char *rec_reader_header(const rec_reader *r, size_t *len)
 int rec_reader_is_csv(const rec_reader *r)
 {
 	return r->csv;
+}
+
+long rec_reader_line(const rec_reader *r)
+{
+	return r->line;
 }
 
 int rec_reader_has_time(const rec_reader *r)
@@ -810,7 +831,7 @@ static int raw_append(rec_reader *r, const char *s, size_t len)
 static void set_columns(rec_reader *r, int n)
 {
 	r->ncols = n;
-	for (int i = 0; i < NCOLS; i++)
+	for (int i = 0; i < r->nall; i++)
 		r->rcol[i] = r->col[i] == -2 ? n - 1 : r->col[i];
 }
 
@@ -852,6 +873,22 @@ static int numbered(const rec_reader *r, int i)
 	return r->col[i] == -2 || (r->spec[i] && is_number(r->spec[i]));
 }
 
+/* An extra column is a feature of its own: never the user or the item
+ * column, which are features already. */
+static int check_extra(rec_reader *r, struct rec_error *err)
+{
+	for (int i = NCOLS; i < r->nall; i++)
+		for (int j = COL_USER; j <= COL_ITEM; j++)
+			if (r->rcol[i] >= 0 && r->rcol[i] == r->rcol[j])
+				return rec_fail(err, REC_EINVAL, r->name,
+						r->line,
+						"feature column '%s' is the %s "
+						"column, which is a feature "
+						"already",
+						r->spec[i], column_role[j]);
+	return 0;
+}
+
 /*
  * Resolve named columns against a header already split into r->f.  A
  * column the reader need not deliver (a label it is not asked for) may be
@@ -861,7 +898,7 @@ static int numbered(const rec_reader *r, int i)
  */
 static int use_header(rec_reader *r, int n, struct rec_error *err)
 {
-	for (int i = 0; i < NCOLS; i++) {
+	for (int i = 0; i < r->nall; i++) {
 		if (!r->spec[i] || is_number(r->spec[i]))
 			continue;
 		r->col[i] = -1;
@@ -877,7 +914,7 @@ static int use_header(rec_reader *r, int n, struct rec_error *err)
 					r->spec[i], format_hint(r, n));
 	}
 	set_columns(r, n);
-	for (int i = 0; i < NCOLS; i++) {
+	for (int i = 0; i < r->nall; i++) {
 		if (r->rcol[i] < n)
 			continue;
 		if (!r->need_col[i]) {
@@ -886,9 +923,12 @@ static int use_header(rec_reader *r, int n, struct rec_error *err)
 		}
 		return rec_fail(err, REC_EINVAL, r->name, r->line,
 				"%s column %d is past the %d columns of the header%s",
-				column_role[i], r->rcol[i] + 1, n,
+				role(i), r->rcol[i] + 1, n,
 				format_hint(r, n));
 	}
+	int rc = check_extra(r, err);
+	if (rc)
+		return rc;
 	static const int as_number[] = { COL_LABEL, COL_TIME, COL_WEIGHT,
 					 COL_SCORE };
 	for (size_t k = 0; k < sizeof(as_number) / sizeof(as_number[0]); k++) {
@@ -900,7 +940,7 @@ static int use_header(rec_reader *r, int n, struct rec_error *err)
 		return rec_fail(err, REC_EINVAL, r->name, r->line,
 				"the header's %s column (%d) is the number '%s': "
 				"the line is data, not a header (see --no-header)",
-				column_role[i], c + 1,
+				role(i), c + 1,
 				show(r->f[c], r->flen[c]).text);
 	}
 	return 0;
@@ -942,15 +982,20 @@ static int fill_row(rec_reader *r, int n, struct rec_row *row,
 			   n, format_hint(r, n));
 	if (!r->ncols) {
 		/* the first data row fixes the column count */
-		for (int i = 0; i < NCOLS; i++) {
+		for (int i = 0; i < r->nall; i++) {
 			int c = r->col[i] == -2 ? n - 1 : r->col[i];
 			if (r->need_col[i] && c >= n)
 				return bad(r, err,
 					   "%s column %d missing: row has %d columns%s",
-					   column_role[i], c + 1, n,
+					   role(i), c + 1, n,
 					   format_hint(r, n));
 		}
 		set_columns(r, n);
+		int rc = check_extra(r, err);
+		if (rc) {
+			r->ncols = 0;
+			return rc;
+		}
 	}
 	const int *col = r->rcol;
 	row->user = NULL;
@@ -1010,6 +1055,34 @@ static int fill_row(rec_reader *r, int n, struct rec_row *row,
 	if (col[COL_SCORE] >= 0 &&
 	    number_field(r, col[COL_SCORE], &row->score, "score", err))
 		return REC_EBADROW;
+	row->nextra = r->nall - NCOLS;
+	for (int i = 0; i < row->nextra; i++) {
+		const char *cell = r->f[col[NCOLS + i]];
+		size_t len = r->flen[col[NCOLS + i]];
+		row->extra[i] = cell;
+		row->extra_len[i] = len;
+		row->extra_num[i] = 0;
+		if (r->opt.extra_numeric[i] && len > 0) {
+			double v;
+			if (rec_parse_double(cell, len, &v) != 0 ||
+			    !isfinite(v))
+				return bad(r, err,
+					   "numeric column '%s': '%s' is not a "
+					   "finite number", r->spec[NCOLS + i],
+					   show(cell, len).text);
+			row->extra_num[i] = v;
+		} else if (!r->opt.extra_numeric[i]) {
+			const char *why = rec_list_problem(r->opt.list_sep,
+							   cell, len);
+			if (why)
+				return bad(r, err, "column '%s': %s ('%s')",
+					   r->spec[NCOLS + i], why,
+					   show(cell, len).text);
+		}
+	}
+	row->fields = r->f;
+	row->field_lens = r->flen;
+	row->nfields = n;
 	r->rows++;
 	return 1;
 }

@@ -142,6 +142,7 @@ enum {
 #define REC_MAX_VALUE 1e9	/* largest label magnitude accepted */
 #define REC_MAX_WEIGHT 1e6	/* largest event weight accepted */
 #define REC_MAX_FIELDS 1024	/* most columns in one row */
+#define REC_MAX_EXTRA 32	/* most feature columns of an event */
 
 struct rec_reader_options {
 	struct rec_columns columns;
@@ -154,6 +155,15 @@ struct rec_reader_options {
 	enum rec_task task;
 	int has_positive;	/* label >= positive becomes 1, else 0 */
 	double positive;
+	/* more columns to deliver as they are (features): numbers or names,
+	 * never the user or the item column */
+	const char *extra[REC_MAX_EXTRA];
+	int nextra;
+	/* an extra column whose cells must be finite numbers (empty: none) */
+	unsigned char extra_numeric[REC_MAX_EXTRA];
+	/* when not 0, the other extra columns' cells are lists parted by
+	 * it, and a list with an empty value is a bad row */
+	char list_sep;
 };
 
 void rec_reader_options_init(struct rec_reader_options *opt);
@@ -173,6 +183,15 @@ struct rec_row {
 	double score;
 	const char *raw;	/* the row as it appeared, without newline */
 	size_t raw_len;
+	/* the extra columns, in the order of the options' extra[] */
+	const char *extra[REC_MAX_EXTRA];
+	size_t extra_len[REC_MAX_EXTRA];
+	double extra_num[REC_MAX_EXTRA];	/* numeric columns' values */
+	int nextra;
+	/* every field of the row, split */
+	const char *const *fields;
+	const size_t *field_lens;
+	int nfields;
 };
 
 /* A reader is used by one thread at a time; separate readers are
@@ -230,6 +249,8 @@ int rec_reader_next_good(rec_reader *r, struct rec_row *row,
 const char *rec_reader_header(const rec_reader *r, size_t *len);
 /* Whether the file being read is CSV (so output can match it). */
 int rec_reader_is_csv(const rec_reader *r);
+/* The line number of the row last returned (its first line, for CSV). */
+long rec_reader_line(const rec_reader *r);
 /* Whether the reader was given a time column. */
 int rec_reader_has_time(const rec_reader *r);
 /* Counters: rows read (good), rows skipped as bad, since the reader was
@@ -244,7 +265,12 @@ void rec_reader_free(rec_reader *r);
 /* BPR: pairwise, a positive item against a sampled one (implicit only). */
 enum rec_loss { REC_LOSS_LOGISTIC = 0, REC_LOSS_SQUARED = 1,
 		REC_LOSS_BPR = 2 };
-enum rec_optimizer { REC_OPT_ADAGRAD = 0, REC_OPT_SGD = 1 };
+/* FTRL: FTRL-Proximal (McMahan et al. 2013) on the weights, with L1;
+ * AdaGrad on the factors. */
+enum rec_optimizer { REC_OPT_ADAGRAD = 0, REC_OPT_SGD = 1, REC_OPT_FTRL = 2 };
+/* Which pairs of features interact: query side x item side only, or every
+ * pair (a full factorization machine). */
+enum rec_interactions { REC_CROSS = 0, REC_ALL = 1 };
 
 struct rec_params {
 	enum rec_task task;
@@ -272,6 +298,17 @@ struct rec_params {
 	double sample_alpha;
 	int hard_negatives;	/* BPR: learn against the best-scored of the
 				 * negatives drawn, not each of them */
+	/* FTRL-Proximal: L1 on the weights, and the per-coordinate step
+	 * alpha / (beta + sqrt(sum of squared gradients)) */
+	double l1, ftrl_alpha, ftrl_beta;
+	/* side features (features.c): comma lists of event columns, by
+	 * number or header name, NULL for none */
+	const char *features;		/* query side: user, context */
+	const char *item_features;	/* item side, kept in the catalogue */
+	const char *numeric;		/* real-valued, of the above or of the
+					 * attribute tables' columns */
+	const char *list_sep;		/* one byte parting a cell's values */
+	enum rec_interactions interactions;
 	/* column schema, kept in the model so rec-predict reads alike */
 	struct rec_reader_options input;
 };
@@ -307,6 +344,10 @@ enum {
 					 * reader's options */
 	REC_PARAM_MIN_OPEN = 1 << 3,	/* min itself is out of range */
 	REC_PARAM_MAX_OPEN = 1 << 4,	/* max itself is out of range */
+	REC_PARAM_V2 = 1 << 5,		/* new in format 2: written only when
+					 * not its default, so a model that
+					 * does not use it is written as
+					 * format 1 wrote it */
 };
 struct rec_param {
 	const char *key;	/* in the model file and rec-info's JSON */
@@ -333,6 +374,11 @@ struct rec_param {
 	const char *help;	/* one sentence for --help, without defaults */
 };
 extern const struct rec_param rec_param_table[];
+/* Whether p holds d's default for p's task. */
+int rec_param_is_default(const struct rec_params *p, const struct rec_param *d);
+/* The model file format p needs: 2 when a REC_PARAM_V2 row is not at its
+ * default, else 1. */
+int rec_params_version(const struct rec_params *p);
 extern const size_t rec_param_count;
 /* The row of a key, or NULL. */
 const struct rec_param *rec_param_find(const char *key, size_t len);
@@ -372,6 +418,48 @@ typedef struct rec_model rec_model;
  * with rec_params_check's message in err, for unusable parameters. */
 int rec_model_create(rec_model **out, const struct rec_params *p,
 		     struct rec_error *err);
+/*
+ * Side features.  rec_model_create makes a namespace of each feature
+ * column params names (features, item_features); an attribute table adds
+ * one per column.  A model with any of them scores and learns lists of
+ * features on each side (see rec-model(5)).
+ */
+enum { REC_USERS = 0, REC_ITEMS = 1 };
+/* Read an attribute table (header line, first column the id, TSV or CSV
+ * by file name, gzip allowed) for users or items; its rows replace those
+ * of the same ids in the table the model has, and the others stay.  0, or
+ * REC_EIO, REC_EINVAL, REC_EDATA (a bad line: its file and line in err;
+ * duplicate ids, a numeric cell that is not a finite number, an empty list
+ * value, a header line that is data) or REC_ENOMEM; then the model's table
+ * is as it was. */
+int rec_model_load_table(rec_model *m, int side, const char *path,
+			 struct rec_error *err);
+/* Ids in the model's table of a side. */
+size_t rec_model_table_size(const rec_model *m, int side);
+/* After the tables are loaded: every --numeric column names a feature or
+ * attribute column.  0 or REC_EINVAL. */
+int rec_model_check_features(const rec_model *m, struct rec_error *err);
+/* Whether the model has features beyond the two ids. */
+int rec_model_has_features(const rec_model *m);
+/* The extra columns a reader must deliver for m (o's extra, nextra,
+ * extra_numeric and list_sep); their strings are m's. */
+void rec_model_reader_columns(const rec_model *m, struct rec_reader_options *o);
+/* The margin of a row read with those columns, its attributes joined:
+ * 0, or REC_EDATA (too many features on one side). */
+int rec_model_margin_row(const rec_model *m, const struct rec_row *row,
+			 double *margin, struct rec_error *err);
+/* A namespace and the rows it has (nonzero: rows whose weight is not 0). */
+struct rec_space_info {
+	const char *name;
+	const char *side;	/* "query" or "item" */
+	const char *origin;	/* "id", "event" or "attribute" */
+	int numeric;
+	uint64_t features, nonzero;
+};
+size_t rec_model_spaces(const rec_model *m);
+/* 1 and *info for i < rec_model_spaces(m), else 0. */
+int rec_model_space(const rec_model *m, size_t i, struct rec_space_info *info);
+
 /* No rec_topk over m may be used afterwards. */
 void rec_model_free(rec_model *m);
 /* m's own parameters, column strings included: valid while m lives;
@@ -416,7 +504,7 @@ void rec_model_info(const rec_model *m, struct rec_model_info *info);
  * together by 16 times the file's size plus 1 MiB; a file beyond these is
  * REC_EFORMAT ("damaged model file: ..."), never REC_ENOMEM.
  */
-#define REC_FORMAT_VERSION 1
+#define REC_FORMAT_VERSION 2
 /* The model in the file at path; "-" is stdin (named "stdin" in
  * messages).  A path that is not a regular file (a FIFO, /dev/stdin, a
  * pipe's /dev/fd/N) is read as rec_model_load_fd reads it; opening a FIFO

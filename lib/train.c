@@ -26,9 +26,19 @@ struct held_keys {
 	size_t count, cap;
 };
 
+/* The same for a model with side features: per held-out event, three
+ * entries (the counts of the two sides, the item id's hash, in .key), then
+ * the two sides' keyed features. */
+struct held_kfeats {
+	struct rec_kfeat *k;
+	size_t n, cap;
+};
+
 struct rec_dataset {
 	struct event_list train, holdout;
 	struct held_keys held;
+	struct held_kfeats held_kfeats;
+	struct rec_arena arena;	/* the events' feature lists */
 };
 
 static int push(struct event_list *l, const struct rec_event *e)
@@ -54,6 +64,8 @@ void rec_dataset_free(rec_dataset *d)
 	rec_big_free(d->train.ev);
 	rec_big_free(d->holdout.ev);
 	rec_big_free(d->held.keys);
+	rec_big_free(d->held_kfeats.k);
+	rec_arena_free(&d->arena);
 	rec_free(d);
 }
 
@@ -82,6 +94,61 @@ static int hold_keys(const rec_model *m, struct held_keys *h,
 	return 0;
 }
 
+static int hold_kfeats(const rec_model *m, struct held_kfeats *h,
+		       const struct rec_row *row, struct rec_event *e,
+		       struct rec_error *err)
+{
+	struct rec_kfeat k[2 * REC_MAX_SIDE];
+	int n[2];
+	int rc = rec_row_kfeats(m, row, k, n, err);
+	if (rc)
+		return rc;
+	size_t need = h->n + 3 + (size_t)n[0] + (size_t)n[1];
+	if (need > UINT32_MAX)
+		return REC_ENOMEM;
+	if (need > h->cap) {
+		size_t cap = rec_grow_cap(h->cap, need, 8192);
+		struct rec_kfeat *kf = cap ? rec_big_realloc_array(h->k, cap,
+								   sizeof(*kf))
+					   : NULL;
+		if (!kf)
+			return REC_ENOMEM;
+		h->k = kf;
+		h->cap = cap;
+	}
+	e->feats = (uint32_t)h->n;
+	struct rec_kfeat *to = h->k + h->n;
+	to[0] = (struct rec_kfeat){ .key = (uint64_t)n[0] };
+	to[1] = (struct rec_kfeat){ .key = (uint64_t)n[1] };
+	to[2] = (struct rec_kfeat){
+		.key = rec_hash(REC_SPACE_ITEM, row->item, row->item_len) };
+	memcpy(to + 3, k, (size_t)n[0] * sizeof(*k));
+	memcpy(to + 3 + n[0], k + REC_MAX_SIDE, (size_t)n[1] * sizeof(*k));
+	h->n = need;
+	return 0;
+}
+
+/* Held-out events with side features: their rows, once all is read. */
+static int resolve_held(const rec_model *m, rec_dataset *d)
+{
+	for (size_t i = 0; i < d->holdout.count; i++) {
+		struct rec_event *e = &d->holdout.ev[i];
+		const struct rec_kfeat *k = d->held_kfeats.k + e->feats;
+		int nq = (int)k[0].key, ni = (int)k[1].key;
+		if (rec_arena_reserve(&d->arena, 2 + (size_t)nq + (size_t)ni))
+			return REC_ENOMEM;
+		struct rec_feat *f = d->arena.f + d->arena.n;
+		int fu = rec_kfeats_find(m, k + 3, nq, f + 2);
+		int fi = rec_kfeats_find(m, k + 3 + nq, ni, f + 2 + fu);
+		f[0] = (struct rec_feat){ (uint32_t)fu, 0 };
+		f[1] = (struct rec_feat){ (uint32_t)fi, 0 };
+		e->item = rec_map_get(&m->catalogue.index, k[2].key);
+		e->feats = (uint32_t)d->arena.n;
+		d->arena.n += 2 + (size_t)fu + (size_t)fi;
+	}
+	return 0;
+}
+
 int rec_dataset_read(rec_dataset **out, rec_model *m, rec_reader *r,
 		     rec_bad_row_fn bad_row, void *arg, struct rec_error *err)
 {
@@ -96,16 +163,18 @@ int rec_dataset_read(rec_dataset **out, rec_model *m, rec_reader *r,
 		if (rc < 0)
 			goto fail;
 		struct rec_event e = {
-			0, 0,
-			m->params.task == REC_TASK_IMPLICIT ? 1
-							    : (float)row.label,
-			(float)row.weight
+			.label = m->params.task == REC_TASK_IMPLICIT
+					 ? 1 : (float)row.label,
+			.weight = (float)row.weight,
+			.item = UINT32_MAX,
 		};
 		int held = holdout > 0 && rec_rng_uniform(&m->rng) < holdout;
-		if (held)
+		if (held && m->schema.active)
+			rc = hold_kfeats(m, &d->held_kfeats, &row, &e, err);
+		else if (held)
 			rc = hold_keys(m, &d->held, &row);
 		else
-			rc = rec_event_make(m, &row, &e, err);
+			rc = rec_event_make(m, &row, &e, &d->arena, err);
 		if (!rc)
 			rc = push(held ? &d->holdout : &d->train, &e);
 		if (rc) {
@@ -115,7 +184,11 @@ int rec_dataset_read(rec_dataset **out, rec_model *m, rec_reader *r,
 			goto fail;
 		}
 	}
-	for (size_t i = 0; i < d->holdout.count; i++) {
+	if (m->schema.active && resolve_held(m, d) != 0) {
+		rc = rec_fail(err, REC_ENOMEM, NULL, 0, "out of memory");
+		goto fail;
+	}
+	for (size_t i = 0; i < d->holdout.count && !m->schema.active; i++) {
 		d->holdout.ev[i].user_row = rec_model_find(m, d->held.keys[2 * i]);
 		d->holdout.ev[i].item_row =
 			rec_model_find(m, d->held.keys[2 * i + 1]);
@@ -142,7 +215,8 @@ static void shuffle(struct event_list *l, struct rec_rng *rng)
 	}
 }
 
-static double holdout_loss(const rec_model *m, const struct event_list *l)
+static double holdout_loss(const rec_model *m, const struct event_list *l,
+			   const struct rec_arena *arena)
 {
 	/* implicit tasks: the same negatives at every pass */
 	struct rec_rng rng;
@@ -151,7 +225,20 @@ static double holdout_loss(const rec_model *m, const struct event_list *l)
 	for (size_t i = 0; i < l->count; i++) {
 		const struct rec_event *e = &l->ev[i];
 		double loss;
-		if (m->params.task == REC_TASK_IMPLICIT) {
+		if (m->schema.active) {
+			const struct rec_feat *f = arena->f + e->feats;
+			int nu = (int)f[0].row, ni = (int)f[1].row;
+			double pos, neg;
+			loss = m->params.task == REC_TASK_IMPLICIT
+				? rec_fm_implicit_loss(m, &rng, f + 2, nu,
+						       f + 2 + nu, ni, e->item,
+						       &pos, &neg)
+				: rec_model_loss(m,
+						 rec_fm_margin(m, f + 2, nu,
+							       f + 2 + nu,
+							       ni),
+						 e->label);
+		} else if (m->params.task == REC_TASK_IMPLICIT) {
 			double pos, neg;
 			loss = rec_model_implicit_loss(m, &rng, e->user_row,
 						       e->item_row, &pos, &neg);
@@ -219,8 +306,8 @@ int rec_train(rec_model *m, rec_dataset *d, rec_progress_fn progress,
 		for (size_t i = 0; i < d->train.count; i++) {
 			/* events are counted for their features once */
 			double margin, neg;
-			loss += rec_event_learn(m, &ev[i], pass == 1, 0,
-						&margin, &neg);
+			loss += rec_event_learn(m, &ev[i], &d->arena,
+						pass == 1, 0, &margin, &neg);
 			wsum += ev[i].weight;
 		}
 		events += d->train.count;
@@ -242,7 +329,8 @@ int rec_train(rec_model *m, rec_dataset *d, rec_progress_fn progress,
 		m->counters.passes_done = pass;
 		int stop = 0;
 		if (d->holdout.count > 0) {
-			pr.holdout_loss = holdout_loss(m, &d->holdout);
+			pr.holdout_loss = holdout_loss(m, &d->holdout,
+						       &d->arena);
 			if (pass == 1 || pr.holdout_loss < best_loss) {
 				best_loss = pr.holdout_loss;
 				best_train_loss = pr.train_loss;

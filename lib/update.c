@@ -8,19 +8,90 @@
 
 #include "internal.h"
 
-int rec_event_make(rec_model *m, const struct rec_row *row,
-		   struct rec_event *e, struct rec_error *err)
+int rec_arena_reserve(struct rec_arena *a, size_t more)
 {
+	if (a->n + more <= a->cap)
+		return 0;
+	if (a->n + more > UINT32_MAX)
+		return REC_ENOMEM;
+	size_t cap = rec_grow_cap(a->cap, a->n + more, 4096);
+	struct rec_feat *f = cap ? rec_big_realloc_array(a->f, cap,
+							  sizeof(*f))
+				 : NULL;
+	if (!f)
+		return REC_ENOMEM;
+	a->f = f;
+	a->cap = cap;
+	return 0;
+}
+
+void rec_arena_free(struct rec_arena *a)
+{
+	rec_big_free(a->f);
+	memset(a, 0, sizeof(*a));
+}
+
+/* The side features of a row, made into rows, at the arena's end. */
+static int event_feats(struct rec_model *m, const struct rec_row *row,
+		       struct rec_event *e, struct rec_arena *arena,
+		       struct rec_error *err)
+{
+	struct rec_kfeat k[2 * REC_MAX_SIDE];
+	int n[2];
+	int rc = rec_row_kfeats(m, row, k, n, err);
+	if (rc)
+		return rc;
+	if (rec_arena_reserve(arena, 2 + (size_t)n[0] + (size_t)n[1]) != 0)
+		return REC_ENOMEM;
+	struct rec_feat *f = arena->f + arena->n;
+	int nu = rec_kfeats_intern(m, k, n[0], f + 2);
+	int ni = nu < 0 ? -1 : rec_kfeats_intern(m, k + REC_MAX_SIDE, n[1],
+						 f + 2 + nu);
+	if (ni < 0)
+		return REC_ENOMEM;
+	uint64_t item_hash = rec_hash(REC_SPACE_ITEM, row->item, row->item_len);
+	if (rec_catalogue_note(m, item_hash, row->item, row->item_len,
+			       f[2 + nu].row, row->time) != 0)
+		return REC_ENOMEM;
+	e->item = rec_catalogue_find(m, row->item, row->item_len);
+	/* the item's event features: its side less the id and attributes */
+	int nevent = 0;
+	for (int a = 1; a < n[1]; a++)
+		nevent += m->schema.spaces[k[REC_MAX_SIDE + a].space].origin ==
+			  REC_ORIGIN_EVENT;
+	if (rec_catalogue_set_kfeats(m, e->item, k + REC_MAX_SIDE + 1,
+				     nevent) != 0)
+		return REC_ENOMEM;
+	f[0] = (struct rec_feat){ (uint32_t)nu, 0 };
+	f[1] = (struct rec_feat){ (uint32_t)ni, 0 };
+	e->feats = (uint32_t)arena->n;
+	e->user_row = f[2].row;
+	e->item_row = f[2 + nu].row;
+	arena->n += 2 + (size_t)nu + (size_t)ni;
+	return 0;
+}
+
+int rec_event_make(rec_model *m, const struct rec_row *row,
+		   struct rec_event *e, struct rec_arena *arena,
+		   struct rec_error *err)
+{
+	e->label = m->params.task == REC_TASK_IMPLICIT ? 1 : (float)row->label;
+	e->weight = (float)row->weight;
+	e->feats = 0;
+	e->item = UINT32_MAX;
+	if (m->schema.active) {
+		int rc = event_feats(m, row, e, arena, err);
+		return rc == REC_ENOMEM
+			? rec_fail(err, rc, NULL, 0, "out of memory") : rc;
+	}
 	uint64_t item_hash = rec_hash(REC_SPACE_ITEM, row->item, row->item_len);
 	if (rec_model_intern(m, rec_feature_key(m, REC_SPACE_USER, row->user,
 						row->user_len),
-			     &e->user_row) != 0 ||
-	    rec_model_intern(m, item_hash & m->key_mask, &e->item_row) != 0 ||
+			     0, &e->user_row) != 0 ||
+	    rec_model_intern(m, item_hash & m->key_mask, 1, &e->item_row) != 0 ||
 	    rec_catalogue_note(m, item_hash, row->item, row->item_len,
 			       e->item_row, row->time) != 0)
 		return rec_fail(err, REC_ENOMEM, NULL, 0, "out of memory");
-	e->label = m->params.task == REC_TASK_IMPLICIT ? 1 : (float)row->label;
-	e->weight = (float)row->weight;
 	return 0;
 }
 
@@ -101,6 +172,23 @@ static double test_row(const rec_model *m, struct rec_rng *rng,
 		       const struct rec_row *row, double *margin,
 		       double *neg_margin)
 {
+	if (m->schema.active) {
+		struct rec_feat f[2 * REC_MAX_SIDE];
+		int nu, ni;
+		if (rec_model_row_feats(m, row, f, &nu, &ni, NULL) != 0) {
+			*margin = *neg_margin = 0;
+			return 0;
+		}
+		if (m->params.task == REC_TASK_IMPLICIT)
+			return row->weight *
+			       rec_fm_implicit_loss(m, rng, f, nu, f + nu, ni,
+						    rec_catalogue_find(
+							    m, row->item,
+							    row->item_len),
+						    margin, neg_margin);
+		*margin = rec_fm_margin(m, f, nu, f + nu, ni);
+		return row->weight * rec_model_loss(m, *margin, row->label);
+	}
 	uint32_t u = rec_model_find(m, rec_feature_key(m, REC_SPACE_USER,
 						      row->user,
 						      row->user_len));
@@ -118,20 +206,23 @@ static double test_row(const rec_model *m, struct rec_rng *rng,
 /* Learn a row, letting old evidence fade first when the model forgets;
  * done: events of this run before it. */
 static int learn_row(rec_model *m, const struct rec_row *row, int forgetting,
-		     int freeze, uint64_t done, double *loss, double *margin,
-		     double *neg_margin, struct rec_error *err)
+		     int freeze, uint64_t done, struct rec_arena *arena,
+		     double *loss, double *margin, double *neg_margin,
+		     struct rec_error *err)
 {
 	struct rec_event e;
-	int rc = rec_event_make(m, row, &e, err);
-	if (!rc && forgetting)
-		rc = rec_model_forget(m, e.user_row, e.item_row,
-				      m->params.half_life_time
-					      ? row->time
-					      : (double)(m->counters.events +
-							 done + 1));
+	arena->n = 0;
+	int rc = rec_event_make(m, row, &e, arena, err);
 	if (rc)
+		return rc;
+	if (forgetting &&
+	    rec_model_forget(m, e.user_row, e.item_row,
+			     m->params.half_life_time
+				     ? row->time
+				     : (double)(m->counters.events + done +
+						1)) != 0)
 		return rec_fail(err, REC_ENOMEM, NULL, 0, "out of memory");
-	*loss = rec_event_learn(m, &e, 1, freeze, margin, neg_margin);
+	*loss = rec_event_learn(m, &e, arena, 1, freeze, margin, neg_margin);
 	return 0;
 }
 
@@ -174,6 +265,7 @@ int rec_update(rec_model *m, rec_reader *r, const struct rec_update_options *o,
 	struct rec_rng test_rng = m->rng;
 	const int forgetting = m->params.half_life > 0 && !o->test_only;
 	struct progress_sums sum = { 0 };
+	struct rec_arena arena = { 0 };
 	uint64_t next_report = 1000;
 	struct rec_row row;
 	int rc;
@@ -194,8 +286,8 @@ int rec_update(rec_model *m, rec_reader *r, const struct rec_update_options *o,
 			l = test_row(m, &test_rng, &row, &margin,
 				     &neg_margin);
 		else if ((rc = learn_row(m, &row, forgetting, freeze,
-					 sum.events, &l, &margin, &neg_margin,
-					 err)) != 0)
+					 sum.events, &arena, &l, &margin,
+					 &neg_margin, err)) != 0)
 			goto out;
 		sum.loss += l;
 		sum.wsum += row.weight;
@@ -228,6 +320,7 @@ int rec_update(rec_model *m, rec_reader *r, const struct rec_update_options *o,
 	}
 	rc = 0;
 out:
+	rec_arena_free(&arena);
 	rec_free(w.score);
 	rec_free(w.label);
 	return rc;

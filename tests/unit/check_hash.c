@@ -15,10 +15,13 @@
 #include "testutil.h"
 
 uint64_t portable_hash(unsigned char space, const char *s, size_t len);
+uint64_t portable_hash_seeded(uint64_t seed, const char *s, size_t len);
 #define REC_NO_INT128
 #define rec_hash portable_hash
+#define rec_hash_seeded portable_hash_seeded
 #include "../../lib/hash.c"
 #undef rec_hash
+#undef rec_hash_seeded
 
 /* ---- rec_hash ---- */
 

@@ -141,7 +141,7 @@ static uint32_t add_user(rec_model *m, const char *id)
 	uint32_t row = UINT32_MAX;
 	ck_assert_int_eq(rec_model_intern(m, rec_feature_key(m, REC_SPACE_USER,
 							     id, strlen(id)),
-					  &row), 0);
+					  0, &row), 0);
 	return row;
 }
 
@@ -150,7 +150,7 @@ static uint32_t add_item(rec_model *m, const char *id)
 {
 	uint64_t key = rec_hash(REC_SPACE_ITEM, id, strlen(id));
 	uint32_t row = UINT32_MAX;
-	ck_assert_int_eq(rec_model_intern(m, key & m->key_mask, &row), 0);
+	ck_assert_int_eq(rec_model_intern(m, key & m->key_mask, 1, &row), 0);
 	ck_assert_int_eq(rec_catalogue_note(m, key, id, strlen(id), row, 0), 0);
 	return row;
 }

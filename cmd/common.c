@@ -214,6 +214,15 @@ int input_option(struct input_config *c, int opt, const char *arg)
 	case OPT_STRICT:
 		c->strict = 1;
 		break;
+	case OPT_USER_ATTRIBUTES:
+	case OPT_ITEM_ATTRIBUTES: {
+		int side = opt == OPT_ITEM_ATTRIBUTES;
+		const char *name = side ? "--item-attributes"
+					: "--user-attributes";
+		c->tables[side] = column_arg(name, arg, c->tables[side],
+					     c->tables[side] != NULL);
+		break;
+	}
 	default:
 		return 0;
 	}
@@ -316,7 +325,27 @@ struct rec_reader_options model_input(const rec_model *m,
 	if (c->header_given)
 		opt.header = c->header_given > 0;
 	opt.no_header = c->header_given < 0;
+	rec_model_reader_columns(m, &opt);
 	return opt;
+}
+
+void load_tables(rec_model *m, const struct input_config *c, int trained)
+{
+	static const char *const option[2] = { "--user-attributes",
+					       "--item-attributes" };
+	struct rec_error err = { 0 };
+	for (int side = 0; side < 2; side++) {
+		if (!c->tables[side])
+			continue;
+		if (!trained && rec_model_table_size(m, side) == 0)
+			die("%s %s: the model was trained without %s, which "
+			    "shapes it; train a new model with it",
+			    option[side], c->tables[side], option[side]);
+		if (rec_model_load_table(m, side, c->tables[side], &err) != 0)
+			die_error(&err);
+	}
+	if (rec_model_check_features(m, &err) != 0)
+		die_error(&err);
 }
 
 void stop_reading(int rc, const struct rec_error *err)

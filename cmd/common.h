@@ -35,7 +35,8 @@ double opt_double(const char *opt, const char *arg, double min, double max);
 enum {
 	OPT_USER = 256, OPT_ITEM, OPT_LABEL, OPT_TIME, OPT_WEIGHT, OPT_SCORE,
 	OPT_CSV, OPT_TSV, OPT_HEADER, OPT_TASK, OPT_POSITIVE, OPT_STRICT,
-	OPT_NO_HEADER, OPT_MAX_BAD_ROWS, OPT_FIRST_FREE
+	OPT_NO_HEADER, OPT_MAX_BAD_ROWS, OPT_USER_ATTRIBUTES,
+	OPT_ITEM_ATTRIBUTES, OPT_FIRST_FREE
 };
 /* ---- options from tables (options.c) ---- */
 
@@ -57,8 +58,10 @@ struct cli_option {
 #define INPUT_FORMAT (INPUT_BIT(OPT_CSV) | INPUT_BIT(OPT_TSV) | \
 		      INPUT_BIT(OPT_HEADER) | INPUT_BIT(OPT_NO_HEADER) | \
 		      INPUT_BIT(OPT_STRICT) | INPUT_BIT(OPT_MAX_BAD_ROWS))
+#define INPUT_TABLES (INPUT_BIT(OPT_USER_ATTRIBUTES) | \
+		      INPUT_BIT(OPT_ITEM_ATTRIBUTES))
 #define INPUT_ALL (INPUT_COLUMNS | INPUT_FORMAT | INPUT_BIT(OPT_TASK) | \
-		   INPUT_BIT(OPT_POSITIVE))
+		   INPUT_BIT(OPT_POSITIVE) | INPUT_TABLES)
 /* Parameter options have codes from OPT_PARAM up, two per table row. */
 #define OPT_PARAM 1000
 
@@ -114,12 +117,18 @@ struct input_config {
 	int format_given;	/* 1 --csv, -1 --tsv, 0 neither */
 	double max_bad;		/* --max-bad-rows */
 	int max_bad_given;
+	const char *tables[2];	/* --user-attributes, --item-attributes */
 };
 void input_config_init(struct input_config *c);
 /* Handle one of the input options; 0 when opt is not one of them.  An
  * option given again with another value (--csv then --tsv, --header then
  * --no-header) is refused, exit 2. */
 int input_option(struct input_config *c, int opt, const char *arg);
+
+/* Load the attribute tables given into m, then check its features; exit
+ * 2 on any error.  A model not trained here (trained 0) must have had a
+ * table of the same side already. */
+void load_tables(rec_model *m, const struct input_config *c, int trained);
 
 /* A model's column settings, with the input options given overriding
  * them (c->opt.csv is -2 when neither --csv nor --tsv was given). */

@@ -37,6 +37,14 @@ static const struct cli_option input_options[] = {
 	  "a label >= X is positive (1), others 0" },
 	{ "strict", 0, NULL, OPT_STRICT,
 	  "stop at the first bad row (default: skip it)" },
+	{ "user-attributes", 0, "FILE", OPT_USER_ATTRIBUTES,
+	  "a table of user attributes: TSV or CSV (by file name), a header "
+	  "line, the user id first, every other column a feature named by "
+	  "its header; the model keeps it, and a newer one's rows replace "
+	  "the old ones of the same ids" },
+	{ "item-attributes", 0, "FILE", OPT_ITEM_ATTRIBUTES,
+	  "the same for items; an item only in this table (nobody touched "
+	  "it yet) can be recommended from its attributes" },
 	{ "max-bad-rows", 0, "F", OPT_MAX_BAD_ROWS,
 	  "exit 2 when more than the fraction F (0 to 1, default 0.1) of the "
 	  "rows read are bad: checked at the end, and from 1000 rows on as "
@@ -330,6 +338,8 @@ static int same_value(const struct rec_param *d, const char *a,
 	struct rec_param_value va, vb;
 	rec_param_get(&pa, v, &va);
 	rec_param_get(&pb, v, &vb);
+	if (v->type == REC_PARAM_STRING)
+		return strcmp(va.str, vb.str) == 0;
 	return va.num == vb.num && va.u64 == vb.u64;
 }
 

@@ -8,7 +8,7 @@
 #include "common.h"
 
 enum { OPT_RAW = OPT_FIRST_FREE, OPT_TOP, OPT_EXCLUDE, OPT_CANDIDATES,
-       OPT_THREADS };
+       OPT_THREADS, OPT_NO_COLD_ITEMS };
 
 static const struct cli_option options[] = {
 	{ "model", 'm', "MODEL", 'm', "the model file (required)" },
@@ -22,12 +22,16 @@ static const struct cli_option options[] = {
 	  "only these items may be recommended: the first column of each "
 	  "line" },
 	{ "threads", 0, "N", OPT_THREADS, "threads for top-k (1-256, default 1)" },
+	{ "no-cold-items", 0, NULL, OPT_NO_COLD_ITEMS,
+	  "top-k: items known only from the item attribute table (nobody "
+	  "has touched them) do not compete; by default they do, scored "
+	  "from their attributes" },
 	{ NULL, 0, NULL, 0, NULL },
 };
 
-/* Scoring reads only the user and item columns. */
+/* Scoring reads the user and item columns, and the model's features. */
 #define PREDICT_INPUT (INPUT_BIT(OPT_USER) | INPUT_BIT(OPT_ITEM) | \
-		       INPUT_FORMAT)
+		       INPUT_FORMAT | INPUT_TABLES)
 
 static void help(FILE *f)
 {
@@ -48,13 +52,22 @@ static void help(FILE *f)
 	      "with --header the\nfirst file's header is copied with 'score' "
 	      "appended):\n", f);
 	cli_help_input(f, PREDICT_INPUT);
+	fputs("\nFeatures (the model's; given, they must be the same):\n", f);
+	cli_help_params(f, REC_PARAM_SCHEMA, 0);
 	fputc('\n', f);
 	cli_help_standard(f);
 	fputs("\nUsers and items the model never saw contribute nothing of "
 	      "their own: an\nunseen user gets the item's weight, an unseen "
 	      "item the user's; so in top-k\nmode an unseen user gets the "
 	      "items ranked by their weights, a popularity\nranking.  Ties go "
-	      "to the item met first in training.\n\n"
+	      "to the item met first in training.\n"
+	      "A model with side features reads its feature columns in "
+	      "score mode and\njoins its attribute tables (or newer ones "
+	      "given) on the ids; in top-k mode\na user is its id and "
+	      "attributes, an item its id, latest item features\nand "
+	      "attributes, and items only in the item table compete (see "
+	      "\n--no-cold-items) after the catalogue's, ties going to the "
+	      "catalogue.\n\n"
 	      "Exit status: 0 on success, 2 on any error.\n", f);
 }
 
@@ -73,7 +86,7 @@ static int print_header(const rec_reader *reader, char sep)
 struct top_config {
 	rec_model *model;
 	struct rec_reader_options opt;	/* the model's layout */
-	int k, threads, raw, strict;
+	int k, threads, raw, strict, no_cold;
 	const char *exclude, *candidates;
 };
 
@@ -131,13 +144,15 @@ static void top_mode(const struct top_config *tc, const char *const *files,
 	 * but the size of the results */
 	size_t items = rec_model_items(tc->model);
 	const int k = items && (size_t)tc->k > items ? (int)items : tc->k;
-	if (rec_topk_create(&t, tc->model, k, tc->threads, &err) != 0)
+	if (rec_topk_create(&t, tc->model, k, tc->threads, &err) != 0 ||
+	    rec_topk_cold_items(t, !tc->no_cold) != 0)
 		die_error(&err);
 	if (tc->candidates) {
 		/* item ids in the first column */
 		struct rec_reader_options o = tc->opt;
 		o.columns = (struct rec_columns){ .user = "1" };
 		o.header = 0;
+		o.nextra = 0;
 		o.need = REC_NEED_USER;
 		size_t n = each_row(&tc->candidates, 1, &o, tc->strict,
 				    allow_row, t);
@@ -146,6 +161,7 @@ static void top_mode(const struct top_config *tc, const char *const *files,
 	}
 	if (tc->exclude) {
 		struct rec_reader_options o = tc->opt;
+		o.nextra = 0;	/* pairs only */
 		each_row(&tc->exclude, 1, &o, tc->strict, exclude_row, t);
 	}
 	rec_idset *seen;
@@ -154,6 +170,7 @@ static void top_mode(const struct top_config *tc, const char *const *files,
 	struct rec_reader_options o = tc->opt;
 	o.columns.item = NULL;
 	o.need = REC_NEED_USER;
+	o.nextra = 0;	/* a user is its id and its attributes */
 	each_row(files, nfiles, &o, tc->strict, add_user, seen);
 	const size_t nusers = rec_idset_size(seen);
 
@@ -178,9 +195,8 @@ static void top_mode(const struct top_config *tc, const char *const *files,
 				if (x->item == UINT32_MAX)
 					break;
 				size_t ilen;
-				const char *item = rec_model_item(tc->model,
-								  x->item,
-								  &ilen);
+				const char *item = rec_topk_item(t, x->item,
+								 &ilen);
 				double score = tc->raw ? x->score
 					: rec_model_predict(tc->model,
 							    x->score);
@@ -208,12 +224,14 @@ int main(int argc, char **argv)
 	input_config_init(&in);
 	in.opt.csv = -2;	/* not given */
 	const char *model_path = NULL, *exclude = NULL, *candidates = NULL;
-	int raw = 0, top = 0, threads = 1, c;
+	int raw = 0, top = 0, threads = 1, no_cold = 0, c;
 	struct cli cli = { 0 };
 	cli_add(&cli, options);
 	cli_add_input(&cli, PREDICT_INPUT);
+	cli_add_params(&cli, REC_PARAM_SCHEMA);
+	struct param_args pa = { .flags = REC_PARAM_SCHEMA };
 	while ((c = cli_next(&cli, argc, argv)) != -1) {
-		if (input_option(&in, c, optarg))
+		if (param_option(&pa, c, optarg) || input_option(&in, c, optarg))
 			continue;
 		switch (c) {
 		case 'm': model_path = optarg; break;
@@ -223,6 +241,7 @@ int main(int argc, char **argv)
 			break;
 		case OPT_EXCLUDE: exclude = optarg; break;
 		case OPT_CANDIDATES: candidates = optarg; break;
+		case OPT_NO_COLD_ITEMS: no_cold = 1; break;
 		case OPT_THREADS:
 			threads = (int)opt_long("--threads", optarg, 1, 256);
 			break;
@@ -232,14 +251,21 @@ int main(int argc, char **argv)
 	}
 	if (!model_path)
 		usage_error("no model given (-m MODEL)");
-	if (!top && (exclude || candidates || threads != 1))
-		usage_error("--exclude, --candidates and --threads need --top K");
+	if (!top && (exclude || candidates || threads != 1 || no_cold))
+		usage_error("--exclude, --candidates, --threads and "
+			    "--no-cold-items need --top K");
 
 	struct rec_error err = { 0 };
 	rec_model *model;
 	check_model_not_stdin_input(model_path, argv + optind, argc - optind);
 	if (rec_model_load(&model, model_path, &err) != 0)
 		die_error(&err);
+	/* feature options given must be the model's */
+	struct rec_params p = *rec_model_params(model);
+	param_apply(&pa, &p);
+	if (rec_model_retune(model, &p, &err) != 0)
+		die_error(&err);
+	load_tables(model, &in, 0);
 
 	/* scoring reads only the user and item columns */
 	struct rec_reader_options opt = model_input(model, &in);
@@ -251,7 +277,8 @@ int main(int argc, char **argv)
 	setvbuf(stdout, outbuf, _IOFBF, sizeof(outbuf));
 	if (top) {
 		struct top_config tc = { model, opt, top, threads, raw,
-					 in.strict, exclude, candidates };
+					 in.strict, no_cold, exclude,
+					 candidates };
 		top_mode(&tc, (const char *const *)argv + optind,
 			 argc - optind);
 		rec_model_free(model);
@@ -278,8 +305,11 @@ int main(int argc, char **argv)
 			out_flush(&out);
 			header_done = print_header(reader, sep);
 		}
-		double margin = rec_model_margin(model, row.user, row.user_len,
-						 row.item, row.item_len);
+		double margin;
+		if (rec_model_margin_row(model, &row, &margin, &err) != 0) {
+			out_flush(&out);
+			die_error(&err);
+		}
 		double score = raw ? margin : rec_model_predict(model, margin);
 		char num[40];
 		num[0] = sep;

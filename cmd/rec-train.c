@@ -128,6 +128,8 @@ int main(int argc, char **argv)
 	rec_model *model;
 	if (rec_model_create(&model, &p, &err) != 0)
 		die_error(&err);
+	load_tables(model, &in, 1);
+	rec_model_reader_columns(model, &in.opt);
 	rec_reader *reader;
 	if (rec_reader_open(&reader, (const char *const *)files, nfiles,
 			    &in.opt, &err) != 0)

@@ -30,7 +30,7 @@ static const struct cli_option options[] = {
 
 /* The input options rec-update reads with; the task and the positive
  * threshold are the model's, so their options are refused. */
-#define UPDATE_INPUT (INPUT_COLUMNS | INPUT_FORMAT)
+#define UPDATE_INPUT (INPUT_COLUMNS | INPUT_FORMAT | INPUT_TABLES)
 #define FIXED_INPUT (INPUT_BIT(OPT_TASK) | INPUT_BIT(OPT_POSITIVE))
 
 static void help(FILE *f)
@@ -48,8 +48,11 @@ static void help(FILE *f)
 	      f);
 	cli_help_input(f, UPDATE_INPUT);
 	fputs("\nThe model's other parameters (task, loss, optimiser, bits, "
-	      "factors, seed,\n...) are fixed when it is trained; options "
-	      "that would change them are\nrefused.\n\n", f);
+	      "factors, seed,\nfeature columns, ...) are fixed when it is "
+	      "trained; options that would\nchange them are refused.  "
+	      "--features, --item-features, --numeric,\n--list-sep and "
+	      "--interactions may be given, with the model's values.\n\n",
+	      f);
 	cli_help_standard(f);
 	fputs("\nExit status: 0 on success, 2 on any error (the model is then "
 	      "unchanged).\n", f);
@@ -85,7 +88,7 @@ static void parse_options(struct update_config *uc, int argc, char **argv)
 	cli_add(&cli, options);
 	cli_add_input(&cli, UPDATE_INPUT | FIXED_INPUT);
 	cli_add_params(&cli, REC_PARAM_TRAIN | REC_PARAM_UPDATE);
-	uc->params.flags = REC_PARAM_UPDATE;
+	uc->params.flags = REC_PARAM_UPDATE | REC_PARAM_SCHEMA;
 	uc->run.window = 10000;
 	input_config_init(&uc->in);
 	uc->in.opt.csv = -2;	/* not given */
@@ -166,6 +169,7 @@ int main(int argc, char **argv)
 	param_apply(&uc.params, &p);
 	if (rec_model_retune(model, &p, &err) != 0)
 		die_error(&err);
+	load_tables(model, &in, 0);
 
 	struct rec_reader_options opt = model_input(model, &in);
 	opt.need = REC_NEED_USER | REC_NEED_ITEM | REC_NEED_LABEL;

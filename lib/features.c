@@ -299,7 +299,9 @@ static int table_kfeats(const rec_model *m, int side, const char *id,
 		return 0;
 	if ((int)t->count[at] > room)
 		return -1;
-	memcpy(out, t->values + t->first[at], t->count[at] * sizeof(*out));
+	if (t->count[at])
+		memcpy(out, t->values + t->first[at],
+		       t->count[at] * sizeof(*out));
 	return (int)t->count[at];
 }
 
@@ -355,7 +357,7 @@ int rec_table_add(struct rec_table *t, const char *id, size_t len,
 		return REC_ENOMEM;
 	uint32_t first = (uint32_t)t->nvalues;
 	if (table_put_values(t, v, n) != 0 ||
-	    rec_idset_add(t->ids, id, len, &at) != 0)
+	    rec_idset_add(t->ids, id, len, &at) < 0)
 		return REC_ENOMEM;
 	t->first[at] = first;
 	t->count[at] = (uint32_t)n;
@@ -771,7 +773,9 @@ int rec_catalogue_set_kfeats(rec_model *m, uint32_t item,
 	struct rec_catalogue *c = &m->catalogue;
 	struct rec_item *it = &c->items[item];
 	if ((int)it->feats_count == n) {
-		memcpy(c->kfeats + it->feats_first, k, (size_t)n * sizeof(*k));
+		if (n > 0)
+			memcpy(c->kfeats + it->feats_first, k,
+			       (size_t)n * sizeof(*k));
 		return 0;
 	}
 	if (catalogue_compact(c) != 0)
@@ -802,7 +806,7 @@ int rec_item_kfeats(const rec_model *m, const char *id, size_t len,
 	int n = 0;
 	out[n++] = (struct rec_kfeat){
 		rec_feature_key(m, REC_SPACE_ITEM, id, len), 1, 1 };
-	if (item != UINT32_MAX) {
+	if (item != UINT32_MAX && m->catalogue.items[item].feats_count) {
 		const struct rec_item *it = &m->catalogue.items[item];
 		uint32_t c = it->feats_count < REC_MAX_SIDE - 1
 			? it->feats_count : REC_MAX_SIDE - 1;
@@ -813,6 +817,16 @@ int rec_item_kfeats(const rec_model *m, const char *id, size_t len,
 	int k = table_kfeats(m, REC_SIDE_ITEM, id, len, out + n,
 			     REC_MAX_SIDE - n);
 	return k > 0 ? n + k : n;
+}
+
+int rec_user_kfeats(const rec_model *m, const char *id, size_t len,
+		    struct rec_kfeat *out)
+{
+	out[0] = (struct rec_kfeat){
+		rec_feature_key(m, REC_SPACE_USER, id, len), 1, 0 };
+	int k = table_kfeats(m, REC_SIDE_QUERY, id, len, out + 1,
+			     REC_MAX_SIDE - 1);
+	return k > 0 ? 1 + k : 1;
 }
 
 int rec_catalogue_item_feats(const rec_model *m, uint32_t item,

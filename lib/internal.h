@@ -332,6 +332,9 @@ int rec_item_kfeats(const struct rec_model *m, const char *id, size_t len,
 int rec_model_row_feats(const struct rec_model *m, const struct rec_row *row,
 			struct rec_feat *f, int *nu, int *ni,
 			struct rec_error *err);
+/* The keyed query side of a user id: the id and its attributes. */
+int rec_user_kfeats(const struct rec_model *m, const char *id, size_t len,
+		    struct rec_kfeat *out);
 /* The item side of a catalogue item as rows the model has. */
 int rec_catalogue_item_feats(const struct rec_model *m, uint32_t item,
 			     struct rec_kfeat *scratch, struct rec_feat *out);
@@ -342,6 +345,10 @@ int rec_catalogue_item_feats(const struct rec_model *m, uint32_t item,
  */
 double rec_fm_margin(const struct rec_model *m, const struct rec_feat *u,
 		     int nu, const struct rec_feat *i, int ni);
+/* One side's factor sum into q (k floats); returns its linear part (and
+ * with all interactions its own pairs). */
+double rec_fm_side(const struct rec_model *m, const struct rec_feat *f, int n,
+		   float *q);
 /* A pointwise step (logistic or squared loss); count: the event is new. */
 double rec_fm_learn(struct rec_model *m, const struct rec_feat *u, int nu,
 		    const struct rec_feat *i, int ni, float label, float weight,

@@ -131,7 +131,7 @@ const struct rec_params *rec_model_params(const rec_model *m)
 void rec_model_info(const rec_model *m, struct rec_model_info *info)
 {
 	info->format_version = m->file_read_version ? m->file_read_version
-						    : rec_model_read_version(m);
+						    : (uint32_t)rec_model_read_version(m);
 	info->writer_version = m->file_write_version ? m->file_write_version
 						     : REC_FORMAT_VERSION;
 	info->features = m->features;
@@ -831,6 +831,12 @@ static double side_sums(const struct rec_model *m, const struct rec_feat *f,
 		lin += 0.5 * ((double)qq - self);
 	}
 	return lin;
+}
+
+double rec_fm_side(const struct rec_model *m, const struct rec_feat *f, int n,
+		   float *q)
+{
+	return side_sums(m, f, n, q);
 }
 
 static float dot_k(const float *a, const float *b, int k)

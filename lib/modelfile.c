@@ -319,6 +319,10 @@ static int dec_row_spaces(struct rec_cursor *c, rec_model *m, char *why)
 {
 	if (c->len != 4 * (uint64_t)m->features)
 		return format_error(why, "row namespaces");
+	/* the feature columns activated the schema before FEAT sized the
+	 * rows: one namespace per row now */
+	rec_free(m->feature_space);
+	m->feature_space = NULL;
 	int rc = rec_schema_activate(m);
 	if (rc)
 		return rc;

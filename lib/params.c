@@ -68,6 +68,7 @@ static double header_in_effect(const struct rec_params *p)
 #define MIN_OPEN REC_PARAM_MIN_OPEN
 #define MAX_OPEN REC_PARAM_MAX_OPEN
 #define V2 REC_PARAM_V2
+#define SCHEMA REC_PARAM_SCHEMA
 
 /*
  * The order of the rows is the order of the keys in the model file, and
@@ -184,26 +185,26 @@ const struct rec_param rec_param_table[] = {
 	  .shown = is_ftrl, .option = "ftrl-beta", .arg = "X",
 	  .help = "ftrl: beta, which damps the first steps of a weight" },
 	{ .key = "features", .type = REC_PARAM_STRING,
-	  .offset = FIELD(features), .flags = TRAIN | V2,
+	  .offset = FIELD(features), .flags = TRAIN | SCHEMA | V2,
 	  .option = "features", .arg = "COLS",
 	  .help = "more categorical columns of the event, query side (user, "
 		  "context): numbers or header names" },
 	{ .key = "item_features", .type = REC_PARAM_STRING,
 	  .offset = FIELD(item_features), .what = "item features",
-	  .flags = TRAIN | V2, .option = "item-features", .arg = "COLS",
+	  .flags = TRAIN | SCHEMA | V2, .option = "item-features", .arg = "COLS",
 	  .help = "item-side columns of the event; the catalogue keeps each "
 		  "item's latest values" },
 	{ .key = "numeric", .type = REC_PARAM_STRING, .offset = FIELD(numeric),
-	  .flags = TRAIN | V2, .option = "numeric", .arg = "COLS",
+	  .flags = TRAIN | SCHEMA | V2, .option = "numeric", .arg = "COLS",
 	  .help = "of those columns and the attribute tables' ones: real "
 		  "numbers x, one feature of value sign(x) ln(1 + |x|)" },
 	{ .key = "list_sep", .type = REC_PARAM_STRING,
 	  .offset = FIELD(list_sep), .what = "list separator",
-	  .flags = TRAIN | V2, .option = "list-sep", .arg = "C",
+	  .flags = TRAIN | SCHEMA | V2, .option = "list-sep", .arg = "C",
 	  .help = "a categorical cell holds values parted by C, each a "
 		  "feature of value 1/sqrt(n)" },
 	{ .key = "interactions", .type = REC_PARAM_ENUM,
-	  .offset = FIELD(interactions), .flags = TRAIN | V2,
+	  .offset = FIELD(interactions), .flags = TRAIN | SCHEMA | V2,
 	  .names = interaction_names, .max = 1, .def = SAME(REC_CROSS),
 	  .option = "interactions", .arg = "I",
 	  .help = "cross: query-side x item-side pairs of features only; "

@@ -344,6 +344,9 @@ enum {
 					 * reader's options */
 	REC_PARAM_MIN_OPEN = 1 << 3,	/* min itself is out of range */
 	REC_PARAM_MAX_OPEN = 1 << 4,	/* max itself is out of range */
+	REC_PARAM_SCHEMA = 1 << 6,	/* the features an event has: fixed
+					 * when trained, but rec-update and
+					 * rec-predict take it (the same) */
 	REC_PARAM_V2 = 1 << 5,		/* new in format 2: written only when
 					 * not its default, so a model that
 					 * does not use it is written as
@@ -740,6 +743,14 @@ int rec_topk_exclude(rec_topk *t, const char *user, size_t user_len,
 int rec_topk_run(rec_topk *t, const struct rec_topk_user *users, size_t n,
 		 struct rec_topk_result *out, struct rec_error *err);
 void rec_topk_free(rec_topk *t);
+/* Items of the model's item attribute table that the catalogue lacks
+ * (nobody touched them) are scored from their attributes and compete,
+ * with indices from rec_model_items(m) up, unless compete is 0.  Before
+ * the first run (else REC_EINVAL). */
+int rec_topk_cold_items(rec_topk *t, int compete);
+size_t rec_topk_cold_count(const rec_topk *t);
+/* The id of a result's item, catalogue or cold (NULL past them). */
+const char *rec_topk_item(const rec_topk *t, uint32_t index, size_t *len);
 
 /* The item catalogue: its size, and the id of item index (NULL and *len 0
  * past the end).  The id points into m and is not NUL-terminated; it stays

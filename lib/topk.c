@@ -33,7 +33,13 @@ struct rec_topk {
 	uint32_t *item;		/* catalogue index of each scored item */
 	float *packed;		/* nblocks x (factors + 1) x BLOCK */
 	float *pad;		/* one block of nothing: zero factors, -inf */
-	unsigned char *allowed;	/* candidates (NULL: every item) */
+	unsigned char *allowed;	/* candidates (NULL: every item), by index:
+				 * the catalogue's, then the cold items' */
+	/* cold items: in the item attribute table, not in the catalogue;
+	 * index catalogue count + i is table id cold[i] */
+	uint32_t *cold;
+	size_t ncold;
+	int no_cold;
 	struct rec_map excluded;	/* pair key -> 1 */
 	int has_excluded;
 };
@@ -64,8 +70,75 @@ int rec_topk_create(rec_topk **out, const rec_model *m, int k, int threads,
 	t->k = k;
 	t->threads = threads;
 	t->factors = m->params.factors;
+	const struct rec_table *tab = &m->schema.tables[REC_SIDE_ITEM];
+	size_t nt = tab->ids ? rec_idset_size(tab->ids) : 0;
+	if (nt) {
+		t->cold = rec_malloc_array(nt, sizeof(*t->cold));
+		if (!t->cold) {
+			rec_topk_free(t);
+			return rec_fail(err, REC_ENOMEM, NULL, 0,
+					"out of memory");
+		}
+		for (size_t i = 0; i < nt; i++) {
+			size_t len;
+			const char *id = rec_idset_id(tab->ids, i, &len);
+			if (rec_catalogue_find(m, id, len) == UINT32_MAX)
+				t->cold[t->ncold++] = (uint32_t)i;
+		}
+	}
 	*out = t;
 	return 0;
+}
+
+int rec_topk_cold_items(rec_topk *t, int compete)
+{
+	if (t->packed)
+		return REC_EINVAL;
+	t->no_cold = !compete;
+	return 0;
+}
+
+size_t rec_topk_cold_count(const rec_topk *t)
+{
+	return t->ncold;
+}
+
+const char *rec_topk_item(const rec_topk *t, uint32_t index, size_t *len)
+{
+	size_t count = t->m->catalogue.count;
+	if (index < count)
+		return rec_model_item(t->m, index, len);
+	if (index - count >= t->ncold) {
+		*len = 0;
+		return NULL;
+	}
+	return rec_idset_id(t->m->schema.tables[REC_SIDE_ITEM].ids,
+			    t->cold[index - count], len);
+}
+
+/* The index of an item id: the catalogue's, a cold item's, or
+ * UINT32_MAX. */
+static uint32_t item_index(const rec_topk *t, const char *id, size_t len)
+{
+	uint32_t at = rec_catalogue_find(t->m, id, len);
+	if (at != UINT32_MAX || !t->ncold)
+		return at;
+	size_t place;
+	if (!rec_idset_find(t->m->schema.tables[REC_SIDE_ITEM].ids, id, len,
+			    &place))
+		return UINT32_MAX;
+	/* cold is in table order: a binary search finds the place */
+	size_t lo = 0, hi = t->ncold;
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+		if (t->cold[mid] < place)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (lo < t->ncold && t->cold[lo] == place)
+		return (uint32_t)(t->m->catalogue.count + lo);
+	return UINT32_MAX;
 }
 
 void rec_topk_free(rec_topk *t)
@@ -76,6 +149,7 @@ void rec_topk_free(rec_topk *t)
 	rec_free(t->packed);
 	rec_free(t->pad);
 	rec_free(t->allowed);
+	rec_free(t->cold);
 	rec_map_destroy(&t->excluded);
 	rec_free(t);
 }
@@ -85,11 +159,11 @@ int rec_topk_allow(rec_topk *t, const char *item, size_t len)
 	if (t->packed)
 		return REC_EINVAL;	/* the items are packed at the first run */
 	if (!t->allowed) {
-		t->allowed = rec_calloc(t->m->catalogue.count, 1);
+		t->allowed = rec_calloc(t->m->catalogue.count + t->ncold, 1);
 		if (!t->allowed)
 			return REC_ENOMEM;
 	}
-	uint32_t at = rec_catalogue_find(t->m, item, len);
+	uint32_t at = item_index(t, item, len);
 	if (at != UINT32_MAX)
 		t->allowed[at] = 1;
 	return 0;
@@ -98,7 +172,7 @@ int rec_topk_allow(rec_topk *t, const char *item, size_t len)
 int rec_topk_exclude(rec_topk *t, const char *user, size_t user_len,
 		     const char *item, size_t item_len)
 {
-	uint32_t at = rec_catalogue_find(t->m, item, item_len);
+	uint32_t at = item_index(t, item, item_len);
 	if (at == UINT32_MAX)
 		return 0;	/* never recommended anyway */
 	uint64_t key = pair_key(rec_hash(REC_SPACE_USER, user, user_len), at);
@@ -108,6 +182,34 @@ int rec_topk_exclude(rec_topk *t, const char *user, size_t user_len,
 	return rec_map_put(&t->excluded, key, 1);
 }
 
+/* With side features an item's vector is its side's sum: the factors of
+ * its id, event features and attributes, each times its value; its weight
+ * the side's linear part (and own pairs). */
+static double item_side(const rec_topk *t, uint32_t index, float *q)
+{
+	const rec_model *m = t->m;
+	const struct rec_catalogue *c = &m->catalogue;
+	struct rec_kfeat kf[REC_MAX_SIDE];
+	struct rec_feat f[REC_MAX_SIDE];
+	size_t len;
+	const char *id = rec_topk_item(t, index, &len);
+	int n = rec_item_kfeats(m, id, len,
+				index < c->count ? index : UINT32_MAX, kf);
+	n = rec_kfeats_find(m, kf, n, f);
+	return rec_fm_side(m, f, n, q);
+}
+
+/* The same for a user: its id and attributes. */
+static double user_side(const rec_model *m, const char *id, size_t len,
+			float *q)
+{
+	struct rec_kfeat kf[REC_MAX_SIDE];
+	struct rec_feat f[REC_MAX_SIDE];
+	int n = rec_user_kfeats(m, id, len, kf);
+	n = rec_kfeats_find(m, kf, n, f);
+	return rec_fm_side(m, f, n, q);
+}
+
 /* Pack the scored items: per block, factor f of its 16 items together,
  * then their weights; missing items in the last block score -inf. */
 static int pack(rec_topk *t)
@@ -115,11 +217,12 @@ static int pack(rec_topk *t)
 	const rec_model *m = t->m;
 	const struct rec_catalogue *c = &m->catalogue;
 	const int k = t->factors;
-	t->item = rec_malloc(c->count * sizeof(*t->item));
+	const size_t ncold = t->no_cold ? 0 : t->ncold;
+	t->item = rec_malloc_array(c->count + ncold, sizeof(*t->item));
 	if (!t->item)
 		return REC_ENOMEM;
 	t->nitems = 0;
-	for (size_t i = 0; i < c->count; i++)
+	for (size_t i = 0; i < c->count + ncold; i++)
 		if (!t->allowed || t->allowed[i])
 			t->item[t->nitems++] = (uint32_t)i;
 	t->nblocks = (t->nitems + BLOCK - 1) / BLOCK;
@@ -149,6 +252,14 @@ static int pack(rec_topk *t)
 				for (int f = 0; f < k; f++)
 					p[f * BLOCK + j] = 0;
 				p[k * BLOCK + j] = -INFINITY;
+				continue;
+			}
+			if (m->schema.active) {
+				float q[REC_MAX_FACTORS + 1];
+				double w = item_side(t, t->item[n], q);
+				for (int f = 0; f < k; f++)
+					p[f * BLOCK + j] = q[f];
+				p[k * BLOCK + j] = (float)w;
 				continue;
 			}
 			const float *row = m->rows +
@@ -371,6 +482,14 @@ static void *run_job(void *arg)
 			const struct rec_topk_user *usr =
 				&jb->users[jb->first + u0 + u];
 			uhash[u] = rec_hash(REC_SPACE_USER, usr->id, usr->len);
+			if (m->schema.active) {
+				float q[REC_MAX_FACTORS + 1];
+				base[u] += (float)user_side(m, usr->id,
+							    usr->len, q);
+				for (int f = 0; f < k; f++)
+					uv[u * k + f] = q[f];
+				continue;
+			}
 			uint32_t row = rec_model_find(m, uhash[u] & m->key_mask);
 			if (row == UINT32_MAX)
 				continue;	/* unseen: item weights rank */

@@ -112,6 +112,34 @@ static void field_time(struct out *o, const char *key, int64_t t)
 		field_num(o, key, (double)t);
 }
 
+/* Each namespace: side, origin, kind, feature rows and non-zero
+ * weights. */
+static void namespaces(struct out *o, const rec_model *m)
+{
+	struct rec_space_info sp;
+	if (o->json) {
+		json_array_begin(&o->j, "namespaces");
+		for (size_t i = 0; rec_model_space(m, i, &sp); i++) {
+			json_object_begin(&o->j, NULL);
+			json_string(&o->j, "name", sp.name);
+			json_string(&o->j, "side", sp.side);
+			json_string(&o->j, "origin", sp.origin);
+			json_bool(&o->j, "numeric", sp.numeric);
+			json_uint(&o->j, "features", sp.features);
+			json_uint(&o->j, "nonzero", sp.nonzero);
+			json_object_end(&o->j);
+		}
+		json_array_end(&o->j);
+		return;
+	}
+	for (size_t i = 0; rec_model_space(m, i, &sp); i++)
+		printf("%-18s %s (%s side, %s%s): %llu features, %llu "
+		       "non-zero\n", i == 0 ? "namespaces" : "", sp.name,
+		       sp.side, sp.origin, sp.numeric ? ", numeric" : "",
+		       (unsigned long long)sp.features,
+		       (unsigned long long)sp.nonzero);
+}
+
 static void show(const char *path, const rec_model *m, int json)
 {
 	const struct rec_params *p = rec_model_params(m);
@@ -140,7 +168,14 @@ static void show(const char *path, const rec_model *m, int json)
 	if (pv.events > 0)
 		field_num(&o, "progressive_loss", pv.loss);
 	field_num(&o, "features", (double)info.features);
+	field_num(&o, "weights_nonzero", (double)info.nonzero);
 	field_num(&o, "items", (double)info.items);
+	if (rec_model_has_features(m)) {
+		field_num(&o, "user_table_ids", (double)info.user_table);
+		field_num(&o, "item_table_ids", (double)info.item_table);
+		field_num(&o, "cold_items", (double)info.cold_items);
+	}
+	namespaces(&o, m);
 	field_time(&o, "created", info.created);
 	field_time(&o, "saved", info.saved);
 	if (json)

@@ -143,6 +143,19 @@ void rec_model_info(const rec_model *m, struct rec_model_info *info)
 	info->passes_done = m->counters.passes_done;
 	info->created = m->counters.created;
 	info->saved = m->counters.saved;
+	info->nonzero = 0;
+	for (size_t r = 0; r < m->features; r++)
+		info->nonzero += m->rows[r * m->stride] != 0;
+	info->user_table = rec_model_table_size(m, REC_USERS);
+	info->item_table = rec_model_table_size(m, REC_ITEMS);
+	info->cold_items = 0;
+	for (size_t i = 0; i < info->item_table; i++) {
+		size_t len;
+		const char *id = rec_idset_id(m->schema.tables[REC_ITEMS].ids,
+					      i, &len);
+		info->cold_items += rec_catalogue_find(m, id, len) ==
+				    UINT32_MAX;
+	}
 }
 
 /*

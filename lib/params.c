@@ -185,16 +185,18 @@ const struct rec_param rec_param_table[] = {
 	  .shown = is_ftrl, .option = "ftrl-beta", .arg = "X",
 	  .help = "ftrl: beta, which damps the first steps of a weight" },
 	{ .key = "features", .type = REC_PARAM_STRING,
-	  .offset = FIELD(features), .flags = TRAIN | SCHEMA | V2,
+	  .offset = FIELD(features), .info = "feature_columns", .flags = TRAIN | SCHEMA | V2,
 	  .option = "features", .arg = "COLS",
 	  .help = "more categorical columns of the event, query side (user, "
 		  "context): numbers or header names" },
 	{ .key = "item_features", .type = REC_PARAM_STRING,
 	  .offset = FIELD(item_features), .what = "item features",
+	  .info = "item_feature_columns",
 	  .flags = TRAIN | SCHEMA | V2, .option = "item-features", .arg = "COLS",
 	  .help = "item-side columns of the event; the catalogue keeps each "
 		  "item's latest values" },
 	{ .key = "numeric", .type = REC_PARAM_STRING, .offset = FIELD(numeric),
+	  .info = "numeric_columns",
 	  .flags = TRAIN | SCHEMA | V2, .option = "numeric", .arg = "COLS",
 	  .help = "of those columns and the attribute tables' ones: real "
 		  "numbers x, one feature of value sign(x) ln(1 + |x|)" },

@@ -489,6 +489,9 @@ struct rec_model_info {
 	int passes_done;
 	int64_t created;	/* unix time of the first training */
 	int64_t saved;		/* unix time of the last save */
+	uint64_t nonzero;	/* feature rows whose weight is not 0 */
+	uint64_t user_table, item_table;	/* ids in the attribute tables */
+	uint64_t cold_items;	/* item table ids not in the catalogue */
 };
 void rec_model_info(const rec_model *m, struct rec_model_info *info);
 

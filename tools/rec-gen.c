@@ -16,7 +16,12 @@
  *  - rating = round(shift + b_u + b_i + SCALE * <p_u, q_i> / sqrt(rank) +
  *    noise * N(0, 1)), clamped to 1..5, where the shift puts the mean
  *    score at 3.5 so that about half of the ratings are 4 or 5;
- *  - with --drift, every user's vector turns as the stream goes on.
+ *  - with --drift, every user's vector turns as the stream goes on;
+ *  - with --columns N, N more categorical columns c1..cN follow, each a
+ *    function of the user id (odd columns) or the item id (even ones), for
+ *    benchmarks of side features; they draw no random numbers, so the
+ *    other columns are the same with or without them;
+ *  - with --format vw, the same events are written as Vowpal Wabbit text.
  *
  * The output depends only on the options: the generator draws from
  * librec's PRNG (xoshiro256** seeded by splitmix64) with its own normal
@@ -69,10 +74,27 @@
  */
 #define SCALE 0.7
 
+/*
+ * The extra columns of --columns.  Column j (from 1) describes the user when
+ * j is odd and the item when j is even; its cardinality is taken from
+ * COLUMN_CARD by pairs (c1 and c2 have 4 values, c3 and c4 30, ...), so that
+ * eight columns span 4 to 1000 values.  In the Vowpal Wabbit form, column j
+ * is the namespace named by the j-th letter of VW_SPACES ('u' and 'i' are
+ * the user's and the item's).
+ */
+static const unsigned column_card[] = { 4, 30, 200, 1000 };
+#define COLUMN_CARDS (sizeof(column_card) / sizeof(column_card[0]))
+static const char vw_spaces[] =
+	"abcdefghjklmnopqrstvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ";
+#define MAX_COLUMNS ((long long)sizeof(vw_spaces) - 1)
+
+enum format { FORMAT_TSV, FORMAT_VW };
+
 struct options {
-	long long users, items, events, rank, groups, genres, seed;
+	long long users, items, events, rank, groups, genres, seed, columns;
 	double zipf, noise, drift;
 	int header;
+	enum format format;
 	const char *output;	/* NULL for standard output */
 };
 
@@ -307,9 +329,34 @@ static char *put_uint(char *p, uint64_t v)
 	return p;
 }
 
-/* Writes the line of one event at line; returns its end. */
+/* splitmix64's finaliser: a well-mixed function of x. */
+static uint64_t mix64(uint64_t x)
+{
+	x += 0x9e3779b97f4a7c15ULL;
+	x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
+	x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
+	return x ^ (x >> 31);
+}
+
+/*
+ * The value, from 1, of extra column j (from 1) for user u and item i: a
+ * hash of the seed, the column and the user (j odd) or the item (j even).
+ */
+static uint64_t column_value(uint64_t seed, long long j, size_t u, size_t i)
+{
+	uint64_t id = j % 2 ? u : i;
+	uint64_t card = column_card[((uint64_t)j - 1) / 2 % COLUMN_CARDS];
+
+	return 1 + mix64(mix64(seed ^ mix64((uint64_t)j)) ^ id) % card;
+}
+
+/*
+ * Writes the line of one event at line, in the TSV form with COLUMNS extra
+ * columns; returns its end.
+ */
 static char *put_event(char *line, size_t u, size_t i, int rating,
-		       long long time, uint32_t group, uint32_t genre)
+		       long long time, uint32_t group, uint32_t genre,
+		       uint64_t seed, long long columns)
 {
 	char *end = line;
 
@@ -328,8 +375,54 @@ static char *put_event(char *line, size_t u, size_t i, int rating,
 	*end++ = '\t';
 	*end++ = 'c';
 	end = put_uint(end, (uint64_t)genre + 1);
+	for (long long j = 1; j <= columns; j++) {
+		*end++ = '\t';
+		end = put_uint(end, column_value(seed, j, u, i));
+	}
 	*end++ = '\n';
 	return end;
+}
+
+/*
+ * Writes one event at line as Vowpal Wabbit text, "LABEL |u USER |i ITEM"
+ * and a namespace for each extra column, where LABEL is 1 for a rating of 4
+ * or more and -1 otherwise; returns its end.
+ */
+static char *put_vw_event(char *line, size_t u, size_t i, int rating,
+			  uint64_t seed, long long columns)
+{
+	char *end = line;
+
+	if (rating >= 4) {
+		*end++ = '1';
+	} else {
+		*end++ = '-';
+		*end++ = '1';
+	}
+	memcpy(end, " |u u", 5);
+	end = put_uint(end + 5, u + 1);
+	memcpy(end, " |i i", 5);
+	end = put_uint(end + 5, i + 1);
+	for (long long j = 1; j <= columns; j++) {
+		*end++ = ' ';
+		*end++ = '|';
+		*end++ = vw_spaces[j - 1];
+		*end++ = ' ';
+		end = put_uint(end, column_value(seed, j, u, i));
+	}
+	*end++ = '\n';
+	return end;
+}
+
+/* The header line of the TSV form, with its extra columns, on OUT. */
+static int put_header(FILE *out, long long columns)
+{
+	if (fputs("user\titem\trating\ttime\tgroup\tgenre", out) == EOF)
+		return -1;
+	for (long long j = 1; j <= columns; j++)
+		if (fprintf(out, "\tc%lld", j) < 0)
+			return -1;
+	return putc('\n', out) == EOF ? -1 : 0;
 }
 
 /*
@@ -364,10 +457,8 @@ static int generate(const struct options *opt, FILE *out)
 
 	status = 0;
 	if (opt->header) {
-		static const char header[] = "user\titem\trating\ttime\tgroup\tgenre\n";
-
 		errno = 0;
-		if (fputs(header, out) == EOF) {
+		if (put_header(out, opt->columns) < 0) {
 			status = errno ? errno : EIO;
 			goto done;
 		}
@@ -381,7 +472,8 @@ static int generate(const struct options *opt, FILE *out)
 		double noise = rng_normal(&r);
 		double dot = 0, raw;
 		size_t k = 0;
-		char line[128], *end;
+		/* 60 bytes, and at most 10 for each extra column */
+		char line[64 + 10 * MAX_COLUMNS], *end;
 		int rating;
 
 		event_time += (long long)rng_below(&r, MAX_TIME_GAP + 1);
@@ -402,8 +494,13 @@ static int generate(const struct options *opt, FILE *out)
 		rating = raw < 1.5 ? 1 : raw < 2.5 ? 2 : raw < 3.5 ? 3 :
 			 raw < 4.5 ? 4 : 5;
 
-		end = put_event(line, u, i, rating, event_time,
-				users.cluster[u], items.cluster[i]);
+		if (opt->format == FORMAT_VW)
+			end = put_vw_event(line, u, i, rating, (uint64_t)opt->seed,
+					   opt->columns);
+		else
+			end = put_event(line, u, i, rating, event_time,
+					users.cluster[u], items.cluster[i],
+					(uint64_t)opt->seed, opt->columns);
 		errno = 0;
 		if (fwrite(line, 1, (size_t)(end - line), out) != (size_t)(end - line)) {
 			status = errno ? errno : EIO;
@@ -421,7 +518,8 @@ done:
 static const char usage_line[] =
 	"Usage: " PROG " [-hV] [--header] [-o file] [--users n] [--items n]\n"
 	"               [--events n] [--rank k] [--groups n] [--genres n]\n"
-	"               [--zipf x] [--noise x] [--drift x] [--seed n]\n";
+	"               [--zipf x] [--noise x] [--drift x] [--seed n]\n"
+	"               [--columns n] [--format tsv|vw]\n";
 
 static void help(void)
 {
@@ -445,6 +543,8 @@ static void help(void)
 	      "      --drift X      turn every user's tastes by X radians per 1000 events\n"
 	      "                     (default 0, no drift)\n"
 	      "      --seed N       seed of the random numbers (default 1)\n"
+	      "      --columns N    N more categorical columns c1..cN, 0 to 50 (default 0)\n"
+	      "      --format F     tsv (default) or vw: Vowpal Wabbit text\n"
 	      "  -h, --help         print this help and exit\n"
 	      "  -V, --version      print the version and exit\n"
 	      "\n"
@@ -461,6 +561,20 @@ static void help(void)
 	      "radians in the plane of its first two dimensions: old events describe tastes\n"
 	      "that have since changed, which favours models that keep learning.  Drift needs\n"
 	      "a rank of at least 2.\n"
+	      "\n"
+	      "With --columns N, every line ends with N more columns, named c1..cN in the\n"
+	      "header: odd columns describe the user, even ones the item.  Each value is a\n"
+	      "number from 1, a hash of the seed, the column and the user or item id, so a\n"
+	      "column carries no more than the id does; c1 and c2 have 4 values, c3 and c4\n"
+	      "30, c5 and c6 200, c7 and c8 1000, and so on in turn.  They take no random\n"
+	      "numbers: the other columns are the same as without them.\n"
+	      "\n"
+	      "With --format vw, each event is a line of Vowpal Wabbit text,\n"
+	      "  LABEL |u USER |i ITEM |a C1 |b C2 ...\n"
+	      "where LABEL is 1 for a rating of 4 or more and -1 otherwise, and extra\n"
+	      "column j has the namespace named by the j-th letter of\n"
+	      "abcdefghjklmnopqrstvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ.  The events are the\n"
+	      "same as in the TSV form; time, group and genre are left out.\n"
 	      "\n"
 	      "The same options and seed give the same output, byte for byte; a stream of\n"
 	      "N events is the first N lines of a longer one.\n"
@@ -545,7 +659,8 @@ static int parse_number(const char *option, const char *arg, double min,
 
 enum {
 	OPT_USERS = 256, OPT_ITEMS, OPT_EVENTS, OPT_RANK, OPT_GROUPS,
-	OPT_GENRES, OPT_ZIPF, OPT_NOISE, OPT_DRIFT, OPT_SEED, OPT_HEADER
+	OPT_GENRES, OPT_ZIPF, OPT_NOISE, OPT_DRIFT, OPT_SEED, OPT_HEADER,
+	OPT_COLUMNS, OPT_FORMAT
 };
 
 static const struct option long_options[] = {
@@ -560,6 +675,8 @@ static const struct option long_options[] = {
 	{ "drift", required_argument, NULL, OPT_DRIFT },
 	{ "seed", required_argument, NULL, OPT_SEED },
 	{ "header", no_argument, NULL, OPT_HEADER },
+	{ "columns", required_argument, NULL, OPT_COLUMNS },
+	{ "format", required_argument, NULL, OPT_FORMAT },
 	{ "output", required_argument, NULL, 'o' },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'V' },
@@ -607,6 +724,21 @@ static int parse_options(int argc, char **argv, struct options *opt)
 		case OPT_HEADER:
 			opt->header = 1;
 			break;
+		case OPT_COLUMNS:
+			bad |= parse_integer("--columns", optarg, 0, MAX_COLUMNS,
+					     &opt->columns);
+			break;
+		case OPT_FORMAT:
+			if (strcmp(optarg, "tsv") == 0) {
+				opt->format = FORMAT_TSV;
+			} else if (strcmp(optarg, "vw") == 0) {
+				opt->format = FORMAT_VW;
+			} else {
+				fprintf(stderr, "%s: --format: '%s' is not tsv or vw\n",
+					PROG, optarg);
+				bad = -1;
+			}
+			break;
 		case 'o':
 			opt->output = strcmp(optarg, "-") == 0 ? NULL : optarg;
 			break;
@@ -644,6 +776,10 @@ static int parse_options(int argc, char **argv, struct options *opt)
 		fprintf(stderr, "%s: --drift needs a --rank of at least 2\n", PROG);
 		return -1;
 	}
+	if (opt->header && opt->format == FORMAT_VW) {
+		fprintf(stderr, "%s: --header has no meaning with --format vw\n", PROG);
+		return -1;
+	}
 	return 0;
 }
 
@@ -652,7 +788,8 @@ int main(int argc, char **argv)
 	struct options opt = {
 		.users = 1000, .items = 500, .events = 50000, .rank = 4,
 		.groups = 8, .genres = 10, .seed = 1,
-		.zipf = 1.0, .noise = 0.8, .drift = 0,
+		.zipf = 1.0, .noise = 0.8, .drift = 0, .columns = 0,
+		.format = FORMAT_TSV,
 	};
 	struct stat st;
 	FILE *out = stdout;

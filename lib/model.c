@@ -960,6 +960,7 @@ static void apply_grads(struct rec_model *m, float gb, int freeze)
 		? 0 : (float)m->params.l2;
 	const float l2f = (float)m->params.l2_factors;
 	const float lr = (float)m->params.lr;
+	const float shared = (float)m->params.l2_shared;
 	step(&m->bias[0], &m->bias[1], &gb, 1, lr,
 	     m->params.optimizer != REC_OPT_SGD);
 	for (size_t a = 0; a < g->n; a++) {
@@ -967,7 +968,11 @@ static void apply_grads(struct rec_model *m, float gb, int freeze)
 			continue;
 		float *r = m->rows + (size_t)g->row[a] * m->stride;
 		float *gv = g->g + a * width;
-		const float share = event_share(m, g->row[a]);
+		float share = event_share(m, g->row[a]);
+		/* a side feature shared by many events is still pulled
+		 * towards zero at each of them: its share has a floor */
+		if (m->feature_space[g->row[a]] > 1 && share < shared)
+			share = shared;
 		gv[0] += l2 * share * r[0];
 		for (int j = 1; j <= k; j++)
 			gv[j] += l2f * share * r[j];

@@ -169,6 +169,15 @@ const struct rec_param rec_param_table[] = {
 	  .option = "hard-negatives",
 	  .help = "implicit, BPR: learn against the best-scored of the "
 		  "negatives drawn (dynamic negative sampling)" },
+	{ .key = "l2_shared", .type = REC_PARAM_DOUBLE,
+	  .offset = FIELD(l2_shared), .what = "shared-feature l2 share",
+	  .flags = TRAIN | UPDATE | V2, .min = 0, .max = 1,
+	  .def = SAME(0.02), .option = "l2-shared",
+	  .arg = "F",
+	  .help = "side features (not the ids): each event carries at least "
+		  "the share F of their L2, so that one met in thousands of "
+		  "events (a genre, an age group) stays regularised at every "
+		  "step" },
 	{ .key = "l1", .type = REC_PARAM_DOUBLE, .offset = FIELD(l1),
 	  .flags = TRAIN | UPDATE | V2, .min = 0, .max = 1e3, .def = SAME(0),
 	  .shown = is_ftrl, .option = "l1", .arg = "X",

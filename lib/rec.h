@@ -301,6 +301,9 @@ struct rec_params {
 	/* FTRL-Proximal: L1 on the weights, and the per-coordinate step
 	 * alpha / (beta + sqrt(sum of squared gradients)) */
 	double l1, ftrl_alpha, ftrl_beta;
+	/* side features (not the ids): the least share of the L2 each of
+	 * their events carries */
+	double l2_shared;
 	/* side features (features.c): comma lists of event columns, by
 	 * number or header name, NULL for none */
 	const char *features;		/* query side: user, context */

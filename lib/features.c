@@ -717,6 +717,8 @@ static int merge_feat(struct rec_feat *f, int n, uint32_t row, float x)
 int rec_kfeats_intern(rec_model *m, const struct rec_kfeat *k, int n,
 		      struct rec_feat *out)
 {
+	for (int i = 0; i < n; i++)
+		rec_map_prefetch(&m->feature_index, k[i].key);
 	int count = 0;
 	for (int i = 0; i < n; i++) {
 		uint32_t row;
@@ -730,6 +732,8 @@ int rec_kfeats_intern(rec_model *m, const struct rec_kfeat *k, int n,
 int rec_kfeats_find(const rec_model *m, const struct rec_kfeat *k, int n,
 		    struct rec_feat *out)
 {
+	for (int i = 0; i < n; i++)
+		rec_map_prefetch(&m->feature_index, k[i].key);
 	int count = 0;
 	for (int i = 0; i < n; i++) {
 		uint32_t row = rec_model_find(m, k[i].key);
@@ -744,9 +748,7 @@ int rec_kfeats_find(const rec_model *m, const struct rec_kfeat *k, int n,
 /* Drop the lists' dead entries once they are as many as the live ones. */
 static int catalogue_compact(struct rec_catalogue *c)
 {
-	size_t live = 0;
-	for (size_t i = 0; i < c->count; i++)
-		live += c->items[i].feats_count;
+	const size_t live = c->kfeats_live;
 	if (c->nkfeats < 2 * live + 1024)
 		return 0;
 	struct rec_kfeat *k = rec_malloc_array(live ? live : 1, sizeof(*k));
@@ -793,7 +795,9 @@ int rec_catalogue_set_kfeats(rec_model *m, uint32_t item,
 		c->kfeats = kf;
 		c->kfeats_cap = cap;
 	}
-	memcpy(c->kfeats + c->nkfeats, k, (size_t)n * sizeof(*k));
+	if (n > 0)
+		memcpy(c->kfeats + c->nkfeats, k, (size_t)n * sizeof(*k));
+	c->kfeats_live += (size_t)n - it->feats_count;
 	it->feats_first = (uint32_t)c->nkfeats;
 	it->feats_count = (uint32_t)n;
 	c->nkfeats += (size_t)n;

@@ -133,6 +133,14 @@ static inline uint32_t rec_map_get(const struct rec_map *m, uint64_t key)
 		i = (i + 1) & m->mask;
 	}
 }
+/* Start loading the slot of key, for a lookup soon after: the misses of
+ * several lookups then overlap. */
+static inline void rec_map_prefetch(const struct rec_map *m, uint64_t key)
+{
+	size_t i = (size_t)((key * 0x9E3779B97F4A7C15ull) >> m->shift);
+	__builtin_prefetch(&m->values[i]);
+	__builtin_prefetch(&m->keys[i]);
+}
 /* Store key -> value (key must be absent).  0 or REC_ENOMEM. */
 int rec_map_put(struct rec_map *m, uint64_t key, uint32_t value);
 
@@ -204,6 +212,8 @@ struct rec_catalogue {
 	uint64_t max_count;	/* largest count, for popularity sampling */
 	struct rec_kfeat *kfeats;	/* the items' feature lists */
 	size_t nkfeats, kfeats_cap;
+	size_t kfeats_live;	/* entries of the lists in use */
+	uint32_t last;		/* index of the item last noted */
 };
 
 struct rec_counters {

@@ -256,6 +256,7 @@ int rec_catalogue_note(struct rec_model *m, uint64_t key, const char *id,
 	uint32_t at = rec_map_get(&c->index, key);
 	if (at != UINT32_MAX) {
 		struct rec_item *it = &c->items[at];
+		c->last = at;
 		it->count++;
 		if (it->count > c->max_count)
 			c->max_count = it->count;
@@ -287,6 +288,7 @@ int rec_catalogue_note(struct rec_model *m, uint64_t key, const char *id,
 	if (rec_map_put(&c->index, key, (uint32_t)c->count) != 0)
 		return REC_ENOMEM;
 	memcpy(c->names + c->names_len, id, len);
+	c->last = (uint32_t)c->count;
 	struct rec_item *it = &c->items[c->count++];
 	it->name_off = (uint32_t)c->names_len;
 	it->name_len = (uint32_t)len;
@@ -823,21 +825,24 @@ static double side_sums(const struct rec_model *m, const struct rec_feat *f,
 			int n, float *q)
 {
 	const int k = m->params.factors;
+	const int all = m->params.interactions == REC_ALL;
 	for (int j = 0; j < k; j++)
 		q[j] = 0;
 	double lin = 0, self = 0;
 	for (int a = 0; a < n; a++) {
 		const float *r = m->rows + (size_t)f[a].row * m->stride;
 		const float x = f[a].x;
-		float sq = 0;
 		lin += (double)x * r[0];
-		for (int j = 0; j < k; j++) {
+		for (int j = 0; j < k; j++)
 			q[j] += x * r[1 + j];
-			sq += r[1 + j] * r[1 + j];
+		if (all) {
+			float sq = 0;
+			for (int j = 0; j < k; j++)
+				sq += r[1 + j] * r[1 + j];
+			self += (double)x * x * sq;
 		}
-		self += (double)x * x * sq;
 	}
-	if (m->params.interactions == REC_ALL) {
+	if (all) {
 		float qq = 0;
 		for (int j = 0; j < k; j++)
 			qq += q[j] * q[j];
@@ -1004,11 +1009,23 @@ static double point_loss(const struct rec_model *m, double margin,
 	return loss * weight;
 }
 
+static void prefetch_rows(const struct rec_model *m, const struct rec_feat *f,
+			  int n)
+{
+	for (int a = 0; a < n; a++) {
+		const float *r = m->rows + (size_t)f[a].row * m->stride;
+		__builtin_prefetch(r);
+		__builtin_prefetch(r + m->stride - 1);
+	}
+}
+
 static double fm_point(struct rec_model *m, const struct rec_feat *u, int nu,
 		       const struct rec_feat *i, int ni, float label,
 		       float weight, double *margin_out, int freeze)
 {
 	const int k = m->params.factors;
+	prefetch_rows(m, u, nu);
+	prefetch_rows(m, i, ni);
 	float qu[MAX_FACTORS + 1], qi[MAX_FACTORS + 1];
 	double margin = (double)m->bias[0] + side_sums(m, u, nu, qu) +
 			side_sums(m, i, ni, qi) + dot_k(qu, qi, k);

@@ -53,7 +53,7 @@ static int event_feats(struct rec_model *m, const struct rec_row *row,
 	if (rec_catalogue_note(m, item_hash, row->item, row->item_len,
 			       f[2 + nu].row, row->time) != 0)
 		return REC_ENOMEM;
-	e->item = rec_catalogue_find(m, row->item, row->item_len);
+	e->item = m->catalogue.last;
 	/* the item's event features: its side less the id and attributes */
 	int nevent = 0;
 	for (int a = 1; a < n[1]; a++)

@@ -20,6 +20,7 @@ import zlib
 HERE = os.path.dirname(os.path.abspath(__file__))
 CORPUS = os.path.join(HERE, 'corpus')
 TESTDATA = os.path.join(HERE, '..', '..', 'testdata', 'model-v1.rec')
+TESTDATA_V2 = os.path.join(HERE, '..', '..', 'testdata', 'model-v2.rec')
 MAX_SEED = 16384
 
 
@@ -196,6 +197,9 @@ def make_models(bindir, work):
     if os.path.exists(TESTDATA):
         with open(TESTDATA, 'rb') as f:
             models['testdata_v1'] = f.read()
+    if os.path.exists(TESTDATA_V2):
+        with open(TESTDATA_V2, 'rb') as f:
+            models['testdata_v2'] = f.read()
     return models
 
 

@@ -329,6 +329,8 @@ static int table_put_values(struct rec_table *t, const struct rec_kfeat *v,
 {
 	if (t->nvalues + n > UINT32_MAX)
 		return REC_ENOMEM;
+	if (n == 0)
+		return 0;
 	if (t->nvalues + n > t->values_cap) {
 		size_t cap = rec_grow_cap(t->values_cap, t->nvalues + n, 1024);
 		struct rec_kfeat *values = cap
@@ -570,7 +572,10 @@ static int table_merge(struct rec_table *t, const struct rec_table *old)
 	for (size_t i = 0; i < n; i++) {
 		size_t len;
 		const char *id = rec_idset_id(old->ids, i, &len);
-		int rc = rec_table_add(t, id, len, old->values + old->first[i],
+		int rc = rec_table_add(t, id, len,
+				       old->count[i] ? old->values +
+							       old->first[i]
+						     : NULL,
 				       old->count[i]);
 		if (rc < 0)
 			return rc;
@@ -757,8 +762,9 @@ static int catalogue_compact(struct rec_catalogue *c)
 	size_t at = 0;
 	for (size_t i = 0; i < c->count; i++) {
 		struct rec_item *it = &c->items[i];
-		memcpy(k + at, c->kfeats + it->feats_first,
-		       it->feats_count * sizeof(*k));
+		if (it->feats_count)
+			memcpy(k + at, c->kfeats + it->feats_first,
+			       it->feats_count * sizeof(*k));
 		it->feats_first = (uint32_t)at;
 		at += it->feats_count;
 	}

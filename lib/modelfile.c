@@ -347,7 +347,8 @@ static int enc_table(struct rec_buf *b, const rec_model *m, int side)
 		const char *id = rec_idset_id(t->ids, i, &len);
 		rec_buf_put_u32(b, (uint32_t)len);
 		rec_buf_put(b, id, len);
-		put_kfeats(b, t->values + t->first[i], t->count[i]);
+		put_kfeats(b, t->count[i] ? t->values + t->first[i] : NULL,
+			   t->count[i]);
 	}
 	return 1;
 }
@@ -418,7 +419,9 @@ static int enc_item_features(struct rec_buf *b, const rec_model *m,
 	if (!m->schema.active)
 		return 0;
 	for (size_t i = 0; i < c->count; i++)
-		put_kfeats(b, c->kfeats + c->items[i].feats_first,
+		put_kfeats(b, c->items[i].feats_count
+				      ? c->kfeats + c->items[i].feats_first
+				      : NULL,
 			   c->items[i].feats_count);
 	return 1;
 }

@@ -246,7 +246,8 @@ static void param_notes(const struct rec_param *d, int defaults, char *buf,
 	int ranged = d->type == REC_PARAM_INT || d->type == REC_PARAM_DOUBLE;
 	if (ranged)
 		rec_param_range(d, range, sizeof(range));
-	int has_default = defaults && d->type != REC_PARAM_FLAG;
+	int has_default = defaults && d->type != REC_PARAM_FLAG &&
+			  d->type != REC_PARAM_STRING;
 	if (!ranged && !has_default)
 		return;
 	size_t at = (size_t)snprintf(buf, len, " (%s%s", ranged ? range : "",
@@ -304,6 +305,8 @@ static void check_value(const struct rec_param *d, const char *arg)
 	rec_params_init(&scratch, REC_TASK_BINARY);
 	if (rec_param_parse(&scratch, v, arg) == 0)
 		return;
+	if (v->type == REC_PARAM_STRING)
+		usage_error("--%s: an empty value", d->option);
 	char range[96];
 	if (v->type == REC_PARAM_U64)
 		snprintf(range, sizeof(range), "[0, %ld]", LONG_MAX);

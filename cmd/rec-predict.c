@@ -142,7 +142,10 @@ static void top_mode(const struct top_config *tc, const char *const *files,
 	rec_topk *t;
 	/* no list is longer than the catalogue: K past it changes nothing
 	 * but the size of the results */
-	size_t items = rec_model_items(tc->model);
+	struct rec_model_info info;
+	rec_model_info(tc->model, &info);
+	size_t items = rec_model_items(tc->model) +
+		       (tc->no_cold ? 0 : info.cold_items);
 	const int k = items && (size_t)tc->k > items ? (int)items : tc->k;
 	if (rec_topk_create(&t, tc->model, k, tc->threads, &err) != 0 ||
 	    rec_topk_cold_items(t, !tc->no_cold) != 0)

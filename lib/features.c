@@ -116,6 +116,9 @@ static int add_columns(rec_model *m, const char *list, const char *option,
 	struct rec_schema *s = &m->schema;
 	const char *e;
 	size_t n;
+	if (list && (!*list || list[strlen(list) - 1] == ','))
+		return rec_fail(err, REC_EINVAL, NULL, 0,
+				"--%s: an empty column in '%s'", option, list);
 	while (list_next(&list, &e, &n)) {
 		uint32_t at;
 		if (n == 0)
@@ -185,6 +188,9 @@ int rec_model_check_features(const rec_model *m, struct rec_error *err)
 {
 	const char *list = m->params.numeric, *e;
 	size_t n;
+	if (list && (!*list || list[strlen(list) - 1] == ','))
+		return rec_fail(err, REC_EINVAL, NULL, 0,
+				"--numeric: an empty column in '%s'", list);
 	while (list_next(&list, &e, &n)) {
 		uint32_t at;
 		if (!space_find(&m->schema, e, n, &at) ||

@@ -405,6 +405,9 @@ int rec_model_forget_init(struct rec_model *m);
  * the two rows and of the bias decays by 2^(-elapsed / half-life). */
 int rec_model_forget(struct rec_model *m, uint32_t user_row,
 		     uint32_t item_row, double now);
+/* The same for every row of a feature list (the bias is not faded). */
+int rec_model_forget_rows(struct rec_model *m, const struct rec_feat *f,
+			  int n, double now);
 /* An implicit positive: negatives sampled from the catalogue with rng and
  * learned against it (BPR pairs, or logistic with label 0).  count: the
  * event is new and is counted for its features.  Gives the margins of the

@@ -604,6 +604,21 @@ int rec_model_forget(struct rec_model *m, uint32_t user_row,
 	return 0;
 }
 
+int rec_model_forget_rows(struct rec_model *m, const struct rec_feat *f,
+			  int n, double now)
+{
+	const double half = m->params.half_life;
+	if (!(half > 0) || m->params.optimizer != REC_OPT_ADAGRAD)
+		return 0;
+	if (rec_model_forget_init(m) != 0)
+		return REC_ENOMEM;
+	const int w = 1 + m->params.factors;
+	for (int a = 0; a < n; a++)
+		fade(m->rows + (size_t)f[a].row * m->stride + w, w,
+		     &m->feature_stamp[f[a].row], now, half);
+	return 0;
+}
+
 double rec_model_learn_again(struct rec_model *m, uint32_t user_row,
 			     uint32_t item_row, float label, float weight)
 {
@@ -642,6 +657,13 @@ int rec_model_retune(rec_model *m, const struct rec_params *p,
 					d->option, given.str ? given.str : "",
 					d->option, was.str);
 		}
+		if ((was.num != given.num || was.u64 != given.u64) &&
+		    (d->flags & REC_PARAM_SCHEMA) && was.str && given.str)
+			return rec_fail(err, REC_EINVAL, NULL, 0,
+					"--%s %s: the model was trained with "
+					"--%s %s, which is fixed then",
+					d->option, given.str, d->option,
+					was.str);
 		if (was.num != given.num || was.u64 != given.u64)
 			return rec_fail(err, REC_EINVAL, NULL, 0,
 					"parameter %s is fixed when a model is "

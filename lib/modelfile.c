@@ -1331,6 +1331,12 @@ int rec_model_decode(rec_model **out, const void *image, size_t len,
 	m->file_read_version = read_version;
 	m->file_write_version = write_version;
 	rc = decode_chunks(m, table, name, err);
+	if (!rc && m->schema.active &&
+	    (!table[chunk_type_of(ID_ROW_SPACES) - chunk_types].stored ||
+	     !table[chunk_type_of(ID_ITEM_FEATURES) - chunk_types].stored))
+		/* a model with side features has both, or its rows have no
+		 * namespaces and its items no features */
+		rc = damaged(err, name, "a required chunk is missing");
 	if (rc) {
 		rec_model_free(m);
 		return rc;

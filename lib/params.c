@@ -57,6 +57,13 @@ static double header_in_effect(const struct rec_params *p)
 	for (size_t i = 0; i < sizeof(cols) / sizeof(cols[0]); i++)
 		if (cols[i] && strspn(cols[i], "0123456789") != strlen(cols[i]))
 			named = 1;
+	/* so do feature columns: a name has letters, a list of numbers
+	 * only digits and commas */
+	const char *lists[] = { p->features, p->item_features };
+	for (size_t i = 0; i < 2; i++)
+		if (lists[i] && strspn(lists[i], "0123456789,") !=
+				strlen(lists[i]))
+			named = 1;
 	return p->input.header || named;
 }
 
@@ -181,8 +188,9 @@ const struct rec_param rec_param_table[] = {
 	{ .key = "l1", .type = REC_PARAM_DOUBLE, .offset = FIELD(l1),
 	  .flags = TRAIN | UPDATE | V2, .min = 0, .max = 1e3, .def = SAME(0),
 	  .shown = is_ftrl, .option = "l1", .arg = "X",
-	  .help = "ftrl: L1 penalty on the weights; weights it holds at "
-		  "exactly zero are not stored" },
+	  .help = "ftrl: L1 penalty on the weights, which holds many of them "
+		  "at exactly zero (rec-info counts the others; each keeps "
+		  "its FTRL state, which exact updates need)" },
 	{ .key = "ftrl_alpha", .type = REC_PARAM_DOUBLE,
 	  .offset = FIELD(ftrl_alpha), .what = "ftrl alpha",
 	  .flags = TRAIN | UPDATE | MIN_OPEN | V2, .min = 0, .max = 1e3,
@@ -466,8 +474,10 @@ const char *rec_params_check(const struct rec_params *p)
 		return "task implicit needs the bpr or logistic loss";
 	if (p->hard_negatives && p->loss != REC_LOSS_BPR)
 		return "hard negatives need the bpr loss";
-	if (p->l1 > 0 && p->optimizer != REC_OPT_FTRL)
-		return "l1 needs the ftrl optimizer (--optimizer ftrl)";
+	if (p->optimizer != REC_OPT_FTRL &&
+	    (p->l1 > 0 || p->ftrl_alpha != 0.1 || p->ftrl_beta != 1))
+		return "l1, ftrl alpha and ftrl beta need the ftrl optimizer "
+		       "(--optimizer ftrl)";
 	if (p->list_sep && strlen(p->list_sep) != 1)
 		return "the list separator must be one byte";
 	if (p->list_sep && strchr("\t\r\n\"", p->list_sep[0]))
@@ -490,6 +500,10 @@ int rec_param_is_default(const struct rec_params *p, const struct rec_param *d)
 
 int rec_params_version(const struct rec_params *p)
 {
+	/* an optimiser format 1 does not know: format 1 would refuse the
+	 * file as damaged rather than ask for an upgrade */
+	if (p->optimizer == REC_OPT_FTRL)
+		return 2;
 	for (size_t i = 0; i < rec_param_count; i++)
 		if ((rec_param_table[i].flags & REC_PARAM_V2) &&
 		    !rec_param_is_default(p, &rec_param_table[i]))

@@ -877,7 +877,7 @@ static int numbered(const rec_reader *r, int i)
  * column, which are features already. */
 static int check_extra(rec_reader *r, struct rec_error *err)
 {
-	for (int i = NCOLS; i < r->nall; i++)
+	for (int i = NCOLS; i < r->nall; i++) {
 		for (int j = COL_USER; j <= COL_ITEM; j++)
 			if (r->rcol[i] >= 0 && r->rcol[i] == r->rcol[j])
 				return rec_fail(err, REC_EINVAL, r->name,
@@ -886,6 +886,13 @@ static int check_extra(rec_reader *r, struct rec_error *err)
 						"column, which is a feature "
 						"already",
 						r->spec[i], column_role[j]);
+		if (r->rcol[i] >= 0 && r->rcol[i] == r->rcol[COL_LABEL] &&
+		    (r->opt.need & REC_NEED_LABEL))
+			return rec_fail(err, REC_EINVAL, r->name, r->line,
+					"feature column '%s' is the label "
+					"column: the model would learn the "
+					"answer from itself", r->spec[i]);
+	}
 	return 0;
 }
 

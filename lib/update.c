@@ -215,12 +215,17 @@ static int learn_row(rec_model *m, const struct rec_row *row, int forgetting,
 	int rc = rec_event_make(m, row, &e, arena, err);
 	if (rc)
 		return rc;
+	const double now = m->params.half_life_time
+		? row->time : (double)(m->counters.events + done + 1);
+	/* with side features every row of the event fades, the ids first
+	 * as without them */
 	if (forgetting &&
-	    rec_model_forget(m, e.user_row, e.item_row,
-			     m->params.half_life_time
-				     ? row->time
-				     : (double)(m->counters.events + done +
-						1)) != 0)
+	    (rec_model_forget(m, e.user_row, e.item_row, now) != 0 ||
+	     (m->schema.active &&
+	      rec_model_forget_rows(m, arena->f + e.feats + 2,
+				    (int)(arena->f[e.feats].row +
+					  arena->f[e.feats + 1].row),
+				    now) != 0)))
 		return rec_fail(err, REC_ENOMEM, NULL, 0, "out of memory");
 	*loss = rec_event_learn(m, &e, arena, 1, freeze, margin, neg_margin);
 	return 0;

@@ -8,8 +8,8 @@
 find_python
 
 feature_data
-# base models with tables of both sides, a list separator and a numeric
-# column, for rec-update and rec-predict to be given bad tables
+# a base model with tables of both sides, a list separator and numeric
+# columns, for rec-update and rec-predict to be given bad tables
 "$BIN/rec-train" -q -p 1 --holdout 0 --header --positive 4 -k 4 \
 	--features tags,price --numeric price,age --list-sep '|' \
 	--item-features genre --user-attributes users.tsv --item-attributes items.tsv \

@@ -114,6 +114,7 @@ static int add_columns(rec_model *m, const char *list, const char *option,
 		       int side, struct rec_error *err)
 {
 	struct rec_schema *s = &m->schema;
+	const char *const whole = list;
 	const char *e;
 	size_t n;
 	if (list && (!*list || list[strlen(list) - 1] == ','))
@@ -124,7 +125,7 @@ static int add_columns(rec_model *m, const char *list, const char *option,
 		if (n == 0)
 			return rec_fail(err, REC_EINVAL, NULL, 0,
 					"--%s: an empty column in '%s'",
-					option, list);
+					option, whole);
 		if (space_find(s, e, n, &at))
 			return rec_fail(err, REC_EINVAL, NULL, 0,
 					"--%s: column '%.*s' is given twice "
@@ -600,6 +601,7 @@ int rec_model_load_table(rec_model *m, int side, const char *path,
 	opt.need = REC_NEED_USER;
 	opt.header = 1;
 	opt.csv = -1;
+	opt.user_role = side == REC_SIDE_ITEM ? "item" : "user";
 	rec_reader *r;
 	const char *files[1] = { path };
 	int rc = rec_reader_open(&r, files, 1, &opt, err);
@@ -625,8 +627,11 @@ int rec_model_load_table(rec_model *m, int side, const char *path,
 				    err)) != 0)
 			goto out;
 	}
-	if (rc == REC_EBADROW)
+	if (rc == REC_EBADROW) {
 		rc = REC_EDATA;	/* a table's bad line is no row to skip */
+		if (err)
+			err->code = rc;
+	}
 	if (rc)
 		goto out;
 	if (first) {
@@ -659,7 +664,7 @@ size_t rec_model_table_size(const rec_model *m, int side)
 /* ---- the two sides of an event ---- */
 
 int rec_row_kfeats(const rec_model *m, const struct rec_row *row,
-		   struct rec_kfeat *out, int n[2], struct rec_error *err)
+		   struct rec_kfeat *out, int n[3], struct rec_error *err)
 {
 	const struct rec_schema *s = &m->schema;
 	struct rec_kfeat *q = out, *it = out + REC_MAX_SIDE;
@@ -670,6 +675,7 @@ int rec_row_kfeats(const rec_model *m, const struct rec_row *row,
 	it[ni++] = (struct rec_kfeat){
 		rec_feature_key(m, REC_SPACE_ITEM, row->item, row->item_len),
 		1, 1 };
+	int nitem_event = 0;
 	for (int c = 0; c < s->ncolumns && c < row->nextra; c++) {
 		int item_side = c >= s->nquery;
 		struct rec_kfeat *to = item_side ? it + ni : q + nq;
@@ -679,6 +685,8 @@ int rec_row_kfeats(const rec_model *m, const struct rec_row *row,
 		if (k < 0)
 			goto too_many;
 		*(item_side ? &ni : &nq) += k;
+		if (item_side)
+			nitem_event += k;
 	}
 	k = table_kfeats(m, REC_SIDE_QUERY, row->user, row->user_len, q + nq,
 			 REC_MAX_SIDE - nq);
@@ -692,6 +700,7 @@ int rec_row_kfeats(const rec_model *m, const struct rec_row *row,
 	ni += k;
 	n[0] = nq;
 	n[1] = ni;
+	n[2] = nitem_event;
 	return 0;
 too_many:
 	return rec_fail(err, REC_EDATA, NULL, 0,
@@ -704,7 +713,7 @@ int rec_model_row_feats(const rec_model *m, const struct rec_row *row,
 			struct rec_error *err)
 {
 	struct rec_kfeat k[2 * REC_MAX_SIDE];
-	int n[2];
+	int n[3];
 	int rc = rec_row_kfeats(m, row, k, n, err);
 	if (rc)
 		return rc;

@@ -316,10 +316,11 @@ int rec_table_add(struct rec_table *t, const char *id, size_t len,
 		  const struct rec_kfeat *v, size_t n);
 /* The keyed features of a row: out[0..n[0]) the query side (user id
  * first), out[REC_MAX_SIDE..REC_MAX_SIDE + n[1]) the item side (item id
- * first); out holds 2 * REC_MAX_SIDE.  0, or REC_EDATA when a side has
- * too many. */
+ * first, then n[2] from the event's item feature columns, then the item's
+ * attributes); out holds 2 * REC_MAX_SIDE.  0, or REC_EDATA when a side
+ * has too many. */
 int rec_row_kfeats(const struct rec_model *m, const struct rec_row *row,
-		   struct rec_kfeat *out, int n[2], struct rec_error *err);
+		   struct rec_kfeat *out, int n[3], struct rec_error *err);
 /* Rows for n keyed features into out (duplicates merged, their values
  * added): made if new (intern; -1 when out of memory) or dropped when the
  * model has none (find).  The count in out. */

@@ -998,7 +998,8 @@ static void apply_grads(struct rec_model *m, float gb, int freeze)
 		float share = event_share(m, g->row[a]);
 		/* a side feature shared by many events is still pulled
 		 * towards zero at each of them: its share has a floor */
-		if (m->feature_space[g->row[a]] > 1 && share < shared)
+		if (m->feature_space && m->feature_space[g->row[a]] > 1 &&
+		    share < shared)
 			share = shared;
 		gv[0] += l2 * share * r[0];
 		for (int j = 1; j <= k; j++)

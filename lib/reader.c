@@ -1013,7 +1013,8 @@ static int fill_row(rec_reader *r, int n, struct rec_row *row,
 		row->user = r->f[col[COL_USER]];
 		row->user_len = r->flen[col[COL_USER]];
 		if (row->user_len == 0)
-			return bad(r, err, "empty user id");
+			return bad(r, err, "empty %s id",
+				   r->opt.user_role ? r->opt.user_role : "user");
 	}
 	if (col[COL_ITEM] >= 0) {
 		row->item = r->f[col[COL_ITEM]];

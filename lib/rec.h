@@ -164,6 +164,8 @@ struct rec_reader_options {
 	/* when not 0, the other extra columns' cells are lists parted by
 	 * it, and a list with an empty value is a bad row */
 	char list_sep;
+	/* what messages call the user column's ids (NULL: "user") */
+	const char *user_role;
 };
 
 void rec_reader_options_init(struct rec_reader_options *opt);

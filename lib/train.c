@@ -99,7 +99,7 @@ static int hold_kfeats(const rec_model *m, struct held_kfeats *h,
 		       struct rec_error *err)
 {
 	struct rec_kfeat k[2 * REC_MAX_SIDE];
-	int n[2];
+	int n[3];
 	int rc = rec_row_kfeats(m, row, k, n, err);
 	if (rc)
 		return rc;

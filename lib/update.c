@@ -37,7 +37,7 @@ static int event_feats(struct rec_model *m, const struct rec_row *row,
 		       struct rec_error *err)
 {
 	struct rec_kfeat k[2 * REC_MAX_SIDE];
-	int n[2];
+	int n[3];
 	int rc = rec_row_kfeats(m, row, k, n, err);
 	if (rc)
 		return rc;
@@ -55,12 +55,8 @@ static int event_feats(struct rec_model *m, const struct rec_row *row,
 		return REC_ENOMEM;
 	e->item = m->catalogue.last;
 	/* the item's event features: its side less the id and attributes */
-	int nevent = 0;
-	for (int a = 1; a < n[1]; a++)
-		nevent += m->schema.spaces[k[REC_MAX_SIDE + a].space].origin ==
-			  REC_ORIGIN_EVENT;
 	if (rec_catalogue_set_kfeats(m, e->item, k + REC_MAX_SIDE + 1,
-				     nevent) != 0)
+				     n[2]) != 0)
 		return REC_ENOMEM;
 	f[0] = (struct rec_feat){ (uint32_t)nu, 0 };
 	f[1] = (struct rec_feat){ (uint32_t)ni, 0 };

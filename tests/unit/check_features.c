@@ -3,11 +3,6 @@
  * parts of lib/model.c and lib/modelfile.c they use): list cells,
  * attribute tables, namespaces and keys, the factorization machine over
  * feature lists, FTRL-Proximal, and the format 2 chunks of the model file.
- *
- * Tests of known bugs, which fail until the bugs are fixed, are built only
- * with REC_KNOWN_BUGS defined:
- *   make BUILD=build-kb CFLAGS='-O2 -g -DREC_KNOWN_BUGS' \
- *	build-kb/tests/check_features && build-kb/tests/check_features
  */
 #include <math.h>
 #include <zlib.h>
@@ -361,13 +356,10 @@ START_TEST(test_table_errors)
 }
 END_TEST
 
-#ifdef REC_KNOWN_BUGS
 /*
- * KNOWN BUG: when the reader finds a line of a table bad (the wrong number
- * of columns, an empty id), rec_model_load_table returns REC_EDATA but
- * leaves err.code at REC_EBADROW, where rec.h says err.code is the code
- * the call returned (lib/features.c turns the code into REC_EDATA without
- * the error).
+ * When the reader finds a line of a table bad (the wrong number of
+ * columns, an empty id), rec_model_load_table returns REC_EDATA and
+ * err.code says the same, as rec.h promises.
  */
 START_TEST(test_table_error_code)
 {
@@ -386,7 +378,6 @@ START_TEST(test_table_error_code)
 	free(dir);
 }
 END_TEST
-#endif
 
 /* A newer table's rows replace the old ones of its ids; the others stay. */
 START_TEST(test_table_newer)
@@ -509,12 +500,8 @@ START_TEST(test_schema_refuses)
 		{ "user", NULL }, { NULL, "item" }, { "a,a", NULL },
 		{ "a", "a" }, { "a,,b", NULL }, { ",a", NULL },
 		{ "item", NULL }, { NULL, "user" },
-#ifdef REC_KNOWN_BUGS
-		/* KNOWN BUG: a trailing comma is taken (lib/features.c
-		 * list_next ends the list at it), where ",a" and "a,,b"
-		 * are refused as an empty column */
+		/* a trailing comma is an empty column too */
 		{ "a,", NULL }, { NULL, "b," },
-#endif
 	};
 	for (size_t i = 0; i < TU_ARRAY_LEN(bad); i++) {
 		struct rec_params p;
@@ -1010,18 +997,10 @@ START_TEST(test_read_version)
 	ck_assert_uint_eq(get32(img + 8), 1);
 	free(img);
 	rec_model_free(m);
-	/* KNOWN BUG: the optimizer ftrl alone (l1, ftrl_alpha and ftrl_beta
-	 * at their defaults) is written with read version 1, though format 1
-	 * has no ftrl and its readers cannot read the longer WGHT rows
-	 * (lib/model.c rec_model_read_version looks at the format 2 rows of
-	 * the parameter table only, and optimizer is a format 1 row):
-	 *   rec-train --optimizer ftrl -o m.rec data; rec-info m.rec
-	 * shows format_version 1.  Case 0 is that case. */
-#ifdef REC_KNOWN_BUGS
+	/* case 0: the optimizer ftrl alone (l1, ftrl_alpha and ftrl_beta at
+	 * their defaults) needs read version 2 too: format 1 has no ftrl and
+	 * its readers cannot read the longer WGHT rows */
 	static const int which[] = { 0, 1, 2, 3 };
-#else
-	static const int which[] = { 1, 2, 3 };
-#endif
 	for (size_t w = 0; w < TU_ARRAY_LEN(which); w++) {
 		rec_params_init(&p, REC_TASK_BINARY);
 		p.bits = 16;
@@ -1320,9 +1299,7 @@ static Suite *features_suite(void)
 	tcase_add_test(tc, test_table_good);
 	tcase_add_test(tc, test_table_csv_gzip);
 	tcase_add_test(tc, test_table_errors);
-#ifdef REC_KNOWN_BUGS
 	tcase_add_test(tc, test_table_error_code);
-#endif
 	tcase_add_test(tc, test_table_newer);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("namespaces");

@@ -1,0 +1,3 @@
+build-kb/lib/features.o: lib/features.c lib/internal.h lib/rec.h
+lib/internal.h:
+lib/rec.h:

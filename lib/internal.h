@@ -112,10 +112,14 @@ uint64_t rec_rng_next(struct rec_rng *r);
 double rec_rng_uniform(struct rec_rng *r);	/* [0, 1) */
 uint64_t rec_rng_below(struct rec_rng *r, uint64_t n);	/* [0, n) */
 
-/* Open-addressing map from 64-bit key to a 32-bit index. */
+/* Open-addressing map from 64-bit key to a 32-bit index.  A key and its
+ * value share a slot, so a lookup that misses the cache misses once. */
+struct rec_map_slot {
+	uint64_t key;
+	uint32_t value;		/* UINT32_MAX marks an empty slot */
+};
 struct rec_map {
-	uint64_t *keys;
-	uint32_t *values;	/* UINT32_MAX marks an empty slot */
+	struct rec_map_slot *slots;
 	size_t mask;		/* capacity - 1, capacity a power of two */
 	unsigned shift;		/* 64 - log2(capacity): slots from high bits */
 	size_t count;
@@ -127,9 +131,9 @@ static inline uint32_t rec_map_get(const struct rec_map *m, uint64_t key)
 {
 	size_t i = (size_t)((key * 0x9E3779B97F4A7C15ull) >> m->shift);
 	for (;;) {
-		uint32_t v = m->values[i];
-		if (v == UINT32_MAX || m->keys[i] == key)
-			return v;
+		const struct rec_map_slot *s = &m->slots[i];
+		if (s->value == UINT32_MAX || s->key == key)
+			return s->value;
 		i = (i + 1) & m->mask;
 	}
 }
@@ -138,8 +142,7 @@ static inline uint32_t rec_map_get(const struct rec_map *m, uint64_t key)
 static inline void rec_map_prefetch(const struct rec_map *m, uint64_t key)
 {
 	size_t i = (size_t)((key * 0x9E3779B97F4A7C15ull) >> m->shift);
-	__builtin_prefetch(&m->values[i]);
-	__builtin_prefetch(&m->keys[i]);
+	__builtin_prefetch(&m->slots[i]);
 }
 /* Store key -> value (key must be absent).  0 or REC_ENOMEM. */
 int rec_map_put(struct rec_map *m, uint64_t key, uint32_t value);
@@ -251,6 +254,7 @@ struct rec_model {
 		uint32_t *row;
 		unsigned char *side;	/* REC_FREEZE_* bits of its sides */
 		unsigned char *with_w;	/* the weight has a gradient */
+		unsigned char *shared;	/* a side feature, not an id */
 		float *g;		/* 1 + k each */
 		size_t n, cap;
 	} grads;

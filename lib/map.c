@@ -9,16 +9,11 @@ int rec_map_init(struct rec_map *m, size_t capacity)
 	/* room for capacity keys at a load of at most one half */
 	size_t cap = capacity > SIZE_MAX / 2 ? 0
 		: rec_grow_cap(16, capacity * 2, 16);
-	m->keys = cap ? rec_malloc_array(cap, sizeof(*m->keys)) : NULL;
-	m->values = cap ? rec_malloc_array(cap, sizeof(*m->values)) : NULL;
-	if (!m->keys || !m->values) {
-		rec_free(m->keys);
-		rec_free(m->values);
-		m->keys = NULL;
-		m->values = NULL;
+	m->slots = cap ? rec_malloc_array(cap, sizeof(*m->slots)) : NULL;
+	if (!m->slots)
 		return REC_ENOMEM;
-	}
-	memset(m->values, 0xff, cap * sizeof(*m->values));
+	for (size_t i = 0; i < cap; i++)
+		m->slots[i] = (struct rec_map_slot){ 0, UINT32_MAX };
 	m->mask = cap - 1;
 	m->shift = 64;
 	for (size_t c = cap; c > 1; c >>= 1)
@@ -29,19 +24,16 @@ int rec_map_init(struct rec_map *m, size_t capacity)
 
 void rec_map_destroy(struct rec_map *m)
 {
-	rec_free(m->keys);
-	rec_free(m->values);
-	m->keys = NULL;
-	m->values = NULL;
+	rec_free(m->slots);
+	m->slots = NULL;
 }
 
 static void map_insert(struct rec_map *m, uint64_t key, uint32_t value)
 {
 	size_t i = (size_t)((key * 0x9E3779B97F4A7C15ull) >> m->shift);
-	while (m->values[i] != UINT32_MAX)
+	while (m->slots[i].value != UINT32_MAX)
 		i = (i + 1) & m->mask;
-	m->keys[i] = key;
-	m->values[i] = value;
+	m->slots[i] = (struct rec_map_slot){ key, value };
 }
 
 int rec_map_put(struct rec_map *m, uint64_t key, uint32_t value)
@@ -52,8 +44,9 @@ int rec_map_put(struct rec_map *m, uint64_t key, uint32_t value)
 		if (rec_map_init(&bigger, m->mask + 1) != 0)
 			return REC_ENOMEM;
 		for (size_t i = 0; i <= m->mask; i++)
-			if (m->values[i] != UINT32_MAX)
-				map_insert(&bigger, m->keys[i], m->values[i]);
+			if (m->slots[i].value != UINT32_MAX)
+				map_insert(&bigger, m->slots[i].key,
+					   m->slots[i].value);
 		bigger.count = m->count;
 		rec_map_destroy(m);
 		*m = bigger;

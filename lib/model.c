@@ -107,6 +107,7 @@ void rec_model_free(rec_model *m)
 	rec_free(m->grads.row);
 	rec_free(m->grads.side);
 	rec_free(m->grads.with_w);
+	rec_free(m->grads.shared);
 	rec_free(m->grads.g);
 	rec_schema_free(&m->schema);
 	rec_free(m->catalogue.kfeats);
@@ -917,6 +918,10 @@ static int grads_reserve(struct rec_model *m, size_t n)
 	if (!with_w)
 		return REC_ENOMEM;
 	g->with_w = with_w;
+	unsigned char *shared = rec_realloc(g->shared, cap);
+	if (!shared)
+		return REC_ENOMEM;
+	g->shared = shared;
 	float *gv = rec_realloc_array(g->g, cap, width * sizeof(float));
 	if (!gv)
 		return REC_ENOMEM;
@@ -928,7 +933,8 @@ static int grads_reserve(struct rec_model *m, size_t n)
 /* The gradient entry of a row, made (zero) if new: a row met twice in a
  * step (a hash collision, a feature both items of a pair share) gets one
  * step with the sum of its gradients. */
-static float *grad_of(struct rec_model *m, uint32_t row, int side, int with_w)
+static float *grad_of(struct rec_model *m, uint32_t row, int side, int with_w,
+		      int shared)
 {
 	struct rec_grads *g = &m->grads;
 	const size_t width = 1 + (size_t)m->params.factors;
@@ -936,12 +942,14 @@ static float *grad_of(struct rec_model *m, uint32_t row, int side, int with_w)
 		if (g->row[a] == row) {
 			g->side[a] |= (unsigned char)side;
 			g->with_w[a] |= (unsigned char)with_w;
+			g->shared[a] |= (unsigned char)shared;
 			return g->g + a * width;
 		}
 	size_t a = g->n++;
 	g->row[a] = row;
 	g->side[a] = (unsigned char)side;
 	g->with_w[a] = (unsigned char)with_w;
+	g->shared[a] = (unsigned char)shared;
 	float *v = g->g + a * width;
 	for (size_t j = 0; j < width; j++)
 		v[j] = 0;
@@ -964,7 +972,9 @@ static void side_grads(struct rec_model *m, const struct rec_feat *f, int n,
 	for (int a = 0; a < n; a++) {
 		const float *r = m->rows + (size_t)f[a].row * m->stride;
 		const float gx = G * f[a].x;
-		float *g = grad_of(m, f[a].row, side, with_w);
+		/* a learning step's lists start with the id (its row is
+		 * always made), then the side features */
+		float *g = grad_of(m, f[a].row, side, with_w, a > 0);
 		if (with_w)
 			g[0] += gx;
 		for (int j = 0; j < k; j++) {
@@ -998,8 +1008,7 @@ static void apply_grads(struct rec_model *m, float gb, int freeze)
 		float share = event_share(m, g->row[a]);
 		/* a side feature shared by many events is still pulled
 		 * towards zero at each of them: its share has a floor */
-		if (m->feature_space && m->feature_space[g->row[a]] > 1 &&
-		    share < shared)
+		if (g->shared[a] && share < shared)
 			share = shared;
 		gv[0] += l2 * share * r[0];
 		for (int j = 1; j <= k; j++)

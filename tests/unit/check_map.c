@@ -28,8 +28,7 @@ START_TEST(test_map_small)
 	ck_assert(rec_map_get(&m, 43) == UINT32_MAX);
 	ck_assert_uint_eq(m.count, 3);
 	rec_map_destroy(&m);
-	ck_assert_ptr_null(m.keys);
-	ck_assert_ptr_null(m.values);
+	ck_assert_ptr_null(m.slots);
 	rec_map_destroy(&m);	/* twice is harmless */
 }
 END_TEST

@@ -444,7 +444,7 @@ START_TEST(test_keys_by_namespace)
 	}
 	row.weight = 1;
 	struct rec_kfeat k[2 * REC_MAX_SIDE];
-	int n[2];
+	int n[3];
 	struct rec_error err;
 	ck_assert_int_eq(rec_row_kfeats(m, &row, k, n, &err), 0);
 	ck_assert_int_eq(n[0], 3);

@@ -25,7 +25,8 @@ trap 'rm -rf "$work"' EXIT
 gen="--columns 8 --events $rows --users 100000 --items 20000 --seed 1"
 user_cols=c1,c3,c5,c7
 item_cols=c2,c4,c6,c8
-train_opts="-q -p 1 --holdout 0 -k 8 --task binary --positive 4 --header"
+base_opts="-q -p 1 --holdout 0 --task binary --positive 4 --header"
+train_opts="$base_opts -k 8"
 user_features="--features $user_cols"
 features="$user_features --item-features $item_cols"
 # the VW namespaces: u user, i item, a..h the columns c1..c8
@@ -84,6 +85,8 @@ measure "rec-train + 4 user, 4 item columns" "$rows" rows \
 	"$bin/rec-train $train_opts $features -o $m/feat.rec $m/ev.tsv"
 measure "rec-train + columns, --interactions all" "$rows" rows \
 	"$bin/rec-train $train_opts $features --interactions all -o $m/all.rec $m/ev.tsv"
+measure "rec-train + columns, -k 0" "$rows" rows \
+	"$bin/rec-train $base_opts $features -k 0 -o $m/lin.rec $m/ev.tsv"
 
 if vw_ok; then
 	# shellcheck disable=SC2086
@@ -92,8 +95,12 @@ if vw_ok; then
 	echo "vw: $vw_opts"
 	measure "vw linear" "$rows" rows \
 		"$vw $vw_opts -d $m/ev.vw -f $m/linear.vw"
-	measure "vw --lrqfa $vw_lrqfa" "$rows" rows \
-		"$vw $vw_opts --lrqfa $vw_lrqfa -d $m/ev.vw -f $m/lrqfa.vw"
+	# --lrqfa is slow: LRQFA_ROWS (default all) times it on the first rows
+	lrq_rows=${LRQFA_ROWS:-$rows}
+	head -n "$lrq_rows" "$work/ev.vw" > "$work/ev_lrq.vw"
+	measure "vw --lrqfa $vw_lrqfa ($lrq_rows rows)" "$lrq_rows" rows \
+		"$vw $vw_opts --lrqfa $vw_lrqfa -d $m/ev_lrq.vw -f $m/lrqfa.vw"
+	rm -f "$work/ev_lrq.vw"
 	rm -f "$work/ev.vw"
 fi
 

@@ -33,3 +33,10 @@ sh "$dir/speed.sh" "$bin" "$data"
 echo
 echo "== top-k speed (bench/topk_speed.sh)"
 sh "$dir/topk_speed.sh" "$bin"
+echo
+echo "== side features: quality (bench/features.sh)"
+sh "$dir/features.sh" "$bin" "$data"
+echo
+echo "== side features: speed against Vowpal Wabbit (bench/features_speed.sh)"
+# VW is built outside the repository (see BENCHMARKS.md); VW=path names it
+LRQFA_ROWS=${LRQFA_ROWS:-1000000} sh "$dir/features_speed.sh" "$bin" "${VW:-}"

@@ -166,3 +166,29 @@ void rec_big_free(void *p)
 	memcpy(&n, base, sizeof(n));
 	munmap(base, n + BIG_HEADER);
 }
+
+static void *grow_array(void *p, size_t *cap, size_t need, size_t min,
+			size_t size, int big)
+{
+	if (need <= *cap && p)
+		return p;
+	size_t c = rec_grow_cap(*cap, need, min);
+	void *q = !c ? NULL
+		: big ? rec_big_realloc_array(p, c, size)
+		      : rec_realloc_array(p, c, size);
+	if (q)
+		*cap = c;
+	return q;
+}
+
+void *rec_grow_array(void *p, size_t *cap, size_t need, size_t min,
+		     size_t size)
+{
+	return grow_array(p, cap, need, min, size, 0);
+}
+
+void *rec_grow_big_array(void *p, size_t *cap, size_t need, size_t min,
+			 size_t size)
+{
+	return grow_array(p, cap, need, min, size, 1);
+}

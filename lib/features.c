@@ -41,16 +41,11 @@ int rec_schema_add_space(struct rec_schema *s, const char *name, size_t len,
 {
 	if (s->nspaces >= REC_MAX_SPACES)
 		return REC_EINVAL;
-	if (s->nspaces == s->cap) {
-		size_t cap = rec_grow_cap(s->cap, s->nspaces + 1, 8);
-		struct rec_space *sp = cap ? rec_realloc_array(s->spaces, cap,
-							       sizeof(*sp))
-					   : NULL;
-		if (!sp)
-			return REC_ENOMEM;
-		s->spaces = sp;
-		s->cap = cap;
-	}
+	struct rec_space *sp = rec_grow_array(s->spaces, &s->cap,
+					      s->nspaces + 1, 8, sizeof(*sp));
+	if (!sp)
+		return REC_ENOMEM;
+	s->spaces = sp;
 	char *copy = rec_malloc(len + 1);
 	if (!copy)
 		return REC_ENOMEM;
@@ -338,16 +333,12 @@ static int table_put_values(struct rec_table *t, const struct rec_kfeat *v,
 		return REC_ENOMEM;
 	if (n == 0)
 		return 0;
-	if (t->nvalues + n > t->values_cap) {
-		size_t cap = rec_grow_cap(t->values_cap, t->nvalues + n, 1024);
-		struct rec_kfeat *values = cap
-			? rec_realloc_array(t->values, cap, sizeof(*values))
-			: NULL;
-		if (!values)
-			return REC_ENOMEM;
-		t->values = values;
-		t->values_cap = cap;
-	}
+	struct rec_kfeat *values = rec_grow_array(t->values, &t->values_cap,
+						  t->nvalues + n, 1024,
+						  sizeof(*values));
+	if (!values)
+		return REC_ENOMEM;
+	t->values = values;
 	memcpy(t->values + t->nvalues, v, n * sizeof(*v));
 	t->nvalues += n;
 	return 0;
@@ -556,16 +547,11 @@ static int table_row(struct table_load *L, const struct rec_row *row,
 	}
 	if (rc)
 		return rec_fail(err, rc, NULL, 0, "out of memory");
-	if (at_before + 1 > L->lines_cap) {
-		size_t cap = rec_grow_cap(L->lines_cap, at_before + 1, 256);
-		long *lines = cap ? rec_realloc_array(L->lines, cap,
-						      sizeof(*lines)) : NULL;
-		if (!lines)
-			return rec_fail(err, REC_ENOMEM, NULL, 0,
-					"out of memory");
-		L->lines = lines;
-		L->lines_cap = cap;
-	}
+	long *lines = rec_grow_array(L->lines, &L->lines_cap, at_before + 1,
+				     256, sizeof(*lines));
+	if (!lines)
+		return rec_fail(err, REC_ENOMEM, NULL, 0, "out of memory");
+	L->lines = lines;
 	L->lines[at_before] = line;
 	return 0;
 }
@@ -805,17 +791,12 @@ int rec_catalogue_set_kfeats(rec_model *m, uint32_t item,
 		return REC_ENOMEM;
 	if (c->nkfeats + (size_t)n > UINT32_MAX)
 		return REC_ENOMEM;
-	if (c->nkfeats + (size_t)n > c->kfeats_cap) {
-		size_t cap = rec_grow_cap(c->kfeats_cap, c->nkfeats + (size_t)n,
-					  1024);
-		struct rec_kfeat *kf = cap ? rec_realloc_array(c->kfeats, cap,
-							       sizeof(*kf))
-					   : NULL;
-		if (!kf)
-			return REC_ENOMEM;
-		c->kfeats = kf;
-		c->kfeats_cap = cap;
-	}
+	struct rec_kfeat *kf = rec_grow_array(c->kfeats, &c->kfeats_cap,
+					      c->nkfeats + (size_t)n, 1024,
+					      sizeof(*kf));
+	if (!kf)
+		return REC_ENOMEM;
+	c->kfeats = kf;
 	if (n > 0)
 		memcpy(c->kfeats + c->nkfeats, k, (size_t)n * sizeof(*k));
 	c->kfeats_live += (size_t)n - it->feats_count;

@@ -39,6 +39,14 @@ void rec_zfree(void *opaque, void *p);
 /* The capacity an array grows to so that need elements fit: cap (at least
  * min) doubled until it does; 0 if that would overflow. */
 size_t rec_grow_cap(size_t cap, size_t need, size_t min);
+/* p, an array of *cap elements of size bytes, grown to hold need (its
+ * capacity doubling from at least min): p itself when it holds them
+ * already, else the new array with *cap updated, or NULL (p and *cap
+ * untouched) when out of memory.  The _big form is for large arrays. */
+void *rec_grow_array(void *p, size_t *cap, size_t need, size_t min,
+		     size_t size);
+void *rec_grow_big_array(void *p, size_t *cap, size_t need, size_t min,
+			 size_t size);
 /* Large arrays: realloc and free for blocks of many megabytes. */
 void *rec_big_realloc(void *p, size_t n);
 void *rec_big_realloc_array(void *p, size_t n, size_t size);

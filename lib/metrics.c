@@ -79,11 +79,7 @@ void rec_metrics_free(rec_metrics *mt)
  * when out of memory. */
 static void *grow(void *p, size_t *cap, size_t need, size_t size)
 {
-	size_t c = rec_grow_cap(*cap, need, MIN_CAP);
-	void *q = c ? rec_big_realloc_array(p, c, size) : NULL;
-	if (q)
-		*cap = c;
-	return q;
+	return rec_grow_big_array(p, cap, need, MIN_CAP, size);
 }
 
 /* Move the unweighted rows into weighted records, with room for one more

@@ -106,16 +106,11 @@ static int hold_kfeats(const rec_model *m, struct held_kfeats *h,
 	size_t need = h->n + 3 + (size_t)n[0] + (size_t)n[1];
 	if (need > UINT32_MAX)
 		return REC_ENOMEM;
-	if (need > h->cap) {
-		size_t cap = rec_grow_cap(h->cap, need, 8192);
-		struct rec_kfeat *kf = cap ? rec_big_realloc_array(h->k, cap,
-								   sizeof(*kf))
-					   : NULL;
-		if (!kf)
-			return REC_ENOMEM;
-		h->k = kf;
-		h->cap = cap;
-	}
+	struct rec_kfeat *kf = rec_grow_big_array(h->k, &h->cap, need, 8192,
+						  sizeof(*kf));
+	if (!kf)
+		return REC_ENOMEM;
+	h->k = kf;
 	e->feats = (uint32_t)h->n;
 	struct rec_kfeat *to = h->k + h->n;
 	to[0] = (struct rec_kfeat){ .key = (uint64_t)n[0] };

@@ -14,14 +14,11 @@ int rec_arena_reserve(struct rec_arena *a, size_t more)
 		return 0;
 	if (a->n + more > UINT32_MAX)
 		return REC_ENOMEM;
-	size_t cap = rec_grow_cap(a->cap, a->n + more, 4096);
-	struct rec_feat *f = cap ? rec_big_realloc_array(a->f, cap,
-							  sizeof(*f))
-				 : NULL;
+	struct rec_feat *f = rec_grow_big_array(a->f, &a->cap, a->n + more,
+						4096, sizeof(*f));
 	if (!f)
 		return REC_ENOMEM;
 	a->f = f;
-	a->cap = cap;
 	return 0;
 }
 

@@ -1,0 +1,2 @@
+build-dev/cmd/json.o: cmd/json.c cmd/json.h
+cmd/json.h:

@@ -1,0 +1,3 @@
+build-dev/lib/number.o: lib/number.c lib/internal.h lib/rec.h
+lib/internal.h:
+lib/rec.h:

@@ -1,0 +1,3 @@
+build-dev/lib/rng.o: lib/rng.c lib/internal.h lib/rec.h
+lib/internal.h:
+lib/rec.h:

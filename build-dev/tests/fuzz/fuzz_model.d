@@ -1,0 +1,2 @@
+build-dev/tests/fuzz/fuzz_model.o: tests/fuzz/fuzz_model.c lib/rec.h
+lib/rec.h:

@@ -1,0 +1,2 @@
+build-dev/tests/fuzz/fuzz_reader.o: tests/fuzz/fuzz_reader.c lib/rec.h
+lib/rec.h:

@@ -1,0 +1,1 @@
+build-dev/tests/fuzz/replay.o: tests/fuzz/replay.c

@@ -868,6 +868,19 @@ int rec_model_margin_row(const rec_model *m, const struct rec_row *row,
 	return 0;
 }
 
+double rec_fm_margin_ids(const rec_model *m, const char *user,
+			 size_t user_len, const char *item, size_t item_len)
+{
+	struct rec_kfeat k[REC_MAX_SIDE];
+	struct rec_feat u[REC_MAX_SIDE], i[REC_MAX_SIDE];
+	int nu = rec_kfeats_find(m, k, rec_user_kfeats(m, user, user_len, k),
+				 u);
+	uint32_t at = rec_catalogue_find(m, item, item_len);
+	int ni = rec_kfeats_find(m, k,
+				 rec_item_kfeats(m, item, item_len, at, k), i);
+	return rec_fm_margin(m, u, nu, i, ni);
+}
+
 size_t rec_model_spaces(const rec_model *m)
 {
 	return m->schema.nspaces;

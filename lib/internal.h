@@ -358,6 +358,10 @@ int rec_model_row_feats(const struct rec_model *m, const struct rec_row *row,
 /* The keyed query side of a user id: the id and its attributes. */
 int rec_user_kfeats(const struct rec_model *m, const char *id, size_t len,
 		    struct rec_kfeat *out);
+/* The margin of a user and an item as top-k scores them: the user's id
+ * and attributes; the item's id, latest item features and attributes. */
+double rec_fm_margin_ids(const struct rec_model *m, const char *user,
+			 size_t user_len, const char *item, size_t item_len);
 /* The item side of a catalogue item as rows the model has. */
 int rec_catalogue_item_feats(const struct rec_model *m, uint32_t item,
 			     struct rec_kfeat *scratch, struct rec_feat *out);

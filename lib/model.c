@@ -387,6 +387,8 @@ double rec_model_margin_rows(const struct rec_model *m, uint32_t user_row,
 double rec_model_margin(const rec_model *m, const char *user, size_t user_len,
 			const char *item, size_t item_len)
 {
+	if (m->schema.active)
+		return rec_fm_margin_ids(m, user, user_len, item, item_len);
 	uint32_t u = rec_model_find(m, rec_feature_key(m, REC_SPACE_USER,
 						       user, user_len));
 	uint32_t i = rec_model_find(m, rec_feature_key(m, REC_SPACE_ITEM,

@@ -476,7 +476,10 @@ const struct rec_params *rec_model_params(const rec_model *m);
 
 /* The model's score for a user and item id: the margin, and the prediction
  * (a probability for logistic loss, the margin itself for squared loss).
- * An id the model never saw contributes nothing. */
+ * An id the model never saw contributes nothing.  With side features the
+ * user is its id and attributes, the item its id, latest item features
+ * and attributes, as top-k scores them (rec_model_margin_row scores an
+ * event's own feature columns). */
 double rec_model_margin(const rec_model *m, const char *user, size_t user_len,
 			const char *item, size_t item_len);
 double rec_model_predict(const rec_model *m, double margin);

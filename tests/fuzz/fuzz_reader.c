@@ -26,6 +26,9 @@
  *           bit 7     shuffle
  *   byte 3  bits 0-4  hash bits minus 1 (1 to 32)
  *           bit 5     gzip the content before the reader sees it
+ *           bit 7     side features: column 6 ("ctx" when named) a query
+ *                     feature of '|' lists, column 7 ("price") a
+ *                     numeric item feature
  *           bit 6     implicit task (every row a positive; no label read
  *                     when training)
  *
@@ -78,6 +81,7 @@ struct setup {
 	int gzip;
 	int factors, bits, holdout, shuffle;
 	int implicit;
+	int features;
 };
 
 static void decode_options(const uint8_t *o, struct setup *s)
@@ -133,6 +137,14 @@ static void decode_options(const uint8_t *o, struct setup *s)
 	s->implicit = (o[3] >> 6) & 1;
 	if (s->implicit)
 		opt->task = REC_TASK_IMPLICIT;
+	s->features = (o[3] >> 7) & 1;
+	if (s->features) {
+		opt->nextra = 2;
+		opt->extra[0] = named ? "ctx" : "6";
+		opt->extra[1] = named ? "price" : "7";
+		opt->extra_numeric[1] = 1;
+		opt->list_sep = '|';
+	}
 }
 
 /* The content gzip-compressed, in a malloc'ed buffer of *out_len bytes. */
@@ -226,6 +238,17 @@ static void check_row(const struct rec_row *row,
 	if (opt->columns.item || (opt->need & REC_NEED_ITEM)) {
 		CHECK(row->item != NULL && row->item_len > 0);
 		CHECK(memchr(row->item, '\0', row->item_len) == NULL);
+	}
+	CHECK(row->nextra == opt->nextra);
+	for (int i = 0; i < row->nextra; i++) {
+		volatile unsigned t = touch(row->extra[i], row->extra_len[i]);
+		(void)t;
+		if (opt->extra_numeric[i])
+			CHECK(isfinite(row->extra_num[i]));
+		else if (opt->list_sep && row->extra_len[i] > 0)
+			CHECK(row->extra[i][0] != opt->list_sep &&
+			      row->extra[i][row->extra_len[i] - 1] !=
+				      opt->list_sep);
 	}
 	CHECK(row->raw != NULL);
 	CHECK(row->raw_len <= REC_MAX_LINE);
@@ -445,6 +468,12 @@ static void train(const struct rec_mem_input *in, const struct setup *s,
 	p.shuffle = s->shuffle;
 	p.input = s->opt;
 	p.input.need = REC_NEED_USER | REC_NEED_ITEM | REC_NEED_LABEL;
+	if (s->features) {
+		p.features = s->opt.extra[0];
+		p.item_features = s->opt.extra[1];
+		p.numeric = s->opt.extra[1];
+		p.list_sep = "|";
+	}
 	if (s->implicit) {
 		/* as rec-train: every row is a positive, no label is read */
 		p.input.columns.label = NULL;

@@ -510,6 +510,12 @@ static inline double rec_event_learn(struct rec_model *m,
 				     e->weight);
 }
 
+/* A row the reader passed whose features cannot be learned (err says why,
+ * REC_EDATA): made a bad row of r's current line and given to bad_row.
+ * 0 to go on without it, or bad_row's code. */
+int rec_feature_bad_row(const rec_reader *r, rec_bad_row_fn bad_row,
+			void *arg, struct rec_error *err);
+
 /* Seconds since t0, on the monotonic clock, for progress reports. */
 static inline double rec_seconds_since(const struct timespec *t0)
 {

@@ -352,6 +352,11 @@ long rec_reader_line(const rec_reader *r)
 	return r->line;
 }
 
+const char *rec_reader_name(const rec_reader *r)
+{
+	return r->name;
+}
+
 int rec_reader_has_time(const rec_reader *r)
 {
 	return r->spec[COL_TIME] != NULL;

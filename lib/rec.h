@@ -251,8 +251,9 @@ int rec_reader_next_good(rec_reader *r, struct rec_row *row,
 const char *rec_reader_header(const rec_reader *r, size_t *len);
 /* Whether the file being read is CSV (so output can match it). */
 int rec_reader_is_csv(const rec_reader *r);
-/* The line number of the row last returned (its first line, for CSV). */
+/* The line number of the row last returned, and the name of its input. */
 long rec_reader_line(const rec_reader *r);
+const char *rec_reader_name(const rec_reader *r);
 /* Whether the reader was given a time column. */
 int rec_reader_has_time(const rec_reader *r);
 /* Counters: rows read (good), rows skipped as bad, since the reader was

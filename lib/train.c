@@ -170,6 +170,12 @@ int rec_dataset_read(rec_dataset **out, rec_model *m, rec_reader *r,
 			rc = hold_keys(m, &d->held, &row);
 		else
 			rc = rec_event_make(m, &row, &e, &d->arena, err);
+		if (rc == REC_EDATA) {
+			/* too many features: a bad row, not the end */
+			if ((rc = rec_feature_bad_row(r, bad_row, arg, err)) != 0)
+				goto fail;
+			continue;
+		}
 		if (!rc)
 			rc = push(held ? &d->holdout : &d->train, &e);
 		if (rc) {

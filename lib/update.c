@@ -4,6 +4,7 @@
  * training (train.c) takes too.
  */
 #include <math.h>
+#include <stdio.h>
 #include <time.h>
 
 #include "internal.h"
@@ -88,6 +89,16 @@ int rec_event_make(rec_model *m, const struct rec_row *row,
 	return 0;
 }
 
+int rec_feature_bad_row(const rec_reader *r, rec_bad_row_fn bad_row,
+			void *arg, struct rec_error *err)
+{
+	char msg[sizeof(err->msg)];
+	snprintf(msg, sizeof(msg), "%s", err ? err->msg : "");
+	rec_fail(err, REC_EBADROW, rec_reader_name(r), rec_reader_line(r),
+		 "%s", msg);
+	return bad_row ? bad_row(err, arg) : 0;
+}
+
 /* The last events' scores and labels, for a recent AUC. */
 struct window {
 	float *score;
@@ -161,27 +172,43 @@ static void report(rec_update_fn progress, void *arg, struct progress_sums *p,
 }
 
 /* The loss of a row scored by the model as it is (--test-only). */
-static double test_row(const rec_model *m, struct rec_rng *rng,
+static double test_ids(const rec_model *m, struct rec_rng *rng,
+		       const struct rec_row *row, double *margin,
+		       double *neg_margin);
+
+/* The loss of a row scored by the model as it is (--test-only), into
+ * *loss: 0, or REC_EDATA when the row has too many features. */
+static int test_row(const rec_model *m, struct rec_rng *rng,
+		    const struct rec_row *row, double *loss, double *margin,
+		    double *neg_margin, struct rec_error *err)
+{
+	*neg_margin = 0;
+	if (!m->schema.active) {
+		*loss = test_ids(m, rng, row, margin, neg_margin);
+		return 0;
+	}
+	struct rec_feat f[2 * REC_MAX_SIDE];
+	int nu, ni;
+	int rc = rec_model_row_feats(m, row, f, &nu, &ni, err);
+	if (rc)
+		return rc;
+	if (m->params.task == REC_TASK_IMPLICIT) {
+		uint32_t item = rec_catalogue_find(m, row->item, row->item_len);
+		*loss = row->weight *
+			rec_fm_implicit_loss(m, rng, f, nu, f + nu, ni, item,
+					     margin, neg_margin);
+		return 0;
+	}
+	*margin = rec_fm_margin(m, f, nu, f + nu, ni);
+	*loss = row->weight * rec_model_loss(m, *margin, row->label);
+	return 0;
+}
+
+/* test_row for a model of ids alone. */
+static double test_ids(const rec_model *m, struct rec_rng *rng,
 		       const struct rec_row *row, double *margin,
 		       double *neg_margin)
 {
-	if (m->schema.active) {
-		struct rec_feat f[2 * REC_MAX_SIDE];
-		int nu, ni;
-		if (rec_model_row_feats(m, row, f, &nu, &ni, NULL) != 0) {
-			*margin = *neg_margin = 0;
-			return 0;
-		}
-		if (m->params.task == REC_TASK_IMPLICIT)
-			return row->weight *
-			       rec_fm_implicit_loss(m, rng, f, nu, f + nu, ni,
-						    rec_catalogue_find(
-							    m, row->item,
-							    row->item_len),
-						    margin, neg_margin);
-		*margin = rec_fm_margin(m, f, nu, f + nu, ni);
-		return row->weight * rec_model_loss(m, *margin, row->label);
-	}
 	uint32_t u = rec_model_find(m, rec_feature_key(m, REC_SPACE_USER,
 						      row->user,
 						      row->user_len));
@@ -280,12 +307,19 @@ int rec_update(rec_model *m, rec_reader *r, const struct rec_update_options *o,
 		double margin, neg_margin = 0, l = 0;
 		if (implicit)
 			row.label = 1;
-		if (o->test_only)
-			l = test_row(m, &test_rng, &row, &margin,
-				     &neg_margin);
-		else if ((rc = learn_row(m, &row, forgetting, freeze,
-					 sum.events, &arena, &l, &margin,
-					 &neg_margin, err)) != 0)
+		rc = o->test_only
+			? test_row(m, &test_rng, &row, &l, &margin, &neg_margin,
+				   err)
+			: learn_row(m, &row, forgetting, freeze, sum.events,
+				    &arena, &l, &margin, &neg_margin, err);
+		if (rc == REC_EDATA) {
+			/* too many features: a bad row, not the end */
+			if ((rc = rec_feature_bad_row(r, bad_row, bad_arg,
+						      err)) != 0)
+				goto out;
+			continue;
+		}
+		if (rc)
 			goto out;
 		sum.loss += l;
 		sum.wsum += row.weight;

@@ -261,4 +261,31 @@ item_id_case() {
 }
 run_case item_id_case
 
+# An event with more than 1024 features on one side (a list cell of 1100
+# values) is a bad row with its file and line, in training passes, in a
+# stream and in rec-update; --strict stops there.
+wide_case() {
+	awk 'BEGIN { OFS = "\t"
+		for (i = 0; i < 60; i++) {
+			cell = "a|b"
+			if (i == 37) { cell = "v0"; for (j = 1; j < 1100; j++) cell = cell "|v" j }
+			print "u" i % 7, "i" i % 5, i % 2, cell
+		} }' > wide.tsv
+	for passes in 1 3; do
+		expect_exit 0 "$BIN/rec-train" -q -k 2 -p $passes --features 4 \
+			--list-sep '|' -o wide.rec wide.tsv
+		grep -q '^rec-train: wide\.tsv:38: an event has more than 1024 features on one side' err ||
+			{ cat err >&2; fail "-p $passes: no bad row for line 38"; }
+		grep -q 'skipped 1 bad row' err || fail "-p $passes: not counted"
+	done
+	expect_exit 2 "$BIN/rec-train" -q -k 2 -p 1 --features 4 --list-sep '|' \
+		--strict -o wide2.rec wide.tsv
+	[ ! -e wide2.rec ] || fail "--strict: a model written"
+	cp wide.rec before.rec
+	expect_exit 0 "$BIN/rec-update" -q -m wide.rec wide.tsv
+	grep -q 'wide\.tsv:38: an event has more than 1024' err ||
+		fail "rec-update: no bad row for line 38"
+}
+run_case wide_case
+
 done_cases

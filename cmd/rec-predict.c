@@ -65,7 +65,7 @@ static void help(FILE *f)
 	      "score mode and\njoins its attribute tables (or newer ones "
 	      "given) on the ids; in top-k mode\na user is its id and "
 	      "attributes, an item its id, latest item features\nand "
-	      "attributes, and items only in the item table compete (see "
+	      "attributes, and items only in the item table compete (see"
 	      "\n--no-cold-items) after the catalogue's, ties going to the "
 	      "catalogue.\n\n"
 	      "Exit status: 0 on success, 2 on any error.\n", f);

@@ -868,17 +868,34 @@ int rec_model_margin_row(const rec_model *m, const struct rec_row *row,
 	return 0;
 }
 
+double rec_user_side(const rec_model *m, const char *id, size_t len, float *q)
+{
+	struct rec_kfeat k[REC_MAX_SIDE];
+	struct rec_feat f[REC_MAX_SIDE];
+	int n = rec_kfeats_find(m, k, rec_user_kfeats(m, id, len, k), f);
+	return rec_fm_side(m, f, n, q);
+}
+
+double rec_item_side(const rec_model *m, const char *id, size_t len,
+		     uint32_t item, float *q)
+{
+	struct rec_kfeat k[REC_MAX_SIDE];
+	struct rec_feat f[REC_MAX_SIDE];
+	int n = rec_kfeats_find(m, k, rec_item_kfeats(m, id, len, item, k), f);
+	return rec_fm_side(m, f, n, q);
+}
+
 double rec_fm_margin_ids(const rec_model *m, const char *user,
 			 size_t user_len, const char *item, size_t item_len)
 {
-	struct rec_kfeat k[REC_MAX_SIDE];
-	struct rec_feat u[REC_MAX_SIDE], i[REC_MAX_SIDE];
-	int nu = rec_kfeats_find(m, k, rec_user_kfeats(m, user, user_len, k),
-				 u);
-	uint32_t at = rec_catalogue_find(m, item, item_len);
-	int ni = rec_kfeats_find(m, k,
-				 rec_item_kfeats(m, item, item_len, at, k), i);
-	return rec_fm_margin(m, u, nu, i, ni);
+	float qu[REC_MAX_FACTORS + 1], qi[REC_MAX_FACTORS + 1];
+	double s = (double)m->bias[0] + rec_user_side(m, user, user_len, qu) +
+		   rec_item_side(m, item, item_len,
+				 rec_catalogue_find(m, item, item_len), qi);
+	float dot = 0;
+	for (int j = 0; j < m->params.factors; j++)
+		dot += qu[j] * qi[j];
+	return s + dot;
 }
 
 size_t rec_model_spaces(const rec_model *m)

@@ -358,8 +358,14 @@ int rec_model_row_feats(const struct rec_model *m, const struct rec_row *row,
 /* The keyed query side of a user id: the id and its attributes. */
 int rec_user_kfeats(const struct rec_model *m, const char *id, size_t len,
 		    struct rec_kfeat *out);
-/* The margin of a user and an item as top-k scores them: the user's id
- * and attributes; the item's id, latest item features and attributes. */
+/* The side sums (rec_fm_side) of a user as top-k sees it, its id and
+ * attributes; and of an item (catalogue index item, or UINT32_MAX for a
+ * cold one), its id, latest item features and attributes. */
+double rec_user_side(const struct rec_model *m, const char *id, size_t len,
+		     float *q);
+double rec_item_side(const struct rec_model *m, const char *id, size_t len,
+		     uint32_t item, float *q);
+/* The margin of a user and an item as top-k scores them. */
 double rec_fm_margin_ids(const struct rec_model *m, const char *user,
 			 size_t user_len, const char *item, size_t item_len);
 /* The item side of a catalogue item as rows the model has. */

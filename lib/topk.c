@@ -182,34 +182,6 @@ int rec_topk_exclude(rec_topk *t, const char *user, size_t user_len,
 	return rec_map_put(&t->excluded, key, 1);
 }
 
-/* With side features an item's vector is its side's sum: the factors of
- * its id, event features and attributes, each times its value; its weight
- * the side's linear part (and own pairs). */
-static double item_side(const rec_topk *t, uint32_t index, float *q)
-{
-	const rec_model *m = t->m;
-	const struct rec_catalogue *c = &m->catalogue;
-	struct rec_kfeat kf[REC_MAX_SIDE];
-	struct rec_feat f[REC_MAX_SIDE];
-	size_t len;
-	const char *id = rec_topk_item(t, index, &len);
-	int n = rec_item_kfeats(m, id, len,
-				index < c->count ? index : UINT32_MAX, kf);
-	n = rec_kfeats_find(m, kf, n, f);
-	return rec_fm_side(m, f, n, q);
-}
-
-/* The same for a user: its id and attributes. */
-static double user_side(const rec_model *m, const char *id, size_t len,
-			float *q)
-{
-	struct rec_kfeat kf[REC_MAX_SIDE];
-	struct rec_feat f[REC_MAX_SIDE];
-	int n = rec_user_kfeats(m, id, len, kf);
-	n = rec_kfeats_find(m, kf, n, f);
-	return rec_fm_side(m, f, n, q);
-}
-
 /* Pack the scored items: per block, factor f of its 16 items together,
  * then their weights; missing items in the last block score -inf. */
 static int pack(rec_topk *t)
@@ -255,8 +227,16 @@ static int pack(rec_topk *t)
 				continue;
 			}
 			if (m->schema.active) {
+				/* the item's side: the sum of its features */
 				float q[REC_MAX_FACTORS + 1];
-				double w = item_side(t, t->item[n], q);
+				size_t len;
+				const char *id = rec_topk_item(t, t->item[n],
+							       &len);
+				double w = rec_item_side(
+					m, id, len,
+					t->item[n] < c->count ? t->item[n]
+							      : UINT32_MAX,
+					q);
 				for (int f = 0; f < k; f++)
 					p[f * BLOCK + j] = q[f];
 				p[k * BLOCK + j] = (float)w;
@@ -484,8 +464,8 @@ static void *run_job(void *arg)
 			uhash[u] = rec_hash(REC_SPACE_USER, usr->id, usr->len);
 			if (m->schema.active) {
 				float q[REC_MAX_FACTORS + 1];
-				base[u] += (float)user_side(m, usr->id,
-							    usr->len, q);
+				base[u] += (float)rec_user_side(m, usr->id,
+								usr->len, q);
 				for (int f = 0; f < k; f++)
 					uv[u * k + f] = q[f];
 				continue;

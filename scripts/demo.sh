@@ -23,3 +23,11 @@ echo "== rec-predict -m model.rec test.tsv | rec-eval --positive 4 --fail-under 
 	"$bin/rec-eval" --positive 4 --fail-under auc=0.7
 echo "== rec-predict -m model.rec --top 3 --exclude train.tsv   (users u1, u2)"
 printf 'u1\nu2\n' | "$bin/rec-predict" -m "$work/model.rec" --top 3 --exclude "$work/train.tsv"
+echo "== side features: the user's group (column 5) and the item's genre (column 6)"
+echo "== rec-train --positive 4 --features 5 --item-features 6 -o side.rec train.tsv"
+"$bin/rec-train" -q --positive 4 --features 5 --item-features 6 \
+	-o "$work/side.rec" "$work/train.tsv"
+"$bin/rec-info" "$work/side.rec" | grep -A 3 '^namespaces'
+echo "== rec-predict -m side.rec test.tsv | rec-eval --positive 4   (AUC)"
+"$bin/rec-predict" -m "$work/side.rec" "$work/test.tsv" |
+	"$bin/rec-eval" --positive 4 | grep '^auc'

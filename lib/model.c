@@ -972,19 +972,21 @@ static void side_grads(struct rec_model *m, const struct rec_feat *f, int n,
 	const int k = m->params.factors;
 	const int all = m->params.interactions == REC_ALL && own;
 	for (int a = 0; a < n; a++) {
-		const float *r = m->rows + (size_t)f[a].row * m->stride;
-		const float gx = G * f[a].x;
+		const float x = f[a].x, gx = G * x;
 		/* a learning step's lists start with the id (its row is
 		 * always made), then the side features */
-		float *g = grad_of(m, f[a].row, side, with_w, a > 0);
+		float *restrict g = grad_of(m, f[a].row, side, with_w, a > 0);
 		if (with_w)
 			g[0] += gx;
-		for (int j = 0; j < k; j++) {
-			float o = other[j];
-			if (all)
-				o += own[j] - f[a].x * r[1 + j];
-			g[1 + j] += gx * o;
+		if (!all) {
+			for (int j = 0; j < k; j++)
+				g[1 + j] += gx * other[j];
+			continue;
 		}
+		const float *restrict v = m->rows +
+					  (size_t)f[a].row * m->stride + 1;
+		for (int j = 0; j < k; j++)
+			g[1 + j] += gx * (other[j] + (own[j] - x * v[j]));
 	}
 }
 
@@ -1005,16 +1007,17 @@ static void apply_grads(struct rec_model *m, float gb, int freeze)
 	for (size_t a = 0; a < g->n; a++) {
 		if (g->side[a] & freeze)
 			continue;
-		float *r = m->rows + (size_t)g->row[a] * m->stride;
-		float *gv = g->g + a * width;
+		float *restrict r = m->rows + (size_t)g->row[a] * m->stride;
+		float *restrict gv = g->g + a * width;
 		float share = event_share(m, g->row[a]);
 		/* a side feature shared by many events is still pulled
 		 * towards zero at each of them: its share has a floor */
 		if (g->shared[a] && share < shared)
 			share = shared;
 		gv[0] += l2 * share * r[0];
+		const float l2fs = l2f * share;
 		for (int j = 1; j <= k; j++)
-			gv[j] += l2f * share * r[j];
+			gv[j] += l2fs * r[j];
 		step_row(m, r, gv, g->with_w[a]);
 	}
 	g->n = 0;

@@ -258,13 +258,17 @@ struct rec_model {
 	uint64_t *feature_keys;	/* hashed id of each row, in row order */
 	uint32_t *feature_space;	/* namespace of each row; NULL when
 					 * the model has only the two ids */
-	struct rec_grads {	/* a step's gradients, one per row */
-		uint32_t *row;
-		unsigned char *side;	/* REC_FREEZE_* bits of its sides */
-		unsigned char *with_w;	/* the weight has a gradient */
-		unsigned char *shared;	/* a side feature, not an id */
+	struct rec_grads {	/* a step's gradients, one entry per row */
+		struct rec_grad {
+			uint32_t row;
+			unsigned char side;	/* REC_FREEZE_* bits of
+						 * its sides */
+			unsigned char with_w;	/* the weight has one */
+			unsigned char shared;	/* a side feature, not an
+						 * id */
+		} *e;
 		float *g;		/* 1 + k each */
-		size_t n, cap;
+		size_t n, cap, g_cap;
 	} grads;
 	uint32_t *feature_events;	/* events learned per row, each once */
 	struct rec_map feature_index;	/* hashed id -> row */
@@ -382,6 +386,9 @@ double rec_fm_margin(const struct rec_model *m, const struct rec_feat *u,
  * with all interactions its own pairs). */
 double rec_fm_side(const struct rec_model *m, const struct rec_feat *f, int n,
 		   float *q);
+/* Room for a step's gradients over n rows: 0 or REC_ENOMEM.  Made when
+ * an event is made, so that a step itself never runs out of memory. */
+int rec_model_grads_reserve(struct rec_model *m, size_t n);
 /* A pointwise step (logistic or squared loss); count: the event is new. */
 double rec_fm_learn(struct rec_model *m, const struct rec_feat *u, int nu,
 		    const struct rec_feat *i, int ni, float label, float weight,

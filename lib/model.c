@@ -104,10 +104,7 @@ void rec_model_free(rec_model *m)
 	rec_free(m->feature_events);
 	rec_free(m->feature_stamp);
 	rec_free(m->feature_space);
-	rec_free(m->grads.row);
-	rec_free(m->grads.side);
-	rec_free(m->grads.with_w);
-	rec_free(m->grads.shared);
+	rec_free(m->grads.e);
 	rec_free(m->grads.g);
 	rec_schema_free(&m->schema);
 	rec_free(m->catalogue.kfeats);
@@ -900,35 +897,19 @@ double rec_fm_margin(const struct rec_model *m, const struct rec_feat *u,
 }
 
 /* Room for n more gradient entries.  0 or REC_ENOMEM. */
-static int grads_reserve(struct rec_model *m, size_t n)
+int rec_model_grads_reserve(struct rec_model *m, size_t n)
 {
 	struct rec_grads *g = &m->grads;
 	const size_t width = 1 + (size_t)m->params.factors;
-	if (n <= g->cap)
-		return 0;
-	size_t cap = rec_grow_cap(g->cap, n, 64);
-	uint32_t *row = cap ? rec_realloc_array(g->row, cap, sizeof(*row))
-			    : NULL;
-	if (!row)
+	struct rec_grad *e = rec_grow_array(g->e, &g->cap, n, 64, sizeof(*e));
+	if (!e)
 		return REC_ENOMEM;
-	g->row = row;
-	unsigned char *side = rec_realloc(g->side, cap);
-	if (!side)
-		return REC_ENOMEM;
-	g->side = side;
-	unsigned char *with_w = rec_realloc(g->with_w, cap);
-	if (!with_w)
-		return REC_ENOMEM;
-	g->with_w = with_w;
-	unsigned char *shared = rec_realloc(g->shared, cap);
-	if (!shared)
-		return REC_ENOMEM;
-	g->shared = shared;
-	float *gv = rec_realloc_array(g->g, cap, width * sizeof(float));
+	g->e = e;
+	float *gv = rec_grow_array(g->g, &g->g_cap, n * width, 64 * width,
+				   sizeof(*gv));
 	if (!gv)
 		return REC_ENOMEM;
 	g->g = gv;
-	g->cap = cap;
 	return 0;
 }
 
@@ -941,17 +922,16 @@ static float *grad_of(struct rec_model *m, uint32_t row, int side, int with_w,
 	struct rec_grads *g = &m->grads;
 	const size_t width = 1 + (size_t)m->params.factors;
 	for (size_t a = 0; a < g->n; a++)
-		if (g->row[a] == row) {
-			g->side[a] |= (unsigned char)side;
-			g->with_w[a] |= (unsigned char)with_w;
-			g->shared[a] |= (unsigned char)shared;
+		if (g->e[a].row == row) {
+			g->e[a].side |= (unsigned char)side;
+			g->e[a].with_w |= (unsigned char)with_w;
+			g->e[a].shared |= (unsigned char)shared;
 			return g->g + a * width;
 		}
 	size_t a = g->n++;
-	g->row[a] = row;
-	g->side[a] = (unsigned char)side;
-	g->with_w[a] = (unsigned char)with_w;
-	g->shared[a] = (unsigned char)shared;
+	g->e[a] = (struct rec_grad){ row, (unsigned char)side,
+				     (unsigned char)with_w,
+				     (unsigned char)shared };
 	float *v = g->g + a * width;
 	for (size_t j = 0; j < width; j++)
 		v[j] = 0;
@@ -1005,20 +985,21 @@ static void apply_grads(struct rec_model *m, float gb, int freeze)
 	step(&m->bias[0], &m->bias[1], &gb, 1, lr,
 	     m->params.optimizer != REC_OPT_SGD);
 	for (size_t a = 0; a < g->n; a++) {
-		if (g->side[a] & freeze)
+		const struct rec_grad *e = &g->e[a];
+		if (e->side & freeze)
 			continue;
-		float *restrict r = m->rows + (size_t)g->row[a] * m->stride;
+		float *restrict r = m->rows + (size_t)e->row * m->stride;
 		float *restrict gv = g->g + a * width;
-		float share = event_share(m, g->row[a]);
+		float share = event_share(m, e->row);
 		/* a side feature shared by many events is still pulled
 		 * towards zero at each of them: its share has a floor */
-		if (g->shared[a] && share < shared)
+		if (e->shared && share < shared)
 			share = shared;
 		gv[0] += l2 * share * r[0];
 		const float l2fs = l2f * share;
 		for (int j = 1; j <= k; j++)
 			gv[j] += l2fs * r[j];
-		step_row(m, r, gv, g->with_w[a]);
+		step_row(m, r, gv, e->with_w);
 	}
 	g->n = 0;
 }
@@ -1070,8 +1051,8 @@ static double fm_point(struct rec_model *m, const struct rec_feat *u, int nu,
 		*margin_out = margin;
 	float G;
 	double loss = point_loss(m, margin, label, weight, &G);
-	if (grads_reserve(m, (size_t)(nu + ni)) != 0)
-		return loss;	/* no memory for a step: the event is skipped */
+	if (rec_model_grads_reserve(m, (size_t)(nu + ni)) != 0)
+		return loss;	/* never: reserved when the event was made */
 	side_grads(m, u, nu, REC_FREEZE_USERS, G, qi, qu, 1);
 	side_grads(m, i, ni, REC_FREEZE_ITEMS, G, qu, qi, 1);
 	apply_grads(m, G, freeze);
@@ -1107,8 +1088,8 @@ static double fm_pair(struct rec_model *m, const struct rec_feat *u, int nu,
 		*diff_out = x;
 	double loss = rec_loss(REC_LOSS_BPR, x, 1) * weight;
 	float G = (float)(-1 / (1 + exp(x))) * weight;
-	if (grads_reserve(m, (size_t)(nu + ni + nj)) != 0)
-		return loss;
+	if (rec_model_grads_reserve(m, (size_t)(nu + ni + nj)) != 0)
+		return loss;	/* never: reserved when the event was made */
 	/* the query side's weights and own pairs cancel out of x */
 	side_grads(m, u, nu, REC_FREEZE_USERS, G, dq, NULL, 0);
 	side_grads(m, i, ni, REC_FREEZE_ITEMS, G, qu, qi, 1);

@@ -45,7 +45,12 @@ static int event_feats(struct rec_model *m, const struct rec_row *row,
 	int nu = rec_kfeats_intern(m, k, n[0], f + 2);
 	int ni = nu < 0 ? -1 : rec_kfeats_intern(m, k + REC_MAX_SIDE, n[1],
 						 f + 2 + nu);
-	if (ni < 0)
+	/* a pair of an implicit task has a negative's side too */
+	if (ni < 0 ||
+	    rec_model_grads_reserve(m, (size_t)(nu + ni) +
+					       (m->params.task ==
+							REC_TASK_IMPLICIT
+						? REC_MAX_SIDE : 0)) != 0)
 		return REC_ENOMEM;
 	uint64_t item_hash = rec_hash(REC_SPACE_ITEM, row->item, row->item_len);
 	if (rec_catalogue_note(m, item_hash, row->item, row->item_len,

@@ -334,6 +334,7 @@ struct train_ctx {
 	enum variant v;
 	int stream;
 	const char *events;
+	const char *tables[2];	/* user and item attribute tables, or NULL */
 	rec_reader *r;
 	rec_model *m;
 	int training;		/* the data set is read: rec_train runs */
@@ -352,7 +353,15 @@ static int train_run(void *p, struct rec_error *err)
 {
 	struct train_ctx *x = p;
 	struct rec_params pr = params(x->v);
+	if (x->tables[0]) {
+		pr.numeric = "age";
+		pr.list_sep = "|";
+	}
 	int rc = rec_model_create(&x->m, &pr, err);
+	for (int side = 0; side < 2 && !rc; side++)
+		if (x->tables[side])
+			rc = rec_model_load_table(x->m, side, x->tables[side],
+						  err);
 	if (rc)
 		return rc;
 	if (x->stream)
@@ -389,12 +398,35 @@ static void train_teardown(void *p)
 	rec_reader_free(x->r);
 }
 
+/* Attribute tables for the users and items of events_text, a list column
+ * and a numeric one among them, so that training takes the path of side
+ * features. */
+static char *users_table, *items_table;
+
+static void make_tables(void)
+{
+	char text[8192];
+	size_t len = (size_t)snprintf(text, sizeof(text), "id\tage\ttags\n");
+	for (int u = 0; u < USERS; u++)
+		len += (size_t)snprintf(text + len, sizeof(text) - len,
+					"u%d\t%d\tt%d|t%d\n", u, 18 + u,
+					u % 3, u % 5);
+	users_table = tu_write_str(dir, "users.tsv", text);
+	len = (size_t)snprintf(text, sizeof(text), "id\tgenre\n");
+	for (int i = 0; i < ITEMS + 2; i++)
+		len += (size_t)snprintf(text + len, sizeof(text) - len,
+					"i%d\tg%d\n", i, i % 4);
+	items_table = tu_write_str(dir, "items.tsv", text);
+}
+
 START_TEST(test_train)
 {
 	dir = tu_mkdir();
+	make_tables();
 	char *events = events_file("e.tsv", EVENTS, 0, 0, 0);
 	for (int v = 0; v < NVARIANTS; v++)
-		for (int stream = 0; stream < 2; stream++) {
+		for (int stream = 0; stream < 2; stream++)
+		for (int tables = 0; tables < 2; tables++) {
 			if (stream && v == HOLDOUT)
 				continue;	/* one pass, no holdout */
 			struct train_ctx *x = calloc(1, sizeof(*x));
@@ -402,21 +434,28 @@ START_TEST(test_train)
 			x->v = (enum variant)v;
 			x->stream = stream;
 			x->events = events;
+			if (tables) {
+				x->tables[0] = users_table;
+				x->tables[1] = items_table;
+			}
 			train_setup(x);
 			struct rec_error err;
 			ck_assert_int_eq(train_run(x, &err), 0);
 			fingerprint(x->m, &x->want);
 			train_teardown(x);
 			char name[64];
-			snprintf(name, sizeof(name), "%s %s",
+			snprintf(name, sizeof(name), "%s %s%s",
 				 stream ? "rec_train_stream" : "rec_train",
-				 variant_name[v]);
+				 variant_name[v],
+				 tables ? " with attribute tables" : "");
 			struct oom_case c = { name, train_setup, train_run,
 					      train_check, train_teardown, 1 };
 			ck_assert_int_gt(oom_both(&c, x), 0);
 			free(x);
 		}
 	free(events);
+	free(users_table);
+	free(items_table);
 	free(dir);
 }
 END_TEST

@@ -448,6 +448,17 @@ void rec_params_init(struct rec_params *p, enum rec_task task)
 	p->input.task = task;
 }
 
+/* Whether an FTRL setting is away from the default the table gives it. */
+static int ftrl_settings_given(const struct rec_params *p)
+{
+	static const char *const keys[] = { "l1", "ftrl_alpha", "ftrl_beta" };
+	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
+		if (!rec_param_is_default(p, rec_param_find(keys[i],
+							    strlen(keys[i]))))
+			return 1;
+	return 0;
+}
+
 const char *rec_params_check(const struct rec_params *p)
 {
 	/* per thread, so that checking is safe in threaded callers */
@@ -474,8 +485,7 @@ const char *rec_params_check(const struct rec_params *p)
 		return "task implicit needs the bpr or logistic loss";
 	if (p->hard_negatives && p->loss != REC_LOSS_BPR)
 		return "hard negatives need the bpr loss";
-	if (p->optimizer != REC_OPT_FTRL &&
-	    (p->l1 > 0 || p->ftrl_alpha != 0.1 || p->ftrl_beta != 1))
+	if (p->optimizer != REC_OPT_FTRL && ftrl_settings_given(p))
 		return "l1, ftrl alpha and ftrl beta need the ftrl optimizer "
 		       "(--optimizer ftrl)";
 	if (p->list_sep && strlen(p->list_sep) != 1)

@@ -1,2 +1,0 @@
-build-dev/cmd/json.o: cmd/json.c cmd/json.h
-cmd/json.h:

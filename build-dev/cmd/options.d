@@ -1,3 +1,0 @@
-build-dev/cmd/options.o: cmd/options.c cmd/common.h lib/rec.h
-cmd/common.h:
-lib/rec.h:

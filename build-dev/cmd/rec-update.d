@@ -1,3 +1,0 @@
-build-dev/cmd/rec-update.o: cmd/rec-update.c cmd/common.h lib/rec.h
-cmd/common.h:
-lib/rec.h:

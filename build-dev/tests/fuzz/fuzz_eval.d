@@ -1,2 +1,0 @@
-build-dev/tests/fuzz/fuzz_eval.o: tests/fuzz/fuzz_eval.c lib/rec.h
-lib/rec.h:

@@ -1,1 +1,0 @@
-build-dev/tests/fuzz/replay.o: tests/fuzz/replay.c

@@ -1,3 +1,0 @@
-build-kb/lib/alloc.o: lib/alloc.c lib/internal.h lib/rec.h
-lib/internal.h:
-lib/rec.h:

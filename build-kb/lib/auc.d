@@ -1,3 +1,0 @@
-build-kb/lib/auc.o: lib/auc.c lib/internal.h lib/rec.h
-lib/internal.h:
-lib/rec.h:

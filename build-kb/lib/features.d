@@ -1,3 +1,0 @@
-build-kb/lib/features.o: lib/features.c lib/internal.h lib/rec.h
-lib/internal.h:
-lib/rec.h:

@@ -1,3 +1,0 @@
-build-kb/lib/idset.o: lib/idset.c lib/internal.h lib/rec.h
-lib/internal.h:
-lib/rec.h:

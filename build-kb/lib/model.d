@@ -1,3 +1,0 @@
-build-kb/lib/model.o: lib/model.c lib/internal.h lib/rec.h
-lib/internal.h:
-lib/rec.h:

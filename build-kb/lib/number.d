@@ -1,3 +1,0 @@
-build-kb/lib/number.o: lib/number.c lib/internal.h lib/rec.h
-lib/internal.h:
-lib/rec.h:

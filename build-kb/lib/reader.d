@@ -1,3 +1,0 @@
-build-kb/lib/reader.o: lib/reader.c lib/internal.h lib/rec.h
-lib/internal.h:
-lib/rec.h:

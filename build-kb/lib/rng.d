@@ -1,3 +1,0 @@
-build-kb/lib/rng.o: lib/rng.c lib/internal.h lib/rec.h
-lib/internal.h:
-lib/rec.h:

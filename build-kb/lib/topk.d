@@ -1,3 +1,0 @@
-build-kb/lib/topk.o: lib/topk.c lib/internal.h lib/rec.h
-lib/internal.h:
-lib/rec.h:

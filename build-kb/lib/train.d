@@ -1,3 +1,0 @@
-build-kb/lib/train.o: lib/train.c lib/internal.h lib/rec.h
-lib/internal.h:
-lib/rec.h:

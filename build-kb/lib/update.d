@@ -1,3 +1,0 @@
-build-kb/lib/update.o: lib/update.c lib/internal.h lib/rec.h
-lib/internal.h:
-lib/rec.h:

@@ -77,7 +77,7 @@ static void field_bool(struct out *o, const char *key, int v)
 static void field_param(struct out *o, const struct rec_params *p,
 			const struct rec_param *d)
 {
-	if (d->shown && !d->shown(p))
+	if ((d->shown && !d->shown(p)) || !rec_param_applies(p, d))
 		return;
 	const char *name = d->info ? d->info : d->key;
 	struct rec_param_value v;
@@ -140,6 +140,30 @@ static void namespaces(struct out *o, const rec_model *m)
 		       (unsigned long long)sp.nonzero);
 }
 
+/* What a factorization machine has learned. */
+static void show_fm(struct out *o, const rec_model *m,
+		    const struct rec_model_info *info)
+{
+	field_num(o, "passes_done", info->passes_done);
+	field_num(o, "train_loss", info->train_loss);
+	if (info->holdout_loss >= 0)
+		field_num(o, "holdout_loss", info->holdout_loss);
+	struct rec_progressive pv;
+	rec_model_progressive(m, &pv);
+	field_num(o, "progressive_events", (double)pv.events);
+	if (pv.events > 0)
+		field_num(o, "progressive_loss", pv.loss);
+	field_num(o, "features", (double)info->features);
+	field_num(o, "weights_nonzero", (double)info->nonzero);
+	field_num(o, "items", (double)info->items);
+	if (rec_model_has_features(m)) {
+		field_num(o, "user_table_ids", (double)info->user_table);
+		field_num(o, "item_table_ids", (double)info->item_table);
+		field_num(o, "cold_items", (double)info->cold_items);
+	}
+	namespaces(o, m);
+}
+
 static void show(const char *path, const rec_model *m, int json)
 {
 	const struct rec_params *p = rec_model_params(m);
@@ -158,24 +182,16 @@ static void show(const char *path, const rec_model *m, int json)
 		field_param(&o, p, &rec_param_table[i]);
 	field_num(&o, "events", (double)info.events);
 	field_num(&o, "training_runs", (double)info.updates);
-	field_num(&o, "passes_done", info.passes_done);
-	field_num(&o, "train_loss", info.train_loss);
-	if (info.holdout_loss >= 0)
-		field_num(&o, "holdout_loss", info.holdout_loss);
-	struct rec_progressive pv;
-	rec_model_progressive(m, &pv);
-	field_num(&o, "progressive_events", (double)pv.events);
-	if (pv.events > 0)
-		field_num(&o, "progressive_loss", pv.loss);
-	field_num(&o, "features", (double)info.features);
-	field_num(&o, "weights_nonzero", (double)info.nonzero);
-	field_num(&o, "items", (double)info.items);
-	if (rec_model_has_features(m)) {
-		field_num(&o, "user_table_ids", (double)info.user_table);
-		field_num(&o, "item_table_ids", (double)info.item_table);
-		field_num(&o, "cold_items", (double)info.cold_items);
+	if (p->model == REC_MODEL_EASE) {
+		/* what EASE keeps: histories, G (from them) and P */
+		field_num(&o, "users", (double)info.ease_users);
+		field_num(&o, "user_item_pairs", (double)info.ease_pairs);
+		field_num(&o, "items", (double)info.items);
+		field_num(&o, "item_item_items", (double)info.ease_items);
+		field_num(&o, "gram_nonzero", (double)info.ease_gram_nonzero);
+	} else {
+		show_fm(&o, m, &info);
 	}
-	namespaces(&o, m);
 	field_time(&o, "created", info.created);
 	field_time(&o, "saved", info.saved);
 	if (json)

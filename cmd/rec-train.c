@@ -9,12 +9,17 @@
 
 #include "common.h"
 
+enum { OPT_THREADS = OPT_FIRST_FREE };
+
 static const struct cli_option options[] = {
 	{ "output", 'o', "FILE", 'o',
 	  "write the model to FILE, atomically (default stdout)" },
 	{ "force", 'f', NULL, 'f',
 	  "write a model to standard output even if a terminal" },
 	{ "quiet", 'q', NULL, 'q', "no progress table" },
+	{ "threads", 0, "N", OPT_THREADS,
+	  "threads for fitting a --model ease model (1-256, default 1); "
+	  "the model is the same for any N" },
 	{ NULL, 0, NULL, 0, NULL },
 };
 
@@ -29,6 +34,10 @@ static void help(FILE *f)
 	fputs("\nModel and training (defaults for binary, and where they "
 	      "differ, for the\nother tasks):\n", f);
 	cli_help_params(f, REC_PARAM_TRAIN, 1);
+	fputs("\n--model ease takes --task implicit, --l2 (its lambda, default "
+	      "300), --max-items,\n--threads and the input options; the "
+	      "factorization machine's settings and\n--weight do not apply "
+	      "to it and are refused.\n", f);
 	fputs("\nInput (default columns: user 1, item 2, label 3, no time, no "
 	      "weight):\n", f);
 	cli_help_input(f, INPUT_ALL);
@@ -58,7 +67,7 @@ struct train_config {
 	struct rec_params params;
 	struct input_config in;
 	const char *output;
-	int force, quiet;
+	int force, quiet, threads;
 };
 
 static void parse_options(struct train_config *tc, int argc, char **argv)
@@ -79,6 +88,9 @@ static void parse_options(struct train_config *tc, int argc, char **argv)
 		case 'o': tc->output = optarg; break;
 		case 'f': tc->force = 1; break;
 		case 'q': tc->quiet = 1; break;
+		case OPT_THREADS:
+			tc->threads = (int)opt_long("--threads", optarg, 1, 256);
+			break;
 		default:
 			standard_option(c, help);
 		}
@@ -87,8 +99,20 @@ static void parse_options(struct train_config *tc, int argc, char **argv)
 	struct rec_params *p = &tc->params;
 	rec_params_init(p, in->opt.task);
 	param_apply(&pa, p);
-	if (!param_given(&pa, "shuffle"))
-		p->shuffle = p->passes > 1;
+	if (p->model == REC_MODEL_EASE) {
+		if (!param_given(&pa, "l2"))
+			p->l2 = REC_EASE_L2;
+		if (in->tables[0] || in->tables[1])
+			usage_error("--user-attributes and --item-attributes "
+				    "do not apply to --model ease");
+	} else {
+		if (!param_given(&pa, "shuffle"))
+			p->shuffle = p->passes > 1;
+		if (tc->threads)
+			usage_error("--threads applies to --model ease; the "
+				    "factorization machine trains on one "
+				    "thread");
+	}
 	in->opt.need = REC_NEED_USER | REC_NEED_ITEM | REC_NEED_LABEL;
 	if (p->task == REC_TASK_IMPLICIT) {
 		/* every row is a positive: there is no label to read */
@@ -128,6 +152,10 @@ int main(int argc, char **argv)
 	rec_model *model;
 	if (rec_model_create(&model, &p, &err) != 0)
 		die_error(&err);
+	const int ease = p.model == REC_MODEL_EASE;
+	rec_model_set_threads(model, tc.threads);
+	struct timespec t0;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
 	load_tables(model, &in, 1);
 	rec_model_reader_columns(model, &in.opt);
 	rec_reader *reader;
@@ -137,10 +165,12 @@ int main(int argc, char **argv)
 	struct bad_rows bad; bad_rows_init(&bad, in.strict, reader);
 	rec_dataset *data = NULL;
 	int rc;
-	if (p.passes == 1 && !p.shuffle && p.holdout == 0) {
-		/* nothing to come back to: learn while reading */
+	if (ease || (p.passes == 1 && !p.shuffle && p.holdout == 0)) {
+		/* nothing to come back to: learn while reading (EASE reads
+		 * the histories, then fits) */
 		rc = rec_train_stream(model, reader, bad_row_report, &bad,
-				      quiet ? NULL : progress, NULL, &err);
+				      quiet || ease ? NULL : progress, NULL,
+				      &err);
 		if (rc)
 			stop_reading(rc, &err);
 		bad_rows_summary(&bad);
@@ -176,7 +206,22 @@ int main(int argc, char **argv)
 	}
 	if (rc)
 		die_error(&err);
-	if (!quiet) {
+	if (!quiet && ease) {
+		struct rec_model_info info;
+		rec_model_info(model, &info);
+		struct timespec t1;
+		clock_gettime(CLOCK_MONOTONIC, &t1);
+		warnx_("%llu events, %llu users, %llu items; EASE over %llu "
+		       "items (l2 %g) in %.2f s%s%s",
+		       (unsigned long long)events,
+		       (unsigned long long)info.ease_users,
+		       (unsigned long long)info.items,
+		       (unsigned long long)info.ease_items, info.ease_lambda,
+		       (double)(t1.tv_sec - t0.tv_sec) +
+			       1e-9 * (double)(t1.tv_nsec - t0.tv_nsec),
+		       output ? ", model written to " : "",
+		       output ? output : "");
+	} else if (!quiet) {
 		struct rec_model_info info;
 		rec_model_info(model, &info);
 		warnx_("%llu events, %llu features, %llu items%s%s",

@@ -854,7 +854,7 @@ int rec_model_has_features(const rec_model *m)
 int rec_model_margin_row(const rec_model *m, const struct rec_row *row,
 			 double *margin, struct rec_error *err)
 {
-	if (!m->schema.active) {
+	if (!m->schema.active || m->ease) {
 		*margin = rec_model_margin(m, row->user, row->user_len,
 					   row->item, row->item_len);
 		return 0;

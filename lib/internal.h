@@ -243,6 +243,74 @@ struct rec_counters {
 };
 
 /*
+ * EASE, the item-item model (ease.c): the users' histories, from which the
+ * Gram matrix follows, and P = (G + lambda I)^-1 over the items of the
+ * item-item part.
+ */
+#define REC_EASE_MAX_USERS (1 << 24)	/* G's counts stay exact floats */
+#define REC_EASE_MAX_ITEMS (1 << 20)	/* in the item-item part, at most */
+struct rec_ease_history {
+	uint32_t *items;	/* catalogue indices, ascending */
+	uint32_t n, cap;
+};
+struct rec_ease {
+	rec_idset *users;	/* numbered as first met */
+	struct rec_ease_history *hist;	/* by user */
+	size_t nusers, hist_cap;
+	uint32_t *item_users;	/* by catalogue item: users who met it */
+	size_t item_users_cap;
+	uint64_t pairs;		/* (user, item) pairs: the ones of X */
+	/* the item-item part, as last fitted */
+	uint32_t n;		/* its items */
+	size_t ld;		/* floats per row of P: n rounded up */
+	uint32_t *kept;		/* catalogue index of each position */
+	uint32_t *pos;		/* by catalogue index: position, or
+				 * UINT32_MAX outside the part */
+	size_t npos;		/* catalogue items when fitted */
+	float *P;		/* ld x ld, symmetric; rec_big_ memory */
+	double lambda;		/* the lambda P was fitted with */
+	uint64_t gram_nonzero;	/* non-zeros of G */
+	int threads;		/* for fitting; not saved */
+};
+struct rec_buf;
+struct rec_cursor;
+/* m->ease made empty: 0 or REC_ENOMEM. */
+int rec_ease_init(struct rec_model *m);
+void rec_ease_free(struct rec_ease *e);
+/* One event into the histories and the catalogue: 0 or REC_ENOMEM. */
+int rec_ease_add(struct rec_model *m, const struct rec_row *row);
+/* Every event of a reader (bad rows to bad_row): 0, REC_EDATA when there
+ * was none, or the reader's or bad_row's code. */
+int rec_ease_read(struct rec_model *m, rec_reader *r, rec_bad_row_fn bad_row,
+		  void *arg, uint64_t *events, struct rec_error *err);
+/* P for the histories and parameters as they are now.  On failure the
+ * model has no fit. */
+int rec_ease_fit(struct rec_model *m, struct rec_error *err);
+/* The items of the item-item part, ascending, into a new array. */
+int rec_ease_choose(const struct rec_model *m, uint32_t **kept, size_t *n);
+/* 1 and the user's place if the model knows the user. */
+int rec_ease_user(const struct rec_model *m, const char *id, size_t len,
+		  size_t *u);
+/* Share of the users who met a catalogue item: the score of items outside
+ * the item-item part and for unknown users. */
+double rec_ease_popularity(const struct rec_model *m, uint32_t item);
+/* sums[pos] = sum of P[j][pos] over user u's items j in the part. */
+void rec_ease_sums(const struct rec_model *m, size_t u, float *sums);
+int rec_ease_seen(const struct rec_model *m, size_t u, uint32_t item);
+/* The score of the item at position at from its sum. */
+double rec_ease_finish(const struct rec_model *m, uint32_t at, float sum,
+		       int seen);
+double rec_ease_margin(const struct rec_model *m, const char *user,
+		       size_t user_len, const char *item, size_t item_len);
+/* The two chunks of the model file (EUSR, EASE); decoders set *why. */
+int rec_ease_encode_users(struct rec_buf *b, const struct rec_model *m);
+int rec_ease_decode_users(struct rec_cursor *c, struct rec_model *m,
+			  const char **why);
+int rec_ease_encode_matrix(struct rec_buf *b, const struct rec_model *m);
+int rec_ease_decode_matrix(struct rec_cursor *c, struct rec_model *m,
+			   const char **why);
+
+/*
  * The parameters of one feature row lie together: its weight and k factors,
  * then the optimiser's accumulators for the same 1 + k values.  Keeping the
  * row in one cache-line-friendly block is what makes a training step cheap.
@@ -277,6 +345,7 @@ struct rec_model {
 	struct rec_schema schema;
 	struct rec_counters counters;
 	struct rec_rng rng;
+	struct rec_ease *ease;	/* the EASE model; NULL for the FM */
 	/* forgetting: when each row, and the bias,
 	 * last learned, in events or in time-column units; NULL until used */
 	double *feature_stamp;

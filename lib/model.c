@@ -89,6 +89,10 @@ int rec_model_create(rec_model **out, const struct rec_params *p,
 		rec_model_free(m);
 		return rc;
 	}
+	if (p->model == REC_MODEL_EASE && rec_ease_init(m) != 0) {
+		rec_model_free(m);
+		return rec_fail(err, REC_ENOMEM, NULL, 0, "out of memory");
+	}
 	*out = m;
 	return 0;
 }
@@ -112,12 +116,15 @@ void rec_model_free(rec_model *m)
 	rec_free(m->catalogue.items);
 	rec_free(m->catalogue.names);
 	rec_map_destroy(&m->catalogue.index);
+	rec_ease_free(m->ease);
 	rec_free(m);
 }
 
 /* A model of ids alone, with no format 2 parameter, reads as format 1. */
 int rec_model_read_version(const rec_model *m)
 {
+	if (m->ease)
+		return 3;
 	return m->schema.active ? 2 : rec_params_version(&m->params);
 }
 
@@ -146,6 +153,14 @@ void rec_model_info(const rec_model *m, struct rec_model_info *info)
 		info->nonzero += m->rows[r * m->stride] != 0;
 	info->user_table = rec_model_table_size(m, REC_USERS);
 	info->item_table = rec_model_table_size(m, REC_ITEMS);
+	info->family = m->ease ? "ease" : "fm";
+	if (m->ease) {
+		info->ease_lambda = m->ease->lambda;
+		info->ease_items = m->ease->n;
+		info->ease_gram_nonzero = m->ease->gram_nonzero;
+		info->ease_users = m->ease->nusers;
+		info->ease_pairs = m->ease->pairs;
+	}
 	info->cold_items = 0;
 	for (size_t i = 0; i < info->item_table; i++) {
 		size_t len;
@@ -381,9 +396,17 @@ double rec_model_margin_rows(const struct rec_model *m, uint32_t user_row,
 	return s;
 }
 
+void rec_model_set_threads(rec_model *m, int threads)
+{
+	if (m->ease)
+		m->ease->threads = threads < 1 ? 1 : threads;
+}
+
 double rec_model_margin(const rec_model *m, const char *user, size_t user_len,
 			const char *item, size_t item_len)
 {
+	if (m->ease)
+		return rec_ease_margin(m, user, user_len, item, item_len);
 	if (m->schema.active)
 		return rec_fm_margin_ids(m, user, user_len, item, item_len);
 	uint32_t u = rec_model_find(m, rec_feature_key(m, REC_SPACE_USER,

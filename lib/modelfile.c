@@ -49,6 +49,8 @@ static const unsigned char magic[8] = { 0x89, 'R', 'E', 'C', '\r', '\n',
 #define ID_USER_TABLE ID('U', 'A', 'T', 'T')
 #define ID_ITEM_TABLE ID('I', 'A', 'T', 'T')
 #define ID_ITEM_FEATURES ID('C', 'F', 'E', 'A')
+#define ID_EASE_USERS ID('E', 'U', 'S', 'R')
+#define ID_EASE ID('E', 'A', 'S', 'E')
 #define ID_END ID('E', 'N', 'D', ' ')
 
 /* CRC-32 of a buffer of any size (zlib's takes a uInt length). */
@@ -208,6 +210,9 @@ static int dec_params(struct rec_cursor *c, rec_model *m, char *why)
 	if (rc)
 		return rc;
 	rec_model_shape(m);
+	if (m->params.model == REC_MODEL_EASE && !m->ease &&
+	    rec_ease_init(m) != 0)
+		return REC_ENOMEM;
 	/* the namespaces of the ids and the feature columns */
 	struct rec_error err = { 0 };
 	rec_schema_free(&m->schema);
@@ -607,7 +612,9 @@ static int dec_catalogue(struct rec_cursor *c, rec_model *m, char *why)
 		double last = rec_get_f64(c);
 		uint32_t len = rec_get_u32(c);
 		const unsigned char *id = rec_take(c, len);
-		if (c->bad || feature >= m->features || len == 0 ||
+		/* EASE has no feature rows: its items name row 0 */
+		if (c->bad || (m->ease ? feature != 0 : feature >= m->features) ||
+		    len == 0 ||
 		    !isfinite(last) || count == 0)
 			return format_error(why, "item catalogue");
 		uint64_t key = rec_hash(REC_SPACE_ITEM, (const char *)id, len);
@@ -653,6 +660,44 @@ static int dec_stamps(struct rec_cursor *c, rec_model *m, char *why)
 		if (!isfinite(m->feature_stamp[j]))
 			return format_error(why, "forgetting stamps");
 	return 0;
+}
+
+/* Format 3: the EASE model's histories and weights (ease.c). */
+static int enc_ease_users(struct rec_buf *b, const rec_model *m,
+			  int64_t saved)
+{
+	REC_UNUSED(saved);
+	return m->ease ? rec_ease_encode_users(b, m) : 0;
+}
+
+static int dec_ease_users(struct rec_cursor *c, rec_model *m, char *why)
+{
+	if (!m->ease)
+		return format_error(why, "EASE users in a model of another "
+					 "family");
+	const char *what = "";
+	int rc = rec_ease_decode_users(c, m, &what);
+	if (rc == REC_EFORMAT)
+		format_error(why, what);
+	return rc;
+}
+
+static int enc_ease(struct rec_buf *b, const rec_model *m, int64_t saved)
+{
+	REC_UNUSED(saved);
+	return m->ease ? rec_ease_encode_matrix(b, m) : 0;
+}
+
+static int dec_ease(struct rec_cursor *c, rec_model *m, char *why)
+{
+	if (!m->ease)
+		return format_error(why, "EASE weights in a model of another "
+					 "family");
+	const char *what = "";
+	int rc = rec_ease_decode_matrix(c, m, &what);
+	if (rc == REC_EFORMAT)
+		format_error(why, what);
+	return rc;
 }
 
 /* The end chunk has no content; the reader stops at it. */
@@ -708,6 +753,10 @@ static const struct chunk_type {
 	  dec_item_table },
 	{ ID_ITEM_FEATURES, FLAG_REQUIRED, 0, LEVEL_TEXT, 0, enc_item_features,
 	  dec_item_features },
+	/* format 3: the EASE model, written only by it */
+	{ ID_EASE_USERS, FLAG_REQUIRED, 0, LEVEL_TEXT, 0, enc_ease_users,
+	  dec_ease_users },
+	{ ID_EASE, FLAG_REQUIRED, 0, LEVEL_STORED, 0, enc_ease, dec_ease },
 	{ ID_END, FLAG_REQUIRED, 1, LEVEL_TEXT, 0, enc_end, NULL },
 };
 #define N_CHUNK_TYPES (sizeof(chunk_types) / sizeof(chunk_types[0]))
@@ -1336,6 +1385,10 @@ int rec_model_decode(rec_model **out, const void *image, size_t len,
 	     !table[chunk_type_of(ID_ITEM_FEATURES) - chunk_types].stored))
 		/* a model with side features has both, or its rows have no
 		 * namespaces and its items no features */
+		rc = damaged(err, name, "a required chunk is missing");
+	if (!rc && m->ease &&
+	    (!table[chunk_type_of(ID_EASE_USERS) - chunk_types].stored ||
+	     !table[chunk_type_of(ID_EASE) - chunk_types].stored))
 		rc = damaged(err, name, "a required chunk is missing");
 	if (rc) {
 		rec_model_free(m);

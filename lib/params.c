@@ -23,6 +23,7 @@ static const char *const loss_names[] = { "logistic", "squared", "bpr", NULL };
 static const char *const optimizer_names[] = { "adagrad", "sgd", "ftrl",
 					       NULL };
 static const char *const interaction_names[] = { "cross", "all", NULL };
+static const char *const model_names[] = { "fm", "ease", NULL };
 static const char *const unit_names[] = { "events", "time", NULL };
 static const char *const format_names[] = { "by file name", "tsv", "csv",
 					    NULL };
@@ -113,7 +114,7 @@ const struct rec_param rec_param_table[] = {
 	  .def = SAME(0.05), .option = "lr", .arg = "X",
 	  .help = "learning rate" },
 	{ .key = "l2", .type = REC_PARAM_DOUBLE, .offset = FIELD(l2),
-	  .flags = TRAIN | UPDATE, .min = 0, .max = 1e3, .def = { 1, 1, 3 },
+	  .flags = TRAIN | UPDATE, .min = 0, .max = 1e6, .def = { 1, 1, 3 },
 	  .option = "l2", .arg = "X",
 	  .help = "L2 penalty per weight, l2/2 w^2, spread over the feature's "
 		  "events" },
@@ -228,6 +229,19 @@ const struct rec_param rec_param_table[] = {
 	  .option = "interactions", .arg = "I",
 	  .help = "cross: query-side x item-side pairs of features only; "
 		  "all: every pair, a full factorization machine" },
+	{ .key = "model", .type = REC_PARAM_ENUM, .offset = FIELD(model),
+	  .flags = TRAIN | V2, .names = model_names, .max = 1,
+	  .def = SAME(REC_MODEL_FM), .option = "model", .arg = "M",
+	  .help = "fm: the factorization machine; ease: a closed-form "
+		  "item-item model for --task implicit, lambda from --l2 "
+		  "(default 300), exact on update" },
+	{ .key = "max_items", .type = REC_PARAM_INT, .offset = FIELD(max_items),
+	  .what = "max items", .flags = TRAIN | UPDATE | V2, .min = 0,
+	  .max = 1 << 20, .def = SAME(20000), .option = "max-items",
+	  .arg = "N",
+	  .help = "ease: the N most met items make the item-item part (its "
+		  "memory is 4 N^2 bytes), the others are scored by "
+		  "popularity; 0: every item" },
 	{ .key = "column.user", .type = REC_PARAM_STRING,
 	  .offset = FIELD(input.columns.user), .info = "column_user",
 	  .flags = INPUT },
@@ -271,6 +285,7 @@ _Static_assert(sizeof(enum rec_task) == sizeof(int), "enum size");
 _Static_assert(sizeof(enum rec_loss) == sizeof(int), "enum size");
 _Static_assert(sizeof(enum rec_optimizer) == sizeof(int), "enum size");
 _Static_assert(sizeof(enum rec_interactions) == sizeof(int), "enum size");
+_Static_assert(sizeof(enum rec_model_family) == sizeof(int), "enum size");
 
 const struct rec_param *rec_param_find(const char *key, size_t len)
 {
@@ -459,6 +474,19 @@ static int ftrl_settings_given(const struct rec_params *p)
 	return 0;
 }
 
+int rec_param_applies(const struct rec_params *p, const struct rec_param *d)
+{
+	if (d->flags & REC_PARAM_INPUT)
+		return 1;
+	if (p->model != REC_MODEL_EASE)
+		return strcmp(d->key, "max_items") != 0;
+	static const char *const ease[] = { "model", "l2", "max_items" };
+	for (size_t i = 0; i < sizeof(ease) / sizeof(ease[0]); i++)
+		if (strcmp(d->key, ease[i]) == 0)
+			return 1;
+	return 0;
+}
+
 const char *rec_params_check(const struct rec_params *p)
 {
 	/* per thread, so that checking is safe in threaded callers */
@@ -490,6 +518,28 @@ const char *rec_params_check(const struct rec_params *p)
 		       "(--optimizer ftrl)";
 	if (p->list_sep && strlen(p->list_sep) != 1)
 		return "the list separator must be one byte";
+	if (p->model == REC_MODEL_EASE) {
+		if (p->task != REC_TASK_IMPLICIT)
+			return "model ease needs task implicit (it ranks "
+			       "items; --task binary and regression need "
+			       "--model fm)";
+		if (!(p->l2 > 0))
+			return "model ease needs an l2 above 0";
+		/* the FM's settings away from their defaults would be
+		 * ignored: say so instead */
+		for (size_t i = 0; i < rec_param_count; i++) {
+			const struct rec_param *d = &rec_param_table[i];
+			if (rec_param_applies(p, d) ||
+			    rec_param_is_default(p, d))
+				continue;
+			snprintf(why, sizeof(why), "%s does not apply to "
+				 "model ease", rec_param_what(d));
+			return why;
+		}
+		if (p->input.columns.weight)
+			return "model ease counts who met what, once each: "
+			       "a weight column does not apply";
+	}
 	if (p->list_sep && strchr("\t\r\n\"", p->list_sep[0]))
 		return "the list separator cannot be a tab, newline or quote";
 	return NULL;

@@ -274,6 +274,11 @@ enum rec_optimizer { REC_OPT_ADAGRAD = 0, REC_OPT_SGD = 1, REC_OPT_FTRL = 2 };
 /* Which pairs of features interact: query side x item side only, or every
  * pair (a full factorization machine). */
 enum rec_interactions { REC_CROSS = 0, REC_ALL = 1 };
+/* The model family: the factorization machine, or EASE, a closed-form
+ * item-item model for the implicit task (Steck 2019). */
+enum rec_model_family { REC_MODEL_FM = 0, REC_MODEL_EASE = 1 };
+/* EASE's lambda when --l2 is not given, chosen on a validation slice */
+#define REC_EASE_L2 300
 
 struct rec_params {
 	enum rec_task task;
@@ -315,6 +320,10 @@ struct rec_params {
 					 * attribute tables' columns */
 	const char *list_sep;		/* one byte parting a cell's values */
 	enum rec_interactions interactions;
+	enum rec_model_family model;
+	/* EASE: items in the item-item part, the most met ones; the others
+	 * are scored by popularity.  0: every item */
+	int max_items;
 	/* column schema, kept in the model so rec-predict reads alike */
 	struct rec_reader_options input;
 };
@@ -383,6 +392,8 @@ struct rec_param {
 	const char *help;	/* one sentence for --help, without defaults */
 };
 extern const struct rec_param rec_param_table[];
+/* Whether a parameter has a meaning for p's model family. */
+int rec_param_applies(const struct rec_params *p, const struct rec_param *d);
 /* Whether p holds d's default for p's task. */
 int rec_param_is_default(const struct rec_params *p, const struct rec_param *d);
 /* The model file format p needs: 2 when a REC_PARAM_V2 row is not at its
@@ -485,6 +496,9 @@ double rec_model_margin(const rec_model *m, const char *user, size_t user_len,
 			const char *item, size_t item_len);
 double rec_model_predict(const rec_model *m, double margin);
 
+/* Threads a fit may use (EASE); the result does not depend on them. */
+void rec_model_set_threads(rec_model *m, int threads);
+
 /* What a model file holds, for rec-info. */
 struct rec_model_info {
 	uint32_t format_version;	/* read version of the file */
@@ -501,6 +515,13 @@ struct rec_model_info {
 	uint64_t nonzero;	/* feature rows whose weight is not 0 */
 	uint64_t user_table, item_table;	/* ids in the attribute tables */
 	uint64_t cold_items;	/* item table ids not in the catalogue */
+	/* EASE models (family "ease") */
+	const char *family;	/* "fm" or "ease" */
+	double ease_lambda;	/* of the fitted weights */
+	uint64_t ease_items;	/* in the item-item part */
+	uint64_t ease_gram_nonzero;
+	uint64_t ease_users;	/* users whose histories are kept */
+	uint64_t ease_pairs;	/* (user, item) pairs in them */
 };
 void rec_model_info(const rec_model *m, struct rec_model_info *info);
 
@@ -519,7 +540,7 @@ void rec_model_info(const rec_model *m, struct rec_model_info *info);
  * together by 16 times the file's size plus 1 MiB; a file beyond these is
  * REC_EFORMAT ("damaged model file: ..."), never REC_ENOMEM.
  */
-#define REC_FORMAT_VERSION 2
+#define REC_FORMAT_VERSION 3
 /* The model in the file at path; "-" is stdin (named "stdin" in
  * messages).  A path that is not a regular file (a FIFO, /dev/stdin, a
  * pipe's /dev/fd/N) is read as rec_model_load_fd reads it; opening a FIFO
@@ -755,6 +776,9 @@ int rec_topk_exclude(rec_topk *t, const char *user, size_t user_len,
 int rec_topk_run(rec_topk *t, const struct rec_topk_user *users, size_t n,
 		 struct rec_topk_result *out, struct rec_error *err);
 void rec_topk_free(rec_topk *t);
+/* EASE: whether a user's own items (its history in the model) may be
+ * recommended; by default they are not.  REC_EINVAL for other models. */
+int rec_topk_include_seen(rec_topk *t, int include);
 /* Items of the model's item attribute table that the catalogue lacks
  * (nobody touched them) are scored from their attributes and compete,
  * with indices from rec_model_items(m) up, unless compete is 0.  Before

@@ -42,6 +42,8 @@ struct rec_topk {
 	int no_cold;
 	struct rec_map excluded;	/* pair key -> 1 */
 	int has_excluded;
+	int include_seen;	/* EASE: a user's own items may come back */
+	int ready;		/* the items are chosen (and packed) */
 };
 
 static uint64_t pair_key(uint64_t user_hash, uint32_t item)
@@ -92,7 +94,7 @@ int rec_topk_create(rec_topk **out, const rec_model *m, int k, int threads,
 
 int rec_topk_cold_items(rec_topk *t, int compete)
 {
-	if (t->packed)
+	if (t->ready)
 		return REC_EINVAL;
 	t->no_cold = !compete;
 	return 0;
@@ -156,7 +158,7 @@ void rec_topk_free(rec_topk *t)
 
 int rec_topk_allow(rec_topk *t, const char *item, size_t len)
 {
-	if (t->packed)
+	if (t->ready)
 		return REC_EINVAL;	/* the items are packed at the first run */
 	if (!t->allowed) {
 		t->allowed = rec_calloc(t->m->catalogue.count + t->ncold, 1);
@@ -166,6 +168,14 @@ int rec_topk_allow(rec_topk *t, const char *item, size_t len)
 	uint32_t at = item_index(t, item, len);
 	if (at != UINT32_MAX)
 		t->allowed[at] = 1;
+	return 0;
+}
+
+int rec_topk_include_seen(rec_topk *t, int include)
+{
+	if (!t->m->ease)
+		return REC_EINVAL;
+	t->include_seen = include;
 	return 0;
 }
 
@@ -201,6 +211,10 @@ static int pack(rec_topk *t)
 	/* no user can get more items than there are: the lists, sized by
 	 * what can be found, stay small when K is far beyond the catalogue */
 	t->keep = (size_t)t->k < t->nitems ? t->k : (int)t->nitems;
+	if (m->ease) {
+		t->ready = 1;	/* EASE scores from P: nothing to pack */
+		return 0;
+	}
 	size_t per_block = (size_t)(k + 1) * BLOCK;
 	t->packed = rec_aligned_alloc_array(64, t->nblocks * per_block + 16,
 					    sizeof(float));
@@ -211,9 +225,11 @@ static int pack(rec_topk *t)
 		rec_free(t->packed);
 		rec_free(t->pad);
 		t->item = NULL;
+		t->ready = 0;
 		t->packed = t->pad = NULL;
 		return REC_ENOMEM;
 	}
+	t->ready = 1;
 	for (size_t i = 0; i < per_block; i++)
 		t->pad[i] = i < (size_t)k * BLOCK ? 0 : -INFINITY;
 	for (size_t b = 0; b < t->nblocks; b++) {
@@ -411,6 +427,23 @@ static void select_block(const rec_topk *t, struct best *h, float *thr,
 	}
 }
 
+/* The best first, popped from the back of a heap into K results. */
+static void heap_drain(const rec_topk *t, struct best *h, double base,
+		       struct rec_topk_result *res)
+{
+	int count = h->n;
+	for (int i = count - 1; i >= 0; i--) {
+		res[i].item = t->item[h->pos[0]];
+		res[i].score = (double)h->score[0] + base;
+		h->score[0] = h->score[h->n - 1];
+		h->pos[0] = h->pos[h->n - 1];
+		h->n--;
+		heap_sift_down(h, 0);
+	}
+	for (int i = count; i < t->k; i++)
+		res[i] = (struct rec_topk_result){ UINT32_MAX, 0 };
+}
+
 struct job {
 	rec_topk *t;
 	const struct rec_topk_user *users;
@@ -505,23 +538,9 @@ static void *run_job(void *arg)
 				}
 			}
 		}
-		/* best first: pop the heap from the back */
-		for (int u = 0; u < n; u++) {
-			struct best *h = &heap[u];
-			struct rec_topk_result *res =
-				jb->out + (jb->first + u0 + u) * (size_t)K;
-			int count = h->n;
-			for (int i = count - 1; i >= 0; i--) {
-				res[i].item = t->item[h->pos[0]];
-				res[i].score = (double)h->score[0] + base[u];
-				h->score[0] = h->score[h->n - 1];
-				h->pos[0] = h->pos[h->n - 1];
-				h->n--;
-				heap_sift_down(h, 0);
-			}
-			for (int i = count; i < K; i++)
-				res[i] = (struct rec_topk_result){ UINT32_MAX, 0 };
-		}
+		for (int u = 0; u < n; u++)
+			heap_drain(t, &heap[u], base[u],
+				   jb->out + (jb->first + u0 + u) * (size_t)K);
 	}
 	jb->rc = 0;
 out:
@@ -535,10 +554,74 @@ out:
 	return NULL;
 }
 
+/*
+ * EASE: a user's scores are the sums of P's rows over the user's items,
+ * one pass over the scored items offers each to the heap.  Items are in
+ * catalogue order, as the histories are, so one walk along the history
+ * tells which the user has met.  An unknown user gets the most met items.
+ */
+static void *run_ease_job(void *arg)
+{
+	struct job *jb = arg;
+	rec_topk *t = jb->t;
+	const rec_model *m = t->m;
+	const struct rec_ease *e = m->ease;
+	float *sums = rec_malloc_array(e->n ? e->n : 1, sizeof(float));
+	float *hs = rec_malloc_array((size_t)t->keep + 1, sizeof(float));
+	uint32_t *hp = rec_malloc_array((size_t)t->keep + 1, sizeof(uint32_t));
+	jb->rc = REC_ENOMEM;
+	if (!sums || !hs || !hp)
+		goto out;
+	for (size_t i = 0; i < jb->count; i++) {
+		const struct rec_topk_user *usr = &jb->users[jb->first + i];
+		size_t place;
+		int known = rec_ease_user(m, usr->id, usr->len, &place);
+		const struct rec_ease_history *hist = known ? &e->hist[place]
+							   : NULL;
+		if (known)
+			rec_ease_sums(m, place, sums);
+		uint64_t uhash = rec_hash(REC_SPACE_USER, usr->id, usr->len);
+		struct best h = { hs, hp, 0 };
+		float thr = -INFINITY;
+		uint32_t walk = 0;
+		for (size_t pos = 0; pos < t->nitems; pos++) {
+			uint32_t it = t->item[pos];
+			int seen = 0;
+			if (hist) {
+				while (walk < hist->n && hist->items[walk] < it)
+					walk++;
+				seen = walk < hist->n && hist->items[walk] == it;
+			}
+			if (seen && !t->include_seen)
+				continue;
+			uint32_t at = it < e->npos ? e->pos[it] : UINT32_MAX;
+			float s = (float)(hist && at != UINT32_MAX
+				? rec_ease_finish(m, at, sums[at], seen)
+				: rec_ease_popularity(m, it));
+			if (!(s > thr))
+				continue;
+			if (t->has_excluded &&
+			    rec_map_get(&t->excluded, pair_key(uhash, it)) !=
+				    UINT32_MAX)
+				continue;
+			heap_offer(&h, t->keep, s, (uint32_t)pos);
+			if (h.n == t->keep)
+				thr = h.score[0];
+		}
+		heap_drain(t, &h, 0, jb->out + (jb->first + i) * (size_t)t->k);
+	}
+	jb->rc = 0;
+out:
+	rec_free(sums);
+	rec_free(hs);
+	rec_free(hp);
+	return NULL;
+}
+
 int rec_topk_run(rec_topk *t, const struct rec_topk_user *users, size_t n,
 		 struct rec_topk_result *out, struct rec_error *err)
 {
-	if (!t->packed && pack(t) != 0)
+	if (!t->ready && pack(t) != 0)
 		return rec_fail(err, REC_ENOMEM, NULL, 0, "out of memory");
 	if (n == 0)
 		return 0;
@@ -558,17 +641,18 @@ int rec_topk_run(rec_topk *t, const struct rec_topk_user *users, size_t n,
 		jobs[i] = (struct job){ t, users, at, count, out, 0 };
 		at += count;
 	}
+	void *(*job)(void *) = t->m->ease ? run_ease_job : run_job;
 	int started = 0;
 	for (int i = 1; i < threads; i++) {
-		if (pthread_create(&tid[i], NULL, run_job, &jobs[i]) != 0)
+		if (pthread_create(&tid[i], NULL, job, &jobs[i]) != 0)
 			break;
 		started = i;
 	}
-	run_job(&jobs[0]);
+	job(&jobs[0]);
 	for (int i = 1; i <= started; i++)
 		pthread_join(tid[i], NULL);
 	for (int i = started + 1; i < threads; i++)
-		run_job(&jobs[i]);	/* threads that could not start */
+		job(&jobs[i]);	/* threads that could not start */
 	for (int i = 0; i < threads; i++)
 		if (jobs[i].rc)
 			return rec_fail(err, jobs[i].rc, NULL, 0,

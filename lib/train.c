@@ -39,6 +39,7 @@ struct rec_dataset {
 	struct held_keys held;
 	struct held_kfeats held_kfeats;
 	struct rec_arena arena;	/* the events' feature lists */
+	uint64_t ease_events;	/* EASE: events read into the histories */
 };
 
 static int push(struct event_list *l, const struct rec_event *e)
@@ -71,7 +72,7 @@ void rec_dataset_free(rec_dataset *d)
 
 uint64_t rec_dataset_size(const rec_dataset *d)
 {
-	return d->train.count + d->holdout.count;
+	return d->train.count + d->holdout.count + d->ease_events;
 }
 
 static int hold_keys(const rec_model *m, struct held_keys *h,
@@ -151,6 +152,18 @@ int rec_dataset_read(rec_dataset **out, rec_model *m, rec_reader *r,
 	rec_dataset *d = rec_calloc(1, sizeof(*d));
 	if (!d)
 		return rec_fail(err, REC_ENOMEM, NULL, 0, "out of memory");
+	if (m->ease) {
+		/* the histories are EASE's data set; rec_train fits */
+		uint64_t events;
+		int rc = rec_ease_read(m, r, bad_row, arg, &events, err);
+		if (rc) {
+			rec_dataset_free(d);
+			return rc;
+		}
+		d->ease_events = events;
+		*out = d;
+		return 0;
+	}
 	const double holdout = m->params.holdout;
 	struct rec_row row;
 	int rc;
@@ -289,6 +302,18 @@ int rec_train(rec_model *m, rec_dataset *d, rec_progress_fn progress,
 	const struct rec_params *p = &m->params;
 	struct timespec t0;
 	clock_gettime(CLOCK_MONOTONIC, &t0);
+	if (m->ease) {
+		int rc = rec_ease_fit(m, err);
+		if (rc)
+			return rc;
+		m->counters.events += d->ease_events;
+		m->counters.updates++;
+		m->counters.passes_done = 1;
+		m->counters.holdout_loss = -1;
+		REC_UNUSED(progress);
+		REC_UNUSED(arg);
+		return 0;
+	}
 	struct snapshot best = { 0 };
 	/* room for the snapshot before the first pass, so that running out
 	 * of memory leaves the model untrained rather than half trained */

@@ -268,10 +268,35 @@ static int window_init(struct window *w, size_t size)
 	return REC_ENOMEM;
 }
 
+/* EASE learns the events as a whole: into the histories, then P anew. */
+static int ease_update(rec_model *m, rec_reader *r,
+		       const struct rec_update_options *o,
+		       rec_bad_row_fn bad_row, void *bad_arg,
+		       struct rec_error *err)
+{
+	if (o->test_only || o->freeze_users || o->freeze_items)
+		return rec_fail(err, REC_EINVAL, NULL, 0,
+				"an EASE model does not learn event by event: "
+				"test-only and freeze do not apply (score "
+				"events with rec-predict)");
+	uint64_t events;
+	int rc = rec_ease_read(m, r, bad_row, bad_arg, &events, err);
+	if (!rc)
+		rc = rec_ease_fit(m, err);
+	if (rc)
+		return rc;
+	m->counters.events += events;
+	m->counters.updates++;
+	m->counters.train_loss = 0;
+	return 0;
+}
+
 int rec_update(rec_model *m, rec_reader *r, const struct rec_update_options *o,
 	       rec_bad_row_fn bad_row, void *bad_arg, rec_update_fn progress,
 	       void *arg, struct rec_error *err)
 {
+	if (m->ease)
+		return ease_update(m, r, o, bad_row, bad_arg, err);
 	struct timespec t0;
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	const int implicit = m->params.task == REC_TASK_IMPLICIT;

@@ -1,0 +1,913 @@
+/*
+ * ease.c - EASE, a closed-form item-item model (Steck 2019) that updates
+ * exactly.
+ *
+ * X is the users x items matrix of who met what, binary: an event repeated
+ * counts once.  With G = X'X and P = (G + lambda I)^-1 the weights are
+ * B = I - P diagMat(1 / diag P), and a user's score for item i is the sum
+ * of B[j][i] over the user's items j:
+ *
+ *     s_i = -(sum_j P[j][i] - [i seen] P[i][i]) / P[i][i].
+ *
+ * G is a sum over users, so new events change it exactly.  The model keeps
+ * the users' histories, from which G follows (it is never stored: the
+ * histories are smaller), and P, from which B follows.  Fitting builds
+ * G + lambda I in floats -- exact, since G counts users and there are
+ * fewer than 2^24 of them -- and inverts it in place by a blocked
+ * symmetric sweep (Goodnight 1979).  Nearly all of the work is one kernel,
+ * a rank-256 update of the lower triangle.  Each element's sums run in one
+ * fixed order, with multiplies and adds kept apart (the build's
+ * -ffp-contract=off), so P has the same bits for any number of threads
+ * and on any instruction set: train(A) then update(B) equals train(A + B).
+ */
+#include <math.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include "codec.h"
+#include "internal.h"
+
+#define BLOCK 256		/* rows and columns of a sweep block */
+#define TILE_ROWS 8		/* rows of the kernel's register tile */
+#define TILE_COLS 32		/* its columns: two vectors of 16 */
+#define PANELS (BLOCK / TILE_COLS)
+
+int rec_ease_init(struct rec_model *m)
+{
+	m->ease = rec_calloc(1, sizeof(*m->ease));
+	if (!m->ease || rec_idset_create(&m->ease->users) != 0)
+		return REC_ENOMEM;
+	m->ease->threads = 1;
+	return 0;
+}
+
+static void drop_fit(struct rec_ease *e)
+{
+	rec_big_free(e->P);
+	rec_free(e->kept);
+	rec_free(e->pos);
+	e->P = NULL;
+	e->kept = e->pos = NULL;
+	e->n = 0;
+	e->ld = 0;
+	e->npos = 0;
+}
+
+void rec_ease_free(struct rec_ease *e)
+{
+	if (!e)
+		return;
+	rec_idset_free(e->users);
+	for (size_t u = 0; u < e->nusers; u++)
+		rec_free(e->hist[u].items);
+	rec_free(e->hist);
+	rec_free(e->item_users);
+	drop_fit(e);
+	rec_free(e);
+}
+
+/* ---- the histories ---- */
+
+/* Give user u the catalogue item it (kept ascending); 1 when new. */
+static int history_add(struct rec_ease_history *h, uint32_t it)
+{
+	uint32_t lo = 0, hi = h->n;
+	while (lo < hi) {
+		uint32_t mid = lo + (hi - lo) / 2;
+		if (h->items[mid] < it)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (lo < h->n && h->items[lo] == it)
+		return 0;
+	if (h->n == h->cap) {
+		size_t cap = h->cap;
+		uint32_t *items = rec_grow_array(h->items, &cap, h->n + 1, 4,
+						 sizeof(*items));
+		if (!items || cap > UINT32_MAX)
+			return REC_ENOMEM;
+		h->items = items;
+		h->cap = (uint32_t)cap;
+	}
+	memmove(h->items + lo + 1, h->items + lo,
+		(h->n - lo) * sizeof(*h->items));
+	h->items[lo] = it;
+	h->n++;
+	return 1;
+}
+
+/* Room for every catalogue item's user count. */
+static int item_users_reserve(struct rec_ease *e, size_t count)
+{
+	size_t cap = e->item_users_cap;
+	uint32_t *c = rec_grow_array(e->item_users, &cap, count, 256,
+				     sizeof(*c));
+	if (!c)
+		return REC_ENOMEM;
+	if (cap > e->item_users_cap)
+		memset(c + e->item_users_cap, 0,
+		       (cap - e->item_users_cap) * sizeof(*c));
+	e->item_users = c;
+	e->item_users_cap = cap;
+	return 0;
+}
+
+/* A user's place, made if new. */
+static int user_place(struct rec_ease *e, const char *id, size_t len,
+		      size_t *u)
+{
+	/* the slot first, so that a new id always has one */
+	size_t cap = e->hist_cap;
+	struct rec_ease_history *h = rec_grow_array(e->hist, &cap,
+						    e->nusers + 1, 256,
+						    sizeof(*h));
+	if (!h)
+		return REC_ENOMEM;
+	e->hist = h;
+	e->hist_cap = cap;
+	int rc = rec_idset_add(e->users, id, len, u);
+	if (rc < 0)
+		return rc;
+	if (rc == 1) {
+		e->hist[*u] = (struct rec_ease_history){ NULL, 0, 0 };
+		e->nusers++;
+	}
+	return 0;
+}
+
+int rec_ease_add(struct rec_model *m, const struct rec_row *row)
+{
+	struct rec_ease *e = m->ease;
+	size_t u;
+	int rc = user_place(e, row->user, row->user_len, &u);
+	if (rc)
+		return rc;
+	uint64_t key = rec_hash(REC_SPACE_ITEM, row->item, row->item_len);
+	if (item_users_reserve(e, m->catalogue.count + 1) != 0)
+		return REC_ENOMEM;
+	rc = rec_catalogue_note(m, key, row->item, row->item_len, 0,
+				row->time);
+	if (rc)
+		return rc;
+	uint32_t it = m->catalogue.last;
+	rc = history_add(&e->hist[u], it);
+	if (rc < 0)
+		return rc;
+	if (rc == 1) {
+		e->item_users[it]++;
+		e->pairs++;
+	}
+	return 0;
+}
+
+int rec_ease_read(struct rec_model *m, rec_reader *r, rec_bad_row_fn bad_row,
+		  void *arg, uint64_t *events, struct rec_error *err)
+{
+	struct rec_row row;
+	int rc;
+	*events = 0;
+	while ((rc = rec_reader_next_good(r, &row, bad_row, arg, err)) != 0) {
+		if (rc < 0)
+			return rc;
+		if (rec_ease_add(m, &row) != 0)
+			return rec_fail(err, REC_ENOMEM, NULL, 0,
+					"out of memory");
+		(*events)++;
+	}
+	if (*events == 0)
+		return rec_fail(err, REC_EDATA, NULL, 0,
+				"no usable events in the input");
+	return 0;
+}
+
+/* ---- which items the item-item part holds ---- */
+
+static const uint32_t *sort_users;	/* for by_users; set under the lock */
+static pthread_mutex_t sort_lock = PTHREAD_MUTEX_INITIALIZER;
+
+/* More users first, then the item met first. */
+static int by_users(const void *a, const void *b)
+{
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+	if (sort_users[x] != sort_users[y])
+		return sort_users[x] > sort_users[y] ? -1 : 1;
+	return x < y ? -1 : x > y;
+}
+
+static int ascending(const void *a, const void *b)
+{
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+	return x < y ? -1 : x > y;
+}
+
+/*
+ * The catalogue items of the item-item part, ascending: all of them, or
+ * the max_items with the most users (ties to the item met first).  The
+ * choice depends on the histories alone, so it is the same however they
+ * arrived.
+ */
+int rec_ease_choose(const struct rec_model *m, uint32_t **kept, size_t *n)
+{
+	const struct rec_ease *e = m->ease;
+	size_t count = m->catalogue.count;
+	uint32_t *k = rec_malloc_array(count ? count : 1, sizeof(*k));
+	if (!k)
+		return REC_ENOMEM;
+	for (size_t i = 0; i < count; i++)
+		k[i] = (uint32_t)i;
+	size_t max = (size_t)m->params.max_items;
+	if (max && count > max) {
+		pthread_mutex_lock(&sort_lock);
+		sort_users = e->item_users;
+		qsort(k, count, sizeof(*k), by_users);
+		pthread_mutex_unlock(&sort_lock);
+		count = max;
+		qsort(k, count, sizeof(*k), ascending);
+	}
+	*kept = k;
+	*n = count;
+	return 0;
+}
+
+/* ---- the sweep ---- */
+
+typedef float vec16 __attribute__((vector_size(16 * sizeof(float))));
+
+#if defined(__x86_64__) && defined(__linux__) && defined(__GLIBC__) && \
+	defined(__has_attribute)
+#if __has_attribute(target_clones)
+#define KERNEL_CLONES __attribute__((target_clones("avx512f", \
+					"arch=x86-64-v3", "default")))
+#endif
+#endif
+#ifndef KERNEL_CLONES
+#define KERNEL_CLONES
+#endif
+
+/*
+ * out[r][0..32) = (or -=) sum over t < BLOCK of x[r][t] * y[t][0..32), for
+ * the 8 rows r of a tile: x has rows of ldx floats, y is a packed panel of
+ * BLOCK x 32.  Sixteen vector accumulators stay in registers; per t, two
+ * vector loads serve sixteen multiplies and adds.  Every clone does the
+ * same roundings in the same order.
+ */
+KERNEL_CLONES
+static void tile(const float *restrict x, size_t ldx,
+		 const float *restrict y, float *restrict out, size_t ldo,
+		 int subtract)
+{
+	vec16 a[TILE_ROWS], b[TILE_ROWS];
+	for (int r = 0; r < TILE_ROWS; r++)
+		a[r] = b[r] = (vec16){ 0 };
+	const vec16 *yv = (const vec16 *)(const void *)y;
+	for (int t = 0; t < BLOCK; t++) {
+		vec16 y0 = yv[2 * t], y1 = yv[2 * t + 1];
+#pragma GCC unroll 8
+		for (int r = 0; r < TILE_ROWS; r++) {
+			float w = x[(size_t)r * ldx + (size_t)t];
+			a[r] += w * y0;
+			b[r] += w * y1;
+		}
+	}
+	for (int r = 0; r < TILE_ROWS; r++) {
+		vec16 *o = (vec16 *)(void *)(out + (size_t)r * ldo);
+		if (subtract) {
+			o[0] -= a[r];
+			o[1] -= b[r];
+		} else {
+			o[0] = a[r];
+			o[1] = b[r];
+		}
+	}
+}
+
+/*
+ * A barrier whose number of threads is set once they have started, so
+ * that a thread that could not start leaves fewer, not a deadlock.
+ */
+struct gate {
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	int count, waiting;
+	unsigned long round;
+};
+
+static void gate_wait(struct gate *g)
+{
+	pthread_mutex_lock(&g->lock);
+	unsigned long round = g->round;
+	if (++g->waiting >= g->count) {
+		g->waiting = 0;
+		g->round++;
+		pthread_cond_broadcast(&g->cond);
+	} else {
+		while (round == g->round)
+			pthread_cond_wait(&g->cond, &g->lock);
+	}
+	pthread_mutex_unlock(&g->lock);
+}
+
+struct sweep {
+	float *A;		/* ld x ld, the lower triangle of blocks */
+	size_t ld, nb;		/* nb blocks of BLOCK */
+	float *C;		/* ld x BLOCK: column block p of A */
+	float *W;		/* ld x BLOCK: C S */
+	float *CT;		/* C packed: nb x PANELS x BLOCK x 32 */
+	float *SP;		/* S packed: PANELS x BLOCK x 32 */
+	double *D;		/* BLOCK x BLOCK: the pivot block, inverted */
+	size_t p;		/* the block being swept */
+	atomic_size_t next;	/* the next task of a phase */
+	struct gate barrier;
+	int threads;
+	int failed;		/* a pivot block was not positive definite */
+};
+
+/* Invert the symmetric positive definite n x n matrix D in place, in
+ * doubles, through its Cholesky factor: 0, or -1 when it is not positive
+ * definite. */
+static int invert_spd(double *D, size_t n)
+{
+	/* D = L L' into the lower triangle */
+	for (size_t j = 0; j < n; j++) {
+		double d = D[j * n + j];
+		for (size_t k = 0; k < j; k++)
+			d -= D[j * n + k] * D[j * n + k];
+		if (!(d > 0))
+			return -1;
+		d = sqrt(d);
+		D[j * n + j] = d;
+		for (size_t i = j + 1; i < n; i++) {
+			double s = D[i * n + j];
+			for (size_t k = 0; k < j; k++)
+				s -= D[i * n + k] * D[j * n + k];
+			D[i * n + j] = s / d;
+		}
+	}
+	/* L^-1 in place, column by column */
+	for (size_t j = 0; j < n; j++) {
+		D[j * n + j] = 1 / D[j * n + j];
+		for (size_t i = j + 1; i < n; i++) {
+			double s = 0;
+			for (size_t k = j; k < i; k++)
+				s -= D[i * n + k] * D[k * n + j];
+			D[i * n + j] = s / D[i * n + i];
+		}
+	}
+	/* D^-1 = L^-T L^-1: the lower triangle, then mirrored */
+	for (size_t i = 0; i < n; i++)
+		for (size_t j = 0; j <= i; j++) {
+			double s = 0;
+			for (size_t k = i; k < n; k++)
+				s += D[k * n + i] * D[k * n + j];
+			D[i * n + j] = s;	/* only rows >= i are read later */
+		}
+	for (size_t i = 0; i < n; i++)
+		for (size_t j = i + 1; j < n; j++)
+			D[i * n + j] = D[j * n + i];
+	return 0;
+}
+
+/* Element (r, c) of the symmetric A, from its lower triangle of blocks
+ * (the blocks on the diagonal are whole). */
+static inline float lower(const struct sweep *s, size_t r, size_t c)
+{
+	if (r / BLOCK >= c / BLOCK)
+		return s->A[r * s->ld + c];
+	return s->A[c * s->ld + r];
+}
+
+/* Before step p: its column block into C, its pivot block inverted into
+ * S, both packed for the kernel.  Alone, between barriers. */
+static void prepare(struct sweep *s)
+{
+	const size_t p0 = s->p * BLOCK, ld = s->ld;
+	for (size_t r = 0; r < ld; r++)
+		for (size_t c = 0; c < BLOCK; c++)
+			s->C[r * BLOCK + c] = lower(s, r, p0 + c);
+	for (size_t r = 0; r < BLOCK; r++)
+		for (size_t c = 0; c < BLOCK; c++) {
+			/* symmetric from its lower half */
+			size_t hi = r > c ? r : c, lo = r > c ? c : r;
+			s->D[r * BLOCK + c] = s->C[(p0 + hi) * BLOCK + lo];
+		}
+	if (invert_spd(s->D, BLOCK) != 0) {
+		s->failed = 1;
+		return;
+	}
+	for (size_t q = 0; q < PANELS; q++)
+		for (size_t t = 0; t < BLOCK; t++)
+			for (size_t j = 0; j < TILE_COLS; j++)
+				s->SP[(q * BLOCK + t) * TILE_COLS + j] =
+					(float)s->D[t * BLOCK + q * TILE_COLS + j];
+	for (size_t k = 0; k < s->nb; k++)
+		for (size_t q = 0; q < PANELS; q++)
+			for (size_t t = 0; t < BLOCK; t++)
+				for (size_t j = 0; j < TILE_COLS; j++)
+					s->CT[((k * PANELS + q) * BLOCK + t) *
+						      TILE_COLS + j] =
+						s->C[(k * BLOCK + q * TILE_COLS +
+						      j) * BLOCK + t];
+}
+
+/* After step p: A_ip = W_i (stored at (p, i), transposed, for i < p),
+ * A_pp = -S. */
+static void finish(struct sweep *s)
+{
+	const size_t p0 = s->p * BLOCK, ld = s->ld;
+	for (size_t r = 0; r < ld; r++) {
+		if (r / BLOCK == s->p)
+			continue;
+		const float *w = s->W + r * BLOCK;
+		if (r > p0)
+			for (size_t c = 0; c < BLOCK; c++)
+				s->A[r * ld + p0 + c] = w[c];
+		else
+			for (size_t c = 0; c < BLOCK; c++)
+				s->A[(p0 + c) * ld + r] = w[c];
+	}
+	for (size_t r = 0; r < BLOCK; r++)
+		for (size_t c = 0; c < BLOCK; c++)
+			s->A[(p0 + r) * ld + p0 + c] =
+				-(float)s->D[r * BLOCK + c];
+}
+
+/* W_i = C_i S for row block i (not p). */
+static void task_w(struct sweep *s, size_t i)
+{
+	for (size_t r = i * BLOCK; r < (i + 1) * BLOCK; r += TILE_ROWS)
+		for (size_t q = 0; q < PANELS; q++)
+			tile(s->C + r * BLOCK, BLOCK,
+			     s->SP + q * BLOCK * TILE_COLS,
+			     s->W + r * BLOCK + q * TILE_COLS, BLOCK, 0);
+}
+
+/* A_ik -= W_i C_k' for every block k <= i of row block i (i, k not p). */
+static void task_update(struct sweep *s, size_t i)
+{
+	const size_t ld = s->ld;
+	for (size_t k = 0; k <= i; k++) {
+		if (k == s->p)
+			continue;
+		for (size_t q = 0; q < PANELS; q++) {
+			const float *y = s->CT + (k * PANELS + q) * BLOCK *
+							 TILE_COLS;
+			for (size_t r = i * BLOCK; r < (i + 1) * BLOCK;
+			     r += TILE_ROWS)
+				tile(s->W + r * BLOCK, BLOCK, y,
+				     s->A + r * ld + k * BLOCK + q * TILE_COLS,
+				     ld, 1);
+		}
+	}
+}
+
+/* Take the tasks of a phase until none is left: row blocks other than p,
+ * the largest first so that the last ones are short. */
+static void run_tasks(struct sweep *s, void (*task)(struct sweep *, size_t))
+{
+	for (;;) {
+		size_t t = atomic_fetch_add(&s->next, 1);
+		if (t >= s->nb)
+			return;
+		size_t i = s->nb - 1 - t;
+		if (i != s->p)
+			task(s, i);
+	}
+}
+
+static void *sweep_worker(void *arg)
+{
+	struct sweep *s = arg;
+	for (;;) {
+		/* thread 0 prepared step p (or ended) before this barrier */
+		gate_wait(&s->barrier);
+		if (s->failed || s->p >= s->nb)
+			return NULL;
+		run_tasks(s, task_w);
+		gate_wait(&s->barrier);
+		/* thread 0 resets the counter between the two */
+		gate_wait(&s->barrier);
+		run_tasks(s, task_update);
+		gate_wait(&s->barrier);
+	}
+}
+
+/* The sweep driven from the calling thread, the others in sweep_worker. */
+static void sweep_main(struct sweep *s)
+{
+	for (size_t p = 0;; p++) {
+		if (p > 0) {
+			s->p = p - 1;
+			finish(s);
+		}
+		s->p = p;
+		if (p < s->nb)
+			prepare(s);
+		atomic_store(&s->next, 0);
+		gate_wait(&s->barrier);
+		if (s->failed || s->p >= s->nb)
+			return;
+		run_tasks(s, task_w);
+		gate_wait(&s->barrier);
+		atomic_store(&s->next, 0);
+		gate_wait(&s->barrier);
+		run_tasks(s, task_update);
+		gate_wait(&s->barrier);
+	}
+}
+
+/*
+ * A (ld x ld, ld a multiple of BLOCK, symmetric positive definite, its
+ * lower triangle of blocks filled) becomes -A^-1 in its lower triangle of
+ * blocks.  0, REC_ENOMEM, or REC_EDATA when a pivot block is not positive
+ * definite.
+ */
+static int sweep_invert(float *A, size_t ld, int threads)
+{
+	struct sweep s = { .A = A, .ld = ld, .nb = ld / BLOCK };
+	if ((size_t)threads > s.nb)
+		threads = (int)s.nb;
+	if (threads > 256)
+		threads = 256;
+	if (threads < 1)
+		threads = 1;
+	s.C = rec_aligned_alloc_array(64, ld * BLOCK, sizeof(float));
+	s.W = rec_aligned_alloc_array(64, ld * BLOCK, sizeof(float));
+	s.CT = rec_aligned_alloc_array(64, ld * BLOCK, sizeof(float));
+	s.SP = rec_aligned_alloc_array(64, BLOCK * BLOCK, sizeof(float));
+	s.D = rec_malloc_array(BLOCK * BLOCK, sizeof(double));
+	int rc = REC_ENOMEM;
+	if (!s.C || !s.W || !s.CT || !s.SP || !s.D)
+		goto out;
+	pthread_t tid[256];
+	int started = 1;
+	/* no one passes the gate before its count is set */
+	s.barrier = (struct gate){ PTHREAD_MUTEX_INITIALIZER,
+				   PTHREAD_COND_INITIALIZER, threads + 1, 0,
+				   0 };
+	for (; started < threads; started++)
+		if (pthread_create(&tid[started], NULL, sweep_worker, &s) != 0)
+			break;
+	/* the result does not depend on how many threads there are */
+	pthread_mutex_lock(&s.barrier.lock);
+	s.barrier.count = started;
+	pthread_mutex_unlock(&s.barrier.lock);
+	s.threads = started;
+	sweep_main(&s);
+	for (int i = 1; i < started; i++)
+		pthread_join(tid[i], NULL);
+	rc = s.failed ? REC_EDATA : 0;
+out:
+	rec_free(s.C);
+	rec_free(s.W);
+	rec_free(s.CT);
+	rec_free(s.SP);
+	rec_free(s.D);
+	return rc;
+}
+
+/* ---- fitting ---- */
+
+/* Bytes of physical memory, or 0 when unknown. */
+static double physical_memory(void)
+{
+	long pages = sysconf(_SC_PHYS_PAGES), size = sysconf(_SC_PAGESIZE);
+	return pages > 0 && size > 0 ? (double)pages * (double)size : 0;
+}
+
+int rec_ease_fit(struct rec_model *m, struct rec_error *err)
+{
+	struct rec_ease *e = m->ease;
+	if (e->nusers >= REC_EASE_MAX_USERS)
+		return rec_fail(err, REC_EDATA, NULL, 0,
+				"%zu users: EASE counts them in floats, exact "
+				"below %d", e->nusers, REC_EASE_MAX_USERS);
+	uint32_t *kept;
+	size_t n;
+	if (rec_ease_choose(m, &kept, &n) != 0)
+		return rec_fail(err, REC_ENOMEM, NULL, 0, "out of memory");
+	size_t ld = (n + BLOCK - 1) / BLOCK * BLOCK;
+	double need = (double)ld * (double)ld * sizeof(float);
+	double have = physical_memory();
+	if (ld > REC_EASE_MAX_ITEMS || (have > 0 && need > 0.9 * have)) {
+		rec_free(kept);
+		return rec_fail(err, REC_EDATA, NULL, 0,
+				"the item-item matrix of %zu items needs %.1f GB, "
+				"more than this machine has (%.1f GB); keep "
+				"fewer items with --max-items", n, need / 1e9,
+				have / 1e9);
+	}
+	/* the old fit goes first: its memory is what the new one needs */
+	drop_fit(e);
+	size_t count = m->catalogue.count;
+	uint32_t *pos = rec_malloc_array(count ? count : 1, sizeof(*pos));
+	uint32_t *buf = NULL;
+	size_t longest = 0;
+	for (size_t u = 0; u < e->nusers; u++)
+		if (e->hist[u].n > longest)
+			longest = e->hist[u].n;
+	buf = rec_malloc_array(longest ? longest : 1, sizeof(*buf));
+	/* a fresh mapping: zeros */
+	float *A = ld ? rec_big_realloc_array(NULL, ld * ld, sizeof(float))
+		      : NULL;
+	if (!pos || !buf || (ld && !A)) {
+		rec_free(kept);
+		rec_free(pos);
+		rec_free(buf);
+		rec_big_free(A);
+		return rec_fail(err, REC_ENOMEM, NULL, 0,
+				"out of memory for the item-item matrix of "
+				"%zu items (%.1f GB)", n, need / 1e9);
+	}
+	for (size_t i = 0; i < count; i++)
+		pos[i] = UINT32_MAX;
+	for (size_t i = 0; i < n; i++)
+		pos[kept[i]] = (uint32_t)i;
+	/* G's lower triangle: each user adds 1 for each pair of its items */
+	uint64_t nonzero = 0;
+	for (size_t u = 0; u < e->nusers; u++) {
+		const struct rec_ease_history *h = &e->hist[u];
+		size_t np = 0;
+		for (uint32_t j = 0; j < h->n; j++)
+			if (pos[h->items[j]] != UINT32_MAX)
+				buf[np++] = pos[h->items[j]];
+		for (size_t a = 0; a < np; a++) {
+			float *row = A + (size_t)buf[a] * ld;
+			for (size_t b = 0; b <= a; b++) {
+				float *g = &row[buf[b]];
+				nonzero += *g == 0 ? (a == b ? 1 : 2) : 0;
+				*g += 1;
+			}
+		}
+	}
+	rec_free(buf);
+	const float lambda = (float)m->params.l2;
+	for (size_t i = 0; i < ld; i++)
+		A[i * ld + i] = i < n ? A[i * ld + i] + lambda : 1;
+	int rc = ld ? sweep_invert(A, ld, e->threads) : 0;
+	if (rc) {
+		rec_free(kept);
+		rec_free(pos);
+		rec_big_free(A);
+		return rc == REC_ENOMEM
+			? rec_fail(err, rc, NULL, 0, "out of memory")
+			: rec_fail(err, rc, NULL, 0,
+				   "the Gram matrix is numerically singular; "
+				   "raise --l2");
+	}
+	/* P = -A, made whole from its lower triangle */
+	for (size_t r = 0; r < ld; r++)
+		for (size_t c = 0; c <= r; c++) {
+			float v = -A[r * ld + c];
+			A[r * ld + c] = v;
+			A[c * ld + r] = v;
+		}
+	e->P = A;
+	e->ld = ld;
+	e->n = (uint32_t)n;
+	e->kept = kept;
+	e->pos = pos;
+	e->npos = count;
+	e->lambda = m->params.l2;
+	e->gram_nonzero = nonzero;
+	return 0;
+}
+
+/* ---- scoring ---- */
+
+int rec_ease_user(const struct rec_model *m, const char *id, size_t len,
+		  size_t *u)
+{
+	return rec_idset_find(m->ease->users, id, len, u);
+}
+
+double rec_ease_popularity(const struct rec_model *m, uint32_t item)
+{
+	const struct rec_ease *e = m->ease;
+	return e->nusers && item < m->catalogue.count
+		? (double)e->item_users[item] / (double)e->nusers : 0;
+}
+
+void rec_ease_sums(const struct rec_model *m, size_t u, float *sums)
+{
+	const struct rec_ease *e = m->ease;
+	const size_t n = e->n;
+	for (size_t i = 0; i < n; i++)
+		sums[i] = 0;
+	const struct rec_ease_history *h = &e->hist[u];
+	for (uint32_t j = 0; j < h->n; j++) {
+		uint32_t at = h->items[j] < e->npos ? e->pos[h->items[j]]
+						    : UINT32_MAX;
+		if (at == UINT32_MAX)
+			continue;
+		const float *row = e->P + (size_t)at * e->ld;
+		for (size_t i = 0; i < n; i++)
+			sums[i] += row[i];
+	}
+}
+
+int rec_ease_seen(const struct rec_model *m, size_t u, uint32_t item)
+{
+	const struct rec_ease_history *h = &m->ease->hist[u];
+	uint32_t lo = 0, hi = h->n;
+	while (lo < hi) {
+		uint32_t mid = lo + (hi - lo) / 2;
+		if (h->items[mid] < item)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo < h->n && h->items[lo] == item;
+}
+
+double rec_ease_finish(const struct rec_model *m, uint32_t at, float sum,
+		       int seen)
+{
+	const struct rec_ease *e = m->ease;
+	float d = e->P[(size_t)at * e->ld + at];
+	if (seen)
+		sum -= d;
+	return -(double)sum / (double)d;
+}
+
+double rec_ease_margin(const struct rec_model *m, const char *user,
+		       size_t user_len, const char *item, size_t item_len)
+{
+	const struct rec_ease *e = m->ease;
+	uint32_t it = rec_catalogue_find(m, item, item_len);
+	if (it == UINT32_MAX)
+		return 0;	/* no one has met it: no score above nothing */
+	size_t u;
+	uint32_t at = it < e->npos ? e->pos[it] : UINT32_MAX;
+	if (at == UINT32_MAX || !rec_ease_user(m, user, user_len, &u))
+		return rec_ease_popularity(m, it);
+	/* the same sum, in the same order, as rec_ease_sums gives */
+	const struct rec_ease_history *h = &e->hist[u];
+	float sum = 0;
+	for (uint32_t j = 0; j < h->n; j++) {
+		uint32_t a = h->items[j] < e->npos ? e->pos[h->items[j]]
+						   : UINT32_MAX;
+		if (a != UINT32_MAX)
+			sum += e->P[(size_t)a * e->ld + at];
+	}
+	return rec_ease_finish(m, at, sum, rec_ease_seen(m, u, it));
+}
+
+/* ---- the model file ---- */
+
+/*
+ * EUSR: u64 users; per user u32 id length, the id, u32 history length,
+ * then its catalogue indices, ascending.
+ */
+int rec_ease_encode_users(struct rec_buf *b, const struct rec_model *m)
+{
+	const struct rec_ease *e = m->ease;
+	rec_buf_put_u64(b, e->nusers);
+	for (size_t u = 0; u < e->nusers; u++) {
+		size_t len;
+		const char *id = rec_idset_id(e->users, u, &len);
+		rec_buf_put_u32(b, (uint32_t)len);
+		rec_buf_put(b, id, len);
+		const struct rec_ease_history *h = &e->hist[u];
+		rec_buf_put_u32(b, h->n);
+		for (uint32_t j = 0; j < h->n; j++)
+			rec_buf_put_u32(b, h->items[j]);
+	}
+	return 1;
+}
+
+int rec_ease_decode_users(struct rec_cursor *c, struct rec_model *m,
+			  const char **why)
+{
+	struct rec_ease *e = m->ease;
+	size_t count = m->catalogue.count;
+	uint64_t nusers = rec_get_u64(c);
+	*why = "EASE users";
+	if (c->bad || nusers > rec_left(c) / 9 || e->nusers != 0 ||
+	    nusers >= REC_EASE_MAX_USERS)
+		return REC_EFORMAT;
+	if (item_users_reserve(e, count ? count : 1) != 0)
+		return REC_ENOMEM;
+	for (uint64_t i = 0; i < nusers; i++) {
+		uint32_t len = rec_get_u32(c);
+		const char *id = (const char *)rec_take(c, len);
+		uint32_t n = rec_get_u32(c);
+		if (c->bad || len == 0 || n > rec_left(c) / 4)
+			return REC_EFORMAT;
+		size_t u;
+		if (rec_idset_find(e->users, id, len, &u))
+			return REC_EFORMAT;	/* twice */
+		int rc = user_place(e, id, len, &u);
+		if (rc)
+			return rc;
+		struct rec_ease_history *h = &e->hist[u];
+		h->items = rec_malloc_array(n ? n : 1, sizeof(*h->items));
+		if (!h->items)
+			return REC_ENOMEM;
+		h->cap = n ? n : 1;
+		for (uint32_t j = 0; j < n; j++) {
+			uint32_t it = rec_get_u32(c);
+			if (it >= count || (j > 0 && it <= h->items[j - 1]))
+				return REC_EFORMAT;
+			h->items[j] = it;
+			h->n++;
+			e->item_users[it]++;
+			e->pairs++;
+		}
+		if (n == 0)
+			return REC_EFORMAT;	/* a user has met something */
+	}
+	if (rec_left(c) != 0)
+		return REC_EFORMAT;
+	/* every catalogue item was met by someone */
+	for (size_t i = 0; i < count; i++)
+		if (e->item_users[i] == 0)
+			return REC_EFORMAT;
+	return 0;
+}
+
+/*
+ * EASE: f64 lambda, u64 nonzeros of G, u32 n, the n kept catalogue
+ * indices, then P's upper triangle row by row (n (n + 1) / 2 floats).
+ */
+int rec_ease_encode_matrix(struct rec_buf *b, const struct rec_model *m)
+{
+	const struct rec_ease *e = m->ease;
+	rec_buf_put_f64(b, e->lambda);
+	rec_buf_put_u64(b, e->gram_nonzero);
+	rec_buf_put_u32(b, e->n);
+	for (uint32_t i = 0; i < e->n; i++)
+		rec_buf_put_u32(b, e->kept[i]);
+	for (size_t r = 0; r < e->n; r++)
+		rec_buf_put_f32s(b, e->P + r * e->ld + r, e->n - r);
+	return 1;
+}
+
+int rec_ease_decode_matrix(struct rec_cursor *c, struct rec_model *m,
+			   const char **why)
+{
+	struct rec_ease *e = m->ease;
+	*why = "EASE weights";
+	double lambda = rec_get_f64(c);
+	uint64_t nonzero = rec_get_u64(c);
+	uint32_t n = rec_get_u32(c);
+	if (c->bad || !(lambda > 0) || lambda > 1e9 ||
+	    n > rec_left(c) / 4 || n > REC_EASE_MAX_ITEMS || e->P)
+		return REC_EFORMAT;
+	/* the items must be those the histories and max_items choose */
+	uint32_t *kept;
+	size_t want;
+	if (rec_ease_choose(m, &kept, &want) != 0)
+		return REC_ENOMEM;
+	int bad = want != n;
+	for (uint32_t i = 0; i < n && !bad; i++)
+		bad = rec_get_u32(c) != kept[i];
+	uint64_t tri = (uint64_t)n * (n + 1) / 2;
+	if (bad || c->bad || rec_left(c) != tri * 4 ||
+	    nonzero > (uint64_t)n * n) {
+		rec_free(kept);
+		return REC_EFORMAT;
+	}
+	size_t ld = (n + BLOCK - 1) / BLOCK * BLOCK;
+	size_t count = m->catalogue.count;
+	uint32_t *pos = rec_malloc_array(count ? count : 1, sizeof(*pos));
+	float *P = ld ? rec_big_realloc_array(NULL, ld * ld, sizeof(float))
+		      : NULL;
+	if (!pos || (ld && !P)) {
+		rec_free(kept);
+		rec_free(pos);
+		rec_big_free(P);
+		return REC_ENOMEM;
+	}
+	for (size_t i = 0; i < count; i++)
+		pos[i] = UINT32_MAX;
+	for (size_t i = 0; i < n; i++)
+		pos[kept[i]] = (uint32_t)i;
+	for (size_t r = 0; r < n; r++) {
+		float *row = P + r * ld;
+		rec_get_f32s(c, row + r, n - r);
+		for (size_t j = r; j < n; j++) {
+			if (!isfinite(row[j]) || fabsf(row[j]) > REC_PARAM_MAX ||
+			    (j == r && !(row[j] > 0)))
+				bad = 1;
+			P[j * ld + r] = row[j];
+		}
+	}
+	if (bad) {
+		rec_free(kept);
+		rec_free(pos);
+		rec_big_free(P);
+		return REC_EFORMAT;
+	}
+	e->P = P;
+	e->ld = ld;
+	e->n = n;
+	e->kept = kept;
+	e->pos = pos;
+	e->npos = count;
+	e->lambda = lambda;
+	e->gram_nonzero = nonzero;
+	return 0;
+}

@@ -35,7 +35,7 @@ static void help(FILE *f)
 	      "differ, for the\nother tasks):\n", f);
 	cli_help_params(f, REC_PARAM_TRAIN, 1);
 	fputs("\n--model ease takes --task implicit, --l2 (its lambda, default "
-	      "300), --max-items,\n--threads and the input options; the "
+	      "400), --max-items,\n--threads and the input options; the "
 	      "factorization machine's settings and\n--weight do not apply "
 	      "to it and are refused.\n", f);
 	fputs("\nInput (default columns: user 1, item 2, label 3, no time, no "

@@ -234,7 +234,7 @@ const struct rec_param rec_param_table[] = {
 	  .def = SAME(REC_MODEL_FM), .option = "model", .arg = "M",
 	  .help = "fm: the factorization machine; ease: a closed-form "
 		  "item-item model for --task implicit, lambda from --l2 "
-		  "(default 300), exact on update" },
+		  "(default 400), exact on update" },
 	{ .key = "max_items", .type = REC_PARAM_INT, .offset = FIELD(max_items),
 	  .what = "max items", .flags = TRAIN | UPDATE | V2, .min = 0,
 	  .max = 1 << 20, .def = SAME(20000), .option = "max-items",

@@ -278,7 +278,7 @@ enum rec_interactions { REC_CROSS = 0, REC_ALL = 1 };
  * item-item model for the implicit task (Steck 2019). */
 enum rec_model_family { REC_MODEL_FM = 0, REC_MODEL_EASE = 1 };
 /* EASE's lambda when --l2 is not given, chosen on a validation slice */
-#define REC_EASE_L2 300
+#define REC_EASE_L2 400
 
 struct rec_params {
 	enum rec_task task;

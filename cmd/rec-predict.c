@@ -8,7 +8,7 @@
 #include "common.h"
 
 enum { OPT_RAW = OPT_FIRST_FREE, OPT_TOP, OPT_EXCLUDE, OPT_CANDIDATES,
-       OPT_THREADS, OPT_NO_COLD_ITEMS };
+       OPT_THREADS, OPT_NO_COLD_ITEMS, OPT_INCLUDE_SEEN };
 
 static const struct cli_option options[] = {
 	{ "model", 'm', "MODEL", 'm', "the model file (required)" },
@@ -26,6 +26,9 @@ static const struct cli_option options[] = {
 	  "top-k: items known only from the item attribute table (nobody "
 	  "has touched them) do not compete; by default they do, scored "
 	  "from their attributes" },
+	{ "include-seen", 0, NULL, OPT_INCLUDE_SEEN,
+	  "top-k, --model ease: a user's own items (its history in the "
+	  "model) may be recommended; by default they are left out" },
 	{ NULL, 0, NULL, 0, NULL },
 };
 
@@ -86,7 +89,7 @@ static int print_header(const rec_reader *reader, char sep)
 struct top_config {
 	rec_model *model;
 	struct rec_reader_options opt;	/* the model's layout */
-	int k, threads, raw, strict, no_cold;
+	int k, threads, raw, strict, no_cold, include_seen;
 	const char *exclude, *candidates;
 };
 
@@ -150,6 +153,9 @@ static void top_mode(const struct top_config *tc, const char *const *files,
 	if (rec_topk_create(&t, tc->model, k, tc->threads, &err) != 0 ||
 	    rec_topk_cold_items(t, !tc->no_cold) != 0)
 		die_error(&err);
+	if (tc->include_seen && rec_topk_include_seen(t, 1) != 0)
+		die("--include-seen applies to --model ease models; a "
+		    "factorization machine leaves out what --exclude names");
 	if (tc->candidates) {
 		/* item ids in the first column */
 		struct rec_reader_options o = tc->opt;
@@ -227,7 +233,7 @@ int main(int argc, char **argv)
 	input_config_init(&in);
 	in.opt.csv = -2;	/* not given */
 	const char *model_path = NULL, *exclude = NULL, *candidates = NULL;
-	int raw = 0, top = 0, threads = 1, no_cold = 0, c;
+	int raw = 0, top = 0, threads = 1, no_cold = 0, include_seen = 0, c;
 	struct cli cli = { 0 };
 	cli_add(&cli, options);
 	cli_add_input(&cli, PREDICT_INPUT);
@@ -245,6 +251,7 @@ int main(int argc, char **argv)
 		case OPT_EXCLUDE: exclude = optarg; break;
 		case OPT_CANDIDATES: candidates = optarg; break;
 		case OPT_NO_COLD_ITEMS: no_cold = 1; break;
+		case OPT_INCLUDE_SEEN: include_seen = 1; break;
 		case OPT_THREADS:
 			threads = (int)opt_long("--threads", optarg, 1, 256);
 			break;
@@ -254,9 +261,10 @@ int main(int argc, char **argv)
 	}
 	if (!model_path)
 		usage_error("no model given (-m MODEL)");
-	if (!top && (exclude || candidates || threads != 1 || no_cold))
-		usage_error("--exclude, --candidates, --threads and "
-			    "--no-cold-items need --top K");
+	if (!top && (exclude || candidates || threads != 1 || no_cold ||
+		     include_seen))
+		usage_error("--exclude, --candidates, --threads, "
+			    "--no-cold-items and --include-seen need --top K");
 
 	struct rec_error err = { 0 };
 	rec_model *model;
@@ -280,8 +288,8 @@ int main(int argc, char **argv)
 	setvbuf(stdout, outbuf, _IOFBF, sizeof(outbuf));
 	if (top) {
 		struct top_config tc = { model, opt, top, threads, raw,
-					 in.strict, no_cold, exclude,
-					 candidates };
+					 in.strict, no_cold, include_seen,
+					 exclude, candidates };
 		top_mode(&tc, (const char *const *)argv + optind,
 			 argc - optind);
 		rec_model_free(model);

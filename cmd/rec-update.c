@@ -7,11 +7,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "common.h"
 
-enum { OPT_TEST_ONLY = OPT_FIRST_FREE, OPT_WINDOW, OPT_FREEZE };
+enum { OPT_TEST_ONLY = OPT_FIRST_FREE, OPT_WINDOW, OPT_FREEZE, OPT_THREADS };
 
 static const struct cli_option options[] = {
 	{ "model", 'm', "MODEL", 'm', "the model to update (required)" },
@@ -25,6 +26,9 @@ static const struct cli_option options[] = {
 	{ "freeze", 0, "WHAT", OPT_FREEZE,
 	  "for this run only: users or items: those rows keep their values "
 	  "(e.g. fold new users into a fixed item model)" },
+	{ "threads", 0, "N", OPT_THREADS,
+	  "threads for refitting a --model ease model (1-256, default 1); "
+	  "the model is the same for any N" },
 	{ NULL, 0, NULL, 0, NULL },
 };
 
@@ -79,7 +83,7 @@ struct update_config {
 	struct param_args params;	/* applied to the model's */
 	struct rec_update_options run;
 	const char *model_path, *output;
-	int quiet;
+	int quiet, threads, window_given;
 };
 
 static void parse_options(struct update_config *uc, int argc, char **argv)
@@ -107,7 +111,11 @@ static void parse_options(struct update_config *uc, int argc, char **argv)
 		case 'o': uc->output = optarg; break;
 		case 'q': uc->quiet = 1; break;
 		case OPT_TEST_ONLY: uc->run.test_only = 1; break;
+		case OPT_THREADS:
+			uc->threads = (int)opt_long("--threads", optarg, 1, 256);
+			break;
 		case OPT_WINDOW:
+			uc->window_given = 1;
 			uc->run.window = (size_t)opt_long("--window", optarg, 0,
 							  REC_MAX_WINDOW);
 			break;
@@ -166,6 +174,14 @@ int main(int argc, char **argv)
 						  : file_id_of(output);
 	struct rec_error err = { 0 };
 	struct rec_params p = *rec_model_params(model);
+	const int ease = p.model == REC_MODEL_EASE;
+	if (!ease && uc.threads)
+		usage_error("--threads applies to --model ease models; the "
+			    "factorization machine learns on one thread");
+	if (ease && uc.window_given)
+		usage_error("--window does not apply to --model ease models "
+			    "(they are refitted, not scored event by event)");
+	rec_model_set_threads(model, uc.threads);
 	param_apply(&uc.params, &p);
 	if (rec_model_retune(model, &p, &err) != 0)
 		die_error(&err);
@@ -184,8 +200,11 @@ int main(int argc, char **argv)
 		die_error(&err);
 	struct bad_rows bad; bad_rows_init(&bad, in.strict, reader);
 	int header_done = 0;
+	struct timespec t0;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
 	int rc = rec_update(model, reader, &uo, bad_row_report, &bad,
-			    quiet ? NULL : progress, &header_done, &err);
+			    quiet || ease ? NULL : progress, &header_done,
+			    &err);
 	if (rc)
 		stop_reading(rc, &err);
 	bad_rows_summary(&bad);
@@ -196,7 +215,20 @@ int main(int argc, char **argv)
 		die_error(&err);
 	if (lock >= 0)
 		close(lock);	/* releases the lock */
-	if (!quiet) {
+	if (!quiet && ease) {
+		struct rec_model_info info;
+		rec_model_info(model, &info);
+		struct timespec t1;
+		clock_gettime(CLOCK_MONOTONIC, &t1);
+		warnx_("%llu events learned; EASE refitted over %llu items, "
+		       "%llu users in %.2f s; model written to %s",
+		       (unsigned long long)events,
+		       (unsigned long long)info.ease_items,
+		       (unsigned long long)info.ease_users,
+		       (double)(t1.tv_sec - t0.tv_sec) +
+			       1e-9 * (double)(t1.tv_nsec - t0.tv_nsec),
+		       output);
+	} else if (!quiet) {
 		struct rec_progressive pv;
 		rec_model_progressive(model, &pv);
 		if (uo.test_only)

@@ -3,7 +3,8 @@
 hold the same bytes apart from the times of creation and of the last save
 (and the checksums and compressed bytes that cover them), else 1 with the
 first difference.  With --any-writer the header's write version (the
-format of the program that wrote the file) may differ too.  Reads the
+format of the program that wrote the file) may differ too; with
+--any-runs the number of training runs (train 1, each update one more).  Reads the
 chunk layout of man/rec-model.5 independently of the library."""
 import struct
 import sys
@@ -11,9 +12,10 @@ import zlib
 
 MAGIC = b"\x89REC\r\n\x1a\n"
 TIMES = slice(40, 56)	# CNTR: created and saved, two i64
+RUNS = slice(8, 16)	# CNTR: training runs, u64
 
 
-def chunks(path, any_writer):
+def chunks(path, any_writer, any_runs):
     data = open(path, "rb").read()
     if data[:8] != MAGIC:
         sys.exit(f"same_model: {path}: not a model file")
@@ -27,6 +29,8 @@ def chunks(path, any_writer):
             sys.exit(f"same_model: {path}: chunk {cid!r} has the wrong length")
         if cid == b"CNTR":
             raw = raw[:TIMES.start] + bytes(TIMES.stop - TIMES.start) + raw[TIMES.stop:]
+            if any_runs:
+                raw = raw[:RUNS.start] + bytes(RUNS.stop - RUNS.start) + raw[RUNS.stop:]
         else:
             raw = (raw, stored)	# the stored bytes must match too
         out.append((cid.decode("latin-1"), flags, raw))
@@ -36,10 +40,13 @@ def chunks(path, any_writer):
 
 def main():
     args = sys.argv[1:]
-    any_writer = args[:1] == ["--any-writer"]
-    if any_writer:
-        args = args[1:]
-    a, b = chunks(args[0], any_writer), chunks(args[1], any_writer)
+    flags = {a for a in args if a.startswith("--")}
+    args = [a for a in args if not a.startswith("--")]
+    if flags - {"--any-writer", "--any-runs"} or len(args) != 2:
+        sys.exit("usage: same_model.py [--any-writer] [--any-runs] A B")
+    any_writer, any_runs = "--any-writer" in flags, "--any-runs" in flags
+    a = chunks(args[0], any_writer, any_runs)
+    b = chunks(args[1], any_writer, any_runs)
     if len(a) != len(b):
         print(f"{len(a)} chunks against {len(b)}")
         return 1

@@ -77,6 +77,11 @@ static uint32_t crc32_all(const unsigned char *p, size_t len)
  */
 #define LEVEL_STORED 0
 #define LEVEL_TEXT 1
+/* Stored blocks written here, not by zlib: for the largest chunks (EASE's
+ * weights, a gigabyte and more), so that a save holds the content once
+ * and the file image, not a third copy in between. */
+#define LEVEL_DIRECT (-2)
+#define STORED_BLOCK 65535	/* the most a stored deflate block holds */
 
 /* A zlib stream whose allocations go through rec_malloc. */
 static z_stream zstream(const unsigned char *in, unsigned char *out)
@@ -146,11 +151,75 @@ static int zuncompress(const unsigned char *stored, size_t stored_len,
 	return ok ? 0 : REC_EFORMAT;
 }
 
+/* The Adler-32 of a buffer of any size. */
+static uint32_t adler32_all(const unsigned char *p, size_t len)
+{
+	uLong a = adler32(0, Z_NULL, 0);
+	while (len > 0) {
+		uInt n = len > (1u << 30) ? 1u << 30 : (uInt)len;
+		a = adler32(a, p, n);
+		p += n;
+		len -= n;
+	}
+	return (uint32_t)a;
+}
+
+static void put_le32_at(unsigned char *p, uint32_t v)
+{
+	for (int i = 0; i < 4; i++)
+		p[i] = (unsigned char)(v >> (8 * i));
+}
+
+/*
+ * A chunk whose zlib stream is written straight into out: the two-byte
+ * header of a stream without compression, blocks of at most 65535 bytes
+ * (a byte for the final-block bit, the length and its complement), then
+ * the Adler-32, big-endian.  Any zlib reads it as it reads level 0.
+ */
+static void add_direct_chunk(struct rec_buf *out, uint32_t id, uint32_t flags,
+			     const struct rec_buf *raw)
+{
+	size_t len = raw->len;
+	size_t blocks = len ? (len + STORED_BLOCK - 1) / STORED_BLOCK : 1;
+	size_t stored_len = 2 + 5 * blocks + len + 4;
+	size_t at = out->len;
+	rec_buf_put_u32(out, id);
+	rec_buf_put_u32(out, flags);
+	rec_buf_put_u64(out, len);
+	rec_buf_put_u64(out, stored_len);
+	rec_buf_put_u32(out, 0);	/* the checksums, once the bytes are in */
+	rec_buf_put_u32(out, 0);
+	static const unsigned char head[2] = { 0x78, 0x01 };
+	rec_buf_put(out, head, 2);
+	for (size_t b = 0, done = 0; b < blocks; b++) {
+		size_t n = len - done < STORED_BLOCK ? len - done : STORED_BLOCK;
+		unsigned char h[5] = { b + 1 == blocks, (unsigned char)n,
+				       (unsigned char)(n >> 8),
+				       (unsigned char)~n,
+				       (unsigned char)(~n >> 8) };
+		rec_buf_put(out, h, 5);
+		rec_buf_put(out, raw->p + done, n);
+		done += n;
+	}
+	uint32_t adler = adler32_all(raw->p ? raw->p : head, len);
+	unsigned char tail[4] = { adler >> 24, adler >> 16, adler >> 8, adler };
+	rec_buf_put(out, tail, 4);
+	if (out->failed)
+		return;
+	unsigned char *h = out->p + at;
+	put_le32_at(h + 24, crc32_all(h + CHUNK_HEADER_SIZE, stored_len));
+	put_le32_at(h + 28, crc32_all(h, 28));
+}
+
 static void add_chunk(struct rec_buf *out, uint32_t id, uint32_t flags,
 		      const struct rec_buf *raw, int level)
 {
 	if (out->failed || raw->failed) {
 		out->failed = 1;
+		return;
+	}
+	if (level == LEVEL_DIRECT) {
+		add_direct_chunk(out, id, flags, raw);
 		return;
 	}
 	size_t stored_len = compressBound(raw->len) + 64;
@@ -756,7 +825,7 @@ static const struct chunk_type {
 	/* format 3: the EASE model, written only by it */
 	{ ID_EASE_USERS, FLAG_REQUIRED, 0, LEVEL_TEXT, 0, enc_ease_users,
 	  dec_ease_users },
-	{ ID_EASE, FLAG_REQUIRED, 0, LEVEL_STORED, 0, enc_ease, dec_ease },
+	{ ID_EASE, FLAG_REQUIRED, 0, LEVEL_DIRECT, 0, enc_ease, dec_ease },
 	{ ID_END, FLAG_REQUIRED, 1, LEVEL_TEXT, 0, enc_end, NULL },
 };
 #define N_CHUNK_TYPES (sizeof(chunk_types) / sizeof(chunk_types[0]))

@@ -12,6 +12,13 @@ events) and then learned by one of three strategies:
 Prints the mean AUC over the days scored and each strategy's CPU time for
 learning (user and system time of rec-update or rec-train), measured in one
 run; scoring costs the same for all three and is left out.
+
+With --task implicit among the options (e.g. --task implicit --model
+ease), each day is scored as a ranking instead: top-10 for the day's users,
+items they met before left out (rec-predict --exclude the events so far),
+against the items they meet that day -> recall@10 and HR@10 per day.  At
+the end the updated model is compared with the retrained one, which for
+EASE must be the same model (tests/cli/same_model.py --any-runs).
 usage: replay.py BINDIR U.DATA [TRAIN-OPTION...]
 """
 import json
@@ -23,6 +30,8 @@ import tempfile
 
 bindir, udata = sys.argv[1], sys.argv[2]
 train_opts = sys.argv[3:] or ['--positive', '4']
+ranking = 'implicit' in train_opts
+here = os.path.dirname(os.path.abspath(__file__))
 
 
 def run(args, **kw):
@@ -42,6 +51,23 @@ def day_auc(model, day_file):
     if ev.returncode != 0:
         return None  # one class only that day
     return json.loads(ev.stdout)['auc']
+
+
+def day_ranking(model, day_file, so_far, work):
+    """recall@10 and HR@10 of the day's users, what they met before left
+    out"""
+    users = os.path.join(work, 'day-users.txt')
+    with open(day_file) as f, open(users, 'w') as out:
+        out.writelines(u + '\n' for u in
+                       dict.fromkeys(l.split('\t')[0] for l in f))
+    lists = os.path.join(work, 'day-lists.tsv')
+    with open(lists, 'w') as out:
+        run([f'{bindir}/rec-predict', '-m', model, '--top', '10',
+             '--exclude', so_far, users], stdout=out)
+    ev = subprocess.run([f'{bindir}/rec-eval', '--json', '--truth', day_file,
+                         '-k', '10', lists], check=True, capture_output=True)
+    m = json.loads(ev.stdout)
+    return m['recall@10'], m['hit_rate@10']
 
 
 with open(udata) as f:
@@ -75,7 +101,8 @@ with tempfile.TemporaryDirectory() as work:
         run(['cp', history, so_far])
         seconds[name] = 0.0
         for day_file in day_files:
-            a = day_auc(model, day_file)
+            a = (day_ranking(model, day_file, so_far, work) if ranking
+                 else day_auc(model, day_file))
             if a is not None:
                 aucs[name].append(a)
             start = cpu()
@@ -86,13 +113,37 @@ with tempfile.TemporaryDirectory() as work:
                     out.write(inp.read())
                 run([f'{bindir}/rec-train', '-q', *train_opts, '-o', model,
                      so_far])
+            if name != 'retrain':
+                with open(so_far, 'a') as out, open(day_file) as inp:
+                    out.write(inp.read())
             seconds[name] += cpu() - start
+    if ranking:
+        same = subprocess.run([sys.executable, os.path.join(
+            here, '..', 'tests', 'cli', 'same_model.py'), '--any-runs',
+            os.path.join(work, 'update.rec'),
+            os.path.join(work, 'retrain.rec')], capture_output=True,
+            text=True)
+        identical = same.returncode == 0
 
 n = len(aucs['frozen'])
 print(f'{len(order)} days; warm-up on the first {len(warm_days)} '
       f'({sum(len(days[d]) for d in warm_days)} events); '
       f'{len(replay_days)} days replayed, {n} scored (both classes)')
 print(f'rec-train options: {" ".join(train_opts)}')
+if ranking:
+    print(f'{"strategy":10} {"recall@10":>9} {"HR@10":>8} {"CPU s":>8}'
+          '  (means over the days; CPU of learning only)')
+    for name in aucs:
+        rec = sum(a[0] for a in aucs[name]) / n
+        hr = sum(a[1] for a in aucs[name]) / n
+        print(f'{name:10} {rec:9.4f} {hr:8.4f} {seconds[name]:8.2f}')
+    print('updated model == retrained model: '
+          + ('yes, bit for bit' if identical else 'NO'))
+    u, r = aucs['update'], aucs['retrain']
+    print(f'update/retrain: recall@10 '
+          f'{sum(a[0] for a in u) / sum(a[0] for a in r):.4f}, '
+          f'CPU {seconds["update"] / seconds["retrain"]:.3f}')
+    sys.exit(0 if identical else 1)
 print(f'{"strategy":10} {"mean AUC":>9} {"CPU s":>8}  (CPU of learning only)')
 for name in aucs:
     mean = sum(aucs[name]) / len(aucs[name])

@@ -10,7 +10,11 @@ rec-eval.
 (b) test: ua.base -> ua.test, top-10 with training items excluded, with
     the defaults (no --l2), and numpy EASE at lambda 300 and at the
     default, with the lists compared item by item.
-usage: ease.py BINDIR ML-100K-DIR [PYTHON-WITH-NUMPY]
+(c) --max-items on ml-latest-small (9,724 items), when ML-LATEST-SMALL-DIR
+    is given: 10 events of each user held out at random (seed 1), top-10
+    for every user with the item-item part cut to N items, the others
+    ranked by popularity.
+usage: ease.py BINDIR ML-100K-DIR [PYTHON-WITH-NUMPY [ML-LATEST-SMALL-DIR]]
 """
 import json
 import os
@@ -18,9 +22,11 @@ import random
 import subprocess
 import sys
 import tempfile
+import time
 
 bindir, data = sys.argv[1], sys.argv[2]
 numpy_python = sys.argv[3] if len(sys.argv) > 3 else sys.executable
+small = sys.argv[4] if len(sys.argv) > 4 else None
 here = os.path.dirname(os.path.abspath(__file__))
 LAMBDAS = [50, 100, 150, 200, 250, 300, 400, 500, 700, 1000]
 
@@ -57,8 +63,8 @@ def ease_lists(work, train, users, opts, name):
     return lists
 
 
-def validation(work):
-    rows = open(os.path.join(data, 'ua.base')).readlines()
+def hold_out(rows, work, prefix):
+    """10 events of each user held out at random (seed 1), as ua.test"""
     by_user = {}
     for i, line in enumerate(rows):
         by_user.setdefault(line.split('\t')[0], []).append(i)
@@ -66,14 +72,20 @@ def validation(work):
     held = set()
     for idx in by_user.values():
         held.update(rng.sample(idx, min(10, len(idx) // 2)))
-    fit, val = (os.path.join(work, n) for n in ('fit.tsv', 'val.tsv'))
+    fit, val = (os.path.join(work, prefix + n) for n in ('fit.tsv', 'val.tsv'))
     with open(fit, 'w') as f, open(val, 'w') as v:
         for i, line in enumerate(rows):
             (v if i in held else f).write(line)
-    users = os.path.join(work, 'val-users.txt')
+    users = os.path.join(work, prefix + 'users.txt')
     users_of(val, users)
+    return fit, val, users, len(held)
+
+
+def validation(work):
+    rows = open(os.path.join(data, 'ua.base')).readlines()
+    fit, val, users, nheld = hold_out(rows, work, 'val-')
     print('(a) validation slice of ua.base: %d fit, %d held out'
-          % (len(rows) - len(held), len(held)))
+          % (len(rows) - nheld, nheld))
     print(f'{"l2":>6} {"prec@10":>8} {"ndcg@10":>8}')
     best = None
     for lam in LAMBDAS:
@@ -112,6 +124,25 @@ def test(work):
                   f'{len(b)} (user, rank) places')
 
 
+def max_items(work):
+    with open(os.path.join(small, 'ratings.csv')) as f:
+        next(f)		# the header
+        rows = ['\t'.join(l.split(',')[:2]) + '\n' for l in f]
+    fit, val, users, nheld = hold_out(rows, work, 'small-')
+    print('(c) ml-latest-small, %d fit, %d held out, top-10, defaults but '
+          '--max-items' % (len(rows) - nheld, nheld))
+    print(f'{"max-items":>10} {"prec@10":>8} {"ndcg@10":>8} {"train s":>8}')
+    for n in (0, 5000, 2000, 1000, 500):
+        start = time.monotonic()
+        lists = ease_lists(work, fit, users, ['--max-items', str(n)],
+                           'small-model')
+        seconds = time.monotonic() - start
+        p, nd = evaluate(val, lists)
+        print(f'{n or "all":>10} {p:8.4f} {nd:8.4f} {seconds:8.2f}')
+
+
 with tempfile.TemporaryDirectory() as work:
     validation(work)
     test(work)
+    if small:
+        max_items(work)

@@ -35,7 +35,9 @@ def run(args, out=None):
 
 
 def train(opts, train_file, model, seed=1):
-    run([prog('rec-train'), '-q', '--task', 'implicit', '--seed', str(seed),
+    # EASE has no random state: the seed is refused, not ignored
+    seed_opts = [] if 'ease' in opts else ['--seed', str(seed)]
+    run([prog('rec-train'), '-q', '--task', 'implicit', *seed_opts,
          *opts, '-o', model, train_file])
 
 

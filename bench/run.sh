@@ -40,3 +40,19 @@ echo
 echo "== side features: speed against Vowpal Wabbit (bench/features_speed.sh)"
 # VW is built outside the repository (see BENCHMARKS.md); VW=path names it
 LRQFA_ROWS=${LRQFA_ROWS:-1000000} sh "$dir/features_speed.sh" "$bin" "${VW:-}"
+echo
+echo "== item-item model: quality, numpy check, --max-items (bench/ease.py)"
+if [ -r "$ml/ua.base" ]; then
+	# numpy comes from Debian's python3-numpy: the system interpreter
+	py=python3
+	python3 -c 'import numpy' 2>/dev/null || py=/usr/bin/python3
+	python3 "$dir/ease.py" "$bin" "$ml" "$py" "$data/ml-latest-small"
+	python3 "$dir/implicit.py" "$bin" "$ml" --model ease
+	python3 "$dir/replay.py" "$bin" "$ml/u.data" --task implicit --model ease
+	python3 "$dir/replay.py" "$bin" "$ml/u.data" --task implicit
+else
+	echo "skipped: $ml/ua.base not found"
+fi
+echo
+echo "== item-item model: speed and memory (bench/ease_speed.sh)"
+sh "$dir/ease_speed.sh" "$bin" "$data"

@@ -144,5 +144,5 @@ def max_items(work):
 with tempfile.TemporaryDirectory() as work:
     validation(work)
     test(work)
-    if small:
+    if small and os.path.isdir(small):
         max_items(work)

@@ -289,8 +289,13 @@ static void tile_fused(const float *restrict x, size_t ldx,
 #pragma clang fp contract(fast)
 #endif
 	vec16 a[TILE_ROWS], b[TILE_ROWS];
-	for (int r = 0; r < TILE_ROWS; r++)
+	for (int r = 0; r < TILE_ROWS; r++) {
 		a[r] = b[r] = (vec16){ 0 };
+		/* the tile of A is read only at the end, and is rarely in
+		 * the cache: its loads then overlap the sums */
+		__builtin_prefetch(out + (size_t)r * ldo, 1);
+		__builtin_prefetch(out + (size_t)r * ldo + 16, 1);
+	}
 	const vec16 *yv = (const vec16 *)(const void *)y;
 	for (int t = 0; t < BLOCK; t++) {
 		vec16 y0 = yv[2 * t], y1 = yv[2 * t + 1];

@@ -198,15 +198,15 @@ run_case include_seen_fm_case
 "$PYTHON" - <<'EOF' || fail "could not patch the model"
 import struct, zlib
 data = open("m.rec", "rb").read()
-def patched(change):
+def patched(change, which=b"EASE"):
     out, pos = bytearray(data[:20]), 20
     while pos < len(data):
         cid, flags, raw_len, stored_len = struct.unpack_from("<4sIQQ", data, pos)
         stored = data[pos + 32:pos + 32 + stored_len]
-        if cid == b"EASE":
+        if cid == which:
             raw = bytearray(zlib.decompress(stored))
             change(raw)
-            stored = zlib.compress(bytes(raw), 0)
+            stored = zlib.compress(bytes(raw), 0 if cid == b"EASE" else 1)
         head = struct.pack("<4sIQQI", cid, flags, raw_len, len(stored),
                            zlib.crc32(stored) & 0xffffffff)
         out += head + struct.pack("<I", zlib.crc32(head) & 0xffffffff) + stored
@@ -217,19 +217,33 @@ def negative_diagonal(raw):
     struct.pack_into("<f", raw, 20 + 4 * n, -1.0)
 def other_item(raw):
     struct.pack_into("<I", raw, 20, struct.unpack_from("<I", raw, 24)[0])
+def unordered_history(raw):
+    # the first user whose history has two items: swap them
+    pos = 8
+    while True:
+        idlen = struct.unpack_from("<I", raw, pos)[0]
+        pos += 4 + idlen
+        h = struct.unpack_from("<I", raw, pos)[0]
+        if h >= 2:
+            a, b = struct.unpack_from("<II", raw, pos + 4)
+            struct.pack_into("<II", raw, pos + 4, b, a)
+            return
+        pos += 4 + 4 * h
+open("history.rec", "wb").write(patched(unordered_history, b"EUSR"))
 open("diag.rec", "wb").write(patched(negative_diagonal))
 open("kept.rec", "wb").write(patched(other_item))
 open("same.rec", "wb").write(patched(lambda raw: None))
 EOF
-damaged_case() {	# FILE
+damaged_case() {	# FILE WHAT
 	expect_exit 2 "$BIN/rec-info" "$1"
-	expect_err "$1: damaged model file: EASE weights"
+	expect_err "$1: damaged model file: $2"
 	cp "$1" d.rec
 	expect_exit 2 "$BIN/rec-update" -q -m d.rec B.tsv
 	cmp -s "$1" d.rec || fail "the damaged model changed"
 }
-run_case damaged_case diag.rec
-run_case damaged_case kept.rec
+run_case damaged_case diag.rec "EASE weights"
+run_case damaged_case kept.rec "EASE weights"
+run_case damaged_case history.rec "EASE users"
 # the patching itself keeps a good model good
 run_case expect_exit 0 "$BIN/rec-info" same.rec
 

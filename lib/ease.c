@@ -637,6 +637,43 @@ out:
 
 /* ---- fitting ---- */
 
+/*
+ * The upper triangle of the n x n matrix in A (rows of ld floats) from its
+ * lower one, tile by tile so that both sides are read and written along
+ * rows; with negate, both become minus the lower one.
+ */
+#define MIRROR_TILE 64
+
+static void mirror_lower(float *A, size_t ld, size_t n, int negate)
+{
+	for (size_t r0 = 0; r0 < n; r0 += MIRROR_TILE)
+		for (size_t c0 = 0; c0 <= r0; c0 += MIRROR_TILE) {
+			size_t r1 = r0 + MIRROR_TILE < n ? r0 + MIRROR_TILE : n;
+			size_t c1 = c0 + MIRROR_TILE < n ? c0 + MIRROR_TILE : n;
+			for (size_t r = r0; r < r1; r++)
+				for (size_t c = c0; c < c1 && c <= r; c++) {
+					float v = A[r * ld + c];
+					if (negate)
+						v = -v;
+					A[r * ld + c] = v;
+					A[c * ld + r] = v;
+				}
+		}
+}
+
+/* The lower triangle from the upper one (as the file holds it). */
+static void mirror_upper(float *A, size_t ld, size_t n)
+{
+	for (size_t r0 = 0; r0 < n; r0 += MIRROR_TILE)
+		for (size_t c0 = 0; c0 <= r0; c0 += MIRROR_TILE) {
+			size_t r1 = r0 + MIRROR_TILE < n ? r0 + MIRROR_TILE : n;
+			size_t c1 = c0 + MIRROR_TILE < n ? c0 + MIRROR_TILE : n;
+			for (size_t r = r0; r < r1; r++)
+				for (size_t c = c0; c < c1 && c < r; c++)
+					A[r * ld + c] = A[c * ld + r];
+		}
+}
+
 /* Bytes of physical memory, or 0 when unknown. */
 static double physical_memory(void)
 {
@@ -725,12 +762,7 @@ int rec_ease_fit(struct rec_model *m, struct rec_error *err)
 				   "raise --l2");
 	}
 	/* P = -A, made whole from its lower triangle */
-	for (size_t r = 0; r < ld; r++)
-		for (size_t c = 0; c <= r; c++) {
-			float v = -A[r * ld + c];
-			A[r * ld + c] = v;
-			A[c * ld + r] = v;
-		}
+	mirror_lower(A, ld, ld, 1);
 	e->P = A;
 	e->ld = ld;
 	e->n = (uint32_t)n;
@@ -757,22 +789,77 @@ double rec_ease_popularity(const struct rec_model *m, uint32_t item)
 		? (double)e->item_users[item] / (double)e->nusers : 0;
 }
 
-void rec_ease_sums(const struct rec_model *m, size_t u, float *sums)
+/*
+ * The sums of many users at once, a sparse x dense product.  The users'
+ * items are taken in the order of their rows of P, and the columns in
+ * chunks: a row chunk that several users of the batch need is read from
+ * memory once and added to each of them while it is in the cache, and the
+ * users' chunks of sums stay in the cache throughout.  Rows ascend as the
+ * catalogue indices of the histories do, so each element's sum still runs
+ * over the user's items in history order, as rec_ease_margin adds them.
+ */
+#define SUM_COLUMNS 1024	/* 4 KiB of a row of P */
+
+struct sum_term {
+	uint32_t at;		/* row of P */
+	uint32_t user;		/* in the batch */
+};
+
+static int by_row(const void *a, const void *b)
+{
+	const struct sum_term *x = a, *y = b;
+	if (x->at != y->at)
+		return x->at < y->at ? -1 : 1;
+	return x->user < y->user ? -1 : x->user > y->user;
+}
+
+/* s += row, element by element: the same sums at any vector width. */
+KERNEL_CLONES
+static void add_row(float *restrict s, const float *restrict row, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		s[i] += row[i];
+}
+
+int rec_ease_sums(const struct rec_model *m, const size_t *users, size_t n,
+		  float *sums)
 {
 	const struct rec_ease *e = m->ease;
-	const size_t n = e->n;
-	for (size_t i = 0; i < n; i++)
-		sums[i] = 0;
-	const struct rec_ease_history *h = &e->hist[u];
-	for (uint32_t j = 0; j < h->n; j++) {
-		uint32_t at = h->items[j] < e->npos ? e->pos[h->items[j]]
-						    : UINT32_MAX;
-		if (at == UINT32_MAX)
+	const size_t items = e->n;
+	size_t nterms = 0;
+	for (size_t k = 0; k < n; k++)
+		if (users[k] != SIZE_MAX)
+			nterms += e->hist[users[k]].n;
+	struct sum_term *terms = rec_malloc_array(nterms ? nterms : 1,
+						  sizeof(*terms));
+	if (!terms)
+		return REC_ENOMEM;
+	nterms = 0;
+	for (size_t k = 0; k < n; k++) {
+		if (users[k] == SIZE_MAX)
 			continue;
-		const float *row = e->P + (size_t)at * e->ld;
-		for (size_t i = 0; i < n; i++)
-			sums[i] += row[i];
+		const struct rec_ease_history *h = &e->hist[users[k]];
+		for (uint32_t j = 0; j < h->n; j++) {
+			uint32_t at = h->items[j] < e->npos
+				? e->pos[h->items[j]] : UINT32_MAX;
+			if (at != UINT32_MAX)
+				terms[nterms++] = (struct sum_term){
+					at, (uint32_t)k };
+		}
 	}
+	qsort(terms, nterms, sizeof(*terms), by_row);
+	for (size_t k = 0; k < n * items; k++)
+		sums[k] = 0;
+	for (size_t c0 = 0; c0 < items; c0 += SUM_COLUMNS) {
+		size_t c1 = c0 + SUM_COLUMNS < items ? c0 + SUM_COLUMNS : items;
+		for (size_t t = 0; t < nterms; t++) {
+			const float *row = e->P + (size_t)terms[t].at * e->ld;
+			float *s = sums + (size_t)terms[t].user * items;
+			add_row(s + c0, row + c0, c1 - c0);
+		}
+	}
+	rec_free(terms);
+	return 0;
 }
 
 int rec_ease_seen(const struct rec_model *m, size_t u, uint32_t item)
@@ -793,10 +880,10 @@ double rec_ease_finish(const struct rec_model *m, uint32_t at, float sum,
 		       int seen)
 {
 	const struct rec_ease *e = m->ease;
-	float d = e->P[(size_t)at * e->ld + at];
-	if (seen)
-		sum -= d;
-	return -(double)sum / (double)d;
+	/* in floats, as top-k makes it; a seen item's own term, P[i][i] of
+	 * the sum, gives 1 */
+	float score = -sum / e->P[(size_t)at * e->ld + at];
+	return seen ? score + 1 : score;
 }
 
 double rec_ease_margin(const struct rec_model *m, const char *user,
@@ -912,62 +999,84 @@ int rec_ease_encode_matrix(struct rec_buf *b, const struct rec_model *m)
 	return 1;
 }
 
-int rec_ease_decode_matrix(struct rec_cursor *c, struct rec_model *m,
-			   const char **why)
+/* Floats taken as little-endian bytes, put in this machine's order. */
+static void floats_from_le(float *v, size_t n)
+{
+	const uint32_t one = 1;
+	unsigned char first;
+	memcpy(&first, &one, 1);
+	if (first)
+		return;		/* little-endian already */
+	for (size_t i = 0; i < n; i++) {
+		unsigned char b[4];
+		memcpy(b, &v[i], 4);
+		uint32_t x = rec_le32(b);
+		memcpy(&v[i], &x, 4);
+	}
+}
+
+/* Read straight into P, row by row: the content is never copied whole. */
+int rec_ease_decode_matrix(struct rec_inflate *in, uint64_t raw_len,
+			   struct rec_model *m, const char **why)
 {
 	struct rec_ease *e = m->ease;
 	*why = "EASE weights";
-	double lambda = rec_get_f64(c);
-	uint64_t nonzero = rec_get_u64(c);
-	uint32_t n = rec_get_u32(c);
-	if (c->bad || !(lambda > 0) || lambda > 1e9 ||
-	    n > rec_left(c) / 4 || n > REC_EASE_MAX_ITEMS || e->P)
+	unsigned char head[20];
+	int rc = rec_inflate_take(in, head, sizeof(head));
+	if (rc)
+		return rc;
+	double lambda;
+	uint64_t bits = rec_le64(head);
+	memcpy(&lambda, &bits, sizeof(lambda));
+	uint64_t nonzero = rec_le64(head + 8);
+	uint32_t n = rec_le32(head + 16);
+	uint64_t tri = (uint64_t)n * (n + 1) / 2;
+	if (!(lambda > 0) || lambda > 1e9 || n > REC_EASE_MAX_ITEMS ||
+	    raw_len != 20 + 4 * (uint64_t)n + 4 * tri ||
+	    nonzero > (uint64_t)n * n || e->P)
 		return REC_EFORMAT;
 	/* the items must be those the histories and max_items choose */
 	uint32_t *kept;
 	size_t want;
 	if (rec_ease_choose(m, &kept, &want) != 0)
 		return REC_ENOMEM;
-	int bad = want != n;
-	for (uint32_t i = 0; i < n && !bad; i++)
-		bad = rec_get_u32(c) != kept[i];
-	uint64_t tri = (uint64_t)n * (n + 1) / 2;
-	if (bad || c->bad || rec_left(c) != tri * 4 ||
-	    nonzero > (uint64_t)n * n) {
-		rec_free(kept);
-		return REC_EFORMAT;
-	}
 	size_t ld = (n + BLOCK - 1) / BLOCK * BLOCK;
 	size_t count = m->catalogue.count;
 	uint32_t *pos = rec_malloc_array(count ? count : 1, sizeof(*pos));
+	unsigned char *list = rec_malloc_array(n ? n : 1, 4);
 	float *P = ld ? rec_big_realloc_array(NULL, ld * ld, sizeof(float))
 		      : NULL;
-	if (!pos || (ld && !P)) {
+	rc = !pos || !list || (ld && !P) ? REC_ENOMEM : 0;
+	if (!rc)
+		rc = want != n ? REC_EFORMAT
+			       : rec_inflate_take(in, list, (size_t)n * 4);
+	for (uint32_t i = 0; i < n && !rc; i++)
+		if (rec_le32(list + 4 * (size_t)i) != kept[i])
+			rc = REC_EFORMAT;
+	for (size_t r = 0; r < n && !rc; r++) {
+		float *row = P + r * ld;
+		rc = rec_inflate_take(in, row + r, (n - r) * sizeof(float));
+		if (rc)
+			break;
+		floats_from_le(row + r, n - r);
+		int bad = !(row[r] > 0);
+		for (size_t j = r; j < n; j++)
+			bad |= !(fabsf(row[j]) <= REC_PARAM_MAX);	/* NaN too */
+		if (bad)
+			rc = REC_EFORMAT;
+	}
+	rec_free(list);
+	if (rc) {
 		rec_free(kept);
 		rec_free(pos);
 		rec_big_free(P);
-		return REC_ENOMEM;
+		return rc;
 	}
+	mirror_upper(P, ld, n);
 	for (size_t i = 0; i < count; i++)
 		pos[i] = UINT32_MAX;
 	for (size_t i = 0; i < n; i++)
 		pos[kept[i]] = (uint32_t)i;
-	for (size_t r = 0; r < n; r++) {
-		float *row = P + r * ld;
-		rec_get_f32s(c, row + r, n - r);
-		for (size_t j = r; j < n; j++) {
-			if (!isfinite(row[j]) || fabsf(row[j]) > REC_PARAM_MAX ||
-			    (j == r && !(row[j] > 0)))
-				bad = 1;
-			P[j * ld + r] = row[j];
-		}
-	}
-	if (bad) {
-		rec_free(kept);
-		rec_free(pos);
-		rec_big_free(P);
-		return REC_EFORMAT;
-	}
 	e->P = P;
 	e->ld = ld;
 	e->n = n;

@@ -294,10 +294,13 @@ int rec_ease_user(const struct rec_model *m, const char *id, size_t len,
 /* Share of the users who met a catalogue item: the score of items outside
  * the item-item part and for unknown users. */
 double rec_ease_popularity(const struct rec_model *m, uint32_t item);
-/* sums[pos] = sum of P[j][pos] over user u's items j in the part. */
-void rec_ease_sums(const struct rec_model *m, size_t u, float *sums);
+/* For n users (places; SIZE_MAX: none, left at zero):
+ * sums[k * part + pos] = sum of P[j][pos] over user k's items j in the
+ * part, part being the items of the item-item part.  0 or REC_ENOMEM. */
+int rec_ease_sums(const struct rec_model *m, const size_t *users, size_t n,
+		  float *sums);
 int rec_ease_seen(const struct rec_model *m, size_t u, uint32_t item);
-/* The score of the item at position at from its sum. */
+/* The score of the item at position at from its sum, in floats. */
 double rec_ease_finish(const struct rec_model *m, uint32_t at, float sum,
 		       int seen);
 double rec_ease_margin(const struct rec_model *m, const char *user,
@@ -307,8 +310,13 @@ int rec_ease_encode_users(struct rec_buf *b, const struct rec_model *m);
 int rec_ease_decode_users(struct rec_cursor *c, struct rec_model *m,
 			  const char **why);
 int rec_ease_encode_matrix(struct rec_buf *b, const struct rec_model *m);
-int rec_ease_decode_matrix(struct rec_cursor *c, struct rec_model *m,
-			   const char **why);
+/* A chunk's content inflated piece by piece (modelfile.c): exactly n
+ * bytes into out; 0, REC_EFORMAT (damaged, or past the end) or
+ * REC_ENOMEM. */
+struct rec_inflate;
+int rec_inflate_take(struct rec_inflate *s, void *out, size_t n);
+int rec_ease_decode_matrix(struct rec_inflate *in, uint64_t raw_len,
+			   struct rec_model *m, const char **why);
 
 /*
  * The parameters of one feature row lie together: its weight and k factors,

@@ -151,6 +151,48 @@ static int zuncompress(const unsigned char *stored, size_t stored_len,
 	return ok ? 0 : REC_EFORMAT;
 }
 
+/*
+ * A chunk's content inflated piece by piece, for a decoder that puts a
+ * large content straight where it belongs instead of into a copy first.
+ */
+struct rec_inflate {
+	z_stream z;
+	size_t in_left, out_left;	/* not yet given to zlib */
+	int end;			/* the stream has ended */
+};
+
+int rec_inflate_take(struct rec_inflate *s, void *out, size_t n)
+{
+	s->z.next_out = out;
+	s->z.avail_out = 0;
+	s->out_left = n;
+	while (s->z.avail_out > 0 || s->out_left > 0) {
+		if (s->end)
+			return REC_EFORMAT;	/* content shorter than said */
+		zfeed(&s->z, &s->in_left, &s->out_left);
+		int rc = inflate(&s->z, Z_NO_FLUSH);
+		if (rc == Z_STREAM_END)
+			s->end = 1;
+		else if (rc == Z_MEM_ERROR)
+			return REC_ENOMEM;
+		else if (rc != Z_OK)
+			return REC_EFORMAT;
+	}
+	return 0;
+}
+
+/* Whether the stream ended exactly at the content's end. */
+static int inflate_done(struct rec_inflate *s, uint64_t raw_len)
+{
+	if (!s->end) {
+		unsigned char extra;
+		if (rec_inflate_take(s, &extra, 1) != REC_EFORMAT || !s->end)
+			return 0;
+	}
+	return (uint64_t)s->z.total_out == raw_len && s->z.avail_in == 0 &&
+	       s->in_left == 0;
+}
+
 /* The Adler-32 of a buffer of any size. */
 static uint32_t adler32_all(const unsigned char *p, size_t len)
 {
@@ -757,13 +799,14 @@ static int enc_ease(struct rec_buf *b, const rec_model *m, int64_t saved)
 	return m->ease ? rec_ease_encode_matrix(b, m) : 0;
 }
 
-static int dec_ease(struct rec_cursor *c, rec_model *m, char *why)
+static int dec_ease(struct rec_inflate *in, uint64_t raw_len, rec_model *m,
+		    char *why)
 {
 	if (!m->ease)
 		return format_error(why, "EASE weights in a model of another "
 					 "family");
 	const char *what = "";
-	int rc = rec_ease_decode_matrix(c, m, &what);
+	int rc = rec_ease_decode_matrix(in, raw_len, m, &what);
 	if (rc == REC_EFORMAT)
 		format_error(why, what);
 	return rc;
@@ -797,36 +840,40 @@ static const struct chunk_type {
 	uint64_t max_len;	/* of the content, 0: set by the model's shape */
 	int (*encode)(struct rec_buf *b, const rec_model *m, int64_t saved);
 	int (*decode)(struct rec_cursor *c, rec_model *m, char *why);
+	/* or, for a content too large to copy, piece by piece */
+	int (*decode_stream)(struct rec_inflate *in, uint64_t raw_len,
+			     rec_model *m, char *why);
 } chunk_types[] = {
 	{ ID_PARAMS, FLAG_REQUIRED, 1, LEVEL_TEXT, PARAMS_MAX, enc_params,
-	  dec_params },
+	  dec_params, NULL },
 	{ ID_COUNTERS, FLAG_REQUIRED, 1, LEVEL_TEXT, 80, enc_counters,
-	  dec_counters },
-	{ ID_RNG, FLAG_REQUIRED, 1, LEVEL_STORED, 32, enc_rng, dec_rng },
+	  dec_counters, NULL },
+	{ ID_RNG, FLAG_REQUIRED, 1, LEVEL_STORED, 32, enc_rng, dec_rng, NULL },
 	{ ID_FEATURES, FLAG_REQUIRED, 1, LEVEL_STORED, 0, enc_features,
-	  dec_features },
+	  dec_features, NULL },
 	{ ID_WEIGHTS, FLAG_REQUIRED, 1, LEVEL_STORED, 0, enc_weights,
-	  dec_weights },
+	  dec_weights, NULL },
 	{ ID_CATALOGUE, FLAG_REQUIRED, 1, LEVEL_TEXT, 0, enc_catalogue,
-	  dec_catalogue },
+	  dec_catalogue, NULL },
 	{ ID_STAMPS, FLAG_REQUIRED, 0, LEVEL_STORED, 0, enc_stamps,
-	  dec_stamps },
+	  dec_stamps, NULL },
 	/* format 2: side features, written only by models that have them */
 	{ ID_SPACES, FLAG_REQUIRED, 0, LEVEL_TEXT, PARAMS_MAX, enc_spaces,
-	  dec_spaces },
+	  dec_spaces, NULL },
 	{ ID_ROW_SPACES, FLAG_REQUIRED, 0, LEVEL_STORED, 0, enc_row_spaces,
-	  dec_row_spaces },
+	  dec_row_spaces, NULL },
 	{ ID_USER_TABLE, FLAG_REQUIRED, 0, LEVEL_TEXT, 0, enc_user_table,
-	  dec_user_table },
+	  dec_user_table, NULL },
 	{ ID_ITEM_TABLE, FLAG_REQUIRED, 0, LEVEL_TEXT, 0, enc_item_table,
-	  dec_item_table },
+	  dec_item_table, NULL },
 	{ ID_ITEM_FEATURES, FLAG_REQUIRED, 0, LEVEL_TEXT, 0, enc_item_features,
-	  dec_item_features },
+	  dec_item_features, NULL },
 	/* format 3: the EASE model, written only by it */
 	{ ID_EASE_USERS, FLAG_REQUIRED, 0, LEVEL_TEXT, 0, enc_ease_users,
-	  dec_ease_users },
-	{ ID_EASE, FLAG_REQUIRED, 0, LEVEL_DIRECT, 0, enc_ease, dec_ease },
-	{ ID_END, FLAG_REQUIRED, 1, LEVEL_TEXT, 0, enc_end, NULL },
+	  dec_ease_users, NULL },
+	{ ID_EASE, FLAG_REQUIRED, 0, LEVEL_DIRECT, 0, enc_ease, NULL,
+	  dec_ease },
+	{ ID_END, FLAG_REQUIRED, 1, LEVEL_TEXT, 0, enc_end, NULL, NULL },
 };
 #define N_CHUNK_TYPES (sizeof(chunk_types) / sizeof(chunk_types[0]))
 
@@ -1335,7 +1382,7 @@ static int scan_chunks(const unsigned char *p, size_t len,
 						"recpipe");
 			continue;	/* optional: skip */
 		}
-		if (!type->decode) {	/* the end */
+		if (!type->decode && !type->decode_stream) {	/* the end */
 			if (raw_len != 0 || pos != len)
 				return damaged(err, name,
 					       "data after the end chunk");
@@ -1351,7 +1398,8 @@ static int scan_chunks(const unsigned char *p, size_t len,
 		total += raw_len;	/* < 1100 * len + 64 * 8: no overflow */
 	}
 	for (size_t t = 0; t < N_CHUNK_TYPES; t++)
-		if (chunk_types[t].decode && chunk_types[t].needed &&
+		if ((chunk_types[t].decode || chunk_types[t].decode_stream) &&
+		    chunk_types[t].needed &&
 		    !table[t].stored)
 			return damaged(err, name, "a required chunk is missing");
 	if (total > EXPANSION_MAX * (uint64_t)len + EXPANSION_SLACK ||
@@ -1404,6 +1452,29 @@ static int decode_chunks(rec_model *m, const struct chunk *table,
 		if (chunk_types[t].id == ID_FEATURES &&
 		    check_shape(by_id[0], by_id[1], by_id[2], m, why) != 0)
 			return damaged(err, name, why);
+		if (chunk_types[t].decode_stream) {
+			struct rec_inflate in;
+			memset(&in, 0, sizeof(in));
+			in.z = zstream(ch->stored, NULL);
+			in.in_left = ch->stored_len;
+			int rc = inflateInit(&in.z);
+			if (rc != Z_OK)
+				return rc == Z_MEM_ERROR
+					? rec_fail(err, REC_ENOMEM, name, 0,
+						   "out of memory")
+					: damaged(err, name, "compressed data");
+			rc = chunk_types[t].decode_stream(&in, ch->raw_len, m,
+							  why);
+			if (rc == 0 && !inflate_done(&in, ch->raw_len))
+				rc = format_error(why, "compressed data");
+			inflateEnd(&in.z);
+			if (rc == REC_ENOMEM)
+				return rec_fail(err, rc, name, 0,
+						"out of memory");
+			if (rc)
+				return damaged(err, name, why);
+			continue;
+		}
 		size_t raw_len = (size_t)ch->raw_len;
 		unsigned char *raw = rec_malloc(raw_len);
 		int rc = raw ? zuncompress(ch->stored, ch->stored_len, raw,

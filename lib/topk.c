@@ -560,59 +560,98 @@ out:
  * catalogue order, as the histories are, so one walk along the history
  * tells which the user has met.  An unknown user gets the most met items.
  */
+/* Users whose sums are made together: as many as 128 MiB of sums hold,
+ * so that each row of P is read once for many users. */
+#define EASE_SUMS_BYTES ((size_t)128 << 20)
+
 static void *run_ease_job(void *arg)
 {
 	struct job *jb = arg;
 	rec_topk *t = jb->t;
 	const rec_model *m = t->m;
 	const struct rec_ease *e = m->ease;
-	float *sums = rec_malloc_array(e->n ? e->n : 1, sizeof(float));
+	const size_t part = e->n;
+	size_t batch = EASE_SUMS_BYTES / sizeof(float) / (part ? part : 1);
+	if (batch < 16)
+		batch = 16;
+	if (batch > jb->count)
+		batch = jb->count ? jb->count : 1;
+	float *sums = rec_big_realloc_array(NULL, batch * (part ? part : 1),
+					    sizeof(float));
+	float *diag = rec_malloc_array(part ? part : 1, sizeof(float));
+	size_t *place = rec_malloc_array(batch, sizeof(*place));
 	float *hs = rec_malloc_array((size_t)t->keep + 1, sizeof(float));
 	uint32_t *hp = rec_malloc_array((size_t)t->keep + 1, sizeof(uint32_t));
 	jb->rc = REC_ENOMEM;
-	if (!sums || !hs || !hp)
+	if (!sums || !diag || !place || !hs || !hp)
 		goto out;
-	for (size_t i = 0; i < jb->count; i++) {
-		const struct rec_topk_user *usr = &jb->users[jb->first + i];
-		size_t place;
-		int known = rec_ease_user(m, usr->id, usr->len, &place);
-		const struct rec_ease_history *hist = known ? &e->hist[place]
-							   : NULL;
-		if (known)
-			rec_ease_sums(m, place, sums);
-		uint64_t uhash = rec_hash(REC_SPACE_USER, usr->id, usr->len);
-		struct best h = { hs, hp, 0 };
-		float thr = -INFINITY;
-		uint32_t walk = 0;
-		for (size_t pos = 0; pos < t->nitems; pos++) {
-			uint32_t it = t->item[pos];
-			int seen = 0;
-			if (hist) {
-				while (walk < hist->n && hist->items[walk] < it)
-					walk++;
-				seen = walk < hist->n && hist->items[walk] == it;
-			}
-			if (seen && !t->include_seen)
-				continue;
-			uint32_t at = it < e->npos ? e->pos[it] : UINT32_MAX;
-			float s = (float)(hist && at != UINT32_MAX
-				? rec_ease_finish(m, at, sums[at], seen)
-				: rec_ease_popularity(m, it));
-			if (!(s > thr))
-				continue;
-			if (t->has_excluded &&
-			    rec_map_get(&t->excluded, pair_key(uhash, it)) !=
-				    UINT32_MAX)
-				continue;
-			heap_offer(&h, t->keep, s, (uint32_t)pos);
-			if (h.n == t->keep)
-				thr = h.score[0];
+	for (size_t i = 0; i < part; i++)
+		diag[i] = e->P[i * e->ld + i];
+	for (size_t b0 = 0; b0 < jb->count; b0 += batch) {
+		size_t nb = jb->count - b0 < batch ? jb->count - b0 : batch;
+		for (size_t k = 0; k < nb; k++) {
+			const struct rec_topk_user *usr =
+				&jb->users[jb->first + b0 + k];
+			if (!rec_ease_user(m, usr->id, usr->len, &place[k]))
+				place[k] = SIZE_MAX;
 		}
-		heap_drain(t, &h, 0, jb->out + (jb->first + i) * (size_t)t->k);
+		if (rec_ease_sums(m, place, nb, sums) != 0)
+			goto out;
+		for (size_t k = 0; k < nb; k++) {
+			size_t i = b0 + k;
+			const struct rec_topk_user *usr = &jb->users[jb->first + i];
+			const struct rec_ease_history *hist =
+				place[k] != SIZE_MAX ? &e->hist[place[k]] : NULL;
+			/* the scores, -sum / P[i][i], a vector loop; a seen
+			 * item's own term comes out below */
+			float *s_user = sums + k * part;
+			for (size_t a = 0; a < part; a++)
+				s_user[a] = -s_user[a] / diag[a];
+			uint64_t uhash = rec_hash(REC_SPACE_USER, usr->id,
+						  usr->len);
+			struct best h = { hs, hp, 0 };
+			float thr = -INFINITY;
+			uint32_t walk = 0;
+			for (size_t pos = 0; pos < t->nitems; pos++) {
+				uint32_t it = t->item[pos];
+				int seen = 0;
+				if (hist) {
+					while (walk < hist->n &&
+					       hist->items[walk] < it)
+						walk++;
+					seen = walk < hist->n &&
+					       hist->items[walk] == it;
+				}
+				if (seen && !t->include_seen)
+					continue;
+				uint32_t at = it < e->npos ? e->pos[it]
+							   : UINT32_MAX;
+				float s;
+				if (!hist || at == UINT32_MAX)
+					s = (float)rec_ease_popularity(m, it);
+				else if (seen)	/* without its own term */
+					s = s_user[at] + 1;
+				else
+					s = s_user[at];
+				if (!(s > thr))
+					continue;
+				if (t->has_excluded &&
+				    rec_map_get(&t->excluded,
+						pair_key(uhash, it)) != UINT32_MAX)
+					continue;
+				heap_offer(&h, t->keep, s, (uint32_t)pos);
+				if (h.n == t->keep)
+					thr = h.score[0];
+			}
+			heap_drain(t, &h, 0,
+				   jb->out + (jb->first + i) * (size_t)t->k);
+		}
 	}
 	jb->rc = 0;
 out:
-	rec_free(sums);
+	rec_big_free(sums);
+	rec_free(diag);
+	rec_free(place);
 	rec_free(hs);
 	rec_free(hp);
 	return NULL;

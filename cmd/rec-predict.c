@@ -70,7 +70,12 @@ static void help(FILE *f)
 	      "attributes, an item its id, latest item features\nand "
 	      "attributes, and items only in the item table compete (see"
 	      "\n--no-cold-items) after the catalogue's, ties going to the "
-	      "catalogue.\n\n"
+	      "catalogue.\n"
+	      "A --model ease model scores an item by the sum of its weights "
+	      "from the\nuser's items; an unseen user, and items outside its "
+	      "item-item part, get\nthe share of users who met the item; in "
+	      "top-k mode the user's own items\nare left out (see "
+	      "--include-seen).\n\n"
 	      "Exit status: 0 on success, 2 on any error.\n", f);
 }
 

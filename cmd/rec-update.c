@@ -43,7 +43,9 @@ static void help(FILE *f)
 	      "Continue training MODEL on new events, one pass in input order, "
 	      "and save\nit atomically (in place unless -o is given).  Each "
 	      "event is scored before\nit is learned; the running figures go "
-	      "to stderr and into the model.\n"
+	      "to stderr and into the model.\nA --model ease model takes the "
+	      "events into its histories and is refitted:\nthe same model as "
+	      "one trained on all its events.\n"
 	      "With no FILE, or when FILE is -, read standard input.\n\n", f);
 	cli_help(f, options);
 	fputs("\nMay change on update (kept in the model from then on):\n", f);
@@ -178,6 +180,9 @@ int main(int argc, char **argv)
 	if (!ease && uc.threads)
 		usage_error("--threads applies to --model ease models; the "
 			    "factorization machine learns on one thread");
+	if (ease && (in.columns_given & INPUT_BIT(OPT_WEIGHT)))
+		usage_error("--weight does not apply to --model ease models "
+			    "(they count who met what, once each)");
 	if (ease && uc.window_given)
 		usage_error("--window does not apply to --model ease models "
 			    "(they are refitted, not scored event by event)");

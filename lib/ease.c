@@ -16,9 +16,9 @@
  * fewer than 2^24 of them -- and inverts it in place by a blocked
  * symmetric sweep (Goodnight 1979).  Nearly all of the work is one kernel,
  * a rank-256 update of the lower triangle.  Each element's sums run in one
- * fixed order, with multiplies and adds kept apart (the build's
- * -ffp-contract=off), so P has the same bits for any number of threads
- * and on any instruction set: train(A) then update(B) equals train(A + B).
+ * fixed order of fused multiply-adds, so P has the same bits for any
+ * number of threads and on any instruction set (see tile_kernel): train(A)
+ * then update(B) equals train(A + B).
  */
 #include <math.h>
 #include <pthread.h>
@@ -240,26 +240,31 @@ typedef float vec16 __attribute__((vector_size(16 * sizeof(float))));
  * The kernel's sums are fused multiply-adds, a += w * y rounded once,
  * which is 1.5 times the speed of a multiply and an add on this kernel.
  * A fused multiply-add gives the same bits wherever it is done, so each
- * element comes out the same from the AVX-512 and the AVX2 clone; a CPU
- * without FMA instructions takes tile_exact, fmaf in the same order.
- * GCC contracts a += w * y under the optimize attribute; clang is asked
- * by its pragma.
+ * element comes out the same from the AVX-512 and the AVX2 version and
+ * from tile_exact, fmaf in the same order, which the CPUs with neither
+ * take.  The versions are compiled for their instruction sets with FMA
+ * among them, so that the compiler can, and under KERNEL_CONTRACT does,
+ * fuse a += w * y.  Elsewhere (aarch64 always has FMA) one plain version
+ * is built with contraction.
  */
-#if defined(__x86_64__) && defined(__linux__) && defined(__GLIBC__) && \
-	defined(__has_attribute)
-#if __has_attribute(target_clones)
-#define KERNEL_CLONES __attribute__((target_clones("avx512f", \
-					"arch=x86-64-v3", "default")))
-#define KERNEL_DISPATCH 1
-#endif
-#endif
-#ifndef KERNEL_CLONES
-#define KERNEL_CLONES
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
+#define KERNEL_X86 1
 #endif
 #if defined(__GNUC__) && !defined(__clang__)
 #define KERNEL_CONTRACT __attribute__((optimize("fp-contract=fast")))
 #else
 #define KERNEL_CONTRACT
+#endif
+/* other clones of simple loops whose results do not depend on width */
+#if defined(__x86_64__) && defined(__linux__) && defined(__GLIBC__) && \
+	defined(__has_attribute)
+#if __has_attribute(target_clones)
+#define KERNEL_CLONES __attribute__((target_clones("avx512f", \
+					"arch=x86-64-v3", "default")))
+#endif
+#endif
+#ifndef KERNEL_CLONES
+#define KERNEL_CLONES
 #endif
 
 /* The tile's result into out: stored, or subtracted from it. */
@@ -280,7 +285,51 @@ static inline void tile_out(float *restrict out, size_t ldo, int subtract,
  * BLOCK x 32.  Sixteen vector accumulators stay in registers; per t, two
  * vector loads serve sixteen fused multiply-adds.
  */
-KERNEL_CLONES KERNEL_CONTRACT
+#define TILE_BODY							\
+	vec16 a[TILE_ROWS], b[TILE_ROWS];				\
+	for (int r = 0; r < TILE_ROWS; r++) {				\
+		a[r] = b[r] = (vec16){ 0 };				\
+		/* the tile of A is read only at the end and is rarely \
+		 * in the cache: its loads overlap the sums */		\
+		__builtin_prefetch(out + (size_t)r * ldo, 1);		\
+		__builtin_prefetch(out + (size_t)r * ldo + 16, 1);	\
+	}								\
+	const vec16 *yv = (const vec16 *)(const void *)y;		\
+	for (int t = 0; t < BLOCK; t++) {				\
+		vec16 y0 = yv[2 * t], y1 = yv[2 * t + 1];		\
+		_Pragma("GCC unroll 8")					\
+		for (int r = 0; r < TILE_ROWS; r++) {			\
+			float w = x[(size_t)r * ldx + (size_t)t];	\
+			a[r] += w * y0;					\
+			b[r] += w * y1;					\
+		}							\
+	}								\
+	float sums[TILE_ROWS * TILE_COLS] __attribute__((aligned(64))); \
+	vec16 *sv = (vec16 *)(void *)sums;				\
+	for (int r = 0; r < TILE_ROWS; r++) {				\
+		sv[2 * r] = a[r];					\
+		sv[2 * r + 1] = b[r];					\
+	}								\
+	tile_out(out, ldo, subtract, sums)
+
+#if defined(KERNEL_X86)
+__attribute__((target("avx512f,fma"))) KERNEL_CONTRACT
+static void tile_avx512(const float *restrict x, size_t ldx,
+			const float *restrict y, float *restrict out,
+			size_t ldo, int subtract)
+{
+	TILE_BODY;
+}
+
+__attribute__((target("avx2,fma"))) KERNEL_CONTRACT
+static void tile_avx2(const float *restrict x, size_t ldx,
+		      const float *restrict y, float *restrict out,
+		      size_t ldo, int subtract)
+{
+	TILE_BODY;
+}
+#elif defined(__aarch64__) || defined(__FMA__)
+KERNEL_CONTRACT
 static void tile_fused(const float *restrict x, size_t ldx,
 		       const float *restrict y, float *restrict out, size_t ldo,
 		       int subtract)
@@ -288,32 +337,9 @@ static void tile_fused(const float *restrict x, size_t ldx,
 #if defined(__clang__)
 #pragma clang fp contract(fast)
 #endif
-	vec16 a[TILE_ROWS], b[TILE_ROWS];
-	for (int r = 0; r < TILE_ROWS; r++) {
-		a[r] = b[r] = (vec16){ 0 };
-		/* the tile of A is read only at the end, and is rarely in
-		 * the cache: its loads then overlap the sums */
-		__builtin_prefetch(out + (size_t)r * ldo, 1);
-		__builtin_prefetch(out + (size_t)r * ldo + 16, 1);
-	}
-	const vec16 *yv = (const vec16 *)(const void *)y;
-	for (int t = 0; t < BLOCK; t++) {
-		vec16 y0 = yv[2 * t], y1 = yv[2 * t + 1];
-#pragma GCC unroll 8
-		for (int r = 0; r < TILE_ROWS; r++) {
-			float w = x[(size_t)r * ldx + (size_t)t];
-			a[r] += w * y0;
-			b[r] += w * y1;
-		}
-	}
-	float sums[TILE_ROWS * TILE_COLS] __attribute__((aligned(64)));
-	vec16 *sv = (vec16 *)(void *)sums;
-	for (int r = 0; r < TILE_ROWS; r++) {
-		sv[2 * r] = a[r];
-		sv[2 * r + 1] = b[r];
-	}
-	tile_out(out, ldo, subtract, sums);
+	TILE_BODY;
 }
+#endif
 
 /* The same sums, one fmaf at a time. */
 static void tile_exact(const float *restrict x, size_t ldx,
@@ -336,12 +362,16 @@ typedef void tile_fn(const float *restrict x, size_t ldx,
 		     const float *restrict y, float *restrict out, size_t ldo,
 		     int subtract);
 
-/* tile_fused where multiply-adds are fused in hardware, else tile_exact. */
+/* A version whose multiply-adds are fused in hardware, else tile_exact. */
 static tile_fn *tile_kernel(void)
 {
-#if defined(KERNEL_DISPATCH)
+#if defined(KERNEL_X86)
 	__builtin_cpu_init();
-	return __builtin_cpu_supports("fma") ? tile_fused : tile_exact;
+	if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("fma"))
+		return tile_avx512;
+	if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma"))
+		return tile_avx2;
+	return tile_exact;
 #elif defined(__aarch64__) || defined(__FMA__)
 	return tile_fused;
 #else
@@ -693,15 +723,18 @@ int rec_ease_fit(struct rec_model *m, struct rec_error *err)
 	if (rec_ease_choose(m, &kept, &n) != 0)
 		return rec_fail(err, REC_ENOMEM, NULL, 0, "out of memory");
 	size_t ld = (n + BLOCK - 1) / BLOCK * BLOCK;
-	double need = (double)ld * (double)ld * sizeof(float);
+	/* P, and when it is saved its upper triangle twice: the chunk's
+	 * content and the file image */
+	double need = (double)ld * (double)ld * sizeof(float) +
+		      2.0 * (double)n * (double)(n + 1) / 2 * sizeof(float);
 	double have = physical_memory();
 	if (ld > REC_EASE_MAX_ITEMS || (have > 0 && need > 0.9 * have)) {
 		rec_free(kept);
 		return rec_fail(err, REC_EDATA, NULL, 0,
-				"the item-item matrix of %zu items needs %.1f GB, "
-				"more than this machine has (%.1f GB); keep "
-				"fewer items with --max-items", n, need / 1e9,
-				have / 1e9);
+				"the item-item matrix of %zu items needs %.1f GB "
+				"with its save, more than 90%% of this "
+				"machine's memory (%.1f GB); keep fewer items "
+				"with --max-items", n, need / 1e9, have / 1e9);
 	}
 	/* the old fit goes first: its memory is what the new one needs */
 	drop_fit(e);

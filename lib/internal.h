@@ -376,7 +376,7 @@ static inline uint32_t rec_model_find(const struct rec_model *m, uint64_t key)
 {
 	return rec_map_get(&m->feature_index, key);
 }
-/* The read version of the file the model is written as: 1 or 2. */
+/* The read version of the file the model is written as: 1, 2 or 3. */
 int rec_model_read_version(const struct rec_model *m);
 /* Set what follows from the parameters: the row stride and key mask. */
 void rec_model_shape(struct rec_model *m);

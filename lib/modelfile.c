@@ -1,5 +1,5 @@
 /*
- * modelfile.c - the model file, format version 2 (see man/rec-model.5).
+ * modelfile.c - the model file, format version 3 (see man/rec-model.5).
  *
  *   header:  magic "\x89REC\r\n\x1a\n", u32 read version, u32 write version,
  *            u32 CRC-32 of the 16 bytes before it
@@ -1530,6 +1530,8 @@ int rec_model_decode(rec_model **out, const void *image, size_t len,
 	    (!table[chunk_type_of(ID_EASE_USERS) - chunk_types].stored ||
 	     !table[chunk_type_of(ID_EASE) - chunk_types].stored))
 		rc = damaged(err, name, "a required chunk is missing");
+	if (!rc && m->ease && m->features)
+		rc = damaged(err, name, "feature rows in an EASE model");
 	if (rc) {
 		rec_model_free(m);
 		return rc;

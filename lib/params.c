@@ -383,6 +383,12 @@ const char *rec_param_what(const struct rec_param *d)
 
 void rec_param_range(const struct rec_param *d, char *buf, size_t len)
 {
+	if (d->type == REC_PARAM_INT) {	/* whole numbers in full */
+		snprintf(buf, len, "%c%.0f, %.0f%c",
+			 d->flags & REC_PARAM_MIN_OPEN ? '(' : '[', d->min,
+			 d->max, d->flags & REC_PARAM_MAX_OPEN ? ')' : ']');
+		return;
+	}
 	if (d->type != REC_PARAM_ENUM) {
 		snprintf(buf, len, "%c%g, %g%c",
 			 d->flags & REC_PARAM_MIN_OPEN ? '(' : '[', d->min,
@@ -518,6 +524,22 @@ const char *rec_params_check(const struct rec_params *p)
 		       "(--optimizer ftrl)";
 	if (p->list_sep && strlen(p->list_sep) != 1)
 		return "the list separator must be one byte";
+	if (p->model != REC_MODEL_EASE) {
+		/* EASE's lambda ranges further: an FM's stays where format
+		 * 1 and 2 readers accept it */
+		if (p->l2 > REC_FM_L2_MAX)
+			return "l2 must be in [0, 1000] (model fm; up to 1e6 "
+			       "for model ease)";
+		for (size_t i = 0; i < rec_param_count; i++) {
+			const struct rec_param *d = &rec_param_table[i];
+			if (rec_param_applies(p, d) ||
+			    rec_param_is_default(p, d))
+				continue;
+			snprintf(why, sizeof(why), "%s applies to model ease "
+				 "only", rec_param_what(d));
+			return why;
+		}
+	}
 	if (p->model == REC_MODEL_EASE) {
 		if (p->task != REC_TASK_IMPLICIT)
 			return "model ease needs task implicit (it ranks "

@@ -279,6 +279,8 @@ enum rec_interactions { REC_CROSS = 0, REC_ALL = 1 };
 enum rec_model_family { REC_MODEL_FM = 0, REC_MODEL_EASE = 1 };
 /* EASE's lambda when --l2 is not given, chosen on a validation slice */
 #define REC_EASE_L2 400
+/* l2 of a factorization machine, at most (EASE's reaches 1e6) */
+#define REC_FM_L2_MAX 1000
 
 struct rec_params {
 	enum rec_task task;

@@ -164,6 +164,17 @@ run_case refused_train_case 'weight column does not apply' --task implicit \
 run_case refused_train_case 'attributes do not apply' --task implicit \
 	--item-attributes all.tsv
 run_case refused_train_case 'l2 above 0' --task implicit --l2 0
+fm_only_case() {	# EASE's settings are refused for the FM, not ignored
+	expect_exit 2 "$BIN/rec-train" -q --task implicit --max-items 5 \
+		-o x.rec all.tsv
+	expect_err 'max items applies to model ease only'
+	expect_exit 2 "$BIN/rec-train" -q --task implicit --l2 2000 \
+		-o x.rec all.tsv
+	expect_err 'l2 must be in \[0, 1000\] \(model fm'
+	[ ! -e x.rec ] || fail "a model was written"
+	train big-l2.rec all.tsv --l2 2000
+}
+run_case fm_only_case
 fm_threads_case() {
 	expect_exit 2 "$BIN/rec-train" -q --task implicit --threads 2 \
 		-o x.rec all.tsv
@@ -183,6 +194,7 @@ run_case refused_update_case 'test-only and freeze do not apply' \
 	--freeze users B.tsv
 run_case refused_update_case 'factors is fixed' -k 16 B.tsv
 run_case refused_update_case 'window does not apply' --window 10 B.tsv
+run_case refused_update_case 'weight does not apply' --weight 3 B.tsv
 run_case refused_update_case 'no usable events' /dev/null
 include_seen_fm_case() {
 	"$BIN/rec-train" -q --task implicit -p 1 -o fm.rec all.tsv ||

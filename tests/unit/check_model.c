@@ -130,6 +130,7 @@ static const struct param_case param_cases[] = {
 	{ F_LR, INFINITY, "learning rate must be in (0, 1000]" },
 	{ F_L2, -1e-9, "l2 must be in [0, 1e+06]" },
 	{ F_L2, 1000001, "l2 must be in [0, 1e+06]" },
+	{ F_L2, 1001, "l2 must be in [0, 1000] (model fm; up to 1e6 for model ease)" },
 	{ F_L2, NAN, "l2 must be in [0, 1e+06]" },
 	{ F_L2F, -1, "factor l2 must be in [0, 1000]" },
 	{ F_L2F, NAN, "factor l2 must be in [0, 1000]" },

@@ -421,73 +421,53 @@ struct sweep {
 	tile_fn *tile;
 };
 
-/* Invert the symmetric positive definite n x n matrix D in place, in
- * doubles, through its Cholesky factor: 0, or -1 when it is not positive
- * definite. */
+/*
+ * Invert the symmetric positive definite n x n matrix D in place, in
+ * doubles, by Gauss-Jordan elimination on the diagonal (positive definite:
+ * no pivoting needed).  Every inner loop updates a row by a multiple of
+ * another, which vectorises.  The result is made exactly symmetric from
+ * its lower half.  0, or -1 when D is not positive definite.
+ */
 static int invert_spd(double *D, size_t n)
 {
-	/* D = L L' into the lower triangle */
-	for (size_t j = 0; j < n; j++) {
-		double d = D[j * n + j];
-		for (size_t k = 0; k < j; k++)
-			d -= D[j * n + k] * D[j * n + k];
+	for (size_t k = 0; k < n; k++) {
+		double *dk = D + k * n;
+		double d = dk[k];
 		if (!(d > 0))
 			return -1;
-		d = sqrt(d);
-		D[j * n + j] = d;
-		for (size_t i = j + 1; i < n; i++) {
-			double s = D[i * n + j];
-			for (size_t k = 0; k < j; k++)
-				s -= D[i * n + k] * D[j * n + k];
-			D[i * n + j] = s / d;
+		double inv = 1 / d;
+		dk[k] = 1;
+		for (size_t j = 0; j < n; j++)
+			dk[j] *= inv;
+		for (size_t i = 0; i < n; i++) {
+			if (i == k)
+				continue;
+			double *di = D + i * n;
+			double f = di[k];
+			if (f == 0)
+				continue;
+			di[k] = 0;
+			for (size_t j = 0; j < n; j++)
+				di[j] -= f * dk[j];
 		}
 	}
-	/* L^-1 in place, column by column */
-	for (size_t j = 0; j < n; j++) {
-		D[j * n + j] = 1 / D[j * n + j];
-		for (size_t i = j + 1; i < n; i++) {
-			double s = 0;
-			for (size_t k = j; k < i; k++)
-				s -= D[i * n + k] * D[k * n + j];
-			D[i * n + j] = s / D[i * n + i];
-		}
-	}
-	/* D^-1 = L^-T L^-1: the lower triangle, then mirrored */
-	for (size_t i = 0; i < n; i++)
-		for (size_t j = 0; j <= i; j++) {
-			double s = 0;
-			for (size_t k = i; k < n; k++)
-				s += D[k * n + i] * D[k * n + j];
-			D[i * n + j] = s;	/* only rows >= i are read later */
-		}
 	for (size_t i = 0; i < n; i++)
 		for (size_t j = i + 1; j < n; j++)
 			D[i * n + j] = D[j * n + i];
 	return 0;
 }
 
-/* Element (r, c) of the symmetric A, from its lower triangle of blocks
- * (the blocks on the diagonal are whole). */
-static inline float lower(const struct sweep *s, size_t r, size_t c)
-{
-	if (r / BLOCK >= c / BLOCK)
-		return s->A[r * s->ld + c];
-	return s->A[c * s->ld + r];
-}
-
-/* Before step p: its column block into C, its pivot block inverted into
- * S, both packed for the kernel.  Alone, between barriers. */
+/* Before step p, alone between barriers: the pivot block inverted into S,
+ * packed for the kernel, and the block A_pp = -S of the step's result,
+ * which nothing reads during the step. */
 static void prepare(struct sweep *s)
 {
 	const size_t p0 = s->p * BLOCK, ld = s->ld;
-	for (size_t r = 0; r < ld; r++)
-		for (size_t c = 0; c < BLOCK; c++)
-			s->C[r * BLOCK + c] = lower(s, r, p0 + c);
 	for (size_t r = 0; r < BLOCK; r++)
 		for (size_t c = 0; c < BLOCK; c++) {
 			/* symmetric from its lower half */
 			size_t hi = r > c ? r : c, lo = r > c ? c : r;
-			s->D[r * BLOCK + c] = s->C[(p0 + hi) * BLOCK + lo];
+			s->D[r * BLOCK + c] = s->A[(p0 + hi) * ld + p0 + lo];
 		}
 	if (invert_spd(s->D, BLOCK) != 0) {
 		s->failed = 1;
@@ -498,46 +478,57 @@ static void prepare(struct sweep *s)
 			for (size_t j = 0; j < TILE_COLS; j++)
 				s->SP[(q * BLOCK + t) * TILE_COLS + j] =
 					(float)s->D[t * BLOCK + q * TILE_COLS + j];
-	for (size_t k = 0; k < s->nb; k++)
-		for (size_t q = 0; q < PANELS; q++)
-			for (size_t t = 0; t < BLOCK; t++)
-				for (size_t j = 0; j < TILE_COLS; j++)
-					s->CT[((k * PANELS + q) * BLOCK + t) *
-						      TILE_COLS + j] =
-						s->C[(k * BLOCK + q * TILE_COLS +
-						      j) * BLOCK + t];
-}
-
-/* After step p: A_ip = W_i (stored at (p, i), transposed, for i < p),
- * A_pp = -S. */
-static void finish(struct sweep *s)
-{
-	const size_t p0 = s->p * BLOCK, ld = s->ld;
-	for (size_t r = 0; r < ld; r++) {
-		if (r / BLOCK == s->p)
-			continue;
-		const float *w = s->W + r * BLOCK;
-		if (r > p0)
-			for (size_t c = 0; c < BLOCK; c++)
-				s->A[r * ld + p0 + c] = w[c];
-		else
-			for (size_t c = 0; c < BLOCK; c++)
-				s->A[(p0 + c) * ld + r] = w[c];
-	}
 	for (size_t r = 0; r < BLOCK; r++)
 		for (size_t c = 0; c < BLOCK; c++)
 			s->A[(p0 + r) * ld + p0 + c] =
 				-(float)s->D[r * BLOCK + c];
 }
 
-/* W_i = C_i S for row block i (not p). */
+/*
+ * For row block i (not p): its part C_i of column block p, gathered from
+ * the lower triangle; W_i = C_i S; C_i packed for the update; and W_i
+ * written back as the step's A_ip (at (p, i), transposed, for i < p).
+ * Blocks (i, p) and (p, i) are read only here during the step, and only
+ * by this task, so the write-back needs no barrier.
+ */
 static void task_w(struct sweep *s, size_t i)
 {
-	for (size_t r = i * BLOCK; r < (i + 1) * BLOCK; r += TILE_ROWS)
+	const size_t p0 = s->p * BLOCK, ld = s->ld, i0 = i * BLOCK;
+	float *C = s->C + i0 * BLOCK;
+	if (i > s->p) {
+		for (size_t r = 0; r < BLOCK; r++)
+			memcpy(C + r * BLOCK, s->A + (i0 + r) * ld + p0,
+			       BLOCK * sizeof(float));
+	} else {
+		for (size_t c = 0; c < BLOCK; c++) {
+			const float *src = s->A + (p0 + c) * ld + i0;
+			for (size_t r = 0; r < BLOCK; r++)
+				C[r * BLOCK + c] = src[r];
+		}
+	}
+	float *W = s->W + i0 * BLOCK;
+	for (size_t r = 0; r < BLOCK; r += TILE_ROWS)
 		for (size_t q = 0; q < PANELS; q++)
-			s->tile(s->C + r * BLOCK, BLOCK,
-			     s->SP + q * BLOCK * TILE_COLS,
-			     s->W + r * BLOCK + q * TILE_COLS, BLOCK, 0);
+			s->tile(C + r * BLOCK, BLOCK,
+				s->SP + q * BLOCK * TILE_COLS,
+				W + r * BLOCK + q * TILE_COLS, BLOCK, 0);
+	for (size_t q = 0; q < PANELS; q++)
+		for (size_t t = 0; t < BLOCK; t++)
+			for (size_t j = 0; j < TILE_COLS; j++)
+				s->CT[((i * PANELS + q) * BLOCK + t) *
+					      TILE_COLS + j] =
+					C[(q * TILE_COLS + j) * BLOCK + t];
+	if (i > s->p) {
+		for (size_t r = 0; r < BLOCK; r++)
+			memcpy(s->A + (i0 + r) * ld + p0, W + r * BLOCK,
+			       BLOCK * sizeof(float));
+	} else {
+		for (size_t c = 0; c < BLOCK; c++) {
+			float *dst = s->A + (p0 + c) * ld + i0;
+			for (size_t r = 0; r < BLOCK; r++)
+				dst[r] = W[r * BLOCK + c];
+		}
+	}
 }
 
 /* A_ik -= W_i C_k' for every block k <= i of row block i (i, k not p). */
@@ -594,10 +585,6 @@ static void *sweep_worker(void *arg)
 static void sweep_main(struct sweep *s)
 {
 	for (size_t p = 0;; p++) {
-		if (p > 0) {
-			s->p = p - 1;
-			finish(s);
-		}
 		s->p = p;
 		if (p < s->nb)
 			prepare(s);

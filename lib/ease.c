@@ -912,6 +912,10 @@ int rec_ease_decode_matrix(struct rec_cursor *c, struct rec_model *m,
 {
 	struct rec_ease *e = m->ease;
 	*why = "EASE weights";
+	/* the histories choose the items: a file without its EUSR chunk
+	 * has none, and no user counts to sort by */
+	if (!e->item_users)
+		return REC_EFORMAT;
 	double lambda = rec_get_f64(c);
 	uint64_t nonzero = rec_get_u64(c);
 	uint32_t n = rec_get_u32(c);

@@ -205,11 +205,12 @@ static int ascending(const void *a, const void *b)
 
 /*
  * The catalogue items of the item-item part, ascending: all of them, or
- * the max_items with the most users (ties to the item met first).  The
- * choice depends on the histories alone, so it is the same however they
- * arrived.
+ * the max (0: no limit) with the most users (ties to the item met first).
+ * The choice depends on the histories alone, so it is the same however
+ * they arrived.
  */
-int rec_ease_choose(const struct rec_model *m, uint32_t **kept, size_t *n)
+int rec_ease_choose(const struct rec_model *m, size_t max, uint32_t **kept,
+		    size_t *n)
 {
 	const struct rec_ease *e = m->ease;
 	size_t count = m->catalogue.count;
@@ -218,7 +219,6 @@ int rec_ease_choose(const struct rec_model *m, uint32_t **kept, size_t *n)
 		return REC_ENOMEM;
 	for (size_t i = 0; i < count; i++)
 		k[i] = (uint32_t)i;
-	size_t max = (size_t)m->params.max_items;
 	if (max && count > max) {
 		pthread_mutex_lock(&sort_lock);
 		sort_users = e->item_users;
@@ -707,7 +707,7 @@ int rec_ease_fit(struct rec_model *m, struct rec_error *err)
 				"below %d", e->nusers, REC_EASE_MAX_USERS);
 	uint32_t *kept;
 	size_t n;
-	if (rec_ease_choose(m, &kept, &n) != 0)
+	if (rec_ease_choose(m, (size_t)m->params.max_items, &kept, &n) != 0)
 		return rec_fail(err, REC_ENOMEM, NULL, 0, "out of memory");
 	size_t ld = (n + BLOCK - 1) / BLOCK * BLOCK;
 	/* P, and when it is saved its upper triangle twice: the chunk's
@@ -1041,6 +1041,10 @@ int rec_ease_decode_matrix(struct rec_inflate *in, uint64_t raw_len,
 {
 	struct rec_ease *e = m->ease;
 	*why = "EASE weights";
+	/* the histories choose the items: a file without its EUSR chunk
+	 * has none, and no user counts to sort by */
+	if (!e->item_users)
+		return REC_EFORMAT;
 	unsigned char head[20];
 	int rc = rec_inflate_take(in, head, sizeof(head));
 	if (rc)
@@ -1055,10 +1059,12 @@ int rec_ease_decode_matrix(struct rec_inflate *in, uint64_t raw_len,
 	    raw_len != 20 + 4 * (uint64_t)n + 4 * tri ||
 	    nonzero > (uint64_t)n * n || e->P)
 		return REC_EFORMAT;
-	/* the items must be those the histories and max_items choose */
+	/* the items must be the n the histories rank first: those a fit
+	 * chose, whatever max_items says now (rec_model_retune may have
+	 * changed it since that fit) */
 	uint32_t *kept;
 	size_t want;
-	if (rec_ease_choose(m, &kept, &want) != 0)
+	if (rec_ease_choose(m, n, &kept, &want) != 0)
 		return REC_ENOMEM;
 	size_t ld = (n + BLOCK - 1) / BLOCK * BLOCK;
 	size_t count = m->catalogue.count;

@@ -286,8 +286,10 @@ int rec_ease_read(struct rec_model *m, rec_reader *r, rec_bad_row_fn bad_row,
 /* P for the histories and parameters as they are now.  On failure the
  * model has no fit. */
 int rec_ease_fit(struct rec_model *m, struct rec_error *err);
-/* The items of the item-item part, ascending, into a new array. */
-int rec_ease_choose(const struct rec_model *m, uint32_t **kept, size_t *n);
+/* The items of the item-item part, the max (0: all) most met, ascending,
+ * into a new array. */
+int rec_ease_choose(const struct rec_model *m, size_t max, uint32_t **kept,
+		    size_t *n);
 /* 1 and the user's place if the model knows the user. */
 int rec_ease_user(const struct rec_model *m, const char *id, size_t len,
 		  size_t *u);

@@ -154,6 +154,9 @@ void rec_model_info(const rec_model *m, struct rec_model_info *info)
 	info->user_table = rec_model_table_size(m, REC_USERS);
 	info->item_table = rec_model_table_size(m, REC_ITEMS);
 	info->family = m->ease ? "ease" : "fm";
+	info->ease_lambda = 0;
+	info->ease_items = info->ease_gram_nonzero = 0;
+	info->ease_users = info->ease_pairs = 0;
 	if (m->ease) {
 		info->ease_lambda = m->ease->lambda;
 		info->ease_items = m->ease->n;

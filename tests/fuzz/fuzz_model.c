@@ -224,8 +224,18 @@ static void check_model(rec_model *m)
 	CHECK(isfinite(info.train_loss));
 	CHECK(isfinite(info.holdout_loss));
 	CHECK(info.passes_done >= 0);
-	if (info.features == 0)
-		CHECK(info.items == 0);
+	const int ease = p->model == REC_MODEL_EASE;
+	CHECK(strcmp(info.family, ease ? "ease" : "fm") == 0);
+	if (ease) {
+		/* no feature rows: the users' histories and the item-item
+		 * weights of at most every item, each user with an item */
+		CHECK(info.features == 0);
+		CHECK(info.ease_items <= info.items);
+		CHECK(info.ease_pairs >= info.ease_users);
+		CHECK(info.ease_lambda > 0);
+	} else if (info.features == 0) {
+		CHECK(info.items == 0);	/* an FM item has a feature row */
+	}
 	CHECK(p->bits >= 32 || info.features <= (uint64_t)1 << p->bits);
 
 	double before[NSCORES], after[NSCORES];
@@ -253,6 +263,11 @@ static void check_model(rec_model *m)
 	CHECK(info2.updates == info.updates);
 	CHECK(info2.passes_done == info.passes_done);
 	CHECK(info2.created == info.created);
+	if (ease)	/* rec_model_info fills these for EASE only */
+		CHECK(info2.ease_items == info.ease_items &&
+		      info2.ease_users == info.ease_users &&
+		      info2.ease_pairs == info.ease_pairs &&
+		      info2.ease_lambda == info.ease_lambda);
 	const struct rec_params *q = rec_model_params(back);
 	CHECK(q->task == p->task && q->loss == p->loss &&
 	      q->optimizer == p->optimizer && q->bits == p->bits &&

@@ -168,10 +168,13 @@ def make_models(bindir, work):
     b = lambda p: os.path.join(bindir, p)
     gen = lambda *a: run([b('rec-gen'), '--users', '5', '--items', '5'] +
                          list(a))
-    train = lambda data, out, *a: run([b('rec-train'), '-q', '-p', '1',
-                                       '--holdout', '0', '-o',
-                                       os.path.join(work, out)] + list(a),
-                                      data)
+    # one pass and no holdout unless the model says otherwise: rec-train
+    # refuses an option given twice with two values
+    once = lambda a: ((['-p', '1'] if '-p' not in a else []) +
+                      (['--holdout', '0'] if '--holdout' not in a else []))
+    train = lambda data, out, *a: run([b('rec-train'), '-q'] + once(a) +
+                                      ['-o', os.path.join(work, out)] +
+                                      list(a), data)
     train(gen('--events', '50'), 'k2.rec', '-k', '2', '--positive', '4')
     train(gen('--events', '50', '--seed', '2'), 'k0.rec', '-k', '0',
           '--positive', '4')
@@ -183,15 +186,32 @@ def make_models(bindir, work):
           'rating', '--positive', '3', '--optimizer', 'sgd', '--no-shuffle')
     train(gen('--events', '50', '--seed', '5'), 'bits1.rec', '-k', '2',
           '--positive', '4', '-b', '1')
-    pairs = b''.join(b'\t'.join(l.split(b'\t')[:2]) + b'\n' for l in
-                     gen('--events', '50', '--seed', '6').splitlines())
-    train(pairs, 'implicit.rec', '-k', '2', '--task', 'implicit')
+    pairs = lambda events: b''.join(b'\t'.join(l.split(b'\t')[:2]) + b'\n'
+                                    for l in events.splitlines())
+    train(pairs(gen('--events', '50', '--seed', '6')), 'implicit.rec',
+          '-k', '2', '--task', 'implicit')
     run([b('rec-update'), '-q', '-m', os.path.join(work, 'k2.rec'), '-o',
          os.path.join(work, 'updated.rec'), '--half-life', '20'],
         gen('--events', '30', '--seed', '7'))
+    # format 3, EASE: the histories and P; items past --max-items scored
+    # by popularity; an update that brings new users, new items and pairs
+    # met before.  EASE has no passes: -p does not apply.
+    ease = lambda data, out, *a: run([b('rec-train'), '-q', '--task',
+                                      'implicit', '--model', 'ease', '-o',
+                                      os.path.join(work, out)] + list(a),
+                                     data)
+    ease_pairs = pairs(gen('--events', '40', '--seed', '8'))
+    ease(ease_pairs, 'ease.rec', '--l2', '10')
+    ease(ease_pairs, 'ease_max.rec', '--l2', '2', '--max-items', '3')
+    ease(ease_pairs, 'ease_max4.rec', '--l2', '2', '--max-items', '4')
+    run([b('rec-update'), '-q', '-m', os.path.join(work, 'ease.rec'), '-o',
+         os.path.join(work, 'ease_updated.rec')],
+        pairs(run([b('rec-gen'), '--users', '7', '--items', '7',
+                   '--events', '20', '--seed', '9'])))
     models = {}
     for name in ('k2', 'k0', 'reg', 'named', 'bits1', 'implicit',
-                 'updated'):
+                 'updated', 'ease', 'ease_max', 'ease_max4',
+                 'ease_updated'):
         with open(os.path.join(work, name + '.rec'), 'rb') as f:
             models[name] = f.read()
     if os.path.exists(TESTDATA):
@@ -252,6 +272,15 @@ def model_seeds(models):
     s['chunks_reordered'] = listing(chs[::-1][1:] + chs[-1:])
     s['chunks_duplicate'] = listing(chs[:1] + chs[:-1] + chs[-1:])
     s['chunks_missing_end'] = listing(chs[:-1])
+    # EASE weights without the users they were fitted from (once a NULL
+    # dereference); and max_items retuned from 3 to 4 after the fit, as
+    # rec_model_retune and a save before the next update leave it
+    ease = chunks(models['ease_max'])
+    eusr, para = (struct.unpack('<I', x)[0] for x in (b'EUSR', b'PARA'))
+    s['chunks_ease_no_users'] = listing([c for c in ease if c[0] != eusr])
+    para4 = [c for c in chunks(models['ease_max4']) if c[0] == para]
+    s['chunks_ease_retuned'] = listing(para4 + [c for c in ease
+                                                if c[0] != para])
     v2 = bytearray(k2)
     v2[8] = 2
     v2[16:20] = struct.pack('<I', zlib.crc32(bytes(v2[:16])))

@@ -56,7 +56,7 @@ measure "train 20,000 generated items, 1 thread" "$runs20" \
 	"$ease --time 3 -o $work/g1.rec $work/g20k.tsv"
 measure "train 20,000 generated items, 2 threads" "$runs20" \
 	"$ease --time 3 --threads 2 -o $work/g2.rec $work/g20k.tsv"
-"$ease" --time 3 --threads 2 -o "$work/ga.rec" "$work/g20k-a.tsv"
+$ease --time 3 --threads 2 -o "$work/ga.rec" "$work/g20k-a.tsv"
 cp "$work/ga.rec" "$work/ga0.rec"
 measure "update 20,000 items by 1,000 events, 2 threads" 1 \
 	"$bin/rec-update -q --threads 2 -m $work/ga.rec $work/g20k-b.tsv"

@@ -42,6 +42,14 @@ static void vmsg(const char *fmt, va_list ap)
 	fputc('\n', stderr);
 }
 
+double seconds_since(const struct timespec *t0)
+{
+	struct timespec t;
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (double)(t.tv_sec - t0->tv_sec) +
+	       1e-9 * (double)(t.tv_nsec - t0->tv_nsec);
+}
+
 void warnx_(const char *fmt, ...)
 {
 	va_list ap;

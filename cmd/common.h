@@ -8,6 +8,7 @@
 #include <getopt.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include "rec.h"
 
@@ -18,6 +19,8 @@ extern const char *progname;
 
 void cli_init(const char *name);
 /* "prog: message" on stderr. */
+/* Seconds on the monotonic clock since t0. */
+double seconds_since(const struct timespec *t0);
 void warnx_(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* The same, then exit 2. */
 _Noreturn void die(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

@@ -209,16 +209,13 @@ int main(int argc, char **argv)
 	if (!quiet && ease) {
 		struct rec_model_info info;
 		rec_model_info(model, &info);
-		struct timespec t1;
-		clock_gettime(CLOCK_MONOTONIC, &t1);
 		warnx_("%llu events, %llu users, %llu items; EASE over %llu "
 		       "items (l2 %g) in %.2f s%s%s",
 		       (unsigned long long)events,
 		       (unsigned long long)info.ease_users,
 		       (unsigned long long)info.items,
 		       (unsigned long long)info.ease_items, info.ease_lambda,
-		       (double)(t1.tv_sec - t0.tv_sec) +
-			       1e-9 * (double)(t1.tv_nsec - t0.tv_nsec),
+		       seconds_since(&t0),
 		       output ? ", model written to " : "",
 		       output ? output : "");
 	} else if (!quiet) {

@@ -223,15 +223,12 @@ int main(int argc, char **argv)
 	if (!quiet && ease) {
 		struct rec_model_info info;
 		rec_model_info(model, &info);
-		struct timespec t1;
-		clock_gettime(CLOCK_MONOTONIC, &t1);
 		warnx_("%llu events learned; EASE refitted over %llu items, "
 		       "%llu users in %.2f s; model written to %s",
 		       (unsigned long long)events,
 		       (unsigned long long)info.ease_items,
 		       (unsigned long long)info.ease_users,
-		       (double)(t1.tv_sec - t0.tv_sec) +
-			       1e-9 * (double)(t1.tv_nsec - t0.tv_nsec),
+		       seconds_since(&t0),
 		       output);
 	} else if (!quiet) {
 		struct rec_progressive pv;

@@ -70,8 +70,8 @@ void rec_ease_free(struct rec_ease *e)
 
 /* ---- the histories ---- */
 
-/* Give user u the catalogue item it (kept ascending); 1 when new. */
-static int history_add(struct rec_ease_history *h, uint32_t it)
+/* The place of item it in a history: where it is, or would go. */
+static uint32_t history_place(const struct rec_ease_history *h, uint32_t it)
 {
 	uint32_t lo = 0, hi = h->n;
 	while (lo < hi) {
@@ -81,6 +81,13 @@ static int history_add(struct rec_ease_history *h, uint32_t it)
 		else
 			hi = mid;
 	}
+	return lo;
+}
+
+/* Give a history the catalogue item it (kept ascending); 1 when new. */
+static int history_add(struct rec_ease_history *h, uint32_t it)
+{
+	uint32_t lo = history_place(h, it);
 	if (lo < h->n && h->items[lo] == it)
 		return 0;
 	if (h->n == h->cap) {
@@ -885,15 +892,8 @@ int rec_ease_sums(const struct rec_model *m, const size_t *users, size_t n,
 int rec_ease_seen(const struct rec_model *m, size_t u, uint32_t item)
 {
 	const struct rec_ease_history *h = &m->ease->hist[u];
-	uint32_t lo = 0, hi = h->n;
-	while (lo < hi) {
-		uint32_t mid = lo + (hi - lo) / 2;
-		if (h->items[mid] < item)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return lo < h->n && h->items[lo] == item;
+	uint32_t at = history_place(h, item);
+	return at < h->n && h->items[at] == item;
 }
 
 double rec_ease_finish(const struct rec_model *m, uint32_t at, float sum,

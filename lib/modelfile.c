@@ -53,17 +53,24 @@ static const unsigned char magic[8] = { 0x89, 'R', 'E', 'C', '\r', '\n',
 #define ID_EASE ID('E', 'A', 'S', 'E')
 #define ID_END ID('E', 'N', 'D', ' ')
 
-/* CRC-32 of a buffer of any size (zlib's takes a uInt length). */
-static uint32_t crc32_all(const unsigned char *p, size_t len)
+/* A zlib checksum (crc32, adler32) of a buffer of any size: zlib's take
+ * a uInt length. */
+static uint32_t checksum_all(uLong (*sum)(uLong, const Bytef *, uInt),
+			     const unsigned char *p, size_t len)
 {
-	uLong crc = crc32(0, Z_NULL, 0);
+	uLong c = sum(0, Z_NULL, 0);
 	while (len > 0) {
 		uInt n = len > (1u << 30) ? 1u << 30 : (uInt)len;
-		crc = crc32(crc, p, n);
+		c = sum(c, p, n);
 		p += n;
 		len -= n;
 	}
-	return (uint32_t)crc;
+	return (uint32_t)c;
+}
+
+static uint32_t crc32_all(const unsigned char *p, size_t len)
+{
+	return checksum_all(crc32, p, len);
 }
 
 /* ---- writing ---- */
@@ -193,19 +200,6 @@ static int inflate_done(struct rec_inflate *s, uint64_t raw_len)
 	       s->in_left == 0;
 }
 
-/* The Adler-32 of a buffer of any size. */
-static uint32_t adler32_all(const unsigned char *p, size_t len)
-{
-	uLong a = adler32(0, Z_NULL, 0);
-	while (len > 0) {
-		uInt n = len > (1u << 30) ? 1u << 30 : (uInt)len;
-		a = adler32(a, p, n);
-		p += n;
-		len -= n;
-	}
-	return (uint32_t)a;
-}
-
 static void put_le32_at(unsigned char *p, uint32_t v)
 {
 	for (int i = 0; i < 4; i++)
@@ -243,7 +237,7 @@ static void add_direct_chunk(struct rec_buf *out, uint32_t id, uint32_t flags,
 		rec_buf_put(out, raw->p + done, n);
 		done += n;
 	}
-	uint32_t adler = adler32_all(raw->p ? raw->p : head, len);
+	uint32_t adler = checksum_all(adler32, raw->p ? raw->p : head, len);
 	unsigned char tail[4] = { adler >> 24, adler >> 16, adler >> 8, adler };
 	rec_buf_put(out, tail, 4);
 	if (out->failed)

@@ -31,3 +31,11 @@ echo "== rec-train --positive 4 --features 5 --item-features 6 -o side.rec train
 echo "== rec-predict -m side.rec test.tsv | rec-eval --positive 4   (AUC)"
 "$bin/rec-predict" -m "$work/side.rec" "$work/test.tsv" |
 	"$bin/rec-eval" --positive 4 | grep '^auc'
+echo "== item-item model: rec-train --task implicit --model ease -o ease.rec train.tsv"
+"$bin/rec-train" --task implicit --model ease -o "$work/ease.rec" "$work/train.tsv"
+echo "== rec-update -m ease.rec new.tsv   (refitted: the same model as a retrain)"
+"$bin/rec-update" -m "$work/ease.rec" "$work/new.tsv"
+echo "== rec-predict -m ease.rec --top 10 | rec-eval --truth test.tsv -k 10   (each user's own items left out)"
+cut -f 1 "$work/test.tsv" | sort -u > "$work/users.txt"
+"$bin/rec-predict" -m "$work/ease.rec" --top 10 "$work/users.txt" |
+	"$bin/rec-eval" --truth "$work/test.tsv" -k 10 | sed -n '1,5p'

@@ -348,6 +348,11 @@ static void tile_fused(const float *restrict x, size_t ldx,
 }
 #endif
 
+#if defined(KERNEL_X86) || !(defined(__aarch64__) || defined(__FMA__))
+#define KERNEL_EXACT 1
+#endif
+
+#if defined(KERNEL_EXACT)
 /* The same sums, one fmaf at a time. */
 static void tile_exact(const float *restrict x, size_t ldx,
 		       const float *restrict y, float *restrict out, size_t ldo,
@@ -364,6 +369,7 @@ static void tile_exact(const float *restrict x, size_t ldx,
 		}
 	tile_out(out, ldo, subtract, sums);
 }
+#endif
 
 typedef void tile_fn(const float *restrict x, size_t ldx,
 		     const float *restrict y, float *restrict out, size_t ldo,

@@ -39,6 +39,30 @@
 /* The scratch directory of this test program (set by TU_MAIN). */
 static char tu_root[TU_PATH_MAX];
 
+/* Little-endian fields of a model file, for tests that take one apart. */
+static inline uint32_t get32(const unsigned char *p)
+{
+	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
+	       (uint32_t)p[3] << 24;
+}
+
+static inline uint64_t get64(const unsigned char *p)
+{
+	return (uint64_t)get32(p) | (uint64_t)get32(p + 4) << 32;
+}
+
+static inline void set32(unsigned char *p, uint32_t v)
+{
+	for (int i = 0; i < 4; i++)
+		p[i] = (unsigned char)(v >> (8 * i));
+}
+
+static inline void set64(unsigned char *p, uint64_t v)
+{
+	for (int i = 0; i < 8; i++)
+		p[i] = (unsigned char)(v >> (8 * i));
+}
+
 /* A fresh, empty directory under the scratch directory; malloc'ed path. */
 static inline char *tu_mkdir(void)
 {

@@ -10,7 +10,9 @@
  * best one the CPU has is picked when the program starts.  Each user keeps
  * a small heap of its K best (score, item) pairs; an item enters only when
  * it beats the heap's worst, so selection costs little next to the
- * product.  Ties go to the item met first in training.
+ * product.  Ties go to the item met first in training.  An EASE model's
+ * scores are sums of rows of its item-item matrix instead (run_ease_job);
+ * the selection, exclusions and threads are the same.
  */
 #include <math.h>
 #include <pthread.h>
@@ -554,16 +556,17 @@ out:
 	return NULL;
 }
 
-/*
- * EASE: a user's scores are the sums of P's rows over the user's items,
- * one pass over the scored items offers each to the heap.  Items are in
- * catalogue order, as the histories are, so one walk along the history
- * tells which the user has met.  An unknown user gets the most met items.
- */
 /* Users whose sums are made together: as many as 128 MiB of sums hold,
  * so that each row of P is read once for many users. */
 #define EASE_SUMS_BYTES ((size_t)128 << 20)
 
+/*
+ * EASE: a user's scores are the sums of P's rows over the user's items
+ * (rec_ease_sums, for a batch of users at once); one pass over the scored
+ * items offers each to the heap.  Items are in catalogue order, as the
+ * histories are, so one walk along the history tells which the user has
+ * met.  An unknown user gets the most met items.
+ */
 static void *run_ease_job(void *arg)
 {
 	struct job *jb = arg;

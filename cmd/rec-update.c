@@ -210,6 +210,20 @@ int main(int argc, char **argv)
 	int rc = rec_update(model, reader, &uo, bad_row_report, &bad,
 			    quiet || ease ? NULL : progress, &header_done,
 			    &err);
+	if (rc == REC_EDATA && rec_reader_rows(reader) == 0 &&
+	    rec_reader_bad_rows(reader) == 0) {
+		/* a quiet hour: no row at all is nothing to learn, not an
+		 * error, and nothing is written (rows that are all bad stay
+		 * an error) */
+		rec_reader_free(reader);
+		if (lock >= 0)
+			close(lock);
+		if (!quiet)
+			warnx_("no events in the input; %s was not changed",
+			       uo.test_only ? model_path : output);
+		rec_model_free(model);
+		return EXIT_OK;
+	}
 	if (rc)
 		stop_reading(rc, &err);
 	bad_rows_summary(&bad);

@@ -181,6 +181,7 @@ fm_threads_case() {
 	expect_err 'threads applies to --model ease'
 }
 run_case fm_threads_case
+printf 'u1\n\n' > bad-rows.tsv
 refused_update_case() {	# REGEX OPTIONS-AND-FILES...
 	pattern=$1; shift
 	cp m.rec u.rec
@@ -195,7 +196,14 @@ run_case refused_update_case 'test-only and freeze do not apply' \
 run_case refused_update_case 'factors is fixed' -k 16 B.tsv
 run_case refused_update_case 'window does not apply' --window 10 B.tsv
 run_case refused_update_case 'weight does not apply' --weight 3 B.tsv
-run_case refused_update_case 'no usable events' /dev/null
+run_case refused_update_case 'no usable events|bad' bad-rows.tsv
+empty_update_case() {	# a quiet hour: exit 0, the model untouched
+	cp m.rec u.rec
+	expect_exit 0 "$BIN/rec-update" -m u.rec /dev/null
+	expect_err 'no events in the input'
+	cmp -s m.rec u.rec || fail "the model changed"
+}
+run_case empty_update_case
 include_seen_fm_case() {
 	"$BIN/rec-train" -q --task implicit -p 1 -o fm.rec all.tsv ||
 		fail "rec-train fm"

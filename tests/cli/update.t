@@ -222,11 +222,19 @@ expect_err 'damaged'
 expect_exit 2 "$BIN/rec-update" -q -m missing.rec B.tsv
 expect_err 'missing\.rec'
 [ ! -e missing.rec ] || fail "an update of a missing model created it"
-# no events at all: refused, model unchanged
+# no rows at all (a quiet hour): exit 0, the model byte for byte as it was;
+# rows that are all bad stay an error
 cp base.rec m.rec
-expect_exit 2 "$BIN/rec-update" -q -m m.rec /dev/null
-expect_err 'no usable events'
+expect_exit 0 "$BIN/rec-update" -m m.rec /dev/null
+expect_err 'no events in the input; m\.rec was not changed'
 cmp -s m.rec orig.rec || fail "an update without events changed the model"
+expect_exit 0 "$BIN/rec-update" -q -m m.rec - < /dev/null
+[ ! -s err ] || { cat err >&2; fail "rec-update -q printed"; }
+cmp -s m.rec orig.rec || fail "an empty stdin changed the model"
+printf 'u1\ti1\tnot-a-label\n' > allbad.tsv
+expect_exit 2 "$BIN/rec-update" -q -m m.rec allbad.tsv
+expect_err 'no usable events|bad'
+cmp -s m.rec orig.rec || fail "an update of bad rows changed the model"
 expect_exit 2 "$BIN/rec-update" -q -m m.rec no-such-file.tsv
 expect_err 'no-such-file\.tsv'
 cmp -s m.rec orig.rec || fail "an update from a missing file changed the model"

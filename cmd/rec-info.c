@@ -182,6 +182,7 @@ static void show(const char *path, const rec_model *m, int json)
 		field_param(&o, p, &rec_param_table[i]);
 	field_num(&o, "events", (double)info.events);
 	field_num(&o, "training_runs", (double)info.updates);
+	field_num(&o, "learned_inputs", (double)rec_model_journal_size(m));
 	if (p->model == REC_MODEL_EASE) {
 		/* what EASE keeps: histories, G (from them) and P */
 		field_num(&o, "users", (double)info.ease_users);

@@ -12,7 +12,8 @@
 
 #include "common.h"
 
-enum { OPT_TEST_ONLY = OPT_FIRST_FREE, OPT_WINDOW, OPT_FREEZE, OPT_THREADS };
+enum { OPT_TEST_ONLY = OPT_FIRST_FREE, OPT_WINDOW, OPT_FREEZE, OPT_THREADS,
+       OPT_RELEARN };
 
 static const struct cli_option options[] = {
 	{ "model", 'm', "MODEL", 'm', "the model to update (required)" },
@@ -29,6 +30,10 @@ static const struct cli_option options[] = {
 	{ "threads", 0, "N", OPT_THREADS,
 	  "threads for refitting a --model ease model (1-256, default 1); "
 	  "the model is the same for any N" },
+	{ "relearn", 0, NULL, OPT_RELEARN,
+	  "learn inputs the model has learned before (the same bytes, "
+	  "kept in its journal); by default a retried input is reported "
+	  "and skipped" },
 	{ NULL, 0, NULL, 0, NULL },
 };
 
@@ -85,8 +90,80 @@ struct update_config {
 	struct param_args params;	/* applied to the model's */
 	struct rec_update_options run;
 	const char *model_path, *output;
-	int quiet, threads, window_given;
+	int quiet, threads, window_given, relearn;
 };
+
+/* A unix time as ISO 8601, UTC. */
+static const char *iso_time(int64_t t, char buf[32])
+{
+	time_t tt = (time_t)t;
+	struct tm tm;
+	if (!gmtime_r(&tt, &tm) ||
+	    !strftime(buf, 32, "%Y-%m-%dT%H:%M:%SZ", &tm))
+		snprintf(buf, 32, "%lld", (long long)t);
+	return buf;
+}
+
+/*
+ * The journal of learned inputs: inputs whose bytes the model learned
+ * before (a cron job run again) are not learned twice.  Returns 1 when
+ * every input was learned before: the run's learning is then discarded
+ * and the model left as it was.  Some inputs new and some not: exit 2,
+ * since the new ones cannot be kept without the old.  Otherwise each
+ * input goes into the journal and 0 is returned.
+ */
+static int journal(rec_model *m, const rec_reader *r, int relearn,
+		   int quiet, const char *model_name)
+{
+	int n = rec_reader_inputs(r), seen = 0;
+	const char *first = NULL;
+	char when_text[32] = "";
+	unsigned char (*sha)[32] = calloc((size_t)n ? (size_t)n : 1, 32);
+	uint64_t *bytes = calloc((size_t)n ? (size_t)n : 1, sizeof(*bytes));
+	if (!sha || !bytes)
+		die("out of memory");
+	for (int i = 0; i < n; i++) {
+		if (!rec_reader_digest(r, i, sha[i], &bytes[i]))
+			die("%s: not read to its end", rec_reader_input_name(r, i));
+		int64_t when = 0;
+		int before = rec_model_learned(m, sha[i], bytes[i], &when);
+		for (int j = 0; j < i && !before; j++)
+			before = bytes[j] == bytes[i] &&
+				 memcmp(sha[j], sha[i], 32) == 0;
+		if (!before)
+			continue;
+		if (!seen++) {
+			first = rec_reader_input_name(r, i);
+			if (when)
+				iso_time(when, when_text);
+			else
+				snprintf(when_text, sizeof(when_text),
+					 "earlier in this run");
+		}
+	}
+	int all = !relearn && seen == n;
+	if (!relearn && seen > 0 && seen < n)
+		die("%s: learned before (%s: the same bytes) while other inputs "
+		    "are new; give the new inputs alone, or --relearn",
+		    first, when_text);
+	if (all && !quiet)
+		for (int i = 0; i < n; i++) {
+			int64_t when = 0;
+			char buf[32] = "earlier in this run";
+			if (rec_model_learned(m, sha[i], bytes[i], &when))
+				iso_time(when, buf);
+			warnx_("%s: learned before (%s: the same bytes); %s was "
+			       "not changed (--relearn learns it again)",
+			       rec_reader_input_name(r, i), buf, model_name);
+		}
+	int64_t now = (int64_t)time(NULL);
+	for (int i = 0; i < n && !all; i++)
+		if (rec_model_note_learned(m, sha[i], bytes[i], now) != 0)
+			die("out of memory");
+	free(sha);
+	free(bytes);
+	return all;
+}
 
 static void parse_options(struct update_config *uc, int argc, char **argv)
 {
@@ -113,6 +190,7 @@ static void parse_options(struct update_config *uc, int argc, char **argv)
 		case 'o': uc->output = optarg; break;
 		case 'q': uc->quiet = 1; break;
 		case OPT_TEST_ONLY: uc->run.test_only = 1; break;
+		case OPT_RELEARN: uc->relearn = 1; break;
 		case OPT_THREADS:
 			uc->threads = (int)opt_long("--threads", optarg, 1, 256);
 			break;
@@ -147,6 +225,8 @@ int main(int argc, char **argv)
 	const int quiet = uc.quiet;
 	if (!model_path)
 		usage_error("no model given (-m MODEL)");
+	if (uo.test_only && uc.relearn)
+		usage_error("--relearn and --test-only: a test learns nothing");
 	if (uo.freeze_users && uo.freeze_items)
 		usage_error("--freeze users and --freeze items leave nothing to learn");
 	if (!output)
@@ -227,6 +307,13 @@ int main(int argc, char **argv)
 	if (rc)
 		stop_reading(rc, &err);
 	bad_rows_summary(&bad);
+	if (!uo.test_only && journal(model, reader, uc.relearn, quiet, output)) {
+		rec_reader_free(reader);
+		if (lock >= 0)
+			close(lock);
+		rec_model_free(model);
+		return EXIT_OK;
+	}
 	uint64_t events = rec_reader_rows(reader);
 	rec_reader_free(reader);
 

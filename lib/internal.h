@@ -101,6 +101,17 @@ void rec_params_encode(const struct rec_params *p, struct rec_buf *b);
 int rec_params_decode(struct rec_cursor *c, struct rec_params *p,
 		      char **strings, char *why, size_t why_len);
 
+/* SHA-256, streaming (digest.c): the identity of an input's bytes. */
+struct rec_sha256 {
+	uint32_t state[8];
+	uint64_t bytes;
+	unsigned char block[64];
+	size_t held;		/* bytes of block waiting for the rest */
+};
+void rec_sha256_init(struct rec_sha256 *s);
+void rec_sha256_add(struct rec_sha256 *s, const void *data, size_t len);
+void rec_sha256_end(struct rec_sha256 *s, unsigned char out[32]);
+
 /* 64-bit hash of a namespace byte and a string: the feature's identity. */
 uint64_t rec_hash(unsigned char space, const char *s, size_t len);
 /* The same under a 64-bit seed: rec_hash(c, ...) is rec_hash_seeded(c, ...).
@@ -356,6 +367,14 @@ struct rec_model {
 	struct rec_counters counters;
 	struct rec_rng rng;
 	struct rec_ease *ease;	/* the EASE model; NULL for the FM */
+	struct rec_journal {	/* inputs rec-update learned, oldest first */
+		struct rec_learned {
+			unsigned char sha[32];
+			uint64_t bytes;
+			int64_t when;	/* unix time it was learned */
+		} *e;
+		size_t n, cap;
+	} journal;
 	/* forgetting: when each row, and the bias,
 	 * last learned, in events or in time-column units; NULL until used */
 	double *feature_stamp;

@@ -117,6 +117,7 @@ void rec_model_free(rec_model *m)
 	rec_free(m->catalogue.names);
 	rec_map_destroy(&m->catalogue.index);
 	rec_ease_free(m->ease);
+	rec_free(m->journal.e);
 	rec_free(m);
 }
 
@@ -397,6 +398,57 @@ double rec_model_margin_rows(const struct rec_model *m, uint32_t user_row,
 		s += dot;
 	}
 	return s;
+}
+
+static struct rec_learned *journal_find(const rec_model *m,
+					 const unsigned char sha[32],
+					 uint64_t bytes)
+{
+	for (size_t i = 0; i < m->journal.n; i++)
+		if (m->journal.e[i].bytes == bytes &&
+		    memcmp(m->journal.e[i].sha, sha, 32) == 0)
+			return &m->journal.e[i];
+	return NULL;
+}
+
+int rec_model_learned(const rec_model *m, const unsigned char sha[32],
+		      uint64_t bytes, int64_t *when)
+{
+	const struct rec_learned *e = journal_find(m, sha, bytes);
+	if (e && when)
+		*when = e->when;
+	return e != NULL;
+}
+
+int rec_model_note_learned(rec_model *m, const unsigned char sha[32],
+			   uint64_t bytes, int64_t when)
+{
+	struct rec_journal *j = &m->journal;
+	struct rec_learned *old = journal_find(m, sha, bytes);
+	if (old) {	/* learned again: the newest now */
+		size_t at = (size_t)(old - j->e);
+		memmove(j->e + at, j->e + at + 1,
+			(j->n - at - 1) * sizeof(*j->e));
+		j->n--;
+	} else if (j->n == REC_JOURNAL_MAX) {
+		memmove(j->e, j->e + 1, (j->n - 1) * sizeof(*j->e));
+		j->n--;
+	}
+	struct rec_learned *e = rec_grow_array(j->e, &j->cap, j->n + 1, 16,
+					       sizeof(*e));
+	if (!e)
+		return REC_ENOMEM;
+	j->e = e;
+	memcpy(e[j->n].sha, sha, 32);
+	e[j->n].bytes = bytes;
+	e[j->n].when = when;
+	j->n++;
+	return 0;
+}
+
+size_t rec_model_journal_size(const rec_model *m)
+{
+	return m->journal.n;
 }
 
 void rec_model_set_threads(rec_model *m, int threads)

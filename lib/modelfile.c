@@ -51,6 +51,7 @@ static const unsigned char magic[8] = { 0x89, 'R', 'E', 'C', '\r', '\n',
 #define ID_ITEM_FEATURES ID('C', 'F', 'E', 'A')
 #define ID_EASE_USERS ID('E', 'U', 'S', 'R')
 #define ID_EASE ID('E', 'A', 'S', 'E')
+#define ID_JOURNAL ID('J', 'R', 'N', 'L')
 #define ID_END ID('E', 'N', 'D', ' ')
 
 /* A zlib checksum (crc32, adler32) of a buffer of any size: zlib's take
@@ -806,6 +807,43 @@ static int dec_ease(struct rec_inflate *in, uint64_t raw_len, rec_model *m,
 	return rc;
 }
 
+/* The journal of learned inputs: bookkeeping, not part of the model's
+ * meaning, so an optional chunk that older readers skip. */
+#define JOURNAL_ENTRY 48	/* SHA-256, byte count, time */
+
+static int enc_journal(struct rec_buf *b, const rec_model *m, int64_t saved)
+{
+	REC_UNUSED(saved);
+	const struct rec_journal *j = &m->journal;
+	if (j->n == 0)
+		return 0;
+	rec_buf_put_u32(b, (uint32_t)j->n);
+	for (size_t i = 0; i < j->n; i++) {
+		rec_buf_put(b, j->e[i].sha, 32);
+		rec_buf_put_u64(b, j->e[i].bytes);
+		rec_buf_put_u64(b, (uint64_t)j->e[i].when);
+	}
+	return 1;
+}
+
+static int dec_journal(struct rec_cursor *c, rec_model *m, char *why)
+{
+	uint32_t n = rec_get_u32(c);
+	if (c->bad || n == 0 || n > REC_JOURNAL_MAX ||
+	    rec_left(c) != (size_t)n * JOURNAL_ENTRY)
+		return format_error(why, "journal of learned inputs");
+	for (uint32_t i = 0; i < n; i++) {
+		const unsigned char *sha = rec_take(c, 32);
+		uint64_t bytes = rec_get_u64(c);
+		int64_t when = (int64_t)rec_get_u64(c);
+		if (c->bad || rec_model_learned(m, sha, bytes, NULL))
+			return format_error(why, "journal of learned inputs");
+		if (rec_model_note_learned(m, sha, bytes, when) != 0)
+			return REC_ENOMEM;
+	}
+	return 0;
+}
+
 /* The end chunk has no content; the reader stops at it. */
 static int enc_end(struct rec_buf *b, const rec_model *m, int64_t saved)
 {
@@ -867,6 +905,10 @@ static const struct chunk_type {
 	  dec_ease_users, NULL },
 	{ ID_EASE, FLAG_REQUIRED, 0, LEVEL_DIRECT, 0, enc_ease, NULL,
 	  dec_ease },
+	/* optional: older readers skip it */
+	{ ID_JOURNAL, 0, 0, LEVEL_STORED,
+	  4 + (uint64_t)REC_JOURNAL_MAX * JOURNAL_ENTRY, enc_journal,
+	  dec_journal, NULL },
 	{ ID_END, FLAG_REQUIRED, 1, LEVEL_TEXT, 0, enc_end, NULL, NULL },
 };
 #define N_CHUNK_TYPES (sizeof(chunk_types) / sizeof(chunk_types[0]))

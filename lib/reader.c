@@ -46,6 +46,11 @@ struct source {
 	int fd;
 	const unsigned char *data;	/* the caller's, not copied */
 	size_t len;
+	/* SHA-256 of its bytes as read (a gzip file's compressed ones),
+	 * once it has been read to its end */
+	unsigned char sha[32];
+	uint64_t sha_bytes;
+	int sha_done;
 };
 
 /*
@@ -69,6 +74,7 @@ struct stream {
 	char why[128];		/* ST_FAILED: what was wrong */
 	int z_ready;
 	z_stream z;
+	struct rec_sha256 sha;	/* of the bytes read so far */
 };
 
 struct rec_reader {
@@ -151,6 +157,30 @@ static char *dup_str(const char *s)
 	if (d)
 		memcpy(d, s, n);
 	return d;
+}
+
+int rec_reader_inputs(const rec_reader *r)
+{
+	return r->nsrc;
+}
+
+const char *rec_reader_input_name(const rec_reader *r, int i)
+{
+	if (i < 0 || i >= r->nsrc)
+		return NULL;
+	const struct source *src = &r->src[i];
+	return src->kind == SRC_PATH && strcmp(src->name, "-") == 0
+		? "(stdin)" : src->name;
+}
+
+int rec_reader_digest(const rec_reader *r, int i, unsigned char sha[32],
+		      uint64_t *bytes)
+{
+	if (i < 0 || i >= r->nsrc || !r->src[i].sha_done)
+		return 0;
+	memcpy(sha, r->src[i].sha, 32);
+	*bytes = r->src[i].sha_bytes;
+	return 1;
 }
 
 void rec_reader_free(rec_reader *r)
@@ -465,6 +495,7 @@ static long st_avail(struct stream *st, size_t want)
 		}
 		if (n == 0)
 			st->in_eof = 1;
+		rec_sha256_add(&st->sha, st->inbuf + st->len, (size_t)n);
 		st->len += (size_t)n;
 	}
 	return (long)(st->len - st->pos);
@@ -629,6 +660,14 @@ static int open_next(rec_reader *r, struct rec_error *err)
 {
 	if (r->st.state == ST_FAILED)
 		return read_failure(r, err);
+	if (r->src_index >= 0 && r->src_index < r->nsrc &&
+	    r->st.pos == r->st.len && (r->st.fd < 0 || r->st.in_eof)) {
+		/* read to its end: its digest is whole */
+		struct source *done = &r->src[r->src_index];
+		done->sha_bytes = r->st.sha.bytes;
+		rec_sha256_end(&r->st.sha, done->sha);
+		done->sha_done = 1;
+	}
 	close_source(r);
 	if (++r->src_index >= r->nsrc)
 		return 1;
@@ -637,9 +676,11 @@ static int open_next(rec_reader *r, struct rec_error *err)
 		? "(stdin)" : src->name;
 	struct stream *st = &r->st;
 	st->state = ST_LOOK;
+	rec_sha256_init(&st->sha);
 	if (src->kind == SRC_MEM) {
 		st->in = src->data;
 		st->len = src->len;
+		rec_sha256_add(&st->sha, src->data, src->len);
 	} else {
 		if (!r->inbuf) {
 			r->inbuf = rec_malloc(IN_SIZE);

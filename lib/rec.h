@@ -260,6 +260,14 @@ int rec_reader_has_time(const rec_reader *r);
  * opened. */
 uint64_t rec_reader_rows(const rec_reader *r);
 uint64_t rec_reader_bad_rows(const rec_reader *r);
+/* The reader's inputs: how many, the name of input i ("(stdin)" for
+ * "-"), and the SHA-256 of its bytes as they were read (a gzip file's
+ * compressed bytes) with their count: 1 once input i has been read to its
+ * end without a read error, else 0. */
+int rec_reader_inputs(const rec_reader *r);
+const char *rec_reader_input_name(const rec_reader *r, int i);
+int rec_reader_digest(const rec_reader *r, int i, unsigned char sha[32],
+		      uint64_t *bytes);
 void rec_reader_free(rec_reader *r);
 
 /* ---------------------------------------------------------------------
@@ -497,6 +505,18 @@ const struct rec_params *rec_model_params(const rec_model *m);
 double rec_model_margin(const rec_model *m, const char *user, size_t user_len,
 			const char *item, size_t item_len);
 double rec_model_predict(const rec_model *m, double margin);
+
+/* The journal of learned inputs, by their bytes (rec_reader_digest), so
+ * that a retried input is not learned twice: whether it holds an input
+ * (1, and when it was learned, or 0), and a new entry (the newest; an
+ * entry already there moves to the newest, the oldest beyond
+ * REC_JOURNAL_MAX go).  0 or REC_ENOMEM. */
+#define REC_JOURNAL_MAX 1024
+int rec_model_learned(const rec_model *m, const unsigned char sha[32],
+		      uint64_t bytes, int64_t *when);
+int rec_model_note_learned(rec_model *m, const unsigned char sha[32],
+			   uint64_t bytes, int64_t when);
+size_t rec_model_journal_size(const rec_model *m);
 
 /* Threads a fit may use (EASE); the result does not depend on them. */
 void rec_model_set_threads(rec_model *m, int threads);

@@ -50,7 +50,7 @@ chmod u+w ro
 # old model intact (the limit is in 512-byte blocks).
 cp live.rec before.rec
 rc=0
-(ulimit -f 4; "$BIN/rec-update" -q -m live.rec new.tsv) 2> fsz.err || rc=$?
+(ulimit -f 4; "$BIN/rec-update" -q --relearn -m live.rec new.tsv) 2> fsz.err || rc=$?
 [ "$rc" -eq 2 ] || { cat fsz.err >&2; fail "save past the size limit exited $rc, wanted 2"; }
 cmp -s live.rec before.rec || fail "the model changed after a failed save"
 ls | grep -q '\.tmp\.' && fail "a temporary file was left behind"

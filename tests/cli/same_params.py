@@ -28,6 +28,9 @@ def chunks(path):
         if len(raw) != raw_len:
             sys.exit(f"same_params: {path}: chunk {cid!r} has the wrong length")
         name = cid.decode("latin-1")
+        if name == "JRNL":	# which inputs were learned: bookkeeping
+            pos += 32 + stored_len
+            continue
         if name == "CNTR":
             raw = struct.unpack_from("<Q", raw, 0)[0]	# events learned
         out[name] = raw

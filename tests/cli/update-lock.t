@@ -65,12 +65,13 @@ for f in m.rec.tmp.*; do
 	[ ! -e "$f" ] || fail "temporary file $f left behind"
 done
 
-# the same once more, each run writing its result elsewhere with -o: the
-# runs still take turns on the model, which they do not change
+# the same once more (--relearn: the model has learned these inputs), each
+# run writing its result elsewhere with -o: the runs still take turns on
+# the model, which they do not change
 cp m.rec before.rec
 i=1 pids=
 while [ $i -le 8 ]; do
-	"$BIN/rec-update" -q -m m.rec -o out$i.rec in$i.tsv 2> o$i.err &
+	"$BIN/rec-update" -q --relearn -m m.rec -o out$i.rec in$i.tsv 2> o$i.err &
 	pids="$pids $!"
 	i=$((i + 1))
 done

@@ -27,7 +27,7 @@ for a, b in zip(args[0::2], args[1::2]):
         print("progressive_loss", a, px, b, py); bad = 1
     for d in (x, y):
         for k in ("created", "saved", "size_bytes", "file", "training_runs",
-                  "train_loss", "progressive_loss"):
+                  "learned_inputs", "train_loss", "progressive_loss"):
             del d[k]
     if json.dumps(x, sort_keys=True) != json.dumps(y, sort_keys=True):
         print(a, json.dumps(x, sort_keys=True))
@@ -239,6 +239,41 @@ expect_exit 2 "$BIN/rec-update" -q -m m.rec no-such-file.tsv
 expect_err 'no-such-file\.tsv'
 cmp -s m.rec orig.rec || fail "an update from a missing file changed the model"
 
+# ---- (e2) a file is learned once: a retry changes nothing ----
+retry_case() {
+	cp base.rec r.rec
+	expect_exit 0 "$BIN/rec-update" -q -m r.rec B1.tsv
+	[ "$(info r.rec learned_inputs)" -eq 1 ] || fail "journal: 1 input"
+	cp r.rec r1.rec
+	# the same bytes again, as a file and on stdin: reported, exit 0,
+	# the model byte for byte as it was
+	expect_exit 0 "$BIN/rec-update" -m r.rec B1.tsv
+	expect_err '^rec-update: B1\.tsv: learned before \([0-9T:-]+Z: the same bytes\); r\.rec was not changed'
+	cmp -s r.rec r1.rec || fail "a retried file changed the model"
+	expect_exit 0 "$BIN/rec-update" -m r.rec - < B1.tsv
+	expect_err '^rec-update: \(stdin\): learned before'
+	cmp -s r.rec r1.rec || fail "a retried stdin changed the model"
+	# a learned input beside a new one: refused, nothing learned
+	expect_exit 2 "$BIN/rec-update" -q -m r.rec B2.tsv B1.tsv
+	expect_err 'B1\.tsv: learned before .* while other inputs are new'
+	cmp -s r.rec r1.rec || fail "a mixed run changed the model"
+	# the same input twice in one run is a repeat too
+	expect_exit 2 "$BIN/rec-update" -q -m r.rec B2.tsv B2.tsv
+	expect_err 'B2\.tsv: learned before \(earlier in this run'
+	cmp -s r.rec r1.rec || fail "an input given twice changed the model"
+	# --relearn learns it again
+	expect_exit 0 "$BIN/rec-update" -q --relearn -m r.rec B1.tsv
+	cmp -s r.rec r1.rec && fail "--relearn learned nothing"
+	[ "$(info r.rec learned_inputs)" -eq 1 ] || fail "journal: still 1 input"
+	# a new input is learned and joins the journal
+	expect_exit 0 "$BIN/rec-update" -q -m r.rec B2.tsv
+	[ "$(info r.rec learned_inputs)" -eq 2 ] || fail "journal: 2 inputs"
+	# --test-only neither reads nor writes the journal
+	expect_exit 0 "$BIN/rec-update" -q --test-only -m r.rec B2.tsv
+	expect_exit 2 "$BIN/rec-update" -q --test-only --relearn -m r.rec B2.tsv
+}
+retry_case
+
 # ---- (f) new users and items join ----
 cp base.rec m.rec
 items0=$(info m.rec items)
@@ -314,8 +349,9 @@ cmp -s fy0.diff fy2.diff || {
 }
 predict fu.rec candx.tsv | diffs > fx2.diff
 cmp -s fx0.diff fx2.diff && fail "--freeze users: the items learned nothing"
-# freezing is for one run only: it is not kept in the model
-expect_exit 0 "$BIN/rec-update" -q -m fi.rec FBu.tsv
+# freezing is for one run only: it is not kept in the model (--relearn:
+# fi.rec has learned FBu.tsv, frozen)
+expect_exit 0 "$BIN/rec-update" -q --relearn -m fi.rec FBu.tsv
 predict fi.rec candx.tsv | diffs > fx3.diff
 cmp -s fx1.diff fx3.diff && fail "--freeze items was kept in the model"
 

@@ -28,6 +28,9 @@ static const struct cli_option ranking_options[] = {
 
 static const struct cli_option options[] = {
 	{ "json", 0, NULL, OPT_JSON, "print the metrics as one JSON object" },
+	{ "quiet", 'q', NULL, 'q',
+	  "print no metrics: only the exit status tells (with --fail-under "
+	  "or --fail-over, whether a check failed)" },
 	{ "fail-under", 0, "M=V", OPT_FAIL_UNDER,
 	  "exit 1 if metric M is below V (repeatable)" },
 	{ "fail-over", 0, "M=V", OPT_FAIL_OVER,
@@ -40,6 +43,9 @@ static const struct cli_option options[] = {
  * with a reason (see mode_options), so --help leaves it out. */
 #define EVAL_INPUT (INPUT_ALL | INPUT_BIT(OPT_SCORE))
 #define EVAL_HELP_INPUT (EVAL_INPUT & ~INPUT_BIT(OPT_TIME))
+
+/* What is printed: the table, JSON, or nothing (-q). */
+enum { OUT_TABLE = 0, OUT_JSON = 1, OUT_QUIET = 2 };
 
 /* ---- modes, and the options that apply to each ---- */
 
@@ -619,7 +625,7 @@ static int rank_groups(rec_ranking *r, const struct ranking_config *rc,
 
 static int ranking_mode(const struct ranking_config *rc,
 			const struct input_config *in, char **files, int nfiles,
-			const struct check *checks, int nchecks, int json)
+			const struct check *checks, int nchecks, int output)
 {
 	struct rec_error err = { 0 };
 	rec_ranking *r;
@@ -637,9 +643,9 @@ static int ranking_mode(const struct ranking_config *rc,
 	rec_ranking_free(r);
 	if (res.rank.users == 0)
 		die("no user has a relevant item: nothing to evaluate");
-	if (json)
+	if (output == OUT_JSON)
 		print_json(&res, 1);
-	else
+	else if (output == OUT_TABLE)
 		print_report(&res, 1);
 	finish_stdout();
 	return run_checks(&res, checks, nchecks);
@@ -648,7 +654,7 @@ static int ranking_mode(const struct ranking_config *rc,
 /* ---- pointwise mode ---- */
 
 static int pointwise_mode(struct input_config *in, char **files, int nfiles,
-			  const struct check *checks, int nchecks, int json)
+			  const struct check *checks, int nchecks, int output)
 {
 	in->opt.columns.user = NULL;
 	in->opt.columns.item = NULL;
@@ -681,9 +687,9 @@ static int pointwise_mode(struct input_config *in, char **files, int nfiles,
 		die("AUC needs rows of both classes with positive weight "
 		    "(%llu rows, positive weight %g of %g)",
 		    (unsigned long long)v->rows, v->positives, v->weight);
-	if (json)
+	if (output == OUT_JSON)
 		print_json(&res, 0);
-	else
+	else if (output == OUT_TABLE)
 		print_report(&res, 0);
 	finish_stdout();
 	int status = run_checks(&res, checks, nchecks);
@@ -723,7 +729,7 @@ int main(int argc, char **argv)
 	struct ranking_config rc = { .ks = { 10 }, .nk = 1 };
 	const char *check_args[64];
 	int check_over[64];
-	int nchecks = 0, json = 0, c;
+	int nchecks = 0, output = OUT_TABLE, c;
 	unsigned given = 0;	/* bit per mode_options row */
 	struct cli cli = { 0 };
 	cli_add(&cli, ranking_options);
@@ -734,7 +740,13 @@ int main(int argc, char **argv)
 		if (input_option(&in, c, optarg))
 			continue;
 		switch (c) {
-		case OPT_JSON: json = 1; break;
+		case OPT_JSON:
+		case 'q':
+			if (output != OUT_TABLE &&
+			    output != (c == 'q' ? OUT_QUIET : OUT_JSON))
+				usage_error("--json and -q: one output or none");
+			output = c == 'q' ? OUT_QUIET : OUT_JSON;
+			break;
 		case OPT_FAIL_UNDER:
 		case OPT_FAIL_OVER:
 			/* parsed once the mode is known */
@@ -767,7 +779,7 @@ int main(int argc, char **argv)
 					check_args[i], check_over[i], ranking);
 	if (ranking)
 		return ranking_mode(&rc, &in, argv + optind, argc - optind,
-				    checks, nchecks, json);
+				    checks, nchecks, output);
 	return pointwise_mode(&in, argv + optind, argc - optind, checks,
-			      nchecks, json);
+			      nchecks, output);
 }

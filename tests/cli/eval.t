@@ -107,6 +107,25 @@ two_failures_case() {	# each failing check is reported
 	expect_err_lines 1 '^rec-eval: logloss .* is above 0\.5$'
 }
 run_case two_failures_case
+quiet_case() {	# STATUS ARGS...: -q prints nothing, the status still tells
+	want=$1
+	shift
+	expect_exit "$want" "$BIN/rec-eval" -q "$@" s.tsv
+	expect_no_out
+	if [ "$want" -eq 0 ]; then
+		expect_no_err
+	else
+		expect_err_first '^rec-eval: auc 0\.750000 is below 0\.76'
+	fi
+}
+run_case quiet_case 0
+run_case quiet_case 0 --fail-under auc=0.7
+run_case quiet_case 1 --fail-under auc=0.76
+quiet_json_case() {
+	expect_exit 2 "$BIN/rec-eval" -q --json s.tsv
+	expect_err_first '^rec-eval: --json and -q'
+}
+run_case quiet_json_case
 
 one_class_case() {	# FILE
 	expect_exit 2 "$BIN/rec-eval" "$1"

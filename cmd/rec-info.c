@@ -1,6 +1,7 @@
 /*
  * rec-info - what a model file holds.
  */
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -9,16 +10,19 @@
 #include "common.h"
 #include "json.h"
 
-enum { OPT_JSON = OPT_FIRST_FREE };
+enum { OPT_JSON = OPT_FIRST_FREE, OPT_ITEMS };
 
 static const struct cli_option options[] = {
 	{ "json", 0, NULL, OPT_JSON, "one JSON object per model" },
+	{ "items", 0, NULL, OPT_ITEMS,
+	  "the item catalogue instead: each item's id, events, latest "
+	  "time and (EASE) users, in the order met" },
 	{ NULL, 0, NULL, 0, NULL },
 };
 
 static void help(FILE *f)
 {
-	fputs("Usage: rec-info [--json] MODEL...\n"
+	fputs("Usage: rec-info [--json] [--items] MODEL...\n"
 	      "Show what a model file holds: format version, hyper-parameters, "
 	      "column\nsettings, events learned, losses, feature rows, "
 	      "catalogue size and size\non disk.  The file is fully checked, "
@@ -199,15 +203,74 @@ static void show(const char *path, const rec_model *m, int json)
 		json_object_end(&o.j);
 }
 
+/*
+ * The catalogue: a TSV table (item, events, last_time, and users for an
+ * EASE model) with a header line, or one JSON object with the file and an
+ * array of items.
+ */
+static void show_items(const char *path, const rec_model *m, int json)
+{
+	const int ease = rec_model_params(m)->model == REC_MODEL_EASE;
+	size_t n = rec_model_items(m);
+	struct json j = JSON_INIT;
+	if (json) {
+		json_object_begin(&j, NULL);
+		json_string(&j, "file", path);
+		json_array_begin(&j, "items");
+	} else {
+		printf("item\tevents\tlast_time%s\n", ease ? "\tusers" : "");
+	}
+	for (uint32_t i = 0; i < n; i++) {
+		size_t len;
+		const char *id = rec_model_item(m, i, &len);
+		struct rec_item_stats st;
+		if (rec_model_item_stats(m, i, &st) != 0)
+			break;
+		/* times are whole seconds, often past 1e9: in full */
+		char t[40];
+		if (st.last_time == (double)(int64_t)st.last_time &&
+		    fabs(st.last_time) < 9007199254740992.0)
+			snprintf(t, sizeof(t), "%lld",
+				 (long long)st.last_time);
+		else
+			snprintf(t, sizeof(t), "%.17g", st.last_time);
+		if (!json) {
+			printf("%.*s\t%llu\t%s", (int)len, id,
+			       (unsigned long long)st.events, t);
+			if (ease)
+				printf("\t%llu", (unsigned long long)st.users);
+			putchar('\n');
+			check_stdout();
+			continue;
+		}
+		char *copy = strndup(id, len);
+		if (!copy)
+			die("out of memory");
+		json_object_begin(&j, NULL);
+		json_string(&j, "item", copy);
+		json_uint(&j, "events", st.events);
+		json_double(&j, "last_time", st.last_time);
+		if (ease)
+			json_uint(&j, "users", st.users);
+		json_object_end(&j);
+		free(copy);
+	}
+	if (json) {
+		json_array_end(&j);
+		json_object_end(&j);
+	}
+}
+
 int main(int argc, char **argv)
 {
 	cli_init("rec-info");
-	int json = 0, c;
+	int json = 0, items = 0, c;
 	struct cli cli = { 0 };
 	cli_add(&cli, options);
 	while ((c = cli_next(&cli, argc, argv)) != -1) {
 		switch (c) {
 		case OPT_JSON: json = 1; break;
+		case OPT_ITEMS: items = 1; break;
 		default:
 			standard_option(c, help);
 		}
@@ -225,7 +288,10 @@ int main(int argc, char **argv)
 		}
 		if (i > optind && !json)
 			putchar('\n');
-		show(argv[i], m, json);
+		if (items)
+			show_items(argv[i], m, json);
+		else
+			show(argv[i], m, json);
 		rec_model_free(m);
 	}
 	finish_stdout();

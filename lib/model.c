@@ -331,6 +331,19 @@ uint32_t rec_catalogue_find(const struct rec_model *m, const char *id,
 	return at;
 }
 
+int rec_model_item_stats(const rec_model *m, uint32_t index,
+			 struct rec_item_stats *st)
+{
+	const struct rec_catalogue *c = &m->catalogue;
+	if (index >= c->count)
+		return REC_EINVAL;
+	st->events = c->items[index].count;
+	st->last_time = c->items[index].last_time;
+	st->users = m->ease && index < m->ease->item_users_cap
+		? m->ease->item_users[index] : 0;
+	return 0;
+}
+
 const char *rec_model_item(const rec_model *m, uint32_t index, size_t *len)
 {
 	const struct rec_catalogue *c = &m->catalogue;

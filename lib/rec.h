@@ -816,6 +816,17 @@ const char *rec_topk_item(const rec_topk *t, uint32_t index, size_t *len);
  * rec_train_stream and rec_update add items, and may move the others). */
 size_t rec_model_items(const rec_model *m);
 const char *rec_model_item(const rec_model *m, uint32_t index, size_t *len);
+/* What the catalogue knows of item index: the events that named it (each
+ * pass of training counting them again), the largest time column value
+ * among them (0 without a time column), and, for an EASE model, the users
+ * who met it (0 for other models).  0, or REC_EINVAL past the end. */
+struct rec_item_stats {
+	uint64_t events;
+	double last_time;
+	uint64_t users;
+};
+int rec_model_item_stats(const rec_model *m, uint32_t index,
+			 struct rec_item_stats *st);
 
 /* ---------------------------------------------------------------------
  * Pointwise metrics over (label, score, weight) triples.

@@ -97,6 +97,10 @@ info_case() {
 	[ "$(info m.rec gram_nonzero)" -gt "$items" ] || fail "gram_nonzero"
 	# the factorization machine's settings are not shown
 	grep -Eq '^(factors|lr|passes) ' info.out && fail "FM settings shown"
+	# --items: the users of each item add up to the user-item pairs
+	"$BIN/rec-info" --items m.rec > items.out || fail "rec-info --items"
+	[ "$(awk -F '\t' 'NR > 1 { s += $4 } END { print s }' items.out)" \
+		-eq "$pairs" ] || fail "--items: users do not add up"
 	:
 }
 run_case info_case

@@ -48,6 +48,32 @@ info_case() {
 	EOF
 }
 run_case info_case
+items_case() {	# --items: each item, its events and latest time, as met
+	"$BIN/rec-train" -q --passes 1 --holdout 0 --time 4 -o timed.rec \
+		small.tsv || fail "rec-train --time"
+	expect_exit 0 "$BIN/rec-info" --items timed.rec
+	expect_no_err
+	head -n 1 out | grep -qx 'item	events	last_time' ||
+		{ head -n 2 out >&2; fail "--items: header"; }
+	# the same table from the data: first-seen order, counts, max time
+	awk -F '\t' '!($2 in n) { order[++k] = $2 }
+		{ n[$2]++; if ($4 > t[$2]) t[$2] = $4 }
+		END { print "item\tevents\tlast_time"
+		      for (i = 1; i <= k; i++)
+			  print order[i] "\t" n[order[i]] "\t" t[order[i]] }' \
+		small.tsv > want
+	cmp -s out want || { diff out want | head >&2; fail "--items table"; }
+	expect_exit 0 "$BIN/rec-info" --items --json timed.rec
+	"$PYTHON" - <<-'EOF' || fail "--items --json"
+	import json
+	d = json.load(open("out"))
+	rows = [l.rstrip("\n").split("\t") for l in open("want")][1:]
+	got = [[i["item"], str(i["events"]), "%d" % i["last_time"]]
+	       for i in d["items"]]
+	assert d["file"] == "timed.rec" and got == rows, (got[:3], rows[:3])
+	EOF
+}
+run_case items_case
 
 # ---- damaged, truncated, foreign and newer files ----
 size=$(wc -c < m.rec)

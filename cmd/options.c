@@ -367,12 +367,48 @@ static void check_repeat(const struct param_args *pa, int c, const char *arg)
 	}
 }
 
+/*
+ * A time span as the number of seconds it names: "90", "2h", "7d", "1.5w"
+ * (s, m, h, d, w); NULL when arg has no unit, to be parsed as it is.  The
+ * string is kept for the program's life, as the options' strings are.
+ */
+static const char *span_seconds(const char *opt, const char *arg)
+{
+	static const struct { char unit; double seconds; } units[] = {
+		{ 's', 1 }, { 'm', 60 }, { 'h', 3600 }, { 'd', 86400 },
+		{ 'w', 604800 },
+	};
+	size_t len = strlen(arg);
+	if (len < 2)
+		return NULL;
+	for (size_t i = 0; i < sizeof(units) / sizeof(units[0]); i++) {
+		if (arg[len - 1] != units[i].unit)
+			continue;
+		double x;
+		if (rec_parse_double(arg, len - 1, &x) != 0 || !(x > 0))
+			usage_error("--%s: '%s' is not a time span (a "
+				    "number, or one with s, m, h, d or w)",
+				    opt, arg);
+		char *text = malloc(32);
+		if (!text)
+			die("out of memory");
+		snprintf(text, 32, "%.17g", x * units[i].seconds);
+		return text;
+	}
+	return NULL;
+}
+
 int param_option(struct param_args *pa, int c, const char *arg)
 {
 	int negative;
 	const struct rec_param *d = param_of(c, &negative);
 	if (!d)
 		return 0;
+	if (arg && (d->flags & REC_PARAM_SPAN)) {
+		const char *seconds = span_seconds(d->option, arg);
+		if (seconds)
+			arg = seconds;
+	}
 	if (!(d->flags & pa->flags))
 		usage_error("--%s is fixed when a model is trained; train a "
 			    "new model with rec-train",

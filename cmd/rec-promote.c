@@ -211,27 +211,36 @@ static const char *kind_difference(const rec_model *a, const rec_model *b,
 static void promote(const char *new_path, const char *live, int force,
 		    int quiet)
 {
+	/* every check before anything is allocated here: an error exits */
 	struct rec_file_id new_id, live_id;	/* what was read */
 	rec_model *fresh = load_model(new_path, &new_id);
-	char *target = target_of(live);
-	char *prev = with_suffix(target, ".prev");
 	struct stat st;
-	int have_live = stat(target, &st) == 0;
-	if (have_live && !S_ISREG(st.st_mode))
+	int have_live = stat(live, &st) == 0;
+	if (have_live && !S_ISREG(st.st_mode)) {
+		rec_model_free(fresh);
 		die("%s: not a regular file", live);
+	}
 	if (have_live) {
 		struct rec_file_id fresh_now = file_id_of(new_path);
-		struct rec_file_id live_now = file_id_of(target);
-		if (rec_file_id_same(&fresh_now, &live_now))
+		struct rec_file_id live_now = file_id_of(live);
+		if (rec_file_id_same(&fresh_now, &live_now)) {
+			rec_model_free(fresh);
 			die("%s and %s are the same file", new_path, live);
-		rec_model *old = load_model(target, &live_id);
+		}
+		rec_model *old = load_model(live, &live_id);
 		char why[160];
-		if (!force && kind_difference(fresh, old, why, sizeof(why)))
-			die("%s and %s differ in %s; --force promotes anyway",
-			    new_path, live, why);
+		const char *differ = force ? NULL
+			: kind_difference(fresh, old, why, sizeof(why));
 		rec_model_free(old);
+		if (differ) {
+			rec_model_free(fresh);
+			die("%s and %s differ in %s; --force promotes anyway",
+			    new_path, live, differ);
+		}
 	}
 	rec_model_free(fresh);
+	char *target = target_of(live);
+	char *prev = with_suffix(target, ".prev");
 	int lock = lock_output(target);
 	/* under the lock: an update that held it has saved by now, and the
 	 * one that waits will load the new model */
@@ -262,8 +271,14 @@ static void rollback(const char *live, int quiet)
 {
 	char *target = target_of(live);
 	char *prev = with_suffix(target, ".prev");
-	struct rec_file_id prev_id;
-	rec_model *back = load_model(prev, &prev_id);	/* whole, or exit */
+	/* the model to go back to must be whole */
+	struct rec_error err = { 0 };
+	rec_model *back;
+	if (rec_model_load(&back, prev, &err) != 0) {
+		free(prev);
+		free(target);
+		die_error(&err);
+	}
 	rec_model_free(back);
 	int lock = lock_output(target);
 	struct stat st;

@@ -158,9 +158,12 @@ const struct rec_param rec_param_table[] = {
 	{ .key = "half_life_time", .type = REC_PARAM_ENUM,
 	  .offset = FIELD(half_life_time), .what = "half-life unit",
 	  .info = "half_life_unit",
-	  .flags = UPDATE, .names = unit_names, .max = 1, .def = SAME(0),
-	  .option = "half-life-time", .arg = "T", .sets = "half_life",
-	  .help = "forget in units of the time column (--time) instead" },
+	  .flags = UPDATE | REC_PARAM_SPAN, .names = unit_names, .max = 1,
+	  .def = SAME(0), .option = "half-life-time", .arg = "T",
+	  .sets = "half_life",
+	  .help = "forget in units of the time column (--time) instead; T "
+		  "with s, m, h, d or w (2h, 7d) is in seconds, for a time "
+		  "column of unix seconds" },
 	{ .key = "negatives", .type = REC_PARAM_INT, .offset = FIELD(negatives),
 	  .flags = TRAIN, .min = 1, .max = 1000, .def = SAME(4),
 	  .shown = implicit_only, .option = "negatives", .arg = "N",

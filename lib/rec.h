@@ -369,6 +369,9 @@ enum {
 					 * reader's options */
 	REC_PARAM_MIN_OPEN = 1 << 3,	/* min itself is out of range */
 	REC_PARAM_MAX_OPEN = 1 << 4,	/* max itself is out of range */
+	REC_PARAM_SPAN = 1 << 7,	/* the option's value is a time span:
+					 * time-column units, or a number with
+					 * s, m, h, d or w (seconds) */
 	REC_PARAM_SCHEMA = 1 << 6,	/* the features an event has: fixed
 					 * when trained, but rec-update and
 					 * rec-predict take it (the same) */

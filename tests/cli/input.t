@@ -93,6 +93,42 @@ repeat_case() {
 }
 run_case repeat_case
 
+# ---- --half-life-time with units: seconds of a unix time column ----
+"$BIN/rec-gen" --events 200 --users 20 --items 15 --seed 5 |
+	awk -F '\t' 'BEGIN { OFS = "\t" } { print $1, $2, ($3 >= 4), $4 }' \
+	> timed.tsv || fail "rec-gen"
+span_case() {	# SPAN SECONDS
+	"$BIN/rec-train" -q --factors 2 --passes 1 --holdout 0 --time 4 \
+		-o span.rec timed.tsv || fail "rec-train"
+	expect_exit 0 "$BIN/rec-update" -q -m span.rec --half-life-time "$1" \
+		timed.tsv
+	"$BIN/rec-info" span.rec > info.out || fail "rec-info"
+	awk -v want="$2" '$1 == "half_life" { ok = $2 == want }
+		$1 == "half_life_unit" { unit = $2 }
+		END { exit !(ok && unit == "time") }' info.out ||
+		{ cat info.out >&2; fail "--half-life-time $1 is not $2 s"; }
+}
+run_case span_case 90 90
+run_case span_case 90s 90
+run_case span_case 2h 7200
+run_case span_case 7d 604800
+run_case span_case 1.5w 907200
+bad_span_case() {	# SPAN
+	expect_exit 2 "$BIN/rec-update" -q -m plain.rec --half-life-time "$1" \
+		ev.tsv
+	expect_err_first "^rec-update: --half-life-time: '$1' is not"
+}
+run_case bad_span_case xd
+run_case bad_span_case -2h
+run_case bad_span_case 7y
+same_span_case() {	# the same span twice, in two spellings, is one
+	"$BIN/rec-train" -q --factors 2 --passes 1 --holdout 0 --time 4 \
+		-o span2.rec timed.tsv || fail "rec-train"
+	expect_exit 0 "$BIN/rec-update" -q -m span2.rec \
+		--half-life-time 2h --half-life-time 7200 timed.tsv
+}
+run_case same_span_case
+
 # ---- a UTF-8 byte-order mark before the header or the first row ----
 bom_case() {
 	{ printf '\357\273\277userId,movieId,rating\n'; tr '\t' , < ev.tsv; } > bom.csv

@@ -49,7 +49,8 @@ DEP_FLAGS = -MMD -MP
 CHECK_CFLAGS = $(shell $(PKG_CONFIG) --cflags check 2>/dev/null)
 CHECK_LIBS = $(shell $(PKG_CONFIG) --libs check 2>/dev/null || echo -lcheck)
 
-PROGRAMS = rec-train rec-update rec-predict rec-eval rec-info rec-promote
+PROGRAMS = rec-train rec-update rec-predict rec-eval rec-info rec-promote \
+	   rec-split
 TOOLS = rec-gen
 # every lib/*.c is part of the library
 LIB_SRC = $(sort $(wildcard lib/*.c))

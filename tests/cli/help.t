@@ -8,7 +8,7 @@ version=$(sed -n 's/^#define REC_VERSION "\(.*\)"$/\1/p' "$TESTS/../../lib/rec.h
 [ -n "$version" ] || fail "no REC_VERSION in lib/rec.h"
 
 # the programs the project promises, and any other rec-* that was built
-programs="rec-train rec-predict rec-eval rec-info rec-promote rec-gen"
+programs="rec-train rec-predict rec-eval rec-info rec-promote rec-split rec-gen"
 for p in "$BIN"/rec-*; do
 	p=${p##*/}
 	case " $programs " in *" $p "*) ;; *) programs="$programs $p" ;; esac

@@ -369,8 +369,7 @@ static void check_repeat(const struct param_args *pa, int c, const char *arg)
 
 /*
  * A time span as the number of seconds it names: "90", "2h", "7d", "1.5w"
- * (s, m, h, d, w); NULL when arg has no unit, to be parsed as it is.  The
- * string is kept for the program's life, as the options' strings are.
+ * (s, m, h, d, w); NULL when arg has no unit, to be parsed as it is.
  */
 static const char *span_seconds(const char *opt, const char *arg)
 {
@@ -389,11 +388,14 @@ static const char *span_seconds(const char *opt, const char *arg)
 			usage_error("--%s: '%s' is not a time span (a "
 				    "number, or one with s, m, h, d or w)",
 				    opt, arg);
-		char *text = malloc(32);
-		if (!text)
-			die("out of memory");
-		snprintf(text, 32, "%.17g", x * units[i].seconds);
-		return text;
+		/* kept here for the program's life, as argv's strings are */
+		static char texts[16][32];
+		static int used;
+		if (used == 16)
+			usage_error("too many time spans");
+		snprintf(texts[used], sizeof(texts[used]), "%.17g",
+			 x * units[i].seconds);
+		return texts[used++];
 	}
 	return NULL;
 }

@@ -137,3 +137,104 @@ int rec_format_score(char *buf, double x)
 	*p = '\0';
 	return (int)(p - buf);
 }
+
+/* ---- dates and times ---- */
+
+/* Days from 1970-01-01 to a date of the proleptic Gregorian calendar
+ * (H. Hinnant's days_from_civil): no time zone, no library clock. */
+static int64_t days_from_civil(int64_t y, int m, int d)
+{
+	y -= m <= 2;
+	int64_t era = (y >= 0 ? y : y - 399) / 400;
+	int64_t yoe = y - era * 400;
+	int64_t doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+	int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+	return era * 146097 + doe - 719468;
+}
+
+/* n digits at s as a number, or -1. */
+static int digits(const char *s, size_t len, size_t at, int n)
+{
+	if (at + (size_t)n > len)
+		return -1;
+	int v = 0;
+	for (int i = 0; i < n; i++) {
+		if (s[at + i] < '0' || s[at + i] > '9')
+			return -1;
+		v = v * 10 + (s[at + i] - '0');
+	}
+	return v;
+}
+
+int rec_parse_time(const char *s, size_t len, double *out)
+{
+	double x;
+	if (rec_parse_double(s, len, &x) == 0) {
+		*out = x;
+		return 0;
+	}
+	/* YYYY-MM-DD */
+	int y = digits(s, len, 0, 4), mo = digits(s, len, 5, 2),
+	    d = digits(s, len, 8, 2);
+	if (y < 0 || mo < 1 || mo > 12 || d < 1 || len < 10 || s[4] != '-' ||
+	    s[7] != '-')
+		return REC_EINVAL;
+	static const int month_days[12] = { 31, 29, 31, 30, 31, 30, 31, 31,
+					    30, 31, 30, 31 };
+	int leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+	if (d > month_days[mo - 1] || (mo == 2 && d == 29 && !leap))
+		return REC_EINVAL;
+	double seconds = 0;
+	size_t at = 10;
+	/* THH:MM[:SS[.fraction]] or a blank instead of the T */
+	if (at < len && (s[at] == 'T' || s[at] == ' ')) {
+		int h = digits(s, len, at + 1, 2), mi = digits(s, len, at + 4, 2);
+		if (h < 0 || h > 23 || mi < 0 || mi > 59 || s[at + 3] != ':')
+			return REC_EINVAL;
+		seconds = h * 3600.0 + mi * 60.0;
+		at += 6;
+		if (at < len && s[at] == ':') {
+			int sec = digits(s, len, at + 1, 2);
+			if (sec < 0 || sec > 59)
+				return REC_EINVAL;
+			seconds += sec;
+			at += 3;
+			if (at < len && s[at] == '.') {
+				size_t f = at + 1;
+				double scale = 0.1;
+				while (f < len && s[f] >= '0' && s[f] <= '9') {
+					seconds += (s[f] - '0') * scale;
+					scale /= 10;
+					f++;
+				}
+				if (f == at + 1)
+					return REC_EINVAL;
+				at = f;
+			}
+		}
+	}
+	/* Z, +HH, +HH:MM, +HHMM; none is UTC */
+	int offset = 0;
+	if (at < len && s[at] == 'Z') {
+		at++;
+	} else if (at < len && (s[at] == '+' || s[at] == '-')) {
+		int sign = s[at] == '-' ? -1 : 1;
+		int oh = digits(s, len, at + 1, 2), om = 0;
+		if (oh < 0 || oh > 23)
+			return REC_EINVAL;
+		at += 3;
+		if (at < len && s[at] == ':')
+			at++;
+		if (at < len) {
+			om = digits(s, len, at, 2);
+			if (om < 0 || om > 59)
+				return REC_EINVAL;
+			at += 2;
+		}
+		offset = sign * (oh * 3600 + om * 60);
+	}
+	if (at != len)
+		return REC_EINVAL;
+	*out = (double)days_from_civil(y, mo, d) * 86400.0 + seconds - offset;
+	return 0;
+}

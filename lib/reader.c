@@ -988,7 +988,9 @@ static int use_header(rec_reader *r, int n, struct rec_error *err)
 		int i = as_number[k], c = r->rcol[i];
 		double v;
 		if (c < 0 || !numbered(r, i) ||
-		    rec_parse_double(r->f[c], r->flen[c], &v) != 0)
+		    (i == COL_TIME
+			 ? rec_parse_time(r->f[c], r->flen[c], &v)
+			 : rec_parse_double(r->f[c], r->flen[c], &v)) != 0)
 			continue;
 		return rec_fail(err, REC_EINVAL, r->name, r->line,
 				"the header's %s column (%d) is the number '%s': "
@@ -1092,8 +1094,11 @@ static int fill_row(rec_reader *r, int n, struct rec_row *row,
 	}
 	row->time = 0;
 	if (col[COL_TIME] >= 0 &&
-	    number_field(r, col[COL_TIME], &row->time, "time", err))
-		return REC_EBADROW;
+	    rec_parse_time(r->f[col[COL_TIME]], r->flen[col[COL_TIME]],
+			   &row->time) != 0)
+		return bad(r, err, "time '%s' is not a number or an ISO 8601 "
+			   "date and time",
+			   show(r->f[col[COL_TIME]], r->flen[col[COL_TIME]]).text);
 	row->weight = 1;
 	if (col[COL_WEIGHT] >= 0) {
 		if (number_field(r, col[COL_WEIGHT], &row->weight, "weight",

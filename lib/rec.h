@@ -87,6 +87,11 @@ const char *rec_strerror(int code);
  */
 int rec_parse_double(const char *s, size_t len, double *out);
 int rec_parse_long(const char *s, size_t len, long min, long max, long *out);
+/* A time: a number (as rec_parse_double), or a date and time of ISO 8601,
+ * YYYY-MM-DD, with THH:MM[:SS[.fraction]] or a blank and the same, and a
+ * zone Z, +HH, +HH:MM or +HHMM (none: UTC), as unix seconds.  0 or
+ * REC_EINVAL. */
+int rec_parse_time(const char *s, size_t len, double *out);
 /* x with 9 significant digits as "%.9g" would print it, without exponent
  * in [1e-4, 1e9); buf needs 32 bytes.  Returns the length.  Outside that
  * range it is snprintf's "%.9g", whose decimal point follows LC_NUMERIC. */

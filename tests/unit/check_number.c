@@ -287,6 +287,58 @@ START_TEST(test_format_score_float_round_trip)
 }
 END_TEST
 
+/* ---- rec_parse_time ---- */
+
+/* The seconds were computed with Python's datetime. */
+struct time_case {
+	const char *text;
+	double want;
+};
+
+static const struct time_case good_times[] = {
+	{ "1700000000", 1700000000 },
+	{ "-1.5", -1.5 },
+	{ "1970-01-01", 0 },
+	{ "1970-01-01T00:00:00Z", 0 },
+	{ "2000-03-01 00:00:00", 951868800 },
+	{ "2024-02-29T12:30:00+02:00", 1709202600 },
+	{ "2024-02-29T12:30+0200", 1709202600 },
+	{ "2024-02-29T12:30:00+02", 1709202600 },
+	{ "1969-12-31T23:59:59Z", -1 },
+	{ "2018-09-24T14:41:50.250Z", 1537800110.25 },
+	{ "2024-12-31T23:59:59-05:30", 1735709399 },
+	{ "1900-01-01", -2208988800.0 },
+};
+
+START_TEST(test_parse_time_good)
+{
+	const struct time_case *c = &good_times[_i];
+	double v = 12345;
+	ck_assert_msg(rec_parse_time(c->text, strlen(c->text), &v) == 0,
+		      "'%s' refused", c->text);
+	ck_assert_msg(v == c->want, "'%s': %.17g, want %.17g", c->text, v,
+		      c->want);
+}
+END_TEST
+
+static const char *const bad_times[] = {
+	"", "2024-", "2024-13-01", "2024-00-10", "2023-02-29", "2024-04-31",
+	"2024-01-01T24:00", "2024-01-01T12:60", "2024-01-01T12:00:60",
+	"2024-01-01T12", "2024-01-01T12:00:", "2024-01-01T12:00:00.",
+	"2024-01-01T12:00:00+25:00", "2024-01-01X", "2024-1-01",
+	"2024-01-01T12:00:00Z ", "24-01-01", "yesterday",
+};
+
+START_TEST(test_parse_time_bad)
+{
+	const char *t = bad_times[_i];
+	double v = 12345;
+	ck_assert_msg(rec_parse_time(t, strlen(t), &v) == REC_EINVAL,
+		      "'%s' accepted", t);
+	ck_assert(v == 12345);
+}
+END_TEST
+
 static Suite *number_suite(void)
 {
 	Suite *s = suite_create("number");
@@ -299,6 +351,10 @@ static Suite *number_suite(void)
 	tcase_add_loop_test(tc, test_parse_long, 0,
 			    (int)TU_ARRAY_LEN(long_cases));
 	tcase_add_test(tc, test_parse_long_uses_len);
+	tcase_add_loop_test(tc, test_parse_time_good, 0,
+			    (int)TU_ARRAY_LEN(good_times));
+	tcase_add_loop_test(tc, test_parse_time_bad, 0,
+			    (int)TU_ARRAY_LEN(bad_times));
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("format");

@@ -209,7 +209,7 @@ static const struct reader_case cases[] = {
 	  .time = "4", .weight = "5",
 	  .want = "u i 1 w2.5 t100\nE a.tsv:2 weight '-2' is not in [0, 1e+06]\n"
 		  "E a.tsv:3 weight 'w' is not a number\n"
-		  "E a.tsv:4 time 't' is not a number\nu i 0 w0 t7\n"
+		  "E a.tsv:4 time 't' is not a number or an ISO 8601 date and time\nu i 0 w0 t7\n"
 		  "u i 1\n" },
 	{ .what = "control bytes in a message",
 	  .files = { { "a.tsv", "u\ti\ta\001b\n", -1, 0 } },

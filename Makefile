@@ -52,6 +52,8 @@ CHECK_LIBS = $(shell $(PKG_CONFIG) --libs check 2>/dev/null || echo -lcheck)
 PROGRAMS = rec-train rec-update rec-predict rec-eval rec-info rec-promote \
 	   rec-split
 TOOLS = rec-gen
+# the cron jobs, shell scripts installed beside the programs
+SCRIPTS = rec-nightly rec-hourly
 # every lib/*.c is part of the library
 LIB_SRC = $(sort $(wildcard lib/*.c))
 LIB_OBJ = $(LIB_SRC:%.c=$(BUILD)/%.o)
@@ -148,10 +150,12 @@ install: all
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 \
 		$(DESTDIR)$(MANDIR)/man5
 	install -m 755 $(PROGRAMS:%=$(BUILD)/bin/%) $(DESTDIR)$(BINDIR)/
+	install -m 755 $(SCRIPTS:%=scripts/%) $(DESTDIR)$(BINDIR)/
 	install -m 644 $(MAN1) $(DESTDIR)$(MANDIR)/man1/
 	install -m 644 $(MAN5) $(DESTDIR)$(MANDIR)/man5/
 
 uninstall:
+	for s in $(SCRIPTS); do rm -f $(DESTDIR)$(BINDIR)/$$s; done
 	for p in $(PROGRAMS); do rm -f $(DESTDIR)$(BINDIR)/$$p \
 		$(DESTDIR)$(MANDIR)/man1/$$p.1; done
 	rm -f $(DESTDIR)$(MANDIR)/man5/rec-model.5

@@ -1,15 +1,18 @@
 /*
  * rec-eval - metrics from scored, labelled rows.
  */
+#include <errno.h>
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "common.h"
 #include "json.h"
 
 enum { OPT_JSON = OPT_FIRST_FREE, OPT_FAIL_UNDER, OPT_FAIL_OVER, OPT_TRUTH,
-       OPT_GROUP };
+       OPT_GROUP, OPT_PROMETHEUS, OPT_PROMETHEUS_LABEL };
 
 static const struct cli_option ranking_options[] = {
 	{ "truth", 0, "TRUTH", OPT_TRUTH,
@@ -28,6 +31,13 @@ static const struct cli_option ranking_options[] = {
 
 static const struct cli_option options[] = {
 	{ "json", 0, NULL, OPT_JSON, "print the metrics as one JSON object" },
+	{ "prometheus", 0, "FILE", OPT_PROMETHEUS,
+	  "also write the metrics to FILE in Prometheus' text format "
+	  "(gauges recpipe_eval_NAME, k as a label), replaced atomically: "
+	  "for the node exporter's textfile collector" },
+	{ "prometheus-label", 0, "NAME=VALUE", OPT_PROMETHEUS_LABEL,
+	  "a label on every metric of --prometheus, e.g. model=live.rec "
+	  "(repeatable)" },
 	{ "quiet", 'q', NULL, 'q',
 	  "print no metrics: only the exit status tells (with --fail-under "
 	  "or --fail-over, whether a check failed)" },
@@ -46,6 +56,13 @@ static const struct cli_option options[] = {
 
 /* What is printed: the table, JSON, or nothing (-q). */
 enum { OUT_TABLE = 0, OUT_JSON = 1, OUT_QUIET = 2 };
+
+/* --prometheus: where, and the labels given. */
+struct prometheus {
+	const char *path;
+	const char *labels[16];
+	int nlabels;
+};
 
 /* ---- modes, and the options that apply to each ---- */
 
@@ -623,9 +640,86 @@ static int rank_groups(rec_ranking *r, const struct ranking_config *rc,
 	return rcode;
 }
 
+/* A label value in Prometheus' text format: \\, \" and \n escaped. */
+static void prom_value(FILE *f, const char *s, size_t len)
+{
+	for (size_t i = 0; i < len; i++) {
+		if (s[i] == '\\' || s[i] == '"')
+			fputc('\\', f);
+		if (s[i] == '\n') {
+			fputs("\\n", f);
+			continue;
+		}
+		fputc(s[i], f);
+	}
+}
+
+/* One sample: the name, the labels given, k for a cut-off, the value. */
+static void prom_sample(FILE *f, const struct prometheus *p,
+			const char *name, int k, double v)
+{
+	fprintf(f, "recpipe_eval_%s", name);
+	int n = 0;
+	for (int i = 0; i < p->nlabels; i++) {
+		const char *eq = strchr(p->labels[i], '=');
+		fprintf(f, "%s%.*s=\"", n++ ? "," : "{",
+			(int)(eq - p->labels[i]), p->labels[i]);
+		prom_value(f, eq + 1, strlen(eq + 1));
+		fputc('"', f);
+	}
+	if (k > 0)
+		fprintf(f, "%sk=\"%d\"", n++ ? "," : "{", k);
+	fprintf(f, "%s %.17g\n", n ? "}" : "", v);
+}
+
+/*
+ * The metrics as Prometheus gauges, written to a temporary file beside
+ * the target and renamed over it: the textfile collector never reads a
+ * half-written file.
+ */
+static void write_prometheus(const struct prometheus *p,
+			     const struct results *r, int ranking)
+{
+	size_t n = strlen(p->path) + 32;
+	char *tmp = malloc(n);
+	if (!tmp)
+		die("out of memory");
+	snprintf(tmp, n, "%s.tmp.%ld", p->path, (long)getpid());
+	FILE *f = fopen(tmp, "w");
+	if (!f)
+		die("%s: cannot create: %s", tmp, strerror(errno));
+	for (const struct metric *m = metrics; m < metrics + NMETRICS; m++) {
+		if (is_ranking(m) != ranking || !has_value(r, m))
+			continue;
+		fprintf(f, "# HELP recpipe_eval_%s %s\n", m->name,
+			m->definition ? m->definition : m->name);
+		fprintf(f, "# TYPE recpipe_eval_%s gauge\n", m->name);
+		if (m->kind == AT_K)
+			for (int i = 0; i < r->rank.nk; i++)
+				prom_sample(f, p, m->name, r->rank.ks[i],
+					    value_of(r, m, i));
+		else
+			prom_sample(f, p, m->name, 0, m->format == COUNT
+				    ? (double)count_of(r, m) : value_of(r, m, 0));
+	}
+	if (fflush(f) != 0 || fsync(fileno(f)) != 0 || fclose(f) != 0) {
+		unlink(tmp);
+		die("%s: write error: %s", tmp, strerror(errno));
+	}
+	/* readable by the exporter, whatever the umask made of it */
+	chmod(tmp, 0644);
+	if (rename(tmp, p->path) != 0) {
+		unlink(tmp);
+		die("%s: cannot rename to %s: %s", tmp, p->path,
+		    strerror(errno));
+	}
+	free(tmp);
+}
+
 static int ranking_mode(const struct ranking_config *rc,
 			const struct input_config *in, char **files, int nfiles,
-			const struct check *checks, int nchecks, int output)
+			const struct check *checks, int nchecks, int output,
+			const struct prometheus *prom)
 {
 	struct rec_error err = { 0 };
 	rec_ranking *r;
@@ -648,13 +742,16 @@ static int ranking_mode(const struct ranking_config *rc,
 	else if (output == OUT_TABLE)
 		print_report(&res, 1);
 	finish_stdout();
+	if (prom->path)
+		write_prometheus(prom, &res, 1);
 	return run_checks(&res, checks, nchecks);
 }
 
 /* ---- pointwise mode ---- */
 
 static int pointwise_mode(struct input_config *in, char **files, int nfiles,
-			  const struct check *checks, int nchecks, int output)
+			  const struct check *checks, int nchecks, int output,
+			  const struct prometheus *prom)
 {
 	in->opt.columns.user = NULL;
 	in->opt.columns.item = NULL;
@@ -692,6 +789,8 @@ static int pointwise_mode(struct input_config *in, char **files, int nfiles,
 	else if (output == OUT_TABLE)
 		print_report(&res, 0);
 	finish_stdout();
+	if (prom->path)
+		write_prometheus(prom, &res, 0);
 	int status = run_checks(&res, checks, nchecks);
 	rec_metrics_free(mt);
 	rec_reader_free(reader);
@@ -730,6 +829,7 @@ int main(int argc, char **argv)
 	const char *check_args[64];
 	int check_over[64];
 	int nchecks = 0, output = OUT_TABLE, c;
+	struct prometheus prom = { 0 };
 	unsigned given = 0;	/* bit per mode_options row */
 	struct cli cli = { 0 };
 	cli_add(&cli, ranking_options);
@@ -755,6 +855,26 @@ int main(int argc, char **argv)
 			check_args[nchecks] = optarg;
 			check_over[nchecks++] = c == OPT_FAIL_OVER;
 			break;
+		case OPT_PROMETHEUS: prom.path = optarg; break;
+		case OPT_PROMETHEUS_LABEL: {
+			const char *eq = strchr(optarg, '=');
+			size_t klen = eq ? (size_t)(eq - optarg) : 0;
+			int good = klen > 0 && !(optarg[0] >= '0' &&
+						 optarg[0] <= '9');
+			for (size_t i = 0; i < klen && good; i++)
+				good = optarg[i] == '_' ||
+				       (optarg[i] >= 'a' && optarg[i] <= 'z') ||
+				       (optarg[i] >= 'A' && optarg[i] <= 'Z') ||
+				       (optarg[i] >= '0' && optarg[i] <= '9');
+			if (!good || (klen == 1 && optarg[0] == 'k'))
+				usage_error("--prometheus-label: '%s' is not "
+					    "NAME=VALUE with a NAME of letters, "
+					    "digits and _ (not k)", optarg);
+			if (prom.nlabels == 16)
+				usage_error("too many --prometheus-label");
+			prom.labels[prom.nlabels++] = optarg;
+			break;
+		}
 		case OPT_TRUTH: rc.truth = optarg; break;
 		case OPT_GROUP:
 			if (!*optarg)
@@ -769,6 +889,8 @@ int main(int argc, char **argv)
 			standard_option(c, help);
 		}
 	}
+	if (prom.nlabels && !prom.path)
+		usage_error("--prometheus-label needs --prometheus FILE");
 	if (rc.truth && rc.group)
 		usage_error("--truth and --group are two different modes");
 	check_mode_options(given, rc.truth ? TRUTH : rc.group ? GROUP : POINT);
@@ -779,7 +901,7 @@ int main(int argc, char **argv)
 					check_args[i], check_over[i], ranking);
 	if (ranking)
 		return ranking_mode(&rc, &in, argv + optind, argc - optind,
-				    checks, nchecks, output);
+				    checks, nchecks, output, &prom);
 	return pointwise_mode(&in, argv + optind, argc - optind, checks,
-			      nchecks, output);
+			      nchecks, output, &prom);
 }

@@ -121,6 +121,54 @@ quiet_case() {	# STATUS ARGS...: -q prints nothing, the status still tells
 run_case quiet_case 0
 run_case quiet_case 0 --fail-under auc=0.7
 run_case quiet_case 1 --fail-under auc=0.76
+prometheus_case() {	# the metrics as gauges, labelled, written whole
+	expect_exit 1 "$BIN/rec-eval" -q --fail-under auc=0.76 \
+		--prometheus m.prom --prometheus-label model=live.rec \
+		--prometheus-label 'note=a "b"' s.tsv
+	[ -z "$(ls m.prom.tmp.* 2>/dev/null)" ] || fail "a temporary file left"
+	"$PYTHON" - <<-'EOF' || { cat m.prom >&2; fail "--prometheus"; }
+	import re
+	lines = open("m.prom").read().splitlines()
+	sample = re.compile(r'^recpipe_eval_([a-z_]+)\{model="live\.rec",'
+	                    r'note="a \\"b\\""\} (\S+)$')
+	got = {}
+	for l in lines:
+	    if l.startswith("# HELP ") or l.startswith("# TYPE "):
+	        continue
+	    m = sample.match(l)
+	    assert m, l
+	    got[m.group(1)] = float(m.group(2))
+	assert got["auc"] == 0.75 and got["rows"] == 4, got
+	types = [l for l in lines if l.startswith("# TYPE ")]
+	assert all(l.endswith(" gauge") for l in types) and len(types) == len(got)
+	EOF
+}
+run_case prometheus_case
+prometheus_k_case() {	# ranking metrics: k is a label
+	printf 'u1\ti1\nu1\ti2\nu2\ti3\n' > truth.tsv
+	printf 'u1\ti1\t0.9\t1\nu1\ti4\t0.8\t2\nu2\ti5\t0.7\t1\n' > lists.tsv
+	expect_exit 0 "$BIN/rec-eval" -q --truth truth.tsv -k 1,2 \
+		--prometheus r.prom lists.tsv
+	grep -qx 'recpipe_eval_precision{k="1"} 0.5' r.prom &&
+		grep -qx 'recpipe_eval_precision{k="2"} 0.25' r.prom &&
+		grep -qx 'recpipe_eval_users 2' r.prom ||
+		{ cat r.prom >&2; fail "--prometheus with --truth"; }
+}
+run_case prometheus_k_case
+prometheus_bad_case() {	# PATTERN ARGS...
+	pattern=$1
+	shift
+	expect_exit 2 "$BIN/rec-eval" "$@" s.tsv
+	expect_err_first "^rec-eval: $pattern"
+}
+run_case prometheus_bad_case '--prometheus-label needs --prometheus' \
+	--prometheus-label a=b
+run_case prometheus_bad_case "--prometheus-label: '1a=b'" \
+	--prometheus x.prom --prometheus-label 1a=b
+run_case prometheus_bad_case "--prometheus-label: 'k=3'" \
+	--prometheus x.prom --prometheus-label k=3
+run_case prometheus_bad_case "--prometheus-label: 'novalue'" \
+	--prometheus x.prom --prometheus-label novalue
 quiet_json_case() {
 	expect_exit 2 "$BIN/rec-eval" -q --json s.tsv
 	expect_err_first '^rec-eval: --json and -q'

@@ -42,6 +42,31 @@ static void vmsg(const char *fmt, va_list ap)
 	fputc('\n', stderr);
 }
 
+/* When the last report was made, and when reading began. */
+static struct timespec progress_start, progress_last;
+
+static void progress_report(const rec_reader *r, void *arg)
+{
+	(void)arg;
+	double since = seconds_since(&progress_last);
+	if (since < 2)
+		return;
+	clock_gettime(CLOCK_MONOTONIC, &progress_last);
+	double total = seconds_since(&progress_start);
+	unsigned long long rows = rec_reader_rows(r);
+	fprintf(stderr, "%s: %llu rows read, %.2fM rows/s\n", progname, rows,
+		total > 0 ? (double)rows / total / 1e6 : 0);
+}
+
+void watch_progress(rec_reader *r, int quiet)
+{
+	if (quiet || !isatty(STDERR_FILENO))
+		return;
+	clock_gettime(CLOCK_MONOTONIC, &progress_start);
+	progress_last = progress_start;
+	rec_reader_on_progress(r, progress_report, NULL);
+}
+
 double seconds_since(const struct timespec *t0)
 {
 	struct timespec t;

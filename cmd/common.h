@@ -169,6 +169,10 @@ _Noreturn void stop_reading(int rc, const struct rec_error *err);
  * for skipped rows, if any. */
 void bad_rows_summary(struct bad_rows *b);
 
+/* Rows read and rows a second on stderr every few seconds while r reads,
+ * when stderr is a terminal and the run is not quiet. */
+void watch_progress(rec_reader *r, int quiet);
+
 /* ---- the files a program replaces (files.c) ---- */
 
 /* The file path names now (links followed); exits 2 if it cannot tell. */

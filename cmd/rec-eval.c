@@ -766,6 +766,7 @@ static int pointwise_mode(struct input_config *in, char **files, int nfiles,
 	if (rec_metrics_create(&mt) != 0)
 		die("out of memory");
 	struct bad_rows bad; bad_rows_init(&bad, in->strict, reader);
+	watch_progress(reader, output == OUT_QUIET);
 	struct rec_row row;
 	int got;
 	while ((got = rec_reader_next_good(reader, &row, bad_row_report, &bad,

@@ -306,6 +306,7 @@ int main(int argc, char **argv)
 			    argc - optind, &opt, &err) != 0)
 		die_error(&err);
 	struct bad_rows bad; bad_rows_init(&bad, in.strict, reader);
+	watch_progress(reader, 0);
 	struct rec_row row;
 	int header_done = 0;
 	static struct out_buffer out;

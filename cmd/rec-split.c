@@ -276,6 +276,7 @@ int main(int argc, char **argv)
 	output_open(&test, test_path);
 
 	struct bad_rows bad; bad_rows_init(&bad, in.strict, reader);
+	watch_progress(reader, quiet);
 	struct held held = { 0 };
 	rec_idset *users = NULL;
 	if (method == OPT_LAST && rec_idset_create(&users) != 0)

@@ -163,6 +163,7 @@ int main(int argc, char **argv)
 			    &in.opt, &err) != 0)
 		die_error(&err);
 	struct bad_rows bad; bad_rows_init(&bad, in.strict, reader);
+	watch_progress(reader, quiet);
 	rec_dataset *data = NULL;
 	int rc;
 	if (ease || (p.passes == 1 && !p.shuffle && p.holdout == 0)) {

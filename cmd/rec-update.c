@@ -284,6 +284,7 @@ int main(int argc, char **argv)
 			    argc - optind, &opt, &err) != 0)
 		die_error(&err);
 	struct bad_rows bad; bad_rows_init(&bad, in.strict, reader);
+	watch_progress(reader, quiet);
 	int header_done = 0;
 	struct timespec t0;
 	clock_gettime(CLOCK_MONOTONIC, &t0);

@@ -77,6 +77,9 @@ struct stream {
 	struct rec_sha256 sha;	/* of the bytes read so far */
 };
 
+/* Good rows between two calls of a progress callback: a power of two. */
+#define PROGRESS_ROWS 65536
+
 struct rec_reader {
 	struct rec_reader_options opt;
 	char *spec[MAX_COLS];	/* owned copies of the column options */
@@ -121,6 +124,8 @@ struct rec_reader {
 	size_t flen[REC_MAX_FIELDS];
 
 	uint64_t rows, bad;
+	void (*progress)(const rec_reader *r, void *arg);	/* or NULL */
+	void *progress_arg;
 };
 
 void rec_reader_options_init(struct rec_reader_options *opt)
@@ -390,6 +395,14 @@ const char *rec_reader_name(const rec_reader *r)
 int rec_reader_has_time(const rec_reader *r)
 {
 	return r->spec[COL_TIME] != NULL;
+}
+
+void rec_reader_on_progress(rec_reader *r,
+			    void (*fn)(const rec_reader *r, void *arg),
+			    void *arg)
+{
+	r->progress = fn;
+	r->progress_arg = arg;
 }
 
 uint64_t rec_reader_rows(const rec_reader *r)
@@ -1143,6 +1156,8 @@ static int fill_row(rec_reader *r, int n, struct rec_row *row,
 	row->field_lens = r->flen;
 	row->nfields = n;
 	r->rows++;
+	if ((r->rows & (PROGRESS_ROWS - 1)) == 0 && r->progress)
+		r->progress(r, r->progress_arg);
 	return 1;
 }
 

@@ -265,6 +265,11 @@ int rec_reader_has_time(const rec_reader *r);
  * opened. */
 uint64_t rec_reader_rows(const rec_reader *r);
 uint64_t rec_reader_bad_rows(const rec_reader *r);
+/* Call fn(r, arg) every 65536 good rows, in the reading thread (NULL:
+ * stop): for a progress report. */
+void rec_reader_on_progress(rec_reader *r,
+			    void (*fn)(const rec_reader *r, void *arg),
+			    void *arg);
 /* The reader's inputs: how many, the name of input i ("(stdin)" for
  * "-"), and the SHA-256 of its bytes as they were read (a gzip file's
  * compressed bytes) with their count: 1 once input i has been read to its

@@ -4,6 +4,7 @@
 PREFIX ?= /usr/local
 BINDIR ?= $(PREFIX)/bin
 MANDIR ?= $(PREFIX)/share/man
+COMPLETIONDIR ?= $(PREFIX)/share/bash-completion/completions
 DESTDIR ?=
 CC ?= cc
 CFLAGS ?= -O2 -g
@@ -151,11 +152,16 @@ install: all
 		$(DESTDIR)$(MANDIR)/man5
 	install -m 755 $(PROGRAMS:%=$(BUILD)/bin/%) $(DESTDIR)$(BINDIR)/
 	install -m 755 $(SCRIPTS:%=scripts/%) $(DESTDIR)$(BINDIR)/
+	install -d $(DESTDIR)$(COMPLETIONDIR)
+	for p in $(PROGRAMS) $(SCRIPTS); do install -m 644 \
+		scripts/recpipe.bash $(DESTDIR)$(COMPLETIONDIR)/$$p; done
 	install -m 644 $(MAN1) $(DESTDIR)$(MANDIR)/man1/
 	install -m 644 $(MAN5) $(DESTDIR)$(MANDIR)/man5/
 
 uninstall:
 	for s in $(SCRIPTS); do rm -f $(DESTDIR)$(BINDIR)/$$s; done
+	for p in $(PROGRAMS) $(SCRIPTS); do \
+		rm -f $(DESTDIR)$(COMPLETIONDIR)/$$p; done
 	for p in $(PROGRAMS); do rm -f $(DESTDIR)$(BINDIR)/$$p \
 		$(DESTDIR)$(MANDIR)/man1/$$p.1; done
 	rm -f $(DESTDIR)$(MANDIR)/man5/rec-model.5

@@ -8,7 +8,7 @@
 #include "common.h"
 
 enum { OPT_RAW = OPT_FIRST_FREE, OPT_TOP, OPT_EXCLUDE, OPT_CANDIDATES,
-       OPT_THREADS, OPT_NO_COLD_ITEMS, OPT_INCLUDE_SEEN };
+       OPT_THREADS, OPT_NO_COLD_ITEMS, OPT_INCLUDE_SEEN, OPT_EXPLAIN };
 
 static const struct cli_option options[] = {
 	{ "model", 'm', "MODEL", 'm', "the model file (required)" },
@@ -26,6 +26,10 @@ static const struct cli_option options[] = {
 	  "top-k: items known only from the item attribute table (nobody "
 	  "has touched them) do not compete; by default they do, scored "
 	  "from their attributes" },
+	{ "explain", 0, NULL, OPT_EXPLAIN,
+	  "score mode: one more field, the margin split into its terms: "
+	  "bias=, a term per namespace (user=, item=, each feature "
+	  "column), interactions= (they add up to the margin)" },
 	{ "include-seen", 0, NULL, OPT_INCLUDE_SEEN,
 	  "top-k, --model ease: a user's own items (its history in the "
 	  "model) may be recommended; by default they are left out" },
@@ -80,14 +84,17 @@ static void help(FILE *f)
 }
 
 /* The output is one table: the first file's header, if any, heads it. */
-static int print_header(const rec_reader *reader, char sep)
+static int print_header(const rec_reader *reader, char sep, int explain)
 {
 	size_t len;
 	const char *header = rec_reader_header(reader, &len);
 	if (!header)
 		return 0;
 	fwrite(header, 1, len, stdout);
-	printf("%cscore\n", sep);
+	printf("%cscore", sep);
+	if (explain)
+		printf("%cexplain", sep);
+	putchar('\n');
 	return 1;
 }
 
@@ -238,7 +245,8 @@ int main(int argc, char **argv)
 	input_config_init(&in);
 	in.opt.csv = -2;	/* not given */
 	const char *model_path = NULL, *exclude = NULL, *candidates = NULL;
-	int raw = 0, top = 0, threads = 1, no_cold = 0, include_seen = 0, c;
+	int raw = 0, top = 0, threads = 1, no_cold = 0, include_seen = 0;
+	int explain = 0, c;
 	struct cli cli = { 0 };
 	cli_add(&cli, options);
 	cli_add_input(&cli, PREDICT_INPUT);
@@ -257,6 +265,7 @@ int main(int argc, char **argv)
 		case OPT_CANDIDATES: candidates = optarg; break;
 		case OPT_NO_COLD_ITEMS: no_cold = 1; break;
 		case OPT_INCLUDE_SEEN: include_seen = 1; break;
+		case OPT_EXPLAIN: explain = 1; break;
 		case OPT_THREADS:
 			threads = (int)opt_long("--threads", optarg, 1, 256);
 			break;
@@ -266,6 +275,8 @@ int main(int argc, char **argv)
 	}
 	if (!model_path)
 		usage_error("no model given (-m MODEL)");
+	if (top && explain)
+		usage_error("--explain is for score mode, not --top");
 	if (!top && (exclude || candidates || threads != 1 || no_cold ||
 		     include_seen))
 		usage_error("--exclude, --candidates, --threads, "
@@ -320,10 +331,16 @@ int main(int argc, char **argv)
 		char sep = rec_reader_is_csv(reader) ? ',' : '\t';
 		if (!header_done) {
 			out_flush(&out);
-			header_done = print_header(reader, sep);
+			header_done = print_header(reader, sep, explain);
 		}
 		double margin;
-		if (rec_model_margin_row(model, &row, &margin, &err) != 0) {
+		static struct rec_term terms[REC_EXPLAIN_TERMS];
+		int nterms = 0;
+		if ((explain ? (nterms = rec_model_explain_row(
+					model, &row, terms, REC_EXPLAIN_TERMS,
+					&margin, &err)) < 0
+			     : rec_model_margin_row(model, &row, &margin,
+						    &err) != 0)) {
 			out_flush(&out);
 			die_error(&err);
 		}
@@ -331,13 +348,21 @@ int main(int argc, char **argv)
 		char num[40];
 		num[0] = sep;
 		int len = 1 + rec_format_score(num + 1, score);
-		num[len++] = '\n';
 		out_put(&out, row.raw, row.raw_len);
 		out_put(&out, num, (size_t)len);
+		for (int t = 0; t < nterms; t++) {
+			char term[320];
+			int n = snprintf(term, sizeof(term), "%c%.256s=",
+					 t == 0 ? sep : ' ', terms[t].name);
+			n += rec_format_score(term + n, terms[t].value);
+			out_put(&out, term, (size_t)n);
+		}
+		out_put(&out, "\n", 1);
 	}
 	out_flush(&out);
 	if (!header_done)
-		print_header(reader, rec_reader_is_csv(reader) ? ',' : '\t');
+		print_header(reader, rec_reader_is_csv(reader) ? ',' : '\t',
+			     explain);
 	finish_stdout();
 	bad_rows_summary(&bad);
 	rec_reader_free(reader);

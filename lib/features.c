@@ -868,6 +868,67 @@ int rec_model_margin_row(const rec_model *m, const struct rec_row *row,
 	return 0;
 }
 
+/* Add value to the term of name, made if new; the count of terms. */
+static int add_term(struct rec_term *t, int n, int max, const char *name,
+		    double value)
+{
+	for (int i = 0; i < n; i++)
+		if (t[i].name == name) {
+			t[i].value += value;
+			return n;
+		}
+	if (n < max)
+		t[n++] = (struct rec_term){ name, value };
+	return n;
+}
+
+int rec_model_explain_row(const rec_model *m, const struct rec_row *row,
+			  struct rec_term *terms, int max, double *margin,
+			  struct rec_error *err)
+{
+	if (m->ease)
+		return rec_fail(err, REC_EINVAL, NULL, 0,
+				"an EASE score is no sum of weights to explain");
+	int rc = rec_model_margin_row(m, row, margin, err);
+	if (rc)
+		return rc;
+	int n = max > 0 ? 1 : 0;
+	if (n)
+		terms[0] = (struct rec_term){ "bias", m->bias[0] };
+	double linear = m->bias[0];
+	if (!m->schema.active) {
+		uint32_t u = rec_model_find(m, rec_feature_key(
+				m, REC_SPACE_USER, row->user, row->user_len));
+		uint32_t i = rec_model_find(m, rec_feature_key(
+				m, REC_SPACE_ITEM, row->item, row->item_len));
+		if (u != UINT32_MAX) {
+			double w = m->rows[(size_t)u * m->stride];
+			n = add_term(terms, n, max, "user", w);
+			linear += w;
+		}
+		if (i != UINT32_MAX) {
+			double w = m->rows[(size_t)i * m->stride];
+			n = add_term(terms, n, max, "item", w);
+			linear += w;
+		}
+	} else {
+		struct rec_feat f[2 * REC_MAX_SIDE];
+		int nu, ni;
+		rc = rec_model_row_feats(m, row, f, &nu, &ni, err);
+		if (rc)
+			return rc;
+		for (int k = 0; k < nu + ni; k++) {
+			double w = (double)m->rows[(size_t)f[k].row * m->stride] *
+				   f[k].x;
+			uint32_t space = m->feature_space[f[k].row];
+			n = add_term(terms, n, max, m->schema.spaces[space].name,
+				     w);
+			linear += w;
+		}
+	}
+	return add_term(terms, n, max, "interactions", *margin - linear);
+}
+
 double rec_user_side(const rec_model *m, const char *id, size_t len, float *q)
 {
 	struct rec_kfeat k[REC_MAX_SIDE];

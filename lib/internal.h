@@ -176,6 +176,8 @@ enum { REC_SIDE_QUERY = 0, REC_SIDE_ITEM = 1 };
 enum { REC_ORIGIN_ID = 0, REC_ORIGIN_EVENT = 1, REC_ORIGIN_TABLE = 2 };
 #define REC_MAX_SPACES 4096	/* namespaces of one model, at most */
 #define REC_MAX_SIDE 1024	/* features on one side of an event */
+_Static_assert(REC_EXPLAIN_TERMS >= 2 * REC_MAX_SIDE + 2,
+	       "REC_EXPLAIN_TERMS too small");
 struct rec_space {
 	char *name;
 	uint64_t seed;		/* rec_hash('n', name) */

@@ -491,6 +491,24 @@ void rec_model_reader_columns(const rec_model *m, struct rec_reader_options *o);
  * 0, or REC_EDATA (too many features on one side). */
 int rec_model_margin_row(const rec_model *m, const struct rec_row *row,
 			 double *margin, struct rec_error *err);
+/* The margin of a row split into its terms, as rec_model_margin_row
+ * computes it: "bias", then the weights of each namespace's features
+ * ("user", "item", or a feature column's name), then "interactions", the
+ * factors' part: the margin less the others, so that the terms add up to
+ * it.  Namespaces without a feature in the row are left out.  names point
+ * into the model.  The count of terms (at most max), or REC_EINVAL for an
+ * EASE model (its score is no sum of weights), or rec_model_margin_row's
+ * error. */
+struct rec_term {
+	const char *name;
+	double value;
+};
+/* Room for every term a row can have: 1024 features a side, each in a
+ * namespace of its own, the bias and the interactions. */
+#define REC_EXPLAIN_TERMS (2 * 1024 + 2)
+int rec_model_explain_row(const rec_model *m, const struct rec_row *row,
+			  struct rec_term *terms, int max, double *margin,
+			  struct rec_error *err);
 /* A namespace and the rows it has (nonzero: rows whose weight is not 0). */
 struct rec_space_info {
 	const char *name;

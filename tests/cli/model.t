@@ -74,6 +74,41 @@ items_case() {	# --items: each item, its events and latest time, as met
 	EOF
 }
 run_case items_case
+explain_case() {	# MODEL-OPTIONS...: the terms add up to the margin
+	"$BIN/rec-train" -q --passes 1 --holdout 0 "$@" -o ex.rec data.tsv ||
+		fail "rec-train $*"
+	head -n 50 data.tsv > ex.tsv
+	expect_exit 0 "$BIN/rec-predict" -m ex.rec --raw --explain ex.tsv
+	mv out explained
+	expect_exit 0 "$BIN/rec-predict" -m ex.rec --raw ex.tsv
+	"$PYTHON" - "$@" <<-'EOF' || fail "--explain $*"
+	import sys
+	plain = [l.rstrip("\n").split("\t") for l in open("out")]
+	for row, want in zip(open("explained"), plain):
+	    f = row.rstrip("\n").split("\t")
+	    assert f[:-1] == want, (f, want)
+	    terms = dict(t.split("=") for t in f[-1].split(" "))
+	    names = list(terms)
+	    assert names[0] == "bias" and names[-1] == "interactions", names
+	    assert "user" in names and "item" in names, names
+	    if "--features" in sys.argv:
+	        assert "5" in names, names
+	    total = sum(float(v) for v in terms.values())
+	    margin = float(want[-1])
+	    assert abs(total - margin) <= 1e-6 * (1 + abs(margin)), (total, margin)
+	EOF
+}
+run_case explain_case
+run_case explain_case --features 5 --item-features 6
+explain_refused_case() {
+	expect_exit 2 "$BIN/rec-predict" -m m.rec --top 3 --explain data.tsv
+	expect_err_first '^rec-predict: --explain is for score mode'
+	"$BIN/rec-train" -q --task implicit --model ease -o ease.rec data.tsv ||
+		fail "rec-train ease"
+	expect_exit 2 "$BIN/rec-predict" -m ease.rec --explain data.tsv
+	expect_err 'EASE score is no sum of weights'
+}
+run_case explain_refused_case
 
 # ---- damaged, truncated, foreign and newer files ----
 size=$(wc -c < m.rec)

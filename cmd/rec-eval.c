@@ -12,7 +12,7 @@
 #include "json.h"
 
 enum { OPT_JSON = OPT_FIRST_FREE, OPT_FAIL_UNDER, OPT_FAIL_OVER, OPT_TRUTH,
-       OPT_GROUP, OPT_PROMETHEUS, OPT_PROMETHEUS_LABEL };
+       OPT_GROUP, OPT_PROMETHEUS, OPT_PROMETHEUS_LABEL, OPT_PER_USER };
 
 static const struct cli_option ranking_options[] = {
 	{ "truth", 0, "TRUTH", OPT_TRUTH,
@@ -26,6 +26,9 @@ static const struct cli_option ranking_options[] = {
 	{ NULL, 'k', "K,...", 'k', "cut-offs (default 10; at most 16)" },
 	{ "model", 'm', "MODEL", 'm',
 	  "with --truth: coverage against MODEL's catalogue" },
+	{ "per-user", 0, "FILE", OPT_PER_USER,
+	  "also write each user's (or group's) values to FILE, a TSV table "
+	  "with a header" },
 	{ NULL, 0, NULL, 0, NULL },
 };
 
@@ -91,6 +94,7 @@ static const struct mode_option {
 	{ OPT_TIME, "--time", 0 },
 	{ 'k', "-k", TRUTH | GROUP },
 	{ 'm', "-m", TRUTH },
+	{ OPT_PER_USER, "--per-user", TRUTH | GROUP },
 };
 #define NMODE_OPTIONS (sizeof(mode_options) / sizeof(mode_options[0]))
 
@@ -535,7 +539,7 @@ static int run_checks(const struct results *r, const struct check *checks,
 /* ---- ranking mode ---- */
 
 struct ranking_config {
-	const char *truth, *group, *model;
+	const char *truth, *group, *model, *per_user;
 	int ks[REC_MAX_KS], nk;
 };
 
@@ -716,6 +720,75 @@ static void write_prometheus(const struct prometheus *p,
 	free(tmp);
 }
 
+/* --per-user: a TSV table, a row per user, written beside its place and
+ * renamed into it at the end. */
+struct per_user {
+	const char *path;
+	char *tmp;
+	FILE *f;
+	int group;	/* --group: each row also has the group's AUC */
+};
+
+static void per_user_open(struct per_user *pu, const char *path,
+			  const int *ks, int nk, int group)
+{
+	pu->path = path;
+	pu->group = group;
+	size_t n = strlen(path) + 32;
+	pu->tmp = malloc(n);
+	if (!pu->tmp)
+		die("out of memory");
+	snprintf(pu->tmp, n, "%s.tmp.%ld", path, (long)getpid());
+	pu->f = fopen(pu->tmp, "w");
+	if (!pu->f)
+		die("%s: cannot create: %s", pu->tmp, strerror(errno));
+	fputs(group ? "group\trelevant" : "user\trelevant", pu->f);
+	static const char *const names[] = { "precision", "recall", "ndcg",
+					      "map", "hit_rate" };
+	for (size_t m = 0; m < 5; m++)
+		for (int j = 0; j < nk; j++)
+			fprintf(pu->f, "\t%s@%d", names[m], ks[j]);
+	fputs(group ? "\trr\tauc\n" : "\trr\n", pu->f);
+}
+
+static void per_user_row(const char *id, size_t len,
+			 const struct rec_user_values *v, void *arg)
+{
+	struct per_user *pu = arg;
+	fprintf(pu->f, "%.*s\t%zu", (int)len, id, v->relevant);
+	const double *cols[5] = { v->precision, v->recall, v->ndcg, v->map,
+				  v->hit };
+	char num[40];
+	for (int m = 0; m < 5; m++)
+		for (int j = 0; j < v->nk; j++) {
+			rec_format_score(num, cols[m][j]);
+			fprintf(pu->f, "\t%s", num);
+		}
+	rec_format_score(num, v->rr);
+	fprintf(pu->f, "\t%s", num);
+	if (pu->group) {
+		if (v->has_auc)
+			rec_format_score(num, v->auc);
+		fprintf(pu->f, "\t%s", v->has_auc ? num : "-");
+	}
+	fputc('\n', pu->f);
+}
+
+static void per_user_close(struct per_user *pu)
+{
+	if (fflush(pu->f) != 0 || fsync(fileno(pu->f)) != 0 ||
+	    fclose(pu->f) != 0) {
+		unlink(pu->tmp);
+		die("%s: write error: %s", pu->tmp, strerror(errno));
+	}
+	if (rename(pu->tmp, pu->path) != 0) {
+		unlink(pu->tmp);
+		die("%s: cannot rename to %s: %s", pu->tmp, pu->path,
+		    strerror(errno));
+	}
+	free(pu->tmp);
+}
+
 static int ranking_mode(const struct ranking_config *rc,
 			const struct input_config *in, char **files, int nfiles,
 			const struct check *checks, int nchecks, int output,
@@ -725,6 +798,12 @@ static int ranking_mode(const struct ranking_config *rc,
 	rec_ranking *r;
 	if (rec_ranking_create(&r, rc->ks, rc->nk) != 0)
 		die("out of memory");
+	struct per_user pu = { 0 };
+	if (rc->per_user) {
+		per_user_open(&pu, rc->per_user, rc->ks, rc->nk,
+			      rc->group != NULL);
+		rec_ranking_per_user(r, per_user_row, &pu);
+	}
 	struct bad_rows bad; bad_rows_init(&bad, in->strict, NULL);
 	struct results res = { .task = in->opt.task };
 	int rcode = rc->truth
@@ -733,6 +812,8 @@ static int ranking_mode(const struct ranking_config *rc,
 	if (rcode)
 		stop_reading(rcode, &err);
 	bad_rows_summary(&bad);
+	if (rc->per_user)
+		per_user_close(&pu);
 	rec_ranking_values(r, &res.rank);
 	rec_ranking_free(r);
 	if (res.rank.users == 0)
@@ -886,6 +967,7 @@ int main(int argc, char **argv)
 			rc.nk = parse_ks(optarg, rc.ks);
 			break;
 		case 'm': rc.model = optarg; break;
+		case OPT_PER_USER: rc.per_user = optarg; break;
 		default:
 			standard_option(c, help);
 		}

@@ -28,7 +28,68 @@ struct rec_ranking {
 	double map[REC_MAX_KS], hit[REC_MAX_KS];
 	double mrr, auc;
 	uint64_t users, auc_users;
+	rec_user_fn per_user;	/* or NULL */
+	void *per_user_arg;
 };
+
+void rec_ranking_per_user(rec_ranking *r, rec_user_fn fn, void *arg)
+{
+	r->per_user = fn;
+	r->per_user_arg = arg;
+}
+
+/* One user's values into v (its AUC left out). */
+static void list_values(const rec_ranking *r, const unsigned char *relevant,
+			size_t n, size_t total_relevant,
+			struct rec_user_values *v)
+{
+	memset(v, 0, sizeof(*v));
+	v->nk = r->nk;
+	v->relevant = total_relevant;
+	size_t first = 0;
+	for (size_t i = 0; i < n && !first; i++)
+		if (relevant[i])
+			first = i + 1;
+	v->rr = first ? 1.0 / (double)first : 0;
+	for (int j = 0; j < r->nk; j++) {
+		size_t k = (size_t)r->ks[j];
+		double hits = 0, dcg = 0, ap = 0, idcg = 0;
+		for (size_t i = 0; i < n && i < k; i++) {
+			if (!relevant[i])
+				continue;
+			hits++;
+			dcg += 1 / log2((double)i + 2);
+			ap += hits / (double)(i + 1);
+		}
+		size_t ideal = total_relevant < k ? total_relevant : k;
+		for (size_t i = 0; i < ideal; i++)
+			idcg += 1 / log2((double)i + 2);
+		v->ks[j] = r->ks[j];
+		v->precision[j] = hits / (double)k;
+		v->recall[j] = hits / (double)total_relevant;
+		v->ndcg[j] = dcg / idcg;
+		v->map[j] = ap / (double)ideal;
+		v->hit[j] = hits > 0;
+	}
+}
+
+/* A user's values into the sums, and to the per-user callback with its
+ * id (NULL, 0 when the caller gave none). */
+static void add_values(rec_ranking *r, const struct rec_user_values *v,
+		       const char *id, size_t len)
+{
+	r->users++;
+	r->mrr += v->rr;
+	for (int j = 0; j < r->nk; j++) {
+		r->precision[j] += v->precision[j];
+		r->recall[j] += v->recall[j];
+		r->ndcg[j] += v->ndcg[j];
+		r->map[j] += v->map[j];
+		r->hit[j] += v->hit[j];
+	}
+	if (r->per_user && id)
+		r->per_user(id, len, v, r->per_user_arg);
+}
 
 int rec_ranking_create(rec_ranking **out, const int *ks, int nk)
 {
@@ -57,32 +118,9 @@ int rec_ranking_add_list(rec_ranking *r, const unsigned char *relevant,
 {
 	if (total_relevant == 0)
 		return 0;	/* nothing to find: not evaluated */
-	r->users++;
-	size_t first = 0;
-	for (size_t i = 0; i < n && !first; i++)
-		if (relevant[i])
-			first = i + 1;
-	if (first)
-		r->mrr += 1.0 / (double)first;
-	for (int j = 0; j < r->nk; j++) {
-		size_t k = (size_t)r->ks[j];
-		double hits = 0, dcg = 0, ap = 0, idcg = 0;
-		for (size_t i = 0; i < n && i < k; i++) {
-			if (!relevant[i])
-				continue;
-			hits++;
-			dcg += 1 / log2((double)i + 2);
-			ap += hits / (double)(i + 1);
-		}
-		size_t ideal = total_relevant < k ? total_relevant : k;
-		for (size_t i = 0; i < ideal; i++)
-			idcg += 1 / log2((double)i + 2);
-		r->precision[j] += hits / (double)k;
-		r->recall[j] += hits / (double)total_relevant;
-		r->ndcg[j] += dcg / idcg;
-		r->map[j] += ap / (double)ideal;
-		r->hit[j] += hits > 0;
-	}
+	struct rec_user_values v;
+	list_values(r, relevant, n, total_relevant, &v);
+	add_values(r, &v, NULL, 0);
 	return 0;
 }
 
@@ -140,7 +178,8 @@ static size_t count_relevant(const unsigned char *label, size_t n)
 /* rec_ranking_add_group in scratch room for n rows: cannot fail. */
 static void add_group(rec_ranking *r, const double *score,
 		      const unsigned char *label, size_t n,
-		      const struct group_scratch *g)
+		      const struct group_scratch *g, const char *id,
+		      size_t id_len)
 {
 	size_t relevant = count_relevant(label, n);
 	if (relevant == 0)
@@ -151,9 +190,12 @@ static void add_group(rec_ranking *r, const double *score,
 	qsort(rows, n, sizeof(*rows), by_rank);
 	for (size_t i = 0; i < n; i++)
 		g->rel[i] = rows[i].label;
-	rec_ranking_add_list(r, g->rel, n, relevant);
-	if (relevant == n)
+	struct rec_user_values v;
+	list_values(r, g->rel, n, relevant, &v);
+	if (relevant == n) {
+		add_values(r, &v, id, id_len);
 		return;
+	}
 	/* AUC: the classes' keys from the lowest score up */
 	size_t npos = 0, nneg = 0;
 	for (size_t i = n; i-- > 0;) {
@@ -165,9 +207,12 @@ static void add_group(rec_ranking *r, const double *score,
 	}
 	struct rec_auc_class pos = { .keys = g->keys, .n = npos };
 	struct rec_auc_class neg = { .keys = g->keys + relevant, .n = nneg };
-	r->auc += rec_auc_pairs(&pos, &neg) /
-		  ((double)relevant * (double)(n - relevant));
+	v.has_auc = 1;
+	v.auc = rec_auc_pairs(&pos, &neg) /
+		((double)relevant * (double)(n - relevant));
+	r->auc += v.auc;
 	r->auc_users++;
+	add_values(r, &v, id, id_len);
 }
 
 int rec_ranking_add_group(rec_ranking *r, const double *score,
@@ -178,7 +223,7 @@ int rec_ranking_add_group(rec_ranking *r, const double *score,
 		return 0;	/* not evaluated: nothing to allocate */
 	if (scratch_alloc(&g, n) != 0)
 		return REC_ENOMEM;
-	add_group(r, score, label, n, &g);
+	add_group(r, score, label, n, &g, NULL, 0);
 	scratch_free(&g);
 	return 0;
 }
@@ -365,12 +410,13 @@ int rec_ranking_truth(rec_ranking *r, rec_reader *truth, rec_reader *recs,
 	if (rc)
 		goto out;
 	for (size_t u = 0; u < rec_idset_size(s.users); u++) {
-		rc = rec_ranking_add_list(r, s.lists[u].v, s.lists[u].n,
-					  s.relevant[u]);
-		if (rc) {
-			rc = rec_fail(err, rc, NULL, 0, "out of memory");
-			goto out;
-		}
+		if (s.relevant[u] == 0)
+			continue;	/* nothing to find: not evaluated */
+		struct rec_user_values v;
+		list_values(r, s.lists[u].v, s.lists[u].n, s.relevant[u], &v);
+		size_t len;
+		const char *id = rec_idset_id(s.users, u, &len);
+		add_values(r, &v, id, len);
 	}
 	size_t all = catalogue ? catalogue : rec_idset_size(s.items);
 	*coverage = all ? (double)rec_idset_size(s.covered) / (double)all : 0;
@@ -456,9 +502,12 @@ int rec_ranking_groups(rec_ranking *r, rec_reader *rows,
 	if (!rc && scratch_alloc(&scratch, largest) != 0)
 		rc = rec_fail(err, REC_ENOMEM, NULL, 0, "out of memory");
 	if (!rc) {
-		for (size_t g = 0; g < ngroups; g++)
+		for (size_t g = 0; g < ngroups; g++) {
+			size_t len;
+			const char *id = rec_idset_id(s.ids, g, &len);
 			add_group(r, s.groups[g].score, s.groups[g].label,
-				  s.groups[g].n, &scratch);
+				  s.groups[g].n, &scratch, id, len);
+		}
 		scratch_free(&scratch);
 	}
 	for (size_t g = 0; g < s.cap; g++) {

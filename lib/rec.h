@@ -937,6 +937,23 @@ int rec_ranking_groups(rec_ranking *r, rec_reader *rows,
 		       rec_bad_row_fn bad_row, void *bad_arg,
 		       struct rec_error *err);
 void rec_ranking_values(const rec_ranking *r, struct rec_rank_values *v);
+/* One user's (or group's) ranking values, as the means are made of. */
+struct rec_user_values {
+	int nk;
+	int ks[REC_MAX_KS];
+	double precision[REC_MAX_KS], recall[REC_MAX_KS], ndcg[REC_MAX_KS];
+	double map[REC_MAX_KS], hit[REC_MAX_KS];
+	double rr;		/* 1 / rank of the first hit, 0 without one */
+	size_t relevant;	/* the user's relevant items */
+	int has_auc;		/* groups with both kinds of rows */
+	double auc;
+};
+typedef void (*rec_user_fn)(const char *id, size_t len,
+			    const struct rec_user_values *v, void *arg);
+/* Call fn for each user evaluated by rec_ranking_truth and each group by
+ * rec_ranking_groups, in the order they were first met, with the id (not
+ * NUL-terminated) and its values. */
+void rec_ranking_per_user(rec_ranking *r, rec_user_fn fn, void *arg);
 void rec_ranking_free(rec_ranking *r);
 
 #endif

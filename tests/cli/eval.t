@@ -169,6 +169,36 @@ run_case prometheus_bad_case "--prometheus-label: 'k=3'" \
 	--prometheus x.prom --prometheus-label k=3
 run_case prometheus_bad_case "--prometheus-label: 'novalue'" \
 	--prometheus x.prom --prometheus-label novalue
+per_user_case() {	# each user's values; their means are the report's
+	printf 'u1\ti1\nu1\ti2\nu2\ti3\nu3\ti9\n' > truth.tsv
+	printf 'u1\ti1\t0.9\t1\nu1\ti4\t0.8\t2\nu2\ti5\t0.7\t1\nu2\ti3\t0.6\t2\n' \
+		> lists.tsv
+	expect_exit 0 "$BIN/rec-eval" --json --truth truth.tsv -k 1,2 \
+		--per-user users.tsv lists.tsv
+	mv out report.json
+	"$PYTHON" - <<-'EOF' || { cat users.tsv >&2; fail "--per-user"; }
+	import csv, json
+	rows = list(csv.DictReader(open("users.tsv"), delimiter="\t"))
+	assert [r["user"] for r in rows] == ["u1", "u2", "u3"], rows
+	assert rows[0]["precision@1"] == "1" and rows[1]["rr"] == "0.5"
+	assert rows[2]["hit_rate@2"] == "0" and rows[2]["relevant"] == "1"
+	report = json.load(open("report.json"))
+	for k in ("precision@2", "recall@2", "ndcg@2", "map@1", "hit_rate@2"):
+	    mean = sum(float(r[k]) for r in rows) / len(rows)
+	    assert abs(mean - report[k]) < 1e-8, (k, mean, report[k])
+	EOF
+	# --group: each group's AUC too
+	printf 'g1\ta\t1\t0.9\ng1\tb\t0\t0.1\ng2\tc\t1\t0.2\ng2\td\t0\t0.8\n' \
+		> groups.tsv
+	expect_exit 0 "$BIN/rec-eval" --group 1 --label 3 --score 4 \
+		--per-user g.tsv groups.tsv
+	grep -qP '^g1\t1\t.*\t1$' g.tsv && grep -qP '^g2\t1\t.*\t0$' g.tsv ||
+		{ cat g.tsv >&2; fail "--per-user --group: AUC"; }
+	# pointwise metrics have no users
+	expect_exit 2 "$BIN/rec-eval" --per-user x.tsv s.tsv
+	expect_err_first '^rec-eval: --per-user'
+}
+run_case per_user_case
 quiet_json_case() {
 	expect_exit 2 "$BIN/rec-eval" -q --json s.tsv
 	expect_err_first '^rec-eval: --json and -q'

@@ -175,6 +175,21 @@ void watch_progress(rec_reader *r, int quiet);
 
 /* ---- the files a program replaces (files.c) ---- */
 
+/* A text file written beside its place and renamed into it when whole:
+ * a reader never sees half of it, and a run that fails leaves none (the
+ * temporary file is removed at exit unless committed).  The struct must
+ * live until it is committed or the program exits. */
+struct text_output {
+	const char *path;
+	char *tmp;		/* NULL once committed */
+	FILE *f;
+};
+/* Open; exits 2 if the temporary file cannot be made. */
+void text_output_open(struct text_output *o, const char *path);
+/* Flush, sync and rename into place with the given mode (0: as made);
+ * exits 2 on failure, the temporary file removed. */
+void text_output_commit(struct text_output *o, int mode);
+
 /* The file path names now (links followed); exits 2 if it cannot tell. */
 struct rec_file_id file_id_of(const char *path);
 /* Wait for, then hold, the lock that programs replacing the file at path

@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
@@ -88,4 +89,55 @@ rec_model *load_model(const char *path, struct rec_file_id *id)
 		die_error(&err);
 	close(fd);
 	return m;
+}
+
+/* The temporary files of outputs not yet committed, removed at exit so
+ * that a run that dies leaves no half-written output. */
+static struct text_output *pending[8];
+
+static void remove_pending(void)
+{
+	for (size_t i = 0; i < sizeof(pending) / sizeof(pending[0]); i++)
+		if (pending[i] && pending[i]->tmp)
+			unlink(pending[i]->tmp);
+}
+
+void text_output_open(struct text_output *o, const char *path)
+{
+	static int registered;
+	size_t slot = 0;
+	while (slot < sizeof(pending) / sizeof(pending[0]) && pending[slot])
+		slot++;
+	if (slot == sizeof(pending) / sizeof(pending[0]))
+		die("too many outputs");
+	if (!registered && atexit(remove_pending) == 0)
+		registered = 1;
+	o->path = path;
+	size_t n = strlen(path) + 32;
+	o->tmp = malloc(n);
+	if (!o->tmp)
+		die("out of memory");
+	snprintf(o->tmp, n, "%s.tmp.%ld", path, (long)getpid());
+	o->f = fopen(o->tmp, "w");
+	if (!o->f)
+		die("%s: cannot create: %s", o->tmp, strerror(errno));
+	pending[slot] = o;
+}
+
+void text_output_commit(struct text_output *o, int mode)
+{
+	if (fflush(o->f) != 0 || fsync(fileno(o->f)) != 0 ||
+	    fclose(o->f) != 0)
+		die("%s: write error: %s", o->tmp, strerror(errno));
+	if (mode)
+		chmod(o->tmp, (mode_t)mode);
+	if (rename(o->tmp, o->path) != 0)
+		die("%s: cannot rename to %s: %s", o->tmp, o->path,
+		    strerror(errno));
+	free(o->tmp);
+	o->tmp = NULL;
+	/* the struct may be gone by the time the program exits */
+	for (size_t i = 0; i < sizeof(pending) / sizeof(pending[0]); i++)
+		if (pending[i] == o)
+			pending[i] = NULL;
 }

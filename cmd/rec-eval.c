@@ -1,12 +1,9 @@
 /*
  * rec-eval - metrics from scored, labelled rows.
  */
-#include <errno.h>
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include "common.h"
 #include "json.h"
@@ -684,14 +681,9 @@ static void prom_sample(FILE *f, const struct prometheus *p,
 static void write_prometheus(const struct prometheus *p,
 			     const struct results *r, int ranking)
 {
-	size_t n = strlen(p->path) + 32;
-	char *tmp = malloc(n);
-	if (!tmp)
-		die("out of memory");
-	snprintf(tmp, n, "%s.tmp.%ld", p->path, (long)getpid());
-	FILE *f = fopen(tmp, "w");
-	if (!f)
-		die("%s: cannot create: %s", tmp, strerror(errno));
+	struct text_output out;
+	text_output_open(&out, p->path);
+	FILE *f = out.f;
 	for (const struct metric *m = metrics; m < metrics + NMETRICS; m++) {
 		if (is_ranking(m) != ranking || !has_value(r, m))
 			continue;
@@ -706,25 +698,14 @@ static void write_prometheus(const struct prometheus *p,
 			prom_sample(f, p, m->name, 0, m->format == COUNT
 				    ? (double)count_of(r, m) : value_of(r, m, 0));
 	}
-	if (fflush(f) != 0 || fsync(fileno(f)) != 0 || fclose(f) != 0) {
-		unlink(tmp);
-		die("%s: write error: %s", tmp, strerror(errno));
-	}
 	/* readable by the exporter, whatever the umask made of it */
-	chmod(tmp, 0644);
-	if (rename(tmp, p->path) != 0) {
-		unlink(tmp);
-		die("%s: cannot rename to %s: %s", tmp, p->path,
-		    strerror(errno));
-	}
-	free(tmp);
+	text_output_commit(&out, 0644);
 }
 
 /* --per-user: a TSV table, a row per user, written beside its place and
  * renamed into it at the end. */
 struct per_user {
-	const char *path;
-	char *tmp;
+	struct text_output out;
 	FILE *f;
 	int group;	/* --group: each row also has the group's AUC */
 };
@@ -732,16 +713,9 @@ struct per_user {
 static void per_user_open(struct per_user *pu, const char *path,
 			  const int *ks, int nk, int group)
 {
-	pu->path = path;
 	pu->group = group;
-	size_t n = strlen(path) + 32;
-	pu->tmp = malloc(n);
-	if (!pu->tmp)
-		die("out of memory");
-	snprintf(pu->tmp, n, "%s.tmp.%ld", path, (long)getpid());
-	pu->f = fopen(pu->tmp, "w");
-	if (!pu->f)
-		die("%s: cannot create: %s", pu->tmp, strerror(errno));
+	text_output_open(&pu->out, path);
+	pu->f = pu->out.f;
 	fputs(group ? "group\trelevant" : "user\trelevant", pu->f);
 	static const char *const names[] = { "precision", "recall", "ndcg",
 					      "map", "hit_rate" };
@@ -776,17 +750,7 @@ static void per_user_row(const char *id, size_t len,
 
 static void per_user_close(struct per_user *pu)
 {
-	if (fflush(pu->f) != 0 || fsync(fileno(pu->f)) != 0 ||
-	    fclose(pu->f) != 0) {
-		unlink(pu->tmp);
-		die("%s: write error: %s", pu->tmp, strerror(errno));
-	}
-	if (rename(pu->tmp, pu->path) != 0) {
-		unlink(pu->tmp);
-		die("%s: cannot rename to %s: %s", pu->tmp, pu->path,
-		    strerror(errno));
-	}
-	free(pu->tmp);
+	text_output_commit(&pu->out, 0);
 }
 
 static int ranking_mode(const struct ranking_config *rc,

@@ -84,53 +84,10 @@ static uint64_t hash_id(uint64_t seed, const char *s, size_t len)
 	return mix(h ^ len);
 }
 
-/* An output written to a temporary file, renamed into place at the end:
- * a run that fails leaves no half-written split. */
-struct output {
-	const char *path;
-	char *tmp;
-	FILE *f;
-	unsigned long long rows;
-};
-
-static void output_open(struct output *o, const char *path)
-{
-	o->path = path;
-	size_t n = strlen(path) + 32;
-	o->tmp = malloc(n);
-	if (!o->tmp)
-		die("out of memory");
-	snprintf(o->tmp, n, "%s.tmp.%ld", path, (long)getpid());
-	o->f = fopen(o->tmp, "w");
-	if (!o->f)
-		die("%s: cannot create: %s", o->tmp, strerror(errno));
-}
-
-static struct output *outputs[2];	/* removed if the run fails */
-
-static void remove_outputs(void)
-{
-	for (int i = 0; i < 2; i++)
-		if (outputs[i] && outputs[i]->tmp)
-			unlink(outputs[i]->tmp);
-}
-
-static void output_line(struct output *o, const char *s, size_t len)
+static void output_line(struct text_output *o, const char *s, size_t len)
 {
 	if (fwrite(s, 1, len, o->f) != len || putc('\n', o->f) == EOF)
 		die("%s: write error: %s", o->tmp, strerror(errno));
-}
-
-static void output_close(struct output *o)
-{
-	if (fflush(o->f) != 0 || fsync(fileno(o->f)) != 0 ||
-	    fclose(o->f) != 0)
-		die("%s: write error: %s", o->tmp, strerror(errno));
-	if (rename(o->tmp, o->path) != 0)
-		die("%s: cannot rename to %s: %s", o->tmp, o->path,
-		    strerror(errno));
-	free(o->tmp);
-	o->tmp = NULL;
 }
 
 /* The rows held for the methods that need them all. */
@@ -268,12 +225,10 @@ int main(int argc, char **argv)
 	if (rec_reader_open(&reader, (const char *const *)argv + optind,
 			    argc - optind, &in.opt, &err) != 0)
 		die_error(&err);
-	struct output train = { 0 }, test = { 0 };
-	outputs[0] = &train;
-	outputs[1] = &test;
-	atexit(remove_outputs);
-	output_open(&train, train_path);
-	output_open(&test, test_path);
+	struct text_output train, test;
+	unsigned long long train_rows = 0, test_rows = 0;
+	text_output_open(&train, train_path);
+	text_output_open(&test, test_path);
 
 	struct bad_rows bad; bad_rows_init(&bad, in.strict, reader);
 	watch_progress(reader, quiet);
@@ -299,9 +254,10 @@ int main(int argc, char **argv)
 			double u = method == OPT_RANDOM
 				? unit(mix(seed * 0x9e3779b97f4a7c15ull + n))
 				: unit(hash_id(seed, row.user, row.user_len));
-			struct output *o = u < fraction ? &test : &train;
-			output_line(o, row.raw, row.raw_len);
-			o->rows++;
+			int to_test = u < fraction;
+			output_line(to_test ? &test : &train, row.raw,
+				    row.raw_len);
+			++*(to_test ? &test_rows : &train_rows);
 		} else {
 			size_t user = 0;
 			if (users && rec_idset_add(users, row.user,
@@ -335,21 +291,22 @@ int main(int argc, char **argv)
 		}
 		qsort(held.rows, held.n, sizeof(*held.rows), by_order);
 		for (size_t i = 0; i < held.n; i++) {
-			struct output *o = held.rows[i].test ? &test : &train;
-			output_line(o, held.text + held.rows[i].at,
+			int to_test = held.rows[i].test;
+			output_line(to_test ? &test : &train,
+				    held.text + held.rows[i].at,
 				    held.rows[i].len);
-			o->rows++;
+			++*(to_test ? &test_rows : &train_rows);
 		}
 	}
-	output_close(&train);
-	output_close(&test);
+	text_output_commit(&train, 0);
+	text_output_commit(&test, 0);
 	if (!quiet) {
 		if (timed)
 			warnx_("%llu rows held in memory (%.1f MB)", n,
 			       (double)(held.len + held.n *
 					sizeof(*held.rows)) / 1e6);
-		warnx_("%llu rows to %s, %llu to %s", train.rows, train_path,
-		       test.rows, test_path);
+		warnx_("%llu rows to %s, %llu to %s", train_rows, train_path,
+		       test_rows, test_path);
 	}
 	free(held.text);
 	free(held.rows);

@@ -165,7 +165,7 @@ int main(int argc, char **argv)
 	struct input_config in;
 	input_config_init(&in);
 	const char *train_path = NULL, *test_path = NULL;
-	int method = 0, quiet = 0, c;
+	int method = 0, quiet = 0, seed_given = 0, c;
 	double fraction = 0;
 	long last = 0;
 	uint64_t seed = 1;
@@ -193,6 +193,7 @@ int main(int argc, char **argv)
 			break;
 		case OPT_SEED:
 			seed = (uint64_t)opt_long("--seed", optarg, 0, LONG_MAX);
+			seed_given = 1;
 			break;
 		case 'q': quiet = 1; break;
 		default:
@@ -207,6 +208,10 @@ int main(int argc, char **argv)
 	if (strcmp(train_path, test_path) == 0)
 		usage_error("--train and --test name the same file");
 	const int timed = method == OPT_BY_TIME || method == OPT_LAST;
+	if (timed && seed_given)
+		usage_error("--seed applies to --random and --users; --%s "
+			    "draws nothing", method == OPT_LAST ? "last"
+							       : "by-time");
 	if (timed && !in.opt.columns.time)
 		usage_error("--%s orders rows by time: give the time column "
 			    "(--time COL)", method == OPT_LAST ? "last"

@@ -119,6 +119,8 @@ run_case refused_case '--train and --test name the same file' --train dest/a --t
 	--random 0.1 ev.tsv
 run_case refused_case '--by-time orders rows by time' --train dest/a \
 	--test dest/b --by-time 0.1 ev.tsv
+run_case refused_case '--seed applies to --random and --users' \
+	--train dest/a --test dest/b --by-time 0.1 --time 4 --seed 3 ev.tsv
 run_case refused_case '--random' --train dest/a --test dest/b --random 1.5 \
 	ev.tsv
 run_case refused_case 'no-such\.tsv' --train dest/a --test dest/b \

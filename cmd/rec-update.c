@@ -285,6 +285,8 @@ int main(int argc, char **argv)
 		die_error(&err);
 	struct bad_rows bad; bad_rows_init(&bad, in.strict, reader);
 	watch_progress(reader, quiet);
+	if (!uo.test_only)
+		rec_reader_keep_digests(reader);	/* for the journal */
 	int header_done = 0;
 	struct timespec t0;
 	clock_gettime(CLOCK_MONOTONIC, &t0);

@@ -75,6 +75,7 @@ struct stream {
 	int z_ready;
 	z_stream z;
 	struct rec_sha256 sha;	/* of the bytes read so far */
+	int hashing;		/* the reader keeps digests */
 };
 
 /* Good rows between two calls of a progress callback: a power of two. */
@@ -125,6 +126,7 @@ struct rec_reader {
 
 	uint64_t rows, bad;
 	void (*progress)(const rec_reader *r, void *arg);	/* or NULL */
+	int digests;		/* each input's SHA-256 is kept */
 	void *progress_arg;
 };
 
@@ -162,6 +164,11 @@ static char *dup_str(const char *s)
 	if (d)
 		memcpy(d, s, n);
 	return d;
+}
+
+void rec_reader_keep_digests(rec_reader *r)
+{
+	r->digests = 1;
 }
 
 int rec_reader_inputs(const rec_reader *r)
@@ -508,7 +515,9 @@ static long st_avail(struct stream *st, size_t want)
 		}
 		if (n == 0)
 			st->in_eof = 1;
-		rec_sha256_add(&st->sha, st->inbuf + st->len, (size_t)n);
+		if (st->hashing)
+			rec_sha256_add(&st->sha, st->inbuf + st->len,
+				       (size_t)n);
 		st->len += (size_t)n;
 	}
 	return (long)(st->len - st->pos);
@@ -673,7 +682,7 @@ static int open_next(rec_reader *r, struct rec_error *err)
 {
 	if (r->st.state == ST_FAILED)
 		return read_failure(r, err);
-	if (r->src_index >= 0 && r->src_index < r->nsrc &&
+	if (r->digests && r->src_index >= 0 && r->src_index < r->nsrc &&
 	    r->st.pos == r->st.len && (r->st.fd < 0 || r->st.in_eof)) {
 		/* read to its end: its digest is whole */
 		struct source *done = &r->src[r->src_index];
@@ -690,10 +699,12 @@ static int open_next(rec_reader *r, struct rec_error *err)
 	struct stream *st = &r->st;
 	st->state = ST_LOOK;
 	rec_sha256_init(&st->sha);
+	st->hashing = r->digests;
 	if (src->kind == SRC_MEM) {
 		st->in = src->data;
 		st->len = src->len;
-		rec_sha256_add(&st->sha, src->data, src->len);
+		if (r->digests)
+			rec_sha256_add(&st->sha, src->data, src->len);
 	} else {
 		if (!r->inbuf) {
 			r->inbuf = rec_malloc(IN_SIZE);

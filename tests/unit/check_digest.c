@@ -70,6 +70,7 @@ START_TEST(test_reader_digest)
 	rec_reader_options_init(&opt);
 	rec_reader *r;
 	ck_assert_int_eq(rec_reader_open_mem(&r, in, 2, &opt, NULL), 0);
+	rec_reader_keep_digests(r);
 	ck_assert_int_eq(rec_reader_inputs(r), 2);
 	ck_assert_str_eq(rec_reader_input_name(r, 1), "b");
 	unsigned char d[32], want[32];
@@ -90,6 +91,12 @@ START_TEST(test_reader_digest)
 		ck_assert_mem_eq(d, want, 32);
 	}
 	ck_assert_int_eq(rec_reader_digest(r, 2, d, &bytes), 0);
+	rec_reader_free(r);
+	/* not asked for: none kept, none given */
+	ck_assert_int_eq(rec_reader_open_mem(&r, in, 2, &opt, NULL), 0);
+	while (rec_reader_next(r, &row, NULL) == 1)
+		;
+	ck_assert_int_eq(rec_reader_digest(r, 0, d, &bytes), 0);
 	rec_reader_free(r);
 }
 END_TEST

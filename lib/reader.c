@@ -608,6 +608,10 @@ static long st_copy(struct stream *st, char *dst, size_t cap)
 	}
 	if (n == 0)
 		st->in_eof = 1;
+	/* read straight into the caller's buffer: digested here, as
+	 * st_avail digests what it reads */
+	if (st->hashing)
+		rec_sha256_add(&st->sha, dst, (size_t)n);
 	st->base += (size_t)n;
 	return (long)n;
 }

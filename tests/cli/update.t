@@ -268,6 +268,17 @@ retry_case() {
 	# a new input is learned and joins the journal
 	expect_exit 0 "$BIN/rec-update" -q -m r.rec B2.tsv
 	[ "$(info r.rec learned_inputs)" -eq 2 ] || fail "journal: 2 inputs"
+	# a file that grew (an hour's log appended to) is new bytes: learned,
+	# however long the part it shares with what was learned
+	"$BIN/rec-gen" --events 20000 --seed 9 > grow.tsv ||
+		fail "rec-gen"
+	[ "$(wc -c < grow.tsv)" -gt 300000 ] || fail "grow.tsv is too short"
+	expect_exit 0 "$BIN/rec-update" -q -m r.rec grow.tsv
+	cp r.rec r2.rec
+	head -n 5 B2.tsv >> grow.tsv
+	expect_exit 0 "$BIN/rec-update" -m r.rec grow.tsv
+	cmp -s r.rec r2.rec && fail "a grown file was taken for a retry"
+	grep -q 'learned before' err && fail "a grown file was reported learned"
 	# --test-only neither reads nor writes the journal
 	expect_exit 0 "$BIN/rec-update" -q --test-only -m r.rec B2.tsv
 	expect_exit 2 "$BIN/rec-update" -q --test-only --relearn -m r.rec B2.tsv

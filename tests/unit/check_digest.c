@@ -101,6 +101,52 @@ START_TEST(test_reader_digest)
 }
 END_TEST
 
+/* A file read from disk, plain and gzip, larger than the reader's
+ * buffers: the digest is of every byte of the file as it is on disk. */
+START_TEST(test_reader_digest_file)
+{
+	char *dir = tu_mkdir();
+	size_t n = 0, cap = 1 << 20;
+	char *text = malloc(cap);
+	ck_assert_ptr_nonnull(text);
+	for (int i = 0; n + 64 < cap; i++)
+		n += (size_t)snprintf(text + n, cap - n, "u%d\ti%d\t%d\n",
+				      i % 977, i % 313, i % 2);
+	char *plain = tu_write(dir, "plain.tsv", text, n);
+	char *gz = tu_write_gz(dir, "packed.tsv.gz", text, n);
+	const char *paths[2] = { plain, gz };
+	for (int f = 0; f < 2; f++) {
+		struct rec_reader_options opt;
+		rec_reader_options_init(&opt);
+		rec_reader *r;
+		ck_assert_int_eq(rec_reader_open(&r, &paths[f], 1, &opt, NULL),
+				 0);
+		rec_reader_keep_digests(r);
+		struct rec_row row;
+		while (rec_reader_next(r, &row, NULL) == 1)
+			;
+		size_t len;
+		unsigned char *bytes_on_disk = tu_read(paths[f], &len);
+		struct rec_sha256 s;
+		rec_sha256_init(&s);
+		rec_sha256_add(&s, bytes_on_disk, len);
+		unsigned char want[32], d[32];
+		rec_sha256_end(&s, want);
+		uint64_t nbytes;
+		ck_assert_int_eq(rec_reader_digest(r, 0, d, &nbytes), 1);
+		ck_assert_uint_eq(nbytes, len);
+		ck_assert_mem_eq(d, want, 32);
+		free(bytes_on_disk);
+		rec_reader_free(r);
+	}
+	free(plain);
+	free(gz);
+	free(text);
+	tu_rmtree(dir);
+	free(dir);
+}
+END_TEST
+
 static rec_model *new_model(void)
 {
 	struct rec_params p;
@@ -188,6 +234,7 @@ static Suite *digest_suite(void)
 	tcase_add_loop_test(tc, test_sha256_vectors, 0,
 			    (int)TU_ARRAY_LEN(vectors));
 	tcase_add_test(tc, test_reader_digest);
+	tcase_add_test(tc, test_reader_digest_file);
 	tcase_add_test(tc, test_journal);
 	tcase_add_test(tc, test_no_journal_no_chunk);
 	suite_add_tcase(s, tc);

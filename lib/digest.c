@@ -70,6 +70,93 @@ static void compress(uint32_t state[8], const unsigned char *block)
 	state[7] += h;
 }
 
+/*
+ * The same compression with the x86 SHA extensions (SHA-NI), five to ten
+ * times as fast: rec-update digests every byte it reads.  State words are
+ * kept as the instructions want them, ABEF and CDGH; the message schedule
+ * is the standard one, four words at a time.
+ */
+#if defined(__x86_64__) && defined(__GNUC__)
+#include <cpuid.h>
+#include <immintrin.h>
+#define HAVE_SHA_NI 1
+
+__attribute__((target("sha,sse4.1")))
+static void compress_ni(uint32_t state[8], const unsigned char *data,
+			size_t blocks)
+{
+	const __m128i byte_swap = _mm_set_epi64x(0x0c0d0e0f08090a0bll,
+						 0x0405060700010203ll);
+	__m128i tmp = _mm_loadu_si128((const __m128i *)(const void *)state);
+	__m128i s1 = _mm_loadu_si128((const __m128i *)(const void *)
+				     (state + 4));
+	tmp = _mm_shuffle_epi32(tmp, 0xB1);		/* CDAB */
+	s1 = _mm_shuffle_epi32(s1, 0x1B);		/* EFGH */
+	__m128i s0 = _mm_alignr_epi8(tmp, s1, 8);	/* ABEF */
+	s1 = _mm_blend_epi16(s1, tmp, 0xF0);		/* CDGH */
+	for (; blocks > 0; blocks--, data += 64) {
+		__m128i abef = s0, cdgh = s1, w[16];
+		for (int t = 0; t < 16; t++) {
+			if (t < 4) {
+				w[t] = _mm_shuffle_epi8(_mm_loadu_si128(
+					(const __m128i *)(const void *)
+					(data + 16 * t)), byte_swap);
+			} else {
+				__m128i x = _mm_sha256msg1_epu32(w[t - 4],
+								 w[t - 3]);
+				x = _mm_add_epi32(x, _mm_alignr_epi8(
+					w[t - 1], w[t - 2], 4));
+				w[t] = _mm_sha256msg2_epu32(x, w[t - 1]);
+			}
+			__m128i msg = _mm_add_epi32(w[t], _mm_loadu_si128(
+				(const __m128i *)(const void *)
+				(round_constants + 4 * t)));
+			s1 = _mm_sha256rnds2_epu32(s1, s0, msg);
+			msg = _mm_shuffle_epi32(msg, 0x0E);
+			s0 = _mm_sha256rnds2_epu32(s0, s1, msg);
+		}
+		s0 = _mm_add_epi32(s0, abef);
+		s1 = _mm_add_epi32(s1, cdgh);
+	}
+	tmp = _mm_shuffle_epi32(s0, 0x1B);		/* FEBA */
+	s1 = _mm_shuffle_epi32(s1, 0xB1);		/* DCHG */
+	s0 = _mm_blend_epi16(tmp, s1, 0xF0);		/* DCBA */
+	s1 = _mm_alignr_epi8(s1, tmp, 8);		/* ABEF */
+	_mm_storeu_si128((__m128i *)(void *)state, s0);
+	_mm_storeu_si128((__m128i *)(void *)(state + 4), s1);
+}
+#endif
+
+static int generic_only;	/* tests: the portable code even with SHA-NI */
+
+void rec_sha256_generic(int on)
+{
+	generic_only = on;
+}
+
+/* Whole blocks into the state, by the fastest code this CPU runs. */
+static void compress_blocks(uint32_t state[8], const unsigned char *data,
+			    size_t blocks)
+{
+#if defined(HAVE_SHA_NI)
+	static int ni = -1;
+	if (ni < 0) {
+		/* CPUID: SSE4.1 is leaf 1 ECX bit 19, SHA leaf 7 EBX bit 29
+		 * (asked directly: not every compiler's builtin knows SHA) */
+		unsigned a, b, c, d;
+		int sse41 = __get_cpuid(1, &a, &b, &c, &d) && (c >> 19 & 1);
+		ni = sse41 && __get_cpuid_count(7, 0, &a, &b, &c, &d) &&
+		     (b >> 29 & 1);
+	}
+	if (ni && !generic_only) {
+		compress_ni(state, data, blocks);
+		return;
+	}
+#endif
+	for (; blocks > 0; blocks--, data += 64)
+		compress(state, data);
+}
+
 void rec_sha256_init(struct rec_sha256 *s)
 {
 	static const uint32_t initial[8] = {
@@ -93,11 +180,12 @@ void rec_sha256_add(struct rec_sha256 *s, const void *data, size_t len)
 		len -= n;
 		if (s->held < 64)
 			return;
-		compress(s->state, s->block);
+		compress_blocks(s->state, s->block, 1);
 		s->held = 0;
 	}
-	for (; len >= 64; p += 64, len -= 64)
-		compress(s->state, p);
+	compress_blocks(s->state, p, len / 64);
+	p += len / 64 * 64;
+	len %= 64;
 	memcpy(s->block, p, len);
 	s->held = len;
 }

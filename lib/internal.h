@@ -111,6 +111,8 @@ struct rec_sha256 {
 void rec_sha256_init(struct rec_sha256 *s);
 void rec_sha256_add(struct rec_sha256 *s, const void *data, size_t len);
 void rec_sha256_end(struct rec_sha256 *s, unsigned char out[32]);
+/* Tests only: 1 makes SHA-256 use its portable code on every CPU. */
+void rec_sha256_generic(int on);
 
 /* 64-bit hash of a namespace byte and a string: the feature's identity. */
 uint64_t rec_hash(unsigned char space, const char *s, size_t len);

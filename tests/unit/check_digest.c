@@ -40,21 +40,27 @@ START_TEST(test_sha256_vectors)
 	ck_assert_ptr_nonnull(all);
 	for (size_t r = 0; r < v->repeat; r++)
 		memcpy(all + r * len, v->text, len);
-	static const size_t pieces[] = { 1, 3, 63, 64, 65, 1000 };
-	for (size_t p = 0; p < TU_ARRAY_LEN(pieces); p++) {
+	static const size_t pieces[] = { 1, 3, 63, 64, 65, 1000, 100000 };
+	/* each piece size, by the SHA extensions where the CPU has them and
+	 * by the portable code */
+	for (size_t p = 0; p < 2 * TU_ARRAY_LEN(pieces); p++) {
+		rec_sha256_generic(p >= TU_ARRAY_LEN(pieces));
 		struct rec_sha256 s;
 		rec_sha256_init(&s);
-		for (size_t at = 0; at < total; at += pieces[p])
-			rec_sha256_add(&s, all + at, total - at < pieces[p]
-						 ? total - at : pieces[p]);
+		size_t piece = pieces[p % TU_ARRAY_LEN(pieces)];
+		for (size_t at = 0; at < total; at += piece)
+			rec_sha256_add(&s, all + at, total - at < piece
+						 ? total - at : piece);
 		unsigned char d[32];
 		char got[65];
 		rec_sha256_end(&s, d);
 		hex(d, got);
 		ck_assert_msg(strcmp(got, v->want) == 0,
-			      "vector %d in pieces of %zu: %s", _i, pieces[p],
+			      "vector %d in pieces of %zu%s: %s", _i, piece,
+			      p >= TU_ARRAY_LEN(pieces) ? " (portable)" : "",
 			      got);
 	}
+	rec_sha256_generic(0);
 	free(all);
 }
 END_TEST

@@ -67,6 +67,14 @@ void watch_progress(rec_reader *r, int quiet)
 	rec_reader_on_progress(r, progress_report, NULL);
 }
 
+int utc_time(int64_t t, char buf[32])
+{
+	time_t tt = (time_t)t;
+	struct tm tm;
+	return gmtime_r(&tt, &tm) &&
+	       strftime(buf, 32, "%Y-%m-%dT%H:%M:%SZ", &tm) != 0;
+}
+
 double seconds_since(const struct timespec *t0)
 {
 	struct timespec t;

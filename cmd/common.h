@@ -19,6 +19,9 @@ extern const char *progname;
 
 void cli_init(const char *name);
 /* "prog: message" on stderr. */
+/* A unix time as ISO 8601 in UTC ("2026-11-30T18:34:03Z") into buf:
+ * 1, or 0 when the time cannot be shown so. */
+int utc_time(int64_t t, char buf[32]);
 /* Seconds on the monotonic clock since t0. */
 double seconds_since(const struct timespec *t0);
 void warnx_(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

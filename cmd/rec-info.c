@@ -106,11 +106,8 @@ static void field_param(struct out *o, const struct rec_params *p,
 
 static void field_time(struct out *o, const char *key, int64_t t)
 {
-	char buf[64];
-	time_t tt = (time_t)t;
-	struct tm tm;
-	if (gmtime_r(&tt, &tm) &&
-	    strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%SZ", &tm))
+	char buf[32];
+	if (utc_time(t, buf))
 		field_str(o, key, buf);
 	else
 		field_num(o, key, (double)t);

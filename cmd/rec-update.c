@@ -93,15 +93,14 @@ struct update_config {
 	int quiet, threads, window_given, relearn;
 };
 
-/* A unix time as ISO 8601, UTC. */
-static const char *iso_time(int64_t t, char buf[32])
+/* When an input was learned, as the journal's messages say it: its time,
+ * or that it came earlier in this run (when 0). */
+static void learned_when(int64_t when, char buf[32])
 {
-	time_t tt = (time_t)t;
-	struct tm tm;
-	if (!gmtime_r(&tt, &tm) ||
-	    !strftime(buf, 32, "%Y-%m-%dT%H:%M:%SZ", &tm))
-		snprintf(buf, 32, "%lld", (long long)t);
-	return buf;
+	if (!when)
+		snprintf(buf, 32, "earlier in this run");
+	else if (!utc_time(when, buf))
+		snprintf(buf, 32, "%lld", (long long)when);
 }
 
 /*
@@ -115,53 +114,43 @@ static const char *iso_time(int64_t t, char buf[32])
 static int journal(rec_model *m, const rec_reader *r, int relearn,
 		   int quiet, const char *model_name)
 {
-	int n = rec_reader_inputs(r), seen = 0;
-	const char *first = NULL;
-	char when_text[32] = "";
+	int n = rec_reader_inputs(r), seen = 0, first = -1;
 	unsigned char (*sha)[32] = calloc((size_t)n ? (size_t)n : 1, 32);
 	uint64_t *bytes = calloc((size_t)n ? (size_t)n : 1, sizeof(*bytes));
-	if (!sha || !bytes)
+	int64_t *when = calloc((size_t)n ? (size_t)n : 1, sizeof(*when));
+	if (!sha || !bytes || !when)
 		die("out of memory");
 	for (int i = 0; i < n; i++) {
 		if (!rec_reader_digest(r, i, sha[i], &bytes[i]))
 			die("%s: not read to its end", rec_reader_input_name(r, i));
-		int64_t when = 0;
-		int before = rec_model_learned(m, sha[i], bytes[i], &when);
+		int before = rec_model_learned(m, sha[i], bytes[i], &when[i]);
 		for (int j = 0; j < i && !before; j++)
 			before = bytes[j] == bytes[i] &&
 				 memcmp(sha[j], sha[i], 32) == 0;
-		if (!before)
-			continue;
-		if (!seen++) {
-			first = rec_reader_input_name(r, i);
-			if (when)
-				iso_time(when, when_text);
-			else
-				snprintf(when_text, sizeof(when_text),
-					 "earlier in this run");
-		}
+		if (before && !seen++)
+			first = i;
 	}
 	int all = !relearn && seen == n;
-	if (!relearn && seen > 0 && seen < n)
+	char text[32];
+	if (!relearn && seen > 0 && seen < n) {
+		learned_when(when[first], text);
 		die("%s: learned before (%s: the same bytes) while other inputs "
 		    "are new; give the new inputs alone, or --relearn",
-		    first, when_text);
-	if (all && !quiet)
-		for (int i = 0; i < n; i++) {
-			int64_t when = 0;
-			char buf[32] = "earlier in this run";
-			if (rec_model_learned(m, sha[i], bytes[i], &when))
-				iso_time(when, buf);
-			warnx_("%s: learned before (%s: the same bytes); %s was "
-			       "not changed (--relearn learns it again)",
-			       rec_reader_input_name(r, i), buf, model_name);
-		}
+		    rec_reader_input_name(r, first), text);
+	}
+	for (int i = 0; i < n && all && !quiet; i++) {
+		learned_when(when[i], text);
+		warnx_("%s: learned before (%s: the same bytes); %s was not "
+		       "changed (--relearn learns it again)",
+		       rec_reader_input_name(r, i), text, model_name);
+	}
 	int64_t now = (int64_t)time(NULL);
 	for (int i = 0; i < n && !all; i++)
 		if (rec_model_note_learned(m, sha[i], bytes[i], now) != 0)
 			die("out of memory");
 	free(sha);
 	free(bytes);
+	free(when);
 	return all;
 }
 

@@ -35,6 +35,10 @@ _Noreturn void usage_error(const char *fmt, ...)
 	__attribute__((format(printf, 1, 2)));
 
 long opt_long(const char *opt, const char *arg, long min, long max);
+/* A time span with its unit ("90s", "2h", "7d", "1.5w": s, m, h, d, w):
+ * 1 and the seconds, 0 when arg has no unit, -1 when it has one but no
+ * positive number before it. */
+int time_span(const char *arg, double *seconds);
 double opt_double(const char *opt, const char *arg, double min, double max);
 
 /* Options every program that reads events takes; codes from 256 up. */
@@ -206,6 +210,10 @@ void check_model_not_stdin_input(const char *model, char *const *files,
 /* A model and the file it was read from ("-": standard input, no file);
  * exits 2 with a message if it cannot be read or is no model. */
 rec_model *load_model(const char *path, struct rec_file_id *id);
+/* Why models a and b are not of the same kind (task, model family,
+ * columns, feature columns), in why; NULL when they are. */
+const char *model_kind_difference(const rec_model *a, const rec_model *b,
+				  char *why, size_t len);
 
 /* Exit 2 if out is one of the input files (or stdin when there are none):
  * the run would read a half-replaced file and the data would be gone. */

@@ -141,3 +141,51 @@ void text_output_commit(struct text_output *o, int mode)
 		if (pending[i] == o)
 			pending[i] = NULL;
 }
+
+static const char *task_name(enum rec_task t)
+{
+	return t == REC_TASK_BINARY ? "binary"
+	       : t == REC_TASK_REGRESSION ? "regression" : "implicit";
+}
+
+static int same_text(const char *a, const char *b)
+{
+	return a == b || (a && b && strcmp(a, b) == 0);
+}
+
+/* Why two models are not of the same kind, or NULL: what a job scoring
+ * or updating one in place of the other relies on (rec-promote, and
+ * rec-predict --reload). */
+const char *model_kind_difference(const rec_model *a, const rec_model *b,
+				  char *why, size_t len)
+{
+	const struct rec_params *p = rec_model_params(a);
+	const struct rec_params *q = rec_model_params(b);
+	if (p->task != q->task)
+		snprintf(why, len, "task %s against %s", task_name(p->task),
+			 task_name(q->task));
+	else if (p->model != q->model)
+		snprintf(why, len, "model family %s against %s",
+			 p->model == REC_MODEL_EASE ? "ease" : "fm",
+			 q->model == REC_MODEL_EASE ? "ease" : "fm");
+	else if (!same_text(p->input.columns.user, q->input.columns.user) ||
+		 !same_text(p->input.columns.item, q->input.columns.item) ||
+		 !same_text(p->input.columns.label, q->input.columns.label) ||
+		 !same_text(p->input.columns.time, q->input.columns.time) ||
+		 !same_text(p->input.columns.weight, q->input.columns.weight) ||
+		 p->input.csv != q->input.csv ||
+		 p->input.header != q->input.header ||
+		 p->input.has_positive != q->input.has_positive ||
+		 (p->input.has_positive &&
+		  p->input.positive != q->input.positive))
+		snprintf(why, len, "columns (user, item, label, time, weight, "
+			 "format or positive threshold)");
+	else if (!same_text(p->features, q->features) ||
+		 !same_text(p->item_features, q->item_features) ||
+		 !same_text(p->numeric, q->numeric) ||
+		 !same_text(p->list_sep, q->list_sep))
+		snprintf(why, len, "feature columns");
+	else
+		return NULL;
+	return why;
+}

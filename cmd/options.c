@@ -367,11 +367,7 @@ static void check_repeat(const struct param_args *pa, int c, const char *arg)
 	}
 }
 
-/*
- * A time span as the number of seconds it names: "90", "2h", "7d", "1.5w"
- * (s, m, h, d, w); NULL when arg has no unit, to be parsed as it is.
- */
-static const char *span_seconds(const char *opt, const char *arg)
+int time_span(const char *arg, double *seconds)
 {
 	static const struct { char unit; double seconds; } units[] = {
 		{ 's', 1 }, { 'm', 60 }, { 'h', 3600 }, { 'd', 86400 },
@@ -379,25 +375,37 @@ static const char *span_seconds(const char *opt, const char *arg)
 	};
 	size_t len = strlen(arg);
 	if (len < 2)
-		return NULL;
+		return 0;
 	for (size_t i = 0; i < sizeof(units) / sizeof(units[0]); i++) {
 		if (arg[len - 1] != units[i].unit)
 			continue;
 		double x;
 		if (rec_parse_double(arg, len - 1, &x) != 0 || !(x > 0))
-			usage_error("--%s: '%s' is not a time span (a "
-				    "number, or one with s, m, h, d or w)",
-				    opt, arg);
-		/* kept here for the program's life, as argv's strings are */
-		static char texts[16][32];
-		static int used;
-		if (used == 16)
-			usage_error("too many time spans");
-		snprintf(texts[used], sizeof(texts[used]), "%.17g",
-			 x * units[i].seconds);
-		return texts[used++];
+			return -1;
+		*seconds = x * units[i].seconds;
+		return 1;
 	}
-	return NULL;
+	return 0;
+}
+
+/* A time span as the number of seconds it names, as text; NULL when arg
+ * has no unit, to be parsed as it is. */
+static const char *span_seconds(const char *opt, const char *arg)
+{
+	double x;
+	int rc = time_span(arg, &x);
+	if (rc < 0)
+		usage_error("--%s: '%s' is not a time span (a number, or one "
+			    "with s, m, h, d or w)", opt, arg);
+	if (rc == 0)
+		return NULL;
+	/* kept here for the program's life, as argv's strings are */
+	static char texts[16][32];
+	static int used;
+	if (used == 16)
+		usage_error("too many time spans");
+	snprintf(texts[used], sizeof(texts[used]), "%.17g", x);
+	return texts[used++];
 }
 
 int param_option(struct param_args *pa, int c, const char *arg)

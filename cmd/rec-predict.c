@@ -2,13 +2,16 @@
  * rec-predict - score events with a model: each input line is copied with
  * the model's score appended.
  */
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "common.h"
 
 enum { OPT_RAW = OPT_FIRST_FREE, OPT_TOP, OPT_EXCLUDE, OPT_CANDIDATES,
-       OPT_THREADS, OPT_NO_COLD_ITEMS, OPT_INCLUDE_SEEN, OPT_EXPLAIN };
+       OPT_THREADS, OPT_NO_COLD_ITEMS, OPT_INCLUDE_SEEN, OPT_EXPLAIN,
+       OPT_RELOAD };
 
 static const struct cli_option options[] = {
 	{ "model", 'm', "MODEL", 'm', "the model file (required)" },
@@ -30,6 +33,11 @@ static const struct cli_option options[] = {
 	  "score mode: one more field, the margin split into its terms: "
 	  "bias=, a term per namespace (user=, item=, each feature "
 	  "column), interactions= (they add up to the margin)" },
+	{ "reload", 0, NULL, OPT_RELOAD,
+	  "score mode: when another model is saved or promoted at MODEL, "
+	  "score the rows after it with that one (looked at whenever the "
+	  "input waits, and every few MB of it); one of another kind is "
+	  "reported and not used" },
 	{ "include-seen", 0, NULL, OPT_INCLUDE_SEEN,
 	  "top-k, --model ease: a user's own items (its history in the "
 	  "model) may be recommended; by default they are left out" },
@@ -238,6 +246,84 @@ static void top_mode(const struct top_config *tc, const char *const *files,
 	rec_topk_free(t);
 }
 
+/*
+ * A live input (one request a line from a pipe): whatever is scored goes
+ * out before the reader waits for more, so that each request is answered
+ * at once, and with --reload the model file is looked at again before
+ * the rows that come after the wait.
+ */
+struct live {
+	struct out_buffer *out;
+	int look;		/* the input waited since the model was checked */
+};
+
+static int before_wait(int fd, void *arg)
+{
+	(void)fd;
+	struct live *l = arg;
+	out_flush(l->out);
+	finish_stdout();
+	l->look = 1;
+	return REC_WAIT_READ;
+}
+
+/* What a model reloaded is given, as the first one was. */
+struct reload {
+	const char *path;
+	struct rec_file_id used;	/* the file of the model in use */
+	struct rec_file_id refused;	/* a file reported as unusable */
+	const struct param_args *pa;
+	const struct input_config *in;
+};
+
+/* The model at rl->path if it is no longer the one in use (a newer one
+ * was saved or promoted there), else m.  Saves and promotions rename a
+ * whole file into place, so the file read is always whole.  A file that
+ * does not load, or holds a model of another kind, is reported once and
+ * m kept. */
+static rec_model *reload(rec_model *m, struct reload *rl)
+{
+	struct rec_error err = { 0 };
+	struct rec_file_id now;
+	if (rec_file_id_of_path(rl->path, &now, &err) != 0 ||
+	    rec_file_id_same(&now, &rl->used) ||
+	    rec_file_id_same(&now, &rl->refused))
+		return m;
+	int fd = open(rl->path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return m;	/* replaced between: seen at the next look */
+	rec_model *fresh = NULL;
+	char why[160];
+	const char *difference = NULL;
+	int rc = rec_file_id_of_fd(fd, &now, &err);
+	if (!rc)
+		rc = rec_model_load_fd(&fresh, fd, rl->path, &err);
+	close(fd);
+	if (!rc)
+		difference = model_kind_difference(fresh, m, why,
+						   sizeof(why));
+	if (rc || difference) {
+		if (rc)
+			print_error(&err);
+		else
+			warnx_("%s: the new model is of another kind (%s)",
+			       rl->path, difference);
+		warnx_("%s: still scoring with the model loaded before",
+		       rl->path);
+		rl->refused = now;
+		rec_model_free(fresh);
+		return m;
+	}
+	struct rec_params p = *rec_model_params(fresh);
+	param_apply(rl->pa, &p);
+	if (rec_model_retune(fresh, &p, &err) != 0)
+		die_error(&err);
+	load_tables(fresh, rl->in, 0);
+	rec_model_free(m);
+	rl->used = now;
+	return fresh;
+}
+
 int main(int argc, char **argv)
 {
 	cli_init("rec-predict");
@@ -246,7 +332,7 @@ int main(int argc, char **argv)
 	in.opt.csv = -2;	/* not given */
 	const char *model_path = NULL, *exclude = NULL, *candidates = NULL;
 	int raw = 0, top = 0, threads = 1, no_cold = 0, include_seen = 0;
-	int explain = 0, c;
+	int explain = 0, reload_given = 0, c;
 	struct cli cli = { 0 };
 	cli_add(&cli, options);
 	cli_add_input(&cli, PREDICT_INPUT);
@@ -266,6 +352,7 @@ int main(int argc, char **argv)
 		case OPT_NO_COLD_ITEMS: no_cold = 1; break;
 		case OPT_INCLUDE_SEEN: include_seen = 1; break;
 		case OPT_EXPLAIN: explain = 1; break;
+		case OPT_RELOAD: reload_given = 1; break;
 		case OPT_THREADS:
 			threads = (int)opt_long("--threads", optarg, 1, 256);
 			break;
@@ -275,18 +362,20 @@ int main(int argc, char **argv)
 	}
 	if (!model_path)
 		usage_error("no model given (-m MODEL)");
-	if (top && explain)
-		usage_error("--explain is for score mode, not --top");
+	if (top && (explain || reload_given))
+		usage_error("--%s is for score mode, not --top",
+			    explain ? "explain" : "reload");
+	if (reload_given && strcmp(model_path, "-") == 0)
+		usage_error("--reload needs a model file, not standard input");
 	if (!top && (exclude || candidates || threads != 1 || no_cold ||
 		     include_seen))
 		usage_error("--exclude, --candidates, --threads, "
 			    "--no-cold-items and --include-seen need --top K");
 
 	struct rec_error err = { 0 };
-	rec_model *model;
 	check_model_not_stdin_input(model_path, argv + optind, argc - optind);
-	if (rec_model_load(&model, model_path, &err) != 0)
-		die_error(&err);
+	struct reload rl = { .path = model_path, .pa = &pa, .in = &in };
+	rec_model *model = load_model(model_path, &rl.used);
 	/* feature options given must be the model's */
 	struct rec_params p = *rec_model_params(model);
 	param_apply(&pa, &p);
@@ -321,6 +410,8 @@ int main(int argc, char **argv)
 	struct rec_row row;
 	int header_done = 0;
 	static struct out_buffer out;
+	struct live live = { &out, 0 };
+	rec_reader_on_wait(reader, before_wait, &live);
 	int rc;
 	while ((rc = rec_reader_next_good(reader, &row, bad_row_report, &bad,
 					  &err)) != 0) {
@@ -328,6 +419,9 @@ int main(int argc, char **argv)
 			out_flush(&out);	/* what is scored so far is kept */
 			stop_reading(rc, &err);
 		}
+		if (live.look && reload_given)
+			model = reload(model, &rl);
+		live.look = 0;
 		char sep = rec_reader_is_csv(reader) ? ',' : '\t';
 		if (!header_done) {
 			out_flush(&out);

@@ -4,16 +4,21 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
+#include <math.h>
+#include <poll.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "common.h"
 
 enum { OPT_TEST_ONLY = OPT_FIRST_FREE, OPT_WINDOW, OPT_FREEZE, OPT_THREADS,
-       OPT_RELEARN };
+       OPT_RELEARN, OPT_CHECKPOINT };
 
 static const struct cli_option options[] = {
 	{ "model", 'm', "MODEL", 'm', "the model to update (required)" },
@@ -34,6 +39,11 @@ static const struct cli_option options[] = {
 	  "learn inputs the model has learned before (the same bytes, "
 	  "kept in its journal); by default a retried input is reported "
 	  "and skipped" },
+	{ "checkpoint", 0, "WHEN", OPT_CHECKPOINT,
+	  "learn an endless stream (tail -F log | rec-update ...): save the "
+	  "model every WHEN events, or every WHEN seconds with a unit (60s, "
+	  "5m, 1h), and at the end of the input; SIGTERM or SIGINT saves "
+	  "and stops, SIGHUP saves at once" },
 	{ NULL, 0, NULL, 0, NULL },
 };
 
@@ -85,12 +95,24 @@ static void progress(const struct rec_update_progress *p, void *arg)
 		auc, p->seconds, p->final ? "  (all)" : "");
 }
 
+/* --checkpoint: when the model is saved while a stream is learned. */
+struct checkpoints {
+	double seconds;		/* a save this long after the last, or 0 */
+	uint64_t events;	/* a save after this many events, or 0 */
+	struct timespec last;	/* the last save, or the start */
+	uint64_t rows_saved;	/* the reader's good rows then */
+	const rec_reader *reader;
+	int stopping;		/* a stop signal came at stop_seen */
+	struct timespec stop_seen;
+};
+
 struct update_config {
 	struct input_config in;
 	struct param_args params;	/* applied to the model's */
 	struct rec_update_options run;
+	struct checkpoints every;
 	const char *model_path, *output;
-	int quiet, threads, window_given, relearn;
+	int quiet, threads, window_given, relearn, checkpoint;
 };
 
 /* When an input was learned, as the journal's messages say it: its time,
@@ -154,6 +176,232 @@ static int journal(rec_model *m, const rec_reader *r, int relearn,
 	return all;
 }
 
+/* --checkpoint WHEN: events, or seconds with a unit. */
+static void checkpoint_option(struct checkpoints *cp, const char *arg)
+{
+	double seconds;
+	int rc = time_span(arg, &seconds);
+	if (rc < 0 || (rc > 0 && seconds > 1e7))
+		usage_error("--checkpoint: '%s' is not a time span (a number "
+			    "with s, m, h, d or w, at most 10^7 s)", arg);
+	if (rc > 0)
+		cp->seconds = seconds;
+	else
+		cp->events = (uint64_t)opt_long("--checkpoint", arg, 1,
+						LONG_MAX);
+}
+
+/*
+ * The signals of a --checkpoint run.  Each handler also writes a byte
+ * into a pipe that the wait for input polls, so that a signal wakes the
+ * wait at once instead of at the stream's next line.
+ */
+static volatile sig_atomic_t stop_signal, hangup;
+static int wake[2] = { -1, -1 };
+
+static void on_signal(int sig)
+{
+	int saved = errno;
+	if (sig == SIGHUP)
+		hangup = 1;
+	else
+		stop_signal = sig;
+	ssize_t w = write(wake[1], "", 1);	/* full: a wake-up is due anyway */
+	(void)w;
+	errno = saved;
+}
+
+static void catch_signals(void)
+{
+	if (pipe(wake) != 0)
+		die("cannot make a pipe: %s", strerror(errno));
+	for (int i = 0; i < 2; i++)
+		if (fcntl(wake[i], F_SETFL, O_NONBLOCK) != 0 ||
+		    fcntl(wake[i], F_SETFD, FD_CLOEXEC) != 0)
+			die("cannot set up a pipe: %s", strerror(errno));
+	struct sigaction sa;
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGHUP, &sa, NULL);
+	sa.sa_flags = SA_RESETHAND;	/* a second one stops at once */
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+}
+
+/*
+ * Whether a run told to stop may stop now: when the pipe it reads holds
+ * nothing more, so that the events a writer has already written are
+ * learned, not lost with the pipe.  A writer that keeps writing is cut
+ * off after a second; a file is not read on, as it can be read again.
+ */
+static int drained(int fd, struct checkpoints *cp)
+{
+	struct stat st;
+	if (fd < 0 || fstat(fd, &st) != 0 || S_ISREG(st.st_mode))
+		return 1;
+	if (!cp->stopping) {
+		cp->stopping = 1;
+		clock_gettime(CLOCK_MONOTONIC, &cp->stop_seen);
+	}
+	struct pollfd pf = { fd, POLLIN, 0 };
+	return seconds_since(&cp->stop_seen) > 1 || poll(&pf, 1, 0) <= 0;
+}
+
+/*
+ * The reader's wait for more input (rec_reader_on_wait): the input ends
+ * on SIGTERM or SIGINT, a checkpoint is taken on SIGHUP or when one is due
+ * with events learned since the last, and otherwise the wait is for the
+ * next bytes, a signal, or the time of the next checkpoint.
+ */
+static int wait_for_input(int fd, void *arg)
+{
+	struct checkpoints *cp = arg;
+	for (;;) {
+		if (stop_signal)
+			return drained(fd, cp) ? REC_WAIT_STOP : REC_WAIT_READ;
+		if (hangup)
+			return REC_WAIT_PAUSE;
+		int timeout = -1;
+		if (cp->seconds > 0) {
+			double left = cp->seconds - seconds_since(&cp->last);
+			if (left <= 0 &&
+			    rec_reader_rows(cp->reader) > cp->rows_saved)
+				return REC_WAIT_PAUSE;
+			if (left <= 0) {	/* nothing new to save */
+				clock_gettime(CLOCK_MONOTONIC, &cp->last);
+				left = cp->seconds;
+			}
+			timeout = (int)ceil(left * 1000);
+		}
+		if (fd < 0)
+			return REC_WAIT_READ;
+		struct pollfd pf[2] = { { fd, POLLIN, 0 },
+					{ wake[0], POLLIN, 0 } };
+		int n = poll(pf, 2, timeout);
+		if (n < 0 && errno != EINTR)
+			return REC_WAIT_READ;	/* the read tells what is wrong */
+		if (n > 0 && pf[0].revents)
+			return REC_WAIT_READ;
+		char drain[64];
+		while (n > 0 && read(wake[0], drain, sizeof(drain)) > 0)
+			continue;
+	}
+}
+
+/* The summary of each part of a stream's run. */
+static void note_part(const struct rec_update_progress *p, void *arg)
+{
+	if (p->final)
+		*(struct rec_update_progress *)arg = *p;
+}
+
+/* Save a checkpoint under the output's lock, and only over the file this
+ * run loaded or saved last: a model promoted or updated meanwhile is not
+ * overwritten (the run stops instead). */
+static void save_checkpoint(rec_model *m, const char *output,
+			    struct rec_file_id *replaced, uint64_t learned,
+			    uint64_t unsaved)
+{
+	struct rec_error err = { 0 };
+	int lock = lock_output(output);
+	if (save_model(m, output, replaced, &err) != 0) {
+		print_error(&err);
+		die("stopped: the %llu events learned since the last "
+		    "checkpoint are not saved (%llu were before them)",
+		    (unsigned long long)unsaved,
+		    (unsigned long long)(learned - unsaved));
+	}
+	*replaced = file_id_of(output);
+	if (lock >= 0)
+		close(lock);
+}
+
+struct stream_run {
+	rec_model *model;
+	rec_reader *reader;
+	struct rec_update_options run;
+	struct checkpoints *every;
+	struct bad_rows *bad;
+	const char *output;
+	struct rec_file_id replaced;
+	int quiet;
+};
+
+/*
+ * --checkpoint: learn the input in parts, saving the model after each, so
+ * that an endless stream is learned without a run that never ends.  Each
+ * save holds whole events only: a part ends between two events.  Returns
+ * the events learned (0: the input held none, and nothing was written).
+ */
+static uint64_t learn_stream(struct stream_run *s)
+{
+	struct checkpoints *cp = s->every;
+	cp->reader = s->reader;
+	clock_gettime(CLOCK_MONOTONIC, &cp->last);
+	s->run.max_events = cp->events;
+	catch_signals();
+	rec_reader_on_wait(s->reader, wait_for_input, cp);
+	uint64_t learned = 0;
+	for (int saves = 0;;) {
+		struct rec_update_progress part = { 0 };
+		struct rec_error err = { 0 };
+		int rc = rec_update(s->model, s->reader, &s->run,
+				    bad_row_report, s->bad, note_part, &part,
+				    &err);
+		if (rc == REC_EDATA && learned > 0)
+			rc = 0;		/* the last part held no event */
+		if (rc == REC_EDATA && rec_reader_rows(s->reader) == 0 &&
+		    rec_reader_bad_rows(s->reader) == 0)
+			return 0;	/* no row at all */
+		if (rc != 0 && rc != REC_PAUSED) {
+			if (learned == 0)
+				stop_reading(rc, &err);
+			if (rc != REC_EBADROW)
+				print_error(&err);
+			die("stopped: %s keeps its last checkpoint (%llu "
+			    "events of this run)", s->output,
+			    (unsigned long long)learned);
+		}
+		learned += part.events;
+		if (part.events > 0 || hangup) {
+			save_checkpoint(s->model, s->output, &s->replaced,
+					learned, part.events);
+			saves++;
+			if (!s->quiet) {
+				char auc[32] = "-";
+				if (part.has_auc)
+					snprintf(auc, sizeof(auc), "%.6f",
+						 part.window_auc);
+				warnx_("checkpoint %d: %llu events (%llu in "
+				       "all), progressive loss %.6f, recent "
+				       "AUC %s; saved to %s", saves,
+				       (unsigned long long)part.events,
+				       (unsigned long long)learned,
+				       part.avg_loss, auc, s->output);
+			}
+		}
+		hangup = 0;
+		clock_gettime(CLOCK_MONOTONIC, &cp->last);
+		cp->rows_saved = rec_reader_rows(s->reader);
+		if (rc == 0)
+			break;
+	}
+	if (!s->quiet && stop_signal)
+		warnx_("stopped by %s after %llu events (the input's first "
+		       "%llu good rows); %s holds them all",
+		       stop_signal == SIGINT ? "SIGINT" : "SIGTERM",
+		       (unsigned long long)learned,
+		       (unsigned long long)rec_reader_rows(s->reader),
+		       s->output);
+	if (!s->quiet && rec_reader_dropped(s->reader) > 0)
+		warnx_("the last %llu bytes of %s, a line not finished, were "
+		       "not learned",
+		       (unsigned long long)rec_reader_dropped(s->reader),
+		       rec_reader_name(s->reader));
+	return learned;
+}
+
 static void parse_options(struct update_config *uc, int argc, char **argv)
 {
 	struct cli cli = { 0 };
@@ -180,6 +428,10 @@ static void parse_options(struct update_config *uc, int argc, char **argv)
 		case 'q': uc->quiet = 1; break;
 		case OPT_TEST_ONLY: uc->run.test_only = 1; break;
 		case OPT_RELEARN: uc->relearn = 1; break;
+		case OPT_CHECKPOINT:
+			uc->checkpoint = 1;
+			checkpoint_option(&uc->every, optarg);
+			break;
 		case OPT_THREADS:
 			uc->threads = (int)opt_long("--threads", optarg, 1, 256);
 			break;
@@ -218,6 +470,10 @@ int main(int argc, char **argv)
 		usage_error("--relearn and --test-only: a test learns nothing");
 	if (uo.freeze_users && uo.freeze_items)
 		usage_error("--freeze users and --freeze items leave nothing to learn");
+	if (uc.checkpoint && (uo.test_only || uc.relearn))
+		usage_error("--checkpoint and --%s: a checkpoint saves what "
+			    "is learned, and a stream is not kept in the "
+			    "journal", uo.test_only ? "test-only" : "relearn");
 	if (!output)
 		output = model_path;
 	if (strcmp(output, "-") == 0)
@@ -230,7 +486,7 @@ int main(int argc, char **argv)
 	struct rec_file_id loaded, replaced;
 	rec_model *model = load_model(model_path, &loaded);
 	int lock = -1;
-	if (!uo.test_only) {
+	if (!uo.test_only && !uc.checkpoint) {
 		/* concurrent updates take turns on the output's lock; each
 		 * builds on the model as the one before it saved it */
 		lock = lock_output(output);
@@ -252,6 +508,10 @@ int main(int argc, char **argv)
 	if (ease && (in.columns_given & INPUT_BIT(OPT_WEIGHT)))
 		usage_error("--weight does not apply to --model ease models "
 			    "(they count who met what, once each)");
+	if (ease && uc.checkpoint)
+		usage_error("--checkpoint does not apply to --model ease "
+			    "models: each update refits the whole model; "
+			    "update them in batches (see rec-hourly)");
 	if (ease && uc.window_given)
 		usage_error("--window does not apply to --model ease models "
 			    "(they are refitted, not scored event by event)");
@@ -276,6 +536,18 @@ int main(int argc, char **argv)
 	watch_progress(reader, quiet);
 	if (!uo.test_only)
 		rec_reader_keep_digests(reader);	/* for the journal */
+	if (uc.checkpoint) {
+		struct stream_run run = { model, reader, uo, &uc.every, &bad,
+					  output, replaced, quiet };
+		uint64_t learned = learn_stream(&run);
+		if (!quiet && learned == 0)
+			warnx_("no events in the input; %s was not changed",
+			       output);
+		bad_rows_summary(&bad);
+		rec_reader_free(reader);
+		rec_model_free(model);
+		return EXIT_OK;
+	}
 	int header_done = 0;
 	struct timespec t0;
 	clock_gettime(CLOCK_MONOTONIC, &t0);

@@ -179,6 +179,8 @@ int rec_ease_read(struct rec_model *m, rec_reader *r, rec_bad_row_fn bad_row,
 	while ((rc = rec_reader_next_good(r, &row, bad_row, arg, err)) != 0) {
 		if (rc < 0)
 			return rc;
+		if (rc == REC_PAUSED)
+			continue;	/* the events are learned as a whole */
 		if (rec_ease_add(m, &row) != 0)
 			return rec_fail(err, REC_ENOMEM, NULL, 0,
 					"out of memory");

@@ -128,6 +128,11 @@ struct rec_reader {
 	void (*progress)(const rec_reader *r, void *arg);	/* or NULL */
 	int digests;		/* each input's SHA-256 is kept */
 	void *progress_arg;
+	/* asked before each read of more input (NULL: just read) */
+	int (*on_wait)(int fd, void *arg);
+	void *wait_arg;
+	int stopped;		/* on_wait ended the input */
+	uint64_t dropped;	/* bytes of an unfinished line then dropped */
 };
 
 void rec_reader_options_init(struct rec_reader_options *opt)
@@ -410,6 +415,18 @@ void rec_reader_on_progress(rec_reader *r,
 {
 	r->progress = fn;
 	r->progress_arg = arg;
+}
+
+void rec_reader_on_wait(rec_reader *r, int (*fn)(int fd, void *arg),
+			void *arg)
+{
+	r->on_wait = fn;
+	r->wait_arg = arg;
+}
+
+uint64_t rec_reader_dropped(const rec_reader *r)
+{
+	return r->dropped;
 }
 
 uint64_t rec_reader_rows(const rec_reader *r)
@@ -695,7 +712,7 @@ static int open_next(rec_reader *r, struct rec_error *err)
 		done->sha_done = 1;
 	}
 	close_source(r);
-	if (++r->src_index >= r->nsrc)
+	if (r->stopped || ++r->src_index >= r->nsrc)
 		return 1;
 	struct source *src = &r->src[r->src_index];
 	r->name = src->kind == SRC_PATH && strcmp(src->name, "-") == 0
@@ -751,7 +768,8 @@ static void refill(rec_reader *r)
 			break;
 		}
 		r->end += (size_t)n;
-		if (r->end - r->pos > REC_MAX_LINE)
+		/* a live stream's line is delivered as soon as it comes */
+		if (r->end - r->pos > REC_MAX_LINE || r->on_wait)
 			break;
 	}
 }
@@ -759,9 +777,10 @@ static void refill(rec_reader *r)
 /*
  * The next physical line, without its newline (and without a trailing CR).
  * Returns 1 and the line, 0 at the end of the current file, REC_EBADROW for
- * an over-long line (skipped), or a fatal code.
+ * an over-long line (skipped), REC_PAUSED when on_wait asks for a pause
+ * and may_pause allows it (no row is half read), or a fatal code.
  */
-static int next_line(rec_reader *r, char **line, size_t *len,
+static int next_line(rec_reader *r, char **line, size_t *len, int may_pause,
 		     struct rec_error *err)
 {
 	for (;;) {
@@ -799,9 +818,23 @@ static int next_line(rec_reader *r, char **line, size_t *len,
 					"line longer than %d bytes",
 					REC_MAX_LINE);
 		}
+		if (!r->eof && r->on_wait) {
+			int w = r->on_wait(r->st.fd, r->wait_arg);
+			if (w == REC_WAIT_PAUSE && may_pause)
+				return REC_PAUSED;
+			if (w == REC_WAIT_STOP) {
+				r->stopped = r->eof = 1;
+				continue;
+			}
+		}
 		if (r->eof) {
 			if (r->st.state == ST_FAILED)
 				return read_failure(r, err);	/* a cut line is not a row */
+			if (r->stopped) {
+				/* a line the writer has not finished */
+				r->dropped += r->end - r->pos;
+				r->pos = r->end;
+			}
 			if (r->pos == r->end)
 				return 0;
 			*line = start;	/* last line has no newline */
@@ -1188,17 +1221,23 @@ static int next_csv(rec_reader *r, long *first_line, struct rec_error *err)
 	for (;;) {
 		char *line;
 		size_t len;
-		int rc = next_line(r, &line, &len, err);
+		int rc = next_line(r, &line, &len, *first_line == 0, err);
 		if (rc == REC_EBADROW) {
 			r->bad++;
 			csv_reset(r);
 			return rc;
 		}
-		if (rc < 0)
+		if (rc < 0 || rc == REC_PAUSED)
 			return rc;
 		if (rc == 0) {
 			if (*first_line == 0)
 				return 0;
+			if (r->stopped) {
+				/* a row the writer has not finished */
+				r->dropped += r->raw_len;
+				csv_reset(r);
+				return 0;
+			}
 			if (csv_fini(&r->csvp, csv_field, csv_row, r) != 0 ||
 			    !r->row_done) {
 				r->bad++;
@@ -1292,7 +1331,7 @@ int rec_reader_next(rec_reader *r, struct rec_row *row, struct rec_error *err)
 				r->pos = r->end;	/* file done */
 				continue;
 			}
-			if (rc < 0)
+			if (rc < 0 || rc == REC_PAUSED)
 				return rc;
 			n = r->too_many ? REC_MAX_FIELDS + 1 : r->nfields;
 			row->raw = r->raw;
@@ -1325,12 +1364,14 @@ int rec_reader_next(rec_reader *r, struct rec_row *row, struct rec_error *err)
 		}
 		char *line;
 		size_t len;
-		int rc = next_line(r, &line, &len, err);
+		int rc = next_line(r, &line, &len, 1, err);
 		if (rc == 0) {
 			r->pos = r->end;
 			r->eof = 1;
 			continue;
 		}
+		if (rc == REC_PAUSED)
+			return rc;
 		if (rc == REC_EBADROW) {
 			r->bad++;
 			return rc;

@@ -235,7 +235,8 @@ int rec_reader_open_mem(rec_reader **out, const struct rec_mem_input *in,
 			int n, const struct rec_reader_options *opt,
 			struct rec_error *err);
 /* 1 and a row, 0 at the end, REC_EBADROW for a bad row (err says which;
- * the next call goes on with the following row), other codes are fatal:
+ * the next call goes on with the following row), REC_PAUSED when a wait
+ * callback asked for it (rec_reader_on_wait), other codes are fatal:
  * REC_EIO, REC_ENOMEM, or REC_EINVAL for a header that lacks a named
  * column.  After a fatal code only the counters and rec_reader_free may
  * be used. */
@@ -270,6 +271,25 @@ uint64_t rec_reader_bad_rows(const rec_reader *r);
 void rec_reader_on_progress(rec_reader *r,
 			    void (*fn)(const rec_reader *r, void *arg),
 			    void *arg);
+/*
+ * Reading a live stream (a pipe that an endless writer feeds): fn(fd, arg)
+ * is called each time the reader is about to read more of its input, that
+ * is when no whole line is left in its buffer, so that the read may wait
+ * for the writer.  fd is the input's descriptor (-1 for memory), for fn to
+ * poll.  fn returns REC_WAIT_READ to read on, REC_WAIT_PAUSE to make
+ * rec_reader_next return REC_PAUSED (no row; the next call goes on, and
+ * asks fn again), or REC_WAIT_STOP to end the input there: the files after
+ * it are not read, and the bytes of a line not yet finished are dropped
+ * (rec_reader_dropped counts them).  While fn is set, each read(2) is
+ * handed on at once instead of filling the buffer, so a line is delivered
+ * as soon as it comes.  A pause is not taken in the middle of a CSV row
+ * that spans lines; fn is asked again at the next read.
+ */
+enum { REC_WAIT_READ = 0, REC_WAIT_PAUSE = 1, REC_WAIT_STOP = 2 };
+#define REC_PAUSED 2	/* rec_reader_next, rec_update: paused, not ended */
+void rec_reader_on_wait(rec_reader *r, int (*fn)(int fd, void *arg),
+			void *arg);
+uint64_t rec_reader_dropped(const rec_reader *r);
 /* Keep the SHA-256 of each input's bytes (about 1 ns a byte with the x86
  * SHA extensions, 4 ns without),
  * for rec_reader_digest; before the first row is read. */
@@ -750,6 +770,7 @@ struct rec_update_options {
 	int freeze_users;	/* user rows keep their values */
 	int freeze_items;	/* item rows keep their values */
 	size_t window;		/* events in the recent AUC, 0 for none */
+	uint64_t max_events;	/* pause after this many events (0: none) */
 };
 
 struct rec_update_progress {
@@ -773,7 +794,15 @@ typedef void (*rec_update_fn)(const struct rec_update_progress *p, void *arg);
  * events before the failure, but its counters (rec_model_info,
  * rec_model_progressive) leave the run out and a retry would learn those
  * events twice: do not save a model after a failed update.  REC_EDATA when
- * no event was usable, with nothing learned. */
+ * no event was usable, with nothing learned.
+ * A run may be taken in parts, for checkpoints of an endless stream: it
+ * returns REC_PAUSED after o->max_events events, or when the reader pauses
+ * (rec_reader_on_wait), with the part's events learned and counted as a
+ * run of their own, so that the model may be saved; the next call goes on
+ * with the same reader.  A part may hold no event.  Learning a stream in
+ * parts gives the parameters of learning it at once, bit for bit; only the
+ * counters of runs and of the running loss tell the parts apart.  An EASE
+ * model does not pause: it learns its events at the end. */
 int rec_update(rec_model *m, rec_reader *r, const struct rec_update_options *o,
 	       rec_bad_row_fn bad_row, void *bad_arg, rec_update_fn progress,
 	       void *arg, struct rec_error *err);

@@ -334,6 +334,8 @@ int rec_update(rec_model *m, rec_reader *r, const struct rec_update_options *o,
 					  err)) != 0) {
 		if (rc < 0)
 			goto out;
+		if (rc == REC_PAUSED)
+			break;
 		double margin, neg_margin = 0, l = 0;
 		if (implicit)
 			row.label = 1;
@@ -363,15 +365,20 @@ int rec_update(rec_model *m, rec_reader *r, const struct rec_update_options *o,
 			report(progress, arg, &sum, &w, &t0, 0);
 			next_report *= 2;
 		}
+		if (sum.events == o->max_events) {
+			rc = REC_PAUSED;
+			break;
+		}
 	}
-	if (sum.events == 0) {
+	const int paused = rc == REC_PAUSED;
+	if (sum.events == 0 && !paused) {
 		rc = rec_fail(err, REC_EDATA, NULL, 0,
 			      "no usable events in the input");
 		goto out;
 	}
 	if (progress)
 		report(progress, arg, &sum, &w, &t0, 1);
-	if (!o->test_only) {
+	if (!o->test_only && sum.events > 0) {
 		struct rec_counters *c = &m->counters;
 		c->events += sum.events;
 		c->updates++;
@@ -380,7 +387,7 @@ int rec_update(rec_model *m, rec_reader *r, const struct rec_update_options *o,
 		c->prog_loss += sum.loss;
 		c->prog_weight += sum.wsum;
 	}
-	rc = 0;
+	rc = paused ? REC_PAUSED : 0;
 out:
 	rec_arena_free(&arena);
 	rec_free(w.score);

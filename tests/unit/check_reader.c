@@ -854,6 +854,90 @@ START_TEST(test_reader_table_mem)
 }
 END_TEST
 
+/* A live stream through a pipe: each line is delivered as it comes, the
+ * wait callback is asked before each read, a pause returns REC_PAUSED and
+ * the next call goes on, a stop ends the input and drops the unfinished
+ * line; in CSV no pause comes in the middle of a row spanning lines. */
+struct wait_script {
+	int fd;			/* the pipe's write end */
+	const char *const *feed;	/* written at each wait, in turn */
+	const int *answer;	/* what each wait answers */
+	int waits;
+};
+
+static int scripted_wait(int fd, void *arg)
+{
+	struct wait_script *w = arg;
+	ck_assert_int_ge(fd, 0);
+	int i = w->waits++;
+	if (w->feed[i]) {
+		size_t n = strlen(w->feed[i]);
+		ck_assert_int_eq(write(w->fd, w->feed[i], n), (ssize_t)n);
+	}
+	return w->answer[i];
+}
+
+static int read_live(const char *const *feed, const int *answer, int csv,
+		     char *got, size_t cap, uint64_t *dropped)
+{
+	int p[2];
+	ck_assert_int_eq(pipe(p), 0);
+	struct rec_reader_options opt;
+	rec_reader_options_init(&opt);
+	opt.columns.label = NULL;
+	opt.csv = csv;
+	rec_reader *r;
+	struct rec_error err;
+	ck_assert_int_eq(rec_reader_open_fd(&r, p[0], "live", &opt, &err), 0);
+	close(p[0]);
+	struct wait_script w = { p[1], feed, answer, 0 };
+	rec_reader_on_wait(r, scripted_wait, &w);
+	struct rec_row row;
+	int rc;
+	got[0] = '\0';
+	while ((rc = rec_reader_next(r, &row, &err)) != 0) {
+		size_t len = strlen(got);
+		if (rc == REC_PAUSED)
+			snprintf(got + len, cap - len, "|");
+		else
+			snprintf(got + len, cap - len, "%.*s;",
+				 (int)row.user_len, row.user);
+	}
+	*dropped = rec_reader_dropped(r);
+	rec_reader_free(r);
+	close(p[1]);
+	return w.waits;
+}
+
+START_TEST(test_reader_live)
+{
+	char got[256];
+	uint64_t dropped;
+	/* each write is one wait; an empty line of the pipe is none */
+	const char *const feed[] = { "a\t1\nb\t", "2\n", NULL, "c\t3\nd\t4",
+				     NULL };
+	const int answer[] = { REC_WAIT_READ, REC_WAIT_READ, REC_WAIT_PAUSE,
+			       REC_WAIT_READ, REC_WAIT_STOP };
+	int waits = read_live(feed, answer, 0, got, sizeof(got), &dropped);
+	ck_assert_str_eq(got, "a;b;|c;");
+	ck_assert_int_eq(waits, 5);
+	ck_assert_uint_eq(dropped, 3);	/* "d\t4" had no newline */
+
+	/* CSV: the pause asked in the middle of a quoted field that spans
+	 * lines waits for the row's end */
+	const char *const csv_feed[] = { "a,1\n\"b\nb\",", "2\n", NULL,
+					 "\"e", NULL };
+	const int csv_answer[] = { REC_WAIT_READ, REC_WAIT_PAUSE,
+				   REC_WAIT_PAUSE, REC_WAIT_READ,
+				   REC_WAIT_STOP };
+	waits = read_live(csv_feed, csv_answer, 1, got, sizeof(got),
+			  &dropped);
+	ck_assert_str_eq(got, "a;b\nb;|");
+	ck_assert_int_eq(waits, 5);
+	ck_assert_uint_eq(dropped, 2);
+}
+END_TEST
+
 /* The cases of one file, read through a descriptor. */
 START_TEST(test_reader_table_fd)
 {
@@ -1117,6 +1201,7 @@ static Suite *reader_suite(void)
 	tcase_add_test(tc, test_reader_free_null);
 	tcase_add_test(tc, test_reader_is_csv);
 	tcase_add_test(tc, test_reader_many_rows);
+	tcase_add_test(tc, test_reader_live);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -59,6 +59,7 @@ SCRIPTS = rec-nightly rec-hourly
 LIB_SRC = $(sort $(wildcard lib/*.c))
 LIB_OBJ = $(LIB_SRC:%.c=$(BUILD)/%.o)
 CMD_COMMON = $(BUILD)/cmd/common.o $(BUILD)/cmd/options.o $(BUILD)/cmd/json.o \
+	     $(BUILD)/cmd/svg.o \
 	     $(BUILD)/cmd/files.o
 UNIT_TESTS = $(patsubst tests/unit/%.c,%,$(wildcard tests/unit/check_*.c))
 FUZZ_TARGETS = $(patsubst tests/fuzz/%.c,%,$(wildcard tests/fuzz/fuzz_*.c))

@@ -11,6 +11,9 @@ echo "== machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d
 echo "== AUC on MovieLens-100k splits (bench/quality.sh)"
 sh "$dir/quality.sh" "$bin" "$data"
 echo
+echo "== rec-eval --compare and curves (bench/eval_compare.sh)"
+sh "$dir/eval_compare.sh" "$bin" "$data"
+echo
 echo "== day-by-day replay (bench/replay.py)"
 if [ -r "$ml/u.data" ]; then
 	python3 "$dir/replay.py" "$bin" "$ml/u.data"

@@ -7,9 +7,18 @@
 
 #include "common.h"
 #include "json.h"
+#include "svg.h"
 
 enum { OPT_JSON = OPT_FIRST_FREE, OPT_FAIL_UNDER, OPT_FAIL_OVER, OPT_TRUTH,
-       OPT_GROUP, OPT_PROMETHEUS, OPT_PROMETHEUS_LABEL, OPT_PER_USER };
+       OPT_GROUP, OPT_PROMETHEUS, OPT_PROMETHEUS_LABEL, OPT_PER_USER,
+       OPT_ROC, OPT_PR, OPT_CALIBRATION, OPT_CALIBRATION_BINS, OPT_COMPARE,
+       OPT_BOOTSTRAP, OPT_SEED };
+
+/* Curves are drawn from this many cells of the x axis: at most 2 points
+ * a cell for ROC, 4 for precision-recall (see rec_metrics_curve). */
+#define CURVE_CELLS 500
+#define DEFAULT_BINS 10
+#define DEFAULT_RESAMPLES 1000
 
 static const struct cli_option ranking_options[] = {
 	{ "truth", 0, "TRUTH", OPT_TRUTH,
@@ -26,6 +35,26 @@ static const struct cli_option ranking_options[] = {
 	{ "per-user", 0, "FILE", OPT_PER_USER,
 	  "also write each user's (or group's) values to FILE, a TSV table "
 	  "with a header" },
+	{ NULL, 0, NULL, 0, NULL },
+};
+
+static const struct cli_option curve_options[] = {
+	{ "roc", 0, "FILE", OPT_ROC,
+	  "draw the ROC curve into FILE, an SVG picture" },
+	{ "pr", 0, "FILE", OPT_PR,
+	  "draw the precision-recall curve into FILE (SVG)" },
+	{ "calibration", 0, "FILE", OPT_CALIBRATION,
+	  "draw a reliability diagram into FILE (SVG): mean score against "
+	  "share of positives in bins of equal width; scores must be in "
+	  "[0, 1]" },
+	{ "calibration-bins", 0, "N", OPT_CALIBRATION_BINS,
+	  "bins of --calibration (default 10; at most 1000)" },
+	{ "compare", 0, "OTHER", OPT_COMPARE,
+	  "compare with OTHER, the same rows scored otherwise: each metric "
+	  "for both, the difference and its paired bootstrap 95% interval" },
+	{ "bootstrap", 0, "N", OPT_BOOTSTRAP,
+	  "resamples of --compare (default 1000)" },
+	{ "seed", 0, "S", OPT_SEED, "seed of --compare's resampling (default 1)" },
 	{ NULL, 0, NULL, 0, NULL },
 };
 
@@ -92,6 +121,11 @@ static const struct mode_option {
 	{ 'k', "-k", TRUTH | GROUP },
 	{ 'm', "-m", TRUTH },
 	{ OPT_PER_USER, "--per-user", TRUTH | GROUP },
+	/* curves of scored, labelled rows taken one by one */
+	{ OPT_ROC, "--roc", POINT },
+	{ OPT_PR, "--pr", POINT },
+	{ OPT_CALIBRATION, "--calibration", POINT },
+	{ OPT_CALIBRATION_BINS, "--calibration-bins", POINT },
 };
 #define NMODE_OPTIONS (sizeof(mode_options) / sizeof(mode_options[0]))
 
@@ -144,6 +178,9 @@ static void help(FILE *f)
 	      "Ranking metrics (precision, recall, NDCG, MAP, hit rate at each "
 	      "K, MRR):\n", f);
 	cli_help(f, ranking_options);
+	fputs("\nCurves (pointwise, --task binary) and comparison (every "
+	      "mode):\n", f);
+	cli_help(f, curve_options);
 	fputs("\nInput (--task binary needs labels 0/1 or -1/1, regression "
 	      "compares raw\nlabels):\n", f);
 	cli_help_input(f, EVAL_HELP_INPUT);
@@ -398,7 +435,12 @@ static void print_at_k(const struct results *r)
 	}
 }
 
-static void print_report(const struct results *r, int ranking)
+struct comparison;
+static void print_comparison(const struct comparison *c);
+static void json_comparison(struct json *j, const struct comparison *c);
+
+static void print_report(const struct results *r, int ranking,
+			 const struct comparison *cmp)
 {
 	for (int s = 0; s < 3; s++) {
 		if (s == 1 && ranking)
@@ -412,6 +454,8 @@ static void print_report(const struct results *r, int ranking)
 	for (const struct metric *m = metrics; m < metrics + NMETRICS; m++)
 		if (ranking && m->definition)
 			printf("# %s\n", m->definition);
+	if (cmp)
+		print_comparison(cmp);
 }
 
 static void json_metric(struct json *j, const struct results *r,
@@ -431,7 +475,8 @@ static void json_metric(struct json *j, const struct results *r,
 	}
 }
 
-static void print_json(const struct results *r, int ranking)
+static void print_json(const struct results *r, int ranking,
+		       const struct comparison *cmp)
 {
 	struct json j = JSON_INIT;
 	json_object_begin(&j, NULL);
@@ -449,6 +494,8 @@ static void print_json(const struct results *r, int ranking)
 				json_string(&j, NULL, m->definition);
 		json_array_end(&j);
 	}
+	if (cmp)
+		json_comparison(&j, cmp);
 	json_object_end(&j);
 }
 
@@ -531,6 +578,496 @@ static int run_checks(const struct results *r, const struct check *checks,
 		}
 	}
 	return status;
+}
+
+/* ---- --compare: two scorers of the same rows ---- */
+
+struct compare_config {
+	const char *other;	/* NULL: no comparison */
+	int resamples;
+	uint64_t seed;
+};
+
+/* One metric compared. */
+struct compared {
+	const char *name;
+	int k;			/* cut-off, 0 for none */
+	struct rec_diff d;
+};
+
+struct comparison {
+	const char *other;
+	const char *over;	/* what was resampled: rows, users, groups */
+	int resamples;
+	uint64_t seed;
+	struct compared m[5 * REC_MAX_KS + 2 + REC_DIFF_METRICS];
+	int n;
+};
+
+static const char *compared_name(const struct compared *c, char *buf,
+				 size_t size)
+{
+	if (!c->k)
+		return c->name;
+	snprintf(buf, size, "%s@%d", c->name, c->k);
+	return buf;
+}
+
+/* Whether the interval leaves 0 out: the difference is then called
+ * significant at the 5% level. */
+static int excludes_zero(const struct rec_diff *d)
+{
+	return d->resamples > 0 && (d->low > 0 || d->high < 0);
+}
+
+static void print_comparison(const struct comparison *c)
+{
+	printf("compare      %s\n", c->other);
+	printf("# paired bootstrap over %s: %d resamples, seed %llu; diff is "
+	       "this - other, ci95 the 2.5%% and 97.5%% percentiles of the "
+	       "resampled diffs\n", c->over, c->resamples,
+	       (unsigned long long)c->seed);
+	printf("%-12s %10s %10s %10s %10s %10s\n", "", "this", "other", "diff",
+	       "ci95_low", "ci95_high");
+	for (const struct compared *m = c->m; m < c->m + c->n; m++) {
+		char name[48];
+		printf("%-12s %10.6f %10.6f %10.6f", compared_name(m, name,
+		       sizeof(name)), m->d.a, m->d.b, m->d.diff);
+		if (m->d.resamples > 0)
+			printf(" %10.6f %10.6f  %s\n", m->d.low, m->d.high,
+			       excludes_zero(&m->d) ? "excludes 0"
+						    : "includes 0");
+		else
+			printf(" %10s %10s  (no resample has it)\n", "-", "-");
+	}
+}
+
+static void json_comparison(struct json *j, const struct comparison *c)
+{
+	json_object_begin(j, "compare");
+	json_string(j, "other", c->other);
+	json_string(j, "over", c->over);
+	json_uint(j, "resamples", (uint64_t)c->resamples);
+	json_uint(j, "seed", c->seed);
+	json_object_begin(j, "metrics");
+	for (const struct compared *m = c->m; m < c->m + c->n; m++) {
+		char name[48];
+		json_object_begin(j, compared_name(m, name, sizeof(name)));
+		json_double(j, "this", m->d.a);
+		json_double(j, "other", m->d.b);
+		json_double(j, "diff", m->d.diff);
+		if (m->d.resamples > 0) {
+			json_double(j, "ci95_low", m->d.low);
+			json_double(j, "ci95_high", m->d.high);
+		} else {
+			json_null(j, "ci95_low");
+			json_null(j, "ci95_high");
+		}
+		json_uint(j, "resamples_defined", (uint64_t)m->d.resamples);
+		json_bool(j, "excludes_zero", excludes_zero(&m->d));
+		json_object_end(j);
+	}
+	json_object_end(j);
+	json_object_end(j);
+}
+
+/* "(stdin)" for standard input, else the name: for messages. */
+static const char *input_name(char **files, int nfiles)
+{
+	return nfiles == 0 || strcmp(files[0], "-") == 0 ? "(stdin)"
+							 : files[0];
+}
+
+/* OTHER is read beside the input, or twice: a file, never stdin, and
+ * never the same path as an input. */
+static void check_other(const char *other, char **files, int nfiles)
+{
+	if (strcmp(other, "-") == 0)
+		usage_error("--compare: OTHER must be a file, not standard "
+			    "input");
+	for (int i = 0; i < nfiles; i++)
+		if (strcmp(files[i], other) == 0)
+			usage_error("--compare: '%s' is the input itself",
+				    other);
+}
+
+/* The next good row of OTHER, paired with the input's row just read
+ * (from reader in): it must be there, at the same line when there is one
+ * input, with the same label and weight (and user, when compared). */
+static void read_pair(rec_reader *in, const struct rec_row *row,
+		      rec_reader *other, struct rec_row *orow,
+		      struct bad_rows *obad, int single, int users)
+{
+	struct rec_error err = { 0 };
+	int got = rec_reader_next_good(other, orow, bad_row_report, obad,
+				       &err);
+	if (got < 0)
+		stop_reading(got, &err);
+	const char *name = rec_reader_name(in), *oname = rec_reader_name(other);
+	long line = rec_reader_line(in), oline = rec_reader_line(other);
+	if (got == 0)
+		die("--compare: %s:%ld has a row and %s has no more: the files "
+		    "must hold the same rows", name, line, oname);
+	if (single && line != oline)
+		die("--compare: %s:%ld pairs with %s:%ld: the files must hold "
+		    "the same rows, line by line (was a bad row skipped?)",
+		    name, line, oname, oline);
+	if (orow->label != row->label)
+		die("--compare: %s:%ld: label %g, but %s:%ld has %g", oname,
+		    oline, orow->label, name, line, row->label);
+	if (orow->weight != row->weight)
+		die("--compare: %s:%ld: weight %g, but %s:%ld has %g", oname,
+		    oline, orow->weight, name, line, row->weight);
+	if (users && (orow->user_len != row->user_len ||
+		      memcmp(orow->user, row->user, row->user_len) != 0))
+		die("--compare: %s:%ld: user '%.*s', but %s:%ld has '%.*s'",
+		    oname, oline, (int)orow->user_len, orow->user, name, line,
+		    (int)row->user_len, row->user);
+}
+
+/* After the input's last row: OTHER must have none left. */
+static void read_pair_end(rec_reader *in, rec_reader *other,
+			  struct bad_rows *obad)
+{
+	struct rec_error err = { 0 };
+	struct rec_row orow;
+	int got = rec_reader_next_good(other, &orow, bad_row_report, obad,
+				       &err);
+	if (got < 0)
+		stop_reading(got, &err);
+	if (got)
+		die("--compare: %s:%ld: a row past the last of %s (%llu "
+		    "rows): the files must hold the same rows",
+		    rec_reader_name(other), rec_reader_line(other),
+		    rec_reader_name(in), (unsigned long long)rec_reader_rows(in));
+}
+
+/* --group --compare: the rows of the input and of OTHER, group and label,
+ * checked pair by pair before either is ranked. */
+static void check_group_pairs(const struct rec_reader_options *go,
+			      char **files, int nfiles, const char *other)
+{
+	for (int i = 0; i < nfiles; i++)
+		if (strcmp(files[i], "-") == 0)
+			nfiles = 0;
+	if (nfiles == 0)
+		usage_error("--compare with --group reads the input twice: "
+			    "give it as FILE, not standard input");
+	struct rec_error err = { 0 };
+	rec_reader *in, *o;
+	if (rec_reader_open(&in, (const char *const *)files, nfiles, go,
+			    &err) != 0 ||
+	    rec_reader_open(&o, &other, 1, go, &err) != 0)
+		die_error(&err);
+	struct bad_rows bad, obad;
+	bad_rows_init(&bad, 1, in);
+	bad_rows_init(&obad, 1, o);
+	struct rec_row row, orow;
+	int got;
+	while ((got = rec_reader_next_good(in, &row, bad_row_report, &bad,
+					   &err)) != 0) {
+		if (got < 0)
+			stop_reading(got, &err);
+		read_pair(in, &row, o, &orow, &obad, nfiles == 1, 1);
+	}
+	read_pair_end(in, o, &obad);
+	rec_reader_free(in);
+	rec_reader_free(o);
+}
+
+/* The pointwise metrics compared, from the rows of both. */
+static void compare_rows(rec_paired *p, enum rec_task task,
+			 const struct compare_config *cc,
+			 struct comparison *c)
+{
+	static const char *const names[REC_DIFF_METRICS] = {
+		[REC_DIFF_AUC] = "auc", [REC_DIFF_LOGLOSS] = "logloss",
+		[REC_DIFF_RMSE] = "rmse", [REC_DIFF_MAE] = "mae" };
+	struct rec_diff d[REC_DIFF_METRICS];
+	struct rec_error err = { 0 };
+	if (rec_paired_bootstrap(p, cc->resamples, cc->seed, d, &err) != 0)
+		die_error(&err);
+	*c = (struct comparison){ .other = cc->other, .over = "rows",
+				  .resamples = cc->resamples,
+				  .seed = cc->seed };
+	for (int k = 0; k < REC_DIFF_METRICS; k++) {
+		int classes = k == REC_DIFF_AUC || k == REC_DIFF_LOGLOSS;
+		if (d[k].has && !(classes && task == REC_TASK_REGRESSION))
+			c->m[c->n++] = (struct compared){ names[k], 0, d[k] };
+	}
+}
+
+/* Each user's (or group's) ranking values, in the order they come, with
+ * --per-user's writer called on as well. */
+struct user_values {
+	rec_idset *ids;
+	double *v;		/* stride values a user */
+	size_t n, cap;
+	int nk, stride;
+	int ks[REC_MAX_KS];
+	rec_user_fn next;	/* or NULL */
+	void *next_arg;
+};
+
+/* A user's values: the five AT_K metrics at each cut-off, then the
+ * reciprocal rank, the AUC and whether there is one. */
+static void collect_user(const char *id, size_t len,
+			 const struct rec_user_values *v, void *arg)
+{
+	struct user_values *u = arg;
+	if (u->next)
+		u->next(id, len, v, u->next_arg);
+	if (rec_idset_add(u->ids, id, len, NULL) < 0)
+		die("out of memory");
+	if (u->n == u->cap) {
+		size_t cap = u->cap ? 2 * u->cap : 1024;
+		double *p = realloc(u->v, cap * (size_t)u->stride * sizeof(*p));
+		if (!p)
+			die("out of memory");
+		u->v = p;
+		u->cap = cap;
+	}
+	double *x = u->v + u->n++ * (size_t)u->stride;
+	const double *cols[5] = { v->precision, v->recall, v->ndcg, v->map,
+				  v->hit };
+	for (int m = 0; m < 5; m++)
+		for (int j = 0; j < u->nk; j++)
+			*x++ = cols[m][j];
+	*x++ = v->rr;
+	*x++ = v->has_auc ? v->auc : 0;
+	*x = v->has_auc;
+}
+
+static void user_values_init(struct user_values *u, const int *ks, int nk)
+{
+	memset(u, 0, sizeof(*u));
+	u->nk = nk;
+	memcpy(u->ks, ks, (size_t)nk * sizeof(*ks));
+	u->stride = 5 * nk + 3;
+	if (rec_idset_create(&u->ids) != 0)
+		die("out of memory");
+}
+
+static void user_values_free(struct user_values *u)
+{
+	rec_idset_free(u->ids);
+	free(u->v);
+}
+
+/* The ranking metrics compared user by user (group by group). */
+static void compare_users(const struct user_values *a,
+			  const struct user_values *b, const char *input,
+			  int group, const struct compare_config *cc,
+			  struct comparison *c)
+{
+	const char *who = group ? "group" : "user";
+	if (a->n != b->n)
+		die("--compare: %s has %zu %ss to evaluate, %s %zu", cc->other,
+		    b->n, who, input, a->n);
+	for (size_t i = 0; i < a->n; i++) {
+		size_t la, lb;
+		const char *ia = rec_idset_id(a->ids, i, &la);
+		const char *ib = rec_idset_id(b->ids, i, &lb);
+		if (la != lb || memcmp(ia, ib, la) != 0)
+			die("--compare: the %s evaluated %zu-th in %s is "
+			    "'%.*s', in %s '%.*s'", who, i + 1, cc->other,
+			    (int)lb, ib, input, (int)la, ia);
+	}
+	*c = (struct comparison){ .other = cc->other,
+				  .over = group ? "groups" : "users",
+				  .resamples = cc->resamples,
+				  .seed = cc->seed };
+	double *x = malloc((a->n ? a->n : 1) * 2 * sizeof(*x));
+	if (!x)
+		die("out of memory");
+	static const char *const names[] = { "precision", "recall", "ndcg",
+					      "map", "hit_rate", "mrr", "auc" };
+	for (int col = 0; col < a->stride - 1; col++) {
+		/* the AUC only of groups that have one (the same in both:
+		 * the labels are) */
+		size_t n = 0;
+		for (size_t i = 0; i < a->n; i++) {
+			const double *va = a->v + i * (size_t)a->stride;
+			const double *vb = b->v + i * (size_t)b->stride;
+			if (col == a->stride - 2 && !va[a->stride - 1])
+				continue;
+			x[n] = va[col];
+			x[a->n + n++] = vb[col];
+		}
+		if (n == 0)
+			continue;
+		int m = col < 5 * a->nk ? col / a->nk : 5 + (col - 5 * a->nk);
+		struct compared *cm = &c->m[c->n++];
+		cm->name = names[m];
+		cm->k = col < 5 * a->nk ? a->ks[col % a->nk] : 0;
+		if (rec_bootstrap_means(x, x + a->n, n, cc->resamples,
+					cc->seed, &cm->d) != 0)
+			die("out of memory");
+	}
+	free(x);
+}
+
+/* ---- curves: --roc, --pr, --calibration ---- */
+
+struct curve_config {
+	const char *roc, *pr, *calibration;
+	int bins;
+};
+
+/* The curves computed, drawn once the report is out. */
+struct curves {
+	struct rec_curve roc, pr;
+	struct rec_calibration_bin bins[REC_MAX_BINS];
+	double positive_rate;
+	char caption[512];
+};
+
+/* Page and plot area of the pictures, in pixels. */
+#define PAGE_W 520
+#define PAGE_H 540
+#define CAL_PAGE_H 650
+
+static struct svg_frame unit_frame(void)
+{
+	return (struct svg_frame){ 90, 50, 400, 400, 0, 1, 0, 1 };
+}
+
+static const struct rec_point diagonal[2] = { { 0, 0 }, { 1, 1 } };
+
+static void draw_roc(const char *path, const struct curves *cv)
+{
+	struct text_output out;
+	char title[128];
+	snprintf(title, sizeof(title), "ROC curve, AUC %.6f", cv->roc.area);
+	text_output_open(&out, path);
+	struct svg_frame fr = unit_frame();
+	svg_begin(out.f, PAGE_W, PAGE_H, title, cv->caption);
+	svg_axes(out.f, &fr, 0.2, 0.2, 1, "false positive rate",
+		 "true positive rate");
+	svg_line(out.f, &fr, diagonal, 2, "#999999", 1);
+	svg_line(out.f, &fr, cv->roc.points, cv->roc.n, "#1f5fbf", 0);
+	svg_end(out.f);
+	text_output_commit(&out, 0);
+}
+
+static void draw_pr(const char *path, const struct curves *cv)
+{
+	struct text_output out;
+	char title[128], base[96];
+	snprintf(title, sizeof(title), "Precision-recall curve, average "
+		 "precision %.6f", cv->pr.area);
+	text_output_open(&out, path);
+	struct svg_frame fr = unit_frame();
+	svg_begin(out.f, PAGE_W, PAGE_H, title, cv->caption);
+	svg_axes(out.f, &fr, 0.2, 0.2, 1, "recall", "precision");
+	struct rec_point chance[2] = { { 0, cv->positive_rate },
+				       { 1, cv->positive_rate } };
+	svg_line(out.f, &fr, chance, 2, "#999999", 1);
+	snprintf(base, sizeof(base), "share of positives %.4f",
+		 cv->positive_rate);
+	svg_text(out.f, fr.left + fr.width - 6,
+		 fr.top + fr.height * (1 - cv->positive_rate) - 6, "end", 10,
+		 base);
+	svg_line(out.f, &fr, cv->pr.points, cv->pr.n, "#1f5fbf", 0);
+	svg_end(out.f);
+	text_output_commit(&out, 0);
+}
+
+static void draw_calibration(const char *path, const struct curves *cv,
+			     int nbins)
+{
+	struct text_output out;
+	char title[128], tip[256];
+	snprintf(title, sizeof(title), "Reliability diagram, %d bins of equal "
+		 "width", nbins);
+	text_output_open(&out, path);
+	struct svg_frame fr = unit_frame();
+	svg_begin(out.f, PAGE_W, CAL_PAGE_H, title, cv->caption);
+	svg_axes(out.f, &fr, 0.2, 0.2, 1, NULL, "share of positives");
+	svg_line(out.f, &fr, diagonal, 2, "#999999", 1);
+	struct rec_point pts[REC_MAX_BINS];
+	size_t n = 0;
+	uint64_t most = 1;
+	for (int i = 0; i < nbins; i++) {
+		if (cv->bins[i].rows > most)
+			most = cv->bins[i].rows;
+		if (cv->bins[i].weight > 0)
+			pts[n++] = (struct rec_point){ cv->bins[i].mean_score,
+						       cv->bins[i].positive_rate };
+	}
+	svg_line(out.f, &fr, pts, n, "#1f5fbf", 0);
+	for (int i = 0; i < nbins; i++) {
+		const struct rec_calibration_bin *b = &cv->bins[i];
+		if (!(b->weight > 0))
+			continue;
+		snprintf(tip, sizeof(tip), "scores [%g, %g%s: %llu rows, mean "
+			 "score %.4f, share of positives %.4f", b->lo, b->hi,
+			 i == nbins - 1 ? "]" : ")",
+			 (unsigned long long)b->rows, b->mean_score,
+			 b->positive_rate);
+		svg_dot(out.f, &fr, (struct rec_point){ b->mean_score,
+							b->positive_rate },
+			"#1f5fbf", tip);
+	}
+	/* the rows of each bin, as bars under the diagram */
+	struct svg_frame hist = { 90, 490, 400, 90, 0, 1, 0, (double)most };
+	svg_axes(out.f, &hist, 0.2, (double)most, 0,
+		 "score (mean of the bin above, range of the bin below)",
+		 "rows");
+	for (int i = 0; i < nbins; i++) {
+		const struct rec_calibration_bin *b = &cv->bins[i];
+		snprintf(tip, sizeof(tip), "scores [%g, %g%s: %llu rows", b->lo,
+			 b->hi, i == nbins - 1 ? "]" : ")",
+			 (unsigned long long)b->rows);
+		if (b->rows)
+			svg_bar(out.f, &hist, b->lo, b->hi, (double)b->rows,
+				"#9fb8df", tip);
+		if (nbins <= 20) {
+			char count[32];
+			snprintf(count, sizeof(count), "%llu",
+				 (unsigned long long)b->rows);
+			svg_text(out.f, hist.left + (b->lo + b->hi) / 2 *
+				 hist.width, hist.top - 3, "middle", 9, count);
+		}
+	}
+	svg_end(out.f);
+	text_output_commit(&out, 0);
+}
+
+/* The curves asked for, computed (exit 2 if they cannot be). */
+static void compute_curves(rec_metrics *mt, const struct curve_config *cc,
+			   const struct rec_metric_values *v, char **files,
+			   int nfiles, struct curves *cv)
+{
+	struct rec_error err = { 0 };
+	snprintf(cv->caption, sizeof(cv->caption), "scores: %s%s (%llu rows, "
+		 "%g positive)", input_name(files, nfiles),
+		 nfiles > 1 ? " and more" : "", (unsigned long long)v->rows,
+		 v->positives);
+	cv->positive_rate = v->positives / v->weight;
+	if (cc->roc &&
+	    rec_metrics_curve(mt, REC_CURVE_ROC, CURVE_CELLS, &cv->roc, &err))
+		die("--roc: %s", err.msg);
+	if (cc->pr &&
+	    rec_metrics_curve(mt, REC_CURVE_PR, CURVE_CELLS, &cv->pr, &err))
+		die("--pr: %s", err.msg);
+	if (cc->calibration &&
+	    rec_metrics_calibration(mt, cc->bins, cv->bins, &err) != 0)
+		die("--calibration: %s%s", err.msg, err.code == REC_EDATA &&
+		    !v->has_logloss ? " (margins? rec-predict writes "
+		    "probabilities unless --raw)" : "");
+}
+
+static void draw_curves(const struct curve_config *cc, struct curves *cv)
+{
+	if (cc->roc)
+		draw_roc(cc->roc, cv);
+	if (cc->pr)
+		draw_pr(cc->pr, cv);
+	if (cc->calibration)
+		draw_calibration(cc->calibration, cv, cc->bins);
+	rec_curve_free(&cv->roc);
+	rec_curve_free(&cv->pr);
 }
 
 /* ---- ranking mode ---- */
@@ -753,39 +1290,77 @@ static void per_user_close(struct per_user *pu)
 	text_output_commit(&pu->out, 0);
 }
 
-static int ranking_mode(const struct ranking_config *rc,
-			const struct input_config *in, char **files, int nfiles,
-			const struct check *checks, int nchecks, int output,
-			const struct prometheus *prom)
+/* The ranking of files (one pass of ranking_mode): its values into res,
+ * each user's to fn (NULL: none). */
+static void rank_files(const struct ranking_config *rc,
+		       const struct input_config *in, char **files, int nfiles,
+		       rec_user_fn fn, void *arg, struct results *res)
 {
 	struct rec_error err = { 0 };
 	rec_ranking *r;
 	if (rec_ranking_create(&r, rc->ks, rc->nk) != 0)
 		die("out of memory");
-	struct per_user pu = { 0 };
-	if (rc->per_user) {
-		per_user_open(&pu, rc->per_user, rc->ks, rc->nk,
-			      rc->group != NULL);
-		rec_ranking_per_user(r, per_user_row, &pu);
-	}
+	if (fn)
+		rec_ranking_per_user(r, fn, arg);
 	struct bad_rows bad; bad_rows_init(&bad, in->strict, NULL);
-	struct results res = { .task = in->opt.task };
 	int rcode = rc->truth
-		? rank_truth(r, rc, in, files, nfiles, &bad, &res, &err)
+		? rank_truth(r, rc, in, files, nfiles, &bad, res, &err)
 		: rank_groups(r, rc, in, files, nfiles, &bad, &err);
 	if (rcode)
 		stop_reading(rcode, &err);
 	bad_rows_summary(&bad);
+	rec_ranking_values(r, &res->rank);
+	rec_ranking_free(r);
+}
+
+static int ranking_mode(const struct ranking_config *rc,
+			const struct input_config *in, char **files, int nfiles,
+			const struct check *checks, int nchecks, int output,
+			const struct prometheus *prom,
+			const struct compare_config *cc)
+{
+	struct per_user pu = { 0 };
+	if (rc->per_user)
+		per_user_open(&pu, rc->per_user, rc->ks, rc->nk,
+			      rc->group != NULL);
+	struct user_values uv[2];
+	struct comparison cmp;
+	if (cc->other && rc->group) {
+		struct rec_reader_options go = in->opt;
+		go.columns.user = rc->group;
+		go.columns.item = NULL;
+		go.need = REC_NEED_USER | REC_NEED_LABEL;
+		check_group_pairs(&go, files, nfiles, cc->other);
+	}
+	if (cc->other) {
+		user_values_init(&uv[0], rc->ks, rc->nk);
+		uv[0].next = rc->per_user ? per_user_row : NULL;
+		uv[0].next_arg = &pu;
+	}
+	struct results res = { .task = in->opt.task };
+	if (cc->other)
+		rank_files(rc, in, files, nfiles, collect_user, &uv[0], &res);
+	else
+		rank_files(rc, in, files, nfiles,
+			   rc->per_user ? per_user_row : NULL, &pu, &res);
 	if (rc->per_user)
 		per_user_close(&pu);
-	rec_ranking_values(r, &res.rank);
-	rec_ranking_free(r);
 	if (res.rank.users == 0)
 		die("no user has a relevant item: nothing to evaluate");
+	if (cc->other) {
+		struct results ores = { .task = in->opt.task };
+		char *ofiles[1] = { (char *)(uintptr_t)cc->other };
+		user_values_init(&uv[1], rc->ks, rc->nk);
+		rank_files(rc, in, ofiles, 1, collect_user, &uv[1], &ores);
+		compare_users(&uv[0], &uv[1], input_name(files, nfiles),
+			      rc->group != NULL, cc, &cmp);
+		user_values_free(&uv[0]);
+		user_values_free(&uv[1]);
+	}
 	if (output == OUT_JSON)
-		print_json(&res, 1);
+		print_json(&res, 1, cc->other ? &cmp : NULL);
 	else if (output == OUT_TABLE)
-		print_report(&res, 1);
+		print_report(&res, 1, cc->other ? &cmp : NULL);
 	finish_stdout();
 	if (prom->path)
 		write_prometheus(prom, &res, 1);
@@ -796,7 +1371,9 @@ static int ranking_mode(const struct ranking_config *rc,
 
 static int pointwise_mode(struct input_config *in, char **files, int nfiles,
 			  const struct check *checks, int nchecks, int output,
-			  const struct prometheus *prom)
+			  const struct prometheus *prom,
+			  const struct curve_config *cu,
+			  const struct compare_config *cc)
 {
 	in->opt.columns.user = NULL;
 	in->opt.columns.item = NULL;
@@ -812,7 +1389,18 @@ static int pointwise_mode(struct input_config *in, char **files, int nfiles,
 		die("out of memory");
 	struct bad_rows bad; bad_rows_init(&bad, in->strict, reader);
 	watch_progress(reader, output == OUT_QUIET);
-	struct rec_row row;
+	/* --compare: OTHER read beside the input, row by row */
+	rec_reader *other = NULL;
+	rec_paired *paired = NULL;
+	struct bad_rows obad;
+	if (cc->other) {
+		if (rec_reader_open(&other, &cc->other, 1, &in->opt, &err) != 0)
+			die_error(&err);
+		if (rec_paired_create(&paired) != 0)
+			die("out of memory");
+		bad_rows_init(&obad, in->strict, other);
+	}
+	struct rec_row row, orow;
 	int got;
 	while ((got = rec_reader_next_good(reader, &row, bad_row_report, &bad,
 					   &err)) != 0) {
@@ -820,8 +1408,21 @@ static int pointwise_mode(struct input_config *in, char **files, int nfiles,
 			stop_reading(got, &err);
 		if (rec_metrics_add(mt, row.label, row.score, row.weight) != 0)
 			die("out of memory");
+		if (!other)
+			continue;
+		read_pair(reader, &row, other, &orow, &obad, nfiles <= 1, 0);
+		int rc = rec_paired_add(paired, row.label, row.score,
+					orow.score, row.weight);
+		if (rc == REC_EINVAL)
+			die("--compare: more than %u rows", REC_PAIRED_MAX_ROWS);
+		if (rc)
+			die("out of memory");
 	}
+	if (other)
+		read_pair_end(reader, other, &obad);
 	bad_rows_summary(&bad);
+	if (other)
+		bad_rows_summary(&obad);
 	struct results res = { .task = in->opt.task };
 	struct rec_metric_values *v = &res.point;
 	if (rec_metrics_compute(mt, v, &err) != 0)
@@ -830,17 +1431,63 @@ static int pointwise_mode(struct input_config *in, char **files, int nfiles,
 		die("AUC needs rows of both classes with positive weight "
 		    "(%llu rows, positive weight %g of %g)",
 		    (unsigned long long)v->rows, v->positives, v->weight);
+	static struct curves cv;
+	compute_curves(mt, cu, v, files, nfiles, &cv);
+	struct comparison cmp;
+	if (paired)
+		compare_rows(paired, in->opt.task, cc, &cmp);
 	if (output == OUT_JSON)
-		print_json(&res, 0);
+		print_json(&res, 0, paired ? &cmp : NULL);
 	else if (output == OUT_TABLE)
-		print_report(&res, 0);
+		print_report(&res, 0, paired ? &cmp : NULL);
 	finish_stdout();
 	if (prom->path)
 		write_prometheus(prom, &res, 0);
+	draw_curves(cu, &cv);
 	int status = run_checks(&res, checks, nchecks);
 	rec_metrics_free(mt);
+	rec_paired_free(paired);
+	rec_reader_free(other);
 	rec_reader_free(reader);
 	return status;
+}
+
+/* Exit 2 for curves and comparisons that cannot be made as asked. */
+static void check_outputs(const struct curve_config *cu,
+			  const struct compare_config *cc, int bootstrap_given,
+			  enum rec_task task, char **files, int nfiles)
+{
+	const char *curve = cu->roc ? "--roc" : cu->pr ? "--pr"
+			    : cu->calibration ? "--calibration" : NULL;
+	if (curve && task == REC_TASK_REGRESSION)
+		usage_error("%s does not apply to --task regression: a curve "
+			    "needs 0/1 labels (--task binary, or --positive)",
+			    curve);
+	const char *paths[3] = { cu->roc, cu->pr, cu->calibration };
+	for (int i = 0; i < 3; i++) {
+		if (!paths[i])
+			continue;
+		if (strcmp(paths[i], "-") == 0)
+			usage_error("a curve goes to a file, not standard "
+				    "output: '-'");
+		for (int j = 0; j < nfiles; j++)
+			if (strcmp(paths[i], files[j]) == 0)
+				usage_error("'%s' is an input: a curve "
+					    "would overwrite it", paths[i]);
+		for (int j = 0; j < i; j++)
+			if (paths[j] && strcmp(paths[i], paths[j]) == 0)
+				usage_error("'%s' is named for two curves",
+					    paths[i]);
+		if (cc->other && strcmp(paths[i], cc->other) == 0)
+			usage_error("'%s' is the --compare input: a curve "
+				    "would overwrite it", paths[i]);
+	}
+	if (cu->bins && !cu->calibration)
+		usage_error("--calibration-bins needs --calibration FILE");
+	if (bootstrap_given && !cc->other)
+		usage_error("--bootstrap and --seed need --compare OTHER");
+	if (cc->other)
+		check_other(cc->other, files, nfiles);
 }
 
 static int parse_ks(const char *arg, int *ks)
@@ -876,9 +1523,14 @@ int main(int argc, char **argv)
 	int check_over[64];
 	int nchecks = 0, output = OUT_TABLE, c;
 	struct prometheus prom = { 0 };
+	struct curve_config cu = { 0 };
+	struct compare_config cc = { .resamples = DEFAULT_RESAMPLES,
+				     .seed = 1 };
+	int bootstrap_given = 0;
 	unsigned given = 0;	/* bit per mode_options row */
 	struct cli cli = { 0 };
 	cli_add(&cli, ranking_options);
+	cli_add(&cli, curve_options);
 	cli_add(&cli, options);
 	cli_add_input(&cli, EVAL_INPUT);
 	while ((c = cli_next(&cli, argc, argv)) != -1) {
@@ -932,6 +1584,24 @@ int main(int argc, char **argv)
 			break;
 		case 'm': rc.model = optarg; break;
 		case OPT_PER_USER: rc.per_user = optarg; break;
+		case OPT_ROC: cu.roc = optarg; break;
+		case OPT_PR: cu.pr = optarg; break;
+		case OPT_CALIBRATION: cu.calibration = optarg; break;
+		case OPT_CALIBRATION_BINS:
+			cu.bins = (int)opt_long("--calibration-bins", optarg, 1,
+						REC_MAX_BINS);
+			break;
+		case OPT_COMPARE: cc.other = optarg; break;
+		case OPT_BOOTSTRAP:
+			cc.resamples = (int)opt_long("--bootstrap", optarg, 1,
+						     REC_MAX_RESAMPLES);
+			bootstrap_given = 1;
+			break;
+		case OPT_SEED:
+			cc.seed = (uint64_t)opt_long("--seed", optarg, 0,
+						     2147483647);
+			bootstrap_given = 1;
+			break;
 		default:
 			standard_option(c, help);
 		}
@@ -942,13 +1612,17 @@ int main(int argc, char **argv)
 		usage_error("--truth and --group are two different modes");
 	check_mode_options(given, rc.truth ? TRUTH : rc.group ? GROUP : POINT);
 	int ranking = rc.truth || rc.group;
+	check_outputs(&cu, &cc, bootstrap_given, in.opt.task,
+		      argv + optind, argc - optind);
+	if (!cu.bins)
+		cu.bins = DEFAULT_BINS;
 	for (int i = 0; i < nchecks; i++)
 		checks[i] = parse_check(check_over[i] ? "--fail-over"
 						      : "--fail-under",
 					check_args[i], check_over[i], ranking);
 	if (ranking)
 		return ranking_mode(&rc, &in, argv + optind, argc - optind,
-				    checks, nchecks, output, &prom);
+				    checks, nchecks, output, &prom, &cc);
 	return pointwise_mode(&in, argv + optind, argc - optind, checks,
-			      nchecks, output, &prom);
+			      nchecks, output, &prom, &cu, &cc);
 }

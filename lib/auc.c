@@ -17,6 +17,15 @@ uint64_t rec_score_key(double score)
 	return (u & 0x8000000000000000ull) ? ~u : u | 0x8000000000000000ull;
 }
 
+double rec_key_score(uint64_t key)
+{
+	uint64_t u = (key & 0x8000000000000000ull) ? key & ~0x8000000000000000ull
+						    : ~key;
+	double score;
+	memcpy(&score, &u, 8);
+	return score;
+}
+
 #define DIGIT_BITS 11
 #define DIGITS (1u << DIGIT_BITS)
 

@@ -82,6 +82,15 @@ struct rec_auc_class {
  * the AUC is this over the product of the classes' weights. */
 double rec_auc_pairs(const struct rec_auc_class *pos,
 		     const struct rec_auc_class *neg);
+/* The score a key was made from (-0 comes back as +0). */
+double rec_key_score(uint64_t key);
+/* The rows a rec_metrics keeps, each class sorted by key (sorted here if
+ * rows came since the last sort): c[0] negatives, c[1] positives, valid
+ * until the next row is added; their total weights; and whether every
+ * score is in [0, 1].  REC_EDATA when labels are not all 0/1 or a class
+ * has no weight, REC_ENOMEM (mt as it was). */
+int rec_metrics_classes(rec_metrics *mt, struct rec_auc_class c[2],
+			double weight[2], int *probabilities);
 
 /* The learner keeps every parameter within +-REC_PARAM_MAX and every
  * AdaGrad sum within [0, REC_ACC_MAX], so no learning rate or data can make

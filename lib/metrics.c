@@ -39,6 +39,7 @@ struct rec_metrics {
 	struct key_list keys[2];
 	struct scored_list rows[2];
 	int weighted;
+	int sorted;		/* both lists in key order: no row since */
 	uint64_t nrows;
 	double wsum, pos, neg, label_sum, score_sum, sq_sum, abs_sum;
 	double logloss_sum;
@@ -113,6 +114,7 @@ static int become_weighted(rec_metrics *mt)
 /* Keep a row for the AUC sort. */
 static int keep_row(rec_metrics *mt, uint64_t key, int label, double weight)
 {
+	mt->sorted = 0;
 	if (!mt->weighted && weight != 1 && become_weighted(mt))
 		return REC_ENOMEM;
 	if (mt->weighted) {
@@ -172,9 +174,10 @@ int rec_metrics_add(rec_metrics *mt, double label, double score, double weight)
 	return 0;
 }
 
-/* Sort both classes and count the pairs; the one allocation, scratch for
- * the sort, comes first, so that a failure leaves the lists as they were. */
-static int count_pairs(rec_metrics *mt, double *pairs)
+/* Sort both classes (once: they stay sorted until a row comes) into c[0]
+ * (negatives) and c[1] (positives); the one allocation, scratch for the
+ * sort, comes first, so that a failure leaves the lists as they were. */
+static int sort_classes(rec_metrics *mt, struct rec_auc_class c[2])
 {
 	size_t size = mt->weighted ? sizeof(struct rec_scored)
 				   : sizeof(uint64_t);
@@ -185,21 +188,44 @@ static int count_pairs(rec_metrics *mt, double *pairs)
 		base[l] = mt->weighted ? (void *)mt->rows[l].rows
 				       : (void *)mt->keys[l].keys;
 	}
-	void *tmp = rec_big_realloc_array(NULL, n[0] > n[1] ? n[0] : n[1],
-					  size);
-	if (!tmp)
-		return REC_ENOMEM;
-	struct rec_auc_class c[2];
-	for (int l = 0; l < 2; l++) {
-		rec_radix_sort(base[l], n[l], size, tmp);
+	for (int l = 0; l < 2; l++)
 		c[l] = (struct rec_auc_class){
 			.keys = mt->weighted ? NULL : mt->keys[l].keys,
 			.rows = mt->weighted ? mt->rows[l].rows : NULL,
 			.n = n[l],
 		};
-	}
+	if (mt->sorted)
+		return 0;
+	void *tmp = rec_big_realloc_array(NULL, n[0] > n[1] ? n[0] : n[1],
+					  size);
+	if (!tmp)
+		return REC_ENOMEM;
+	for (int l = 0; l < 2; l++)
+		rec_radix_sort(base[l], n[l], size, tmp);
 	rec_big_free(tmp);
+	mt->sorted = 1;
+	return 0;
+}
+
+static int count_pairs(rec_metrics *mt, double *pairs)
+{
+	struct rec_auc_class c[2];
+	if (sort_classes(mt, c) != 0)
+		return REC_ENOMEM;
 	*pairs = rec_auc_pairs(&c[1], &c[0]);
+	return 0;
+}
+
+int rec_metrics_classes(rec_metrics *mt, struct rec_auc_class c[2],
+			double weight[2], int *probabilities)
+{
+	if (!mt->labels_binary || !(mt->pos > 0) || !(mt->neg > 0))
+		return REC_EDATA;
+	if (sort_classes(mt, c) != 0)
+		return REC_ENOMEM;
+	weight[0] = mt->neg;
+	weight[1] = mt->pos;
+	*probabilities = mt->scores_probabilities;
 	return 0;
 }
 

@@ -926,6 +926,103 @@ int rec_metrics_compute(rec_metrics *mt, struct rec_metric_values *v,
 void rec_metrics_free(rec_metrics *mt);
 
 /* ---------------------------------------------------------------------
+ * Curves of the rows a rec_metrics keeps (lib/curves.c): ROC,
+ * precision-recall and reliability (calibration) bins.  They need labels
+ * 0/1 with weight in both classes (else REC_EDATA); they sort the rows as
+ * rec_metrics_compute does, so mt is written.
+ */
+struct rec_point {
+	double x, y;
+};
+enum rec_curve_kind {
+	REC_CURVE_ROC = 0,	/* x false positive rate, y true positive rate */
+	REC_CURVE_PR = 1,	/* x recall, y precision */
+};
+struct rec_curve {
+	struct rec_point *points;	/* n points, x never decreasing */
+	size_t n;
+	size_t groups;		/* distinct scores: steps of the exact curve */
+	double area;		/* ROC: the AUC; PR: the average precision */
+};
+/* The curve swept from the highest score down, a group of tied scores
+ * making one step (ROC: one straight, perhaps diagonal, segment; PR: one
+ * point, at that group's recall and precision; it starts at recall 0
+ * with the first group's precision).  Points on a straight line with
+ * their neighbours are left out.  With cells > 0 the x range is cut into
+ * that many cells and only the first, last, lowest and highest points of
+ * each are kept: at most 4 * cells + 1 points (2 * cells + 1 for ROC),
+ * and no point of the exact curve is further than a cell's width from
+ * the kept ones' polyline; cells == 0 keeps every step.  The area is
+ * that of the exact curve: ROC's equals the AUC, ties counting half;
+ * average precision is the sum over groups of the recall gained times
+ * the precision reached.  c is the caller's; free its points with
+ * rec_curve_free.  REC_EDATA, REC_EINVAL (cells < 0), REC_ENOMEM. */
+int rec_metrics_curve(rec_metrics *mt, enum rec_curve_kind kind, int cells,
+		      struct rec_curve *c, struct rec_error *err);
+void rec_curve_free(struct rec_curve *c);
+/* Reliability bins: bin i of n covers scores [i/n, (i+1)/n), the last one
+ * 1 as well. */
+#define REC_MAX_BINS 1000
+struct rec_calibration_bin {
+	double lo, hi;		/* the bin's score range */
+	uint64_t rows;		/* rows in the bin, whatever their weight */
+	double weight;		/* their total weight; 0: no means */
+	double mean_score;	/* weighted mean score */
+	double positive_rate;	/* weighted share of label 1 */
+};
+/* Bins of equal width over the scores, into out[nbins], nbins in [1,
+ * REC_MAX_BINS] (else REC_EINVAL).  The scores must be probabilities:
+ * REC_EDATA when one is outside [0, 1]. */
+int rec_metrics_calibration(rec_metrics *mt, int nbins,
+			    struct rec_calibration_bin *out,
+			    struct rec_error *err);
+
+/* ---------------------------------------------------------------------
+ * Paired comparison of two scorers of the same rows (lib/bootstrap.c):
+ * each metric for both, their difference and a percentile bootstrap
+ * interval of it, every resample drawn once and applied to both.
+ */
+typedef struct rec_paired rec_paired;
+/* The metrics compared, in this order. */
+enum { REC_DIFF_AUC, REC_DIFF_LOGLOSS, REC_DIFF_RMSE, REC_DIFF_MAE,
+       REC_DIFF_METRICS };
+struct rec_diff {
+	int has;		/* defined on the rows themselves */
+	double a, b;		/* the metric for each scorer */
+	double diff;		/* a - b */
+	int resamples;		/* resamples where it was defined */
+	double low, high;	/* 2.5% and 97.5% percentiles of a - b over
+				 * them (linear between order statistics) */
+};
+#define REC_MAX_RESAMPLES 100000
+/* At most 2^30 rows. */
+#define REC_PAIRED_MAX_ROWS (1u << 30)
+int rec_paired_create(rec_paired **out);
+/* One row: its label (binary metrics need 0 or 1), the two scores and
+ * the weight.  REC_EINVAL for a value that is not finite, a negative
+ * weight or one row too many; REC_ENOMEM; p is as it was after either. */
+int rec_paired_add(rec_paired *p, double label, double a, double b,
+		   double weight);
+/* Resample the rows with replacement (n draws of n, from a generator
+ * seeded with seed), resamples times (1 to REC_MAX_RESAMPLES, else
+ * REC_EINVAL): d[REC_DIFF_*].  AUC when labels are 0/1 and both classes
+ * have weight, logloss when also every score is in [0, 1], RMSE and MAE
+ * when the weight is not 0; a resample where one is not defined (a class
+ * drawn with no weight) is left out of its interval.  AUC is exact, ties
+ * counting half: the rows are sorted once by each score, and each
+ * resample is one pass over each order.  REC_EDATA without rows,
+ * REC_ENOMEM.  The same rows, resamples and seed give the same d. */
+int rec_paired_bootstrap(rec_paired *p, int resamples, uint64_t seed,
+			 struct rec_diff d[REC_DIFF_METRICS],
+			 struct rec_error *err);
+void rec_paired_free(rec_paired *p);
+/* The same for a mean of n paired values (one per user, say): n draws of
+ * n per resample, the same draws for every call with the same n and seed.
+ * REC_EINVAL (n == 0, resamples out of range), REC_ENOMEM. */
+int rec_bootstrap_means(const double *a, const double *b, size_t n,
+			int resamples, uint64_t seed, struct rec_diff *d);
+
+/* ---------------------------------------------------------------------
  * Ranking metrics per user, averaged over users (see lib/ranking.c for
  * the exact definitions).
  */

@@ -942,7 +942,7 @@ static void draw_roc(const char *path, const struct curves *cv)
 	text_output_open(&out, path);
 	struct svg_frame fr = unit_frame();
 	svg_begin(out.f, PAGE_W, PAGE_H, title, cv->caption);
-	svg_axes(out.f, &fr, 0.2, 0.2, 1, "false positive rate",
+	svg_axes(out.f, &fr, 0.2, 0.2, 1, 1, "false positive rate",
 		 "true positive rate");
 	svg_line(out.f, &fr, diagonal, 2, "#999999", 1);
 	svg_line(out.f, &fr, cv->roc.points, cv->roc.n, "#1f5fbf", 0);
@@ -959,7 +959,7 @@ static void draw_pr(const char *path, const struct curves *cv)
 	text_output_open(&out, path);
 	struct svg_frame fr = unit_frame();
 	svg_begin(out.f, PAGE_W, PAGE_H, title, cv->caption);
-	svg_axes(out.f, &fr, 0.2, 0.2, 1, "recall", "precision");
+	svg_axes(out.f, &fr, 0.2, 0.2, 1, 1, "recall", "precision");
 	struct rec_point chance[2] = { { 0, cv->positive_rate },
 				       { 1, cv->positive_rate } };
 	svg_line(out.f, &fr, chance, 2, "#999999", 1);
@@ -983,7 +983,7 @@ static void draw_calibration(const char *path, const struct curves *cv,
 	text_output_open(&out, path);
 	struct svg_frame fr = unit_frame();
 	svg_begin(out.f, PAGE_W, CAL_PAGE_H, title, cv->caption);
-	svg_axes(out.f, &fr, 0.2, 0.2, 1, NULL, "share of positives");
+	svg_axes(out.f, &fr, 0.2, 0.2, 1, 1, NULL, "share of positives");
 	svg_line(out.f, &fr, diagonal, 2, "#999999", 1);
 	struct rec_point pts[REC_MAX_BINS];
 	size_t n = 0;
@@ -1011,7 +1011,7 @@ static void draw_calibration(const char *path, const struct curves *cv,
 	}
 	/* the rows of each bin, as bars under the diagram */
 	struct svg_frame hist = { 90, 490, 400, 90, 0, 1, 0, (double)most };
-	svg_axes(out.f, &hist, 0.2, (double)most, 0,
+	svg_axes(out.f, &hist, 0.2, (double)most, 1, 0,
 		 "score (mean of the bin above, range of the bin below)",
 		 "rows");
 	for (int i = 0; i < nbins; i++) {

@@ -99,7 +99,7 @@ static int ticks(double min, double max, double step)
 }
 
 void svg_axes(FILE *f, const struct svg_frame *fr, double xstep,
-	      double ystep, int decimals, const char *xlabel,
+	      double ystep, int xdecimals, int ydecimals, const char *xlabel,
 	      const char *ylabel)
 {
 	fprintf(f, "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" "
@@ -115,7 +115,7 @@ void svg_axes(FILE *f, const struct svg_frame *fr, double xstep,
 		fprintf(f, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" "
 			"y2=\"%.1f\" stroke=\"black\"/>\n", X, bottom, X,
 			bottom + 5);
-		snprintf(label, sizeof(label), "%.*f", decimals, x);
+		snprintf(label, sizeof(label), "%.*f", xdecimals, x);
 		svg_text(f, X, bottom + 18, "middle", 11, label);
 	}
 	for (int i = 0, n = ticks(fr->ymin, fr->ymax, ystep); i <= n; i++) {
@@ -126,7 +126,7 @@ void svg_axes(FILE *f, const struct svg_frame *fr, double xstep,
 		fprintf(f, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" "
 			"y2=\"%.1f\" stroke=\"black\"/>\n", fr->left - 5, Y,
 			fr->left, Y);
-		snprintf(label, sizeof(label), "%.*f", decimals, y);
+		snprintf(label, sizeof(label), "%.*f", ydecimals, y);
 		svg_text(f, fr->left - 8, Y + 4, "end", 11, label);
 	}
 	if (xlabel)

@@ -25,9 +25,10 @@ void svg_begin(FILE *f, int width, int height, const char *title,
 	       const char *caption);
 void svg_end(FILE *f);
 /* The frame's box, ticks and tick labels every step (data units) on each
- * axis, labelled with decimals digits, and the axis names. */
+ * axis, labelled with xdecimals and ydecimals digits, and the axis
+ * names. */
 void svg_axes(FILE *f, const struct svg_frame *fr, double xstep,
-	      double ystep, int decimals, const char *xlabel,
+	      double ystep, int xdecimals, int ydecimals, const char *xlabel,
 	      const char *ylabel);
 /* A line through n points, dashed or not. */
 void svg_line(FILE *f, const struct svg_frame *fr, const struct rec_point *p,

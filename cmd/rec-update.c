@@ -268,10 +268,11 @@ static int forget_users(const struct update_config *uc, int nfiles)
 			    "in separate runs");
 	if (uc->run.test_only || uc->run.freeze_users ||
 	    uc->run.freeze_items || uc->window_given || uc->params.n > 0 ||
-	    uc->in.tables[0] || uc->in.tables[1])
+	    uc->in.tables[0] || uc->in.tables[1] || uc->in.columns_given ||
+	    uc->in.format_given || uc->in.header_given)
 		usage_error("--forget-users takes none of --test-only, "
-			    "--freeze, --window, attribute tables or "
-			    "parameters: it learns nothing");
+			    "--freeze, --window, attribute tables, input "
+			    "columns or parameters: it learns nothing");
 	if (strcmp(output, "-") == 0)
 		usage_error("-o -: a model is written to a file, atomically");
 	char *const list[1] = { (char *)(uintptr_t)path };

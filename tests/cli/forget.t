@@ -166,6 +166,7 @@ errors_case() {
 	expect_exit 2 "$BIN/rec-update" -m m.rec --forget-users u1.txt --lr 0.1
 	expect_err "learns nothing"
 	expect_exit 2 "$BIN/rec-update" -m m.rec --forget-users u1.txt --test-only
+	expect_exit 2 "$BIN/rec-update" -m m.rec --forget-users u1.txt --user 2
 	unchanged "refused options"
 	printf 'not a model\n' > bad.rec
 	expect_exit 2 "$BIN/rec-update" -m bad.rec --forget-users u1.txt

@@ -181,7 +181,16 @@ static void show(const char *path, const rec_model *m, int json)
 	field_num(&o, "size_bytes", size);
 	for (size_t i = 0; i < rec_param_count; i++)
 		field_param(&o, p, &rec_param_table[i]);
+	/* events: the training steps, under the name older versions gave
+	 * them (scripts read it) */
 	field_num(&o, "events", (double)info.events);
+	if (info.events_learned_known)
+		field_uint(&o, "events_learned", info.events_learned);
+	else if (json)
+		json_null(&o.j, "events_learned");
+	else
+		field_str(&o, "events_learned", "unknown");
+	field_uint(&o, "training_steps", info.events);
 	field_num(&o, "training_runs", (double)info.updates);
 	field_num(&o, "learned_inputs", (double)rec_model_journal_size(m));
 	if (p->model == REC_MODEL_EASE) {

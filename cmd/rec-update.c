@@ -18,7 +18,7 @@
 #include "common.h"
 
 enum { OPT_TEST_ONLY = OPT_FIRST_FREE, OPT_WINDOW, OPT_FREEZE, OPT_THREADS,
-       OPT_RELEARN, OPT_CHECKPOINT };
+       OPT_RELEARN, OPT_CHECKPOINT, OPT_FORGET_USERS };
 
 static const struct cli_option options[] = {
 	{ "model", 'm', "MODEL", 'm', "the model to update (required)" },
@@ -44,6 +44,10 @@ static const struct cli_option options[] = {
 	  "model every WHEN events, or every WHEN seconds with a unit (60s, "
 	  "5m, 1h), and at the end of the input; SIGTERM or SIGINT saves "
 	  "and stops, SIGHUP saves at once" },
+	{ "forget-users", 0, "FILE", OPT_FORGET_USERS,
+	  "take the users FILE lists (one id a line) out of the model "
+	  "instead of learning events; see rec-update(1) for what this "
+	  "undoes and what it cannot" },
 	{ NULL, 0, NULL, 0, NULL },
 };
 
@@ -55,6 +59,9 @@ static const struct cli_option options[] = {
 static void help(FILE *f)
 {
 	fputs("Usage: rec-update -m MODEL [-o OUT] [OPTION]... [FILE]...\n"
+	      "       rec-update -m MODEL [-o OUT] [-q] [--relearn] "
+	      "[--threads N]\n"
+	      "                  --forget-users FILE\n"
 	      "Continue training MODEL on new events, one pass in input order, "
 	      "and save\nit atomically (in place unless -o is given).  Each "
 	      "event is scored before\nit is learned; the running figures go "
@@ -113,6 +120,7 @@ struct update_config {
 	struct checkpoints every;
 	const char *model_path, *output;
 	int quiet, threads, window_given, relearn, checkpoint;
+	const char *forget_users;	/* --forget-users FILE */
 };
 
 /* When an input was learned, as the journal's messages say it: its time,
@@ -432,6 +440,7 @@ static void parse_options(struct update_config *uc, int argc, char **argv)
 			uc->checkpoint = 1;
 			checkpoint_option(&uc->every, optarg);
 			break;
+		case OPT_FORGET_USERS: uc->forget_users = optarg; break;
 		case OPT_THREADS:
 			uc->threads = (int)opt_long("--threads", optarg, 1, 256);
 			break;
@@ -455,11 +464,167 @@ static void parse_options(struct update_config *uc, int argc, char **argv)
 	}
 }
 
+/* The ids a --forget-users file lists, one a line as the user column of
+ * the events holds them (TSV, or CSV by the name: the first field);
+ * blank lines and lines that begin with '#' are skipped.  A bad line
+ * (a NUL byte, one too long) is an error: exit 2.  The file's SHA-256
+ * and size into sha and bytes, for the journal. */
+static rec_idset *read_forget_list(const char *path, unsigned char sha[32],
+				   uint64_t *bytes)
+{
+	struct rec_reader_options opt;
+	rec_reader_options_init(&opt);
+	opt.columns = (struct rec_columns){ .user = "1" };
+	opt.need = REC_NEED_USER;
+	opt.csv = -1;
+	opt.no_header = 1;
+	struct rec_error err = { 0 };
+	rec_reader *r;
+	rec_idset *ids;
+	if (rec_reader_open(&r, &path, 1, &opt, &err) != 0)
+		die_error(&err);
+	if (rec_idset_create(&ids) != 0)
+		die("out of memory");
+	rec_reader_keep_digests(r);
+	struct rec_row row;
+	int rc;
+	while ((rc = rec_reader_next(r, &row, &err)) != 0) {
+		if (rc < 0)
+			die_error(&err);
+		if (row.user[0] == '#')
+			continue;
+		if (rec_idset_add(ids, row.user, row.user_len, NULL) < 0)
+			die("out of memory");
+	}
+	if (!rec_reader_digest(r, 0, sha, bytes))
+		die("%s: not read to its end", path);
+	rec_reader_free(r);
+	return ids;
+}
+
+/*
+ * rec-update --forget-users FILE: the users FILE lists go from the model,
+ * which is saved as an update saves it (under the lock, atomically).  No
+ * events are read.  FILE's bytes go into the journal: a retried run finds
+ * them there and changes nothing.  Users the model does not know are
+ * reported; when it knows none of them the model is left as it was and
+ * the exit status is 1 (a file of the wrong ids forgets nothing).
+ */
+static int forget_users(const struct update_config *uc, int nfiles)
+{
+	const char *path = uc->forget_users;
+	const char *output = uc->output ? uc->output : uc->model_path;
+	if (nfiles > 0)
+		usage_error("--forget-users reads no events: forget and learn "
+			    "in separate runs");
+	if (uc->checkpoint)
+		usage_error("--forget-users and --checkpoint: forgetting "
+			    "reads no stream");
+	if (uc->run.test_only || uc->run.freeze_users ||
+	    uc->run.freeze_items || uc->window_given || uc->params.n > 0 ||
+	    uc->in.tables[0] || uc->in.tables[1] || uc->in.columns_given ||
+	    uc->in.format_given || uc->in.header_given)
+		usage_error("--forget-users takes none of --test-only, "
+			    "--freeze, --window, attribute tables, input "
+			    "columns or parameters: it learns nothing");
+	if (strcmp(output, "-") == 0)
+		usage_error("-o -: a model is written to a file, atomically");
+	char *const list[1] = { (char *)(uintptr_t)path };
+	check_output_not_input(output, list, 1);
+	check_model_not_stdin_input(uc->model_path, list, 1);
+	unsigned char sha[32];
+	uint64_t bytes;
+	rec_idset *ids = read_forget_list(path, sha, &bytes);
+
+	struct rec_file_id loaded, replaced;
+	rec_model *model = load_model(uc->model_path, &loaded);
+	int lock = lock_output(output);
+	struct rec_file_id now = file_id_of(uc->model_path);
+	if (!rec_file_id_same(&now, &loaded)) {
+		rec_model_free(model);
+		model = load_model(uc->model_path, &loaded);
+	}
+	replaced = strcmp(output, uc->model_path) == 0 ? loaded
+						       : file_id_of(output);
+	if (uc->threads && rec_model_params(model)->model != REC_MODEL_EASE)
+		usage_error("--threads applies to --model ease models; the "
+			    "factorization machine is not refitted");
+	rec_model_set_threads(model, uc->threads);
+	int64_t when;
+	char text[32];
+	size_t n = rec_idset_size(ids), unknown = 0;
+	int rc = EXIT_OK;
+	if (!uc->relearn && rec_model_learned(model, sha, bytes, &when)) {
+		learned_when(when, text);
+		if (!uc->quiet)
+			warnx_("%s: forgotten before (%s: the same bytes); %s "
+			       "was not changed (--relearn forgets again)",
+			       path, text, output);
+		goto out;
+	}
+	if (n == 0) {
+		if (!uc->quiet)
+			warnx_("%s lists no users; %s was not changed", path,
+			       output);
+		goto out;
+	}
+	char some[200] = "";
+	for (size_t i = 0; i < n; i++) {
+		size_t len, at = strlen(some);
+		const char *id = rec_idset_id(ids, i, &len);
+		if (rec_model_knows_user(model, id, len))
+			continue;
+		if (++unknown <= 3 && at < sizeof(some))
+			snprintf(some + at, sizeof(some) - at, "%s'%.*s'",
+				 unknown > 1 ? ", " : "",
+				 len > 40 ? 40 : (int)len, id);
+	}
+	if (unknown)
+		warnx_("%s: %zu of %zu users are not in %s (%s%s)", path,
+		       unknown, n, uc->model_path, some,
+		       unknown > 3 ? ", ..." : "");
+	if (unknown == n) {
+		warnx_("%s: none of its users is in %s; %s was not changed",
+		       path, uc->model_path, output);
+		rc = EXIT_CHECK;
+		goto out;
+	}
+	struct rec_error err = { 0 };
+	struct rec_forget_stats st;
+	if (rec_model_forget_users(model, ids, &st, &err) != 0)
+		die_error(&err);
+	if (rec_model_note_learned(model, sha, bytes,
+				   (int64_t)time(NULL)) != 0)
+		die("out of memory");
+	if (save_model(model, output, &replaced, &err) != 0)
+		die_error(&err);
+	if (!uc->quiet && rec_model_params(model)->model == REC_MODEL_EASE)
+		warnx_("%llu users forgotten, %llu items only they had met; "
+		       "EASE refitted; model written to %s",
+		       (unsigned long long)st.users,
+		       (unsigned long long)st.items, output);
+	else if (!uc->quiet)
+		warnx_("%llu users forgotten (%llu feature rows removed, %llu "
+		       "reset, %llu attribute table rows removed); model "
+		       "written to %s", (unsigned long long)st.users,
+		       (unsigned long long)st.rows,
+		       (unsigned long long)st.rows_reset,
+		       (unsigned long long)st.table_rows, output);
+out:
+	if (lock >= 0)
+		close(lock);
+	rec_model_free(model);
+	rec_idset_free(ids);
+	return rc;
+}
+
 int main(int argc, char **argv)
 {
 	cli_init("rec-update");
 	struct update_config uc = { 0 };
 	parse_options(&uc, argc, argv);
+	if (uc.forget_users && uc.model_path)
+		return forget_users(&uc, argc - optind);
 	struct input_config in = uc.in;
 	struct rec_update_options uo = uc.run;
 	const char *model_path = uc.model_path, *output = uc.output;

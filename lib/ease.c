@@ -1121,3 +1121,75 @@ int rec_ease_decode_matrix(struct rec_inflate *in, uint64_t raw_len,
 	e->gram_nonzero = nonzero;
 	return 0;
 }
+
+/* ---- forgetting users ---- */
+
+int rec_ease_forget(struct rec_model *m, const rec_idset *ids,
+		    uint64_t *users, uint64_t *items)
+{
+	struct rec_ease *e = m->ease;
+	const size_t count = m->catalogue.count;
+	*users = *items = 0;
+	unsigned char *gone = rec_calloc(e->nusers ? e->nusers : 1, 1);
+	unsigned char *drop = rec_calloc(count ? count : 1, 1);
+	uint32_t *left = rec_malloc_array(count ? count : 1, sizeof(*left));
+	uint32_t *to = rec_malloc_array(count ? count : 1, sizeof(*to));
+	rec_idset *kept = NULL;
+	int rc = REC_ENOMEM;
+	if (!gone || !drop || !left || !to || rec_idset_create(&kept) != 0)
+		goto out;
+	for (size_t u = 0; u < e->nusers; u++) {
+		size_t len, at;
+		const char *id = rec_idset_id(e->users, u, &len);
+		gone[u] = (unsigned char)rec_idset_find(ids, id, len, &at);
+		*users += gone[u];
+		if (!gone[u] && rec_idset_add(kept, id, len, NULL) < 0)
+			goto out;
+	}
+	rc = 0;
+	if (*users == 0)
+		goto out;
+	/* the users each item keeps; an item that keeps none goes */
+	memcpy(left, e->item_users, count * sizeof(*left));
+	for (size_t u = 0; u < e->nusers; u++)
+		for (uint32_t j = 0; gone[u] && j < e->hist[u].n; j++)
+			left[e->hist[u].items[j]]--;
+	for (size_t i = 0; i < count; i++) {
+		drop[i] = left[i] == 0;
+		*items += drop[i];
+	}
+	rc = rec_catalogue_drop(m, drop, to);
+	if (rc)
+		goto out;
+	/* nothing fails from here on */
+	size_t nu = 0;
+	for (size_t u = 0; u < e->nusers; u++) {
+		struct rec_ease_history h = e->hist[u];
+		if (gone[u]) {
+			e->pairs -= h.n;
+			rec_free(h.items);
+			continue;
+		}
+		/* to[] keeps the order: the histories stay ascending */
+		for (uint32_t j = 0; j < h.n; j++)
+			h.items[j] = to[h.items[j]];
+		e->hist[nu++] = h;
+	}
+	e->nusers = nu;
+	for (size_t i = 0; i < count; i++)
+		if (to[i] != UINT32_MAX)
+			e->item_users[to[i]] = left[i];
+	for (size_t i = m->catalogue.count; i < count; i++)
+		e->item_users[i] = 0;
+	rec_idset_free(e->users);
+	e->users = kept;
+	kept = NULL;
+	drop_fit(e);
+out:
+	rec_idset_free(kept);
+	rec_free(gone);
+	rec_free(drop);
+	rec_free(left);
+	rec_free(to);
+	return rc;
+}

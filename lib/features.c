@@ -364,6 +364,38 @@ int rec_table_add(struct rec_table *t, const char *id, size_t len,
 	return 0;
 }
 
+int rec_table_drop(struct rec_table *t, const rec_idset *ids,
+		   uint64_t *removed)
+{
+	*removed = 0;
+	size_t n = t->ids ? rec_idset_size(t->ids) : 0, at;
+	for (size_t i = 0; i < n; i++) {
+		size_t len;
+		const char *id = rec_idset_id(t->ids, i, &len);
+		*removed += (uint64_t)rec_idset_find(ids, id, len, &at);
+	}
+	if (*removed == 0)
+		return 0;
+	/* the others into a new table, in their order */
+	struct rec_table kept = { 0 };
+	for (size_t i = 0; i < n; i++) {
+		size_t len;
+		const char *id = rec_idset_id(t->ids, i, &len);
+		if (rec_idset_find(ids, id, len, &at))
+			continue;
+		if (rec_table_add(&kept, id, len,
+				  t->count[i] ? t->values + t->first[i] : NULL,
+				  t->count[i]) < 0) {
+			table_free(&kept);
+			*removed = 0;
+			return REC_ENOMEM;
+		}
+	}
+	table_free(t);
+	*t = kept;
+	return 0;
+}
+
 /* A header line split into names: TSV by tabs, CSV by commas with RFC
  * 4180 quotes.  Returns the count, or -1 past max. */
 static int split_header(const char *line, size_t len, int csv, char **names,

@@ -252,7 +252,13 @@ struct rec_catalogue {
 };
 
 struct rec_counters {
-	uint64_t events;	/* events learned, all passes and runs */
+	uint64_t events;	/* training steps: events learned, all passes
+				 * and runs */
+	/* events learned, each once (the training rows of rec_train, each
+	 * event of an update); known 0 for a model an older writer saved,
+	 * which did not count them (then learned stays 0) */
+	uint64_t learned;
+	int learned_known;
 	uint64_t updates;	/* training runs */
 	int passes_done;
 	double train_loss;
@@ -518,6 +524,27 @@ double rec_fm_implicit_loss(const struct rec_model *m, struct rec_rng *rng,
  * rec_hash(REC_SPACE_ITEM, id, len). */
 int rec_catalogue_note(struct rec_model *m, uint64_t key, const char *id,
 		       size_t len, uint32_t feature, double time);
+
+/* Forgetting users (model.c): remove the feature rows marked in drop
+ * (one flag per row; a catalogue item's own row is reset to its initial
+ * values instead, counted in *reset), and the catalogue items marked in
+ * drop (to[i]: item i's new index, UINT32_MAX if removed; to holds the
+ * catalogue's count).  The rest keep their order.  0, or REC_ENOMEM with
+ * m as it was. */
+int rec_model_drop_rows(struct rec_model *m, const unsigned char *drop,
+			uint64_t *removed, uint64_t *reset);
+int rec_catalogue_drop(struct rec_model *m, const unsigned char *drop,
+		       uint32_t *to);
+/* Remove the ids of a set from an attribute table (all of them: no table
+ * left); *removed their count.  0, or REC_ENOMEM with t as it was. */
+int rec_table_drop(struct rec_table *t, const rec_idset *ids,
+		   uint64_t *removed);
+/* EASE (ease.c): the users of a set out of the histories, and the items
+ * no user has met then out of the catalogue; the fit is dropped (refit
+ * with rec_ease_fit).  Their counts into *users and *items.  0, or
+ * REC_ENOMEM with m as it was. */
+int rec_ease_forget(struct rec_model *m, const rec_idset *ids,
+		    uint64_t *users, uint64_t *items);
 
 /* The catalogue index of an item id (compared byte for byte, not only by
  * hash), or UINT32_MAX. */

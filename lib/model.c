@@ -76,6 +76,7 @@ int rec_model_create(rec_model **out, const struct rec_params *p,
 	rec_model_shape(m);
 	m->bias[1] = ADAGRAD_INIT;
 	m->counters.holdout_loss = -1;
+	m->counters.learned_known = 1;
 	m->counters.created = (int64_t)time(NULL);
 	rec_rng_seed(&m->rng, p->seed);
 	if (rec_model_own_columns(m) != 0 ||
@@ -143,6 +144,8 @@ void rec_model_info(const rec_model *m, struct rec_model_info *info)
 	info->features = m->features;
 	info->items = m->catalogue.count;
 	info->events = m->counters.events;
+	info->events_learned = m->counters.learned;
+	info->events_learned_known = m->counters.learned_known;
 	info->updates = m->counters.updates;
 	info->train_loss = m->counters.train_loss;
 	info->holdout_loss = m->counters.holdout_loss;
@@ -1278,4 +1281,129 @@ double rec_fm_implicit_loss(const struct rec_model *m, struct rec_rng *rng,
 		steps++;
 	}
 	return steps ? loss / steps : 0;
+}
+
+/* ---- removing rows and items (forgetting users) ---- */
+
+/*
+ * Remove the rows marked in drop (one flag per row): the others keep
+ * their order, values, counts and stamps, and the index finds them at
+ * their new places.  A marked row that is a catalogue item's own row (a
+ * user id hashed onto it) cannot go, since the item needs it: it is reset
+ * to what a new row of its key starts as.  0, or REC_ENOMEM with m as it
+ * was.
+ */
+int rec_model_drop_rows(struct rec_model *m, const unsigned char *drop,
+			uint64_t *removed, uint64_t *reset)
+{
+	const size_t n = m->features;
+	struct rec_catalogue *c = &m->catalogue;
+	*removed = *reset = 0;
+	unsigned char *keep = rec_malloc(n ? n : 1);
+	uint32_t *to = rec_malloc_array(n ? n : 1, sizeof(*to));
+	struct rec_map index = { 0 };
+	int rc = REC_ENOMEM;
+	if (!keep || !to)
+		goto out;
+	for (size_t r = 0; r < n; r++)
+		keep[r] = !drop[r];
+	for (size_t i = 0; i < c->count && !m->ease; i++)
+		keep[c->items[i].feature] = 1;
+	size_t kept = 0;
+	for (size_t r = 0; r < n; r++)
+		to[r] = keep[r] ? (uint32_t)kept++ : UINT32_MAX;
+	if (rec_map_init(&index, kept ? kept : 1) != 0)
+		goto out;
+	for (size_t r = 0; r < n; r++)
+		if (keep[r] && rec_map_put(&index, m->feature_keys[r],
+					   to[r]) != 0)
+			goto out;
+	/* nothing fails from here on */
+	for (size_t r = 0; r < n; r++) {
+		float *row = m->rows + r * m->stride;
+		if (keep[r] && drop[r]) {
+			init_row(m, m->feature_keys[r], row);
+			m->feature_events[r] = 0;
+			if (m->feature_stamp)
+				m->feature_stamp[r] = 0;
+			++*reset;
+		}
+		if (!keep[r]) {
+			++*removed;
+			continue;
+		}
+		size_t at = to[r];
+		if (at == r)
+			continue;
+		memmove(m->rows + at * m->stride, row,
+			m->stride * sizeof(float));
+		m->feature_keys[at] = m->feature_keys[r];
+		m->feature_events[at] = m->feature_events[r];
+		if (m->feature_stamp)
+			m->feature_stamp[at] = m->feature_stamp[r];
+		if (m->feature_space)
+			m->feature_space[at] = m->feature_space[r];
+	}
+	for (size_t i = 0; i < c->count && !m->ease; i++)
+		c->items[i].feature = to[c->items[i].feature];
+	rec_map_destroy(&m->feature_index);
+	m->feature_index = index;
+	index.slots = NULL;
+	m->features = kept;
+	rc = 0;
+out:
+	rec_map_destroy(&index);
+	rec_free(keep);
+	rec_free(to);
+	return rc;
+}
+
+/*
+ * Remove the catalogue items marked in drop: the others keep their order
+ * and what the catalogue knows of them; to[i] is item i's new index
+ * (UINT32_MAX for a removed one).  0, or REC_ENOMEM with m as it was.
+ */
+int rec_catalogue_drop(struct rec_model *m, const unsigned char *drop,
+		       uint32_t *to)
+{
+	struct rec_catalogue *c = &m->catalogue;
+	struct rec_map index = { 0 };
+	size_t kept = 0;
+	for (size_t i = 0; i < c->count; i++)
+		to[i] = drop[i] ? UINT32_MAX : (uint32_t)kept++;
+	if (rec_map_init(&index, kept ? kept : 1) != 0)
+		return REC_ENOMEM;
+	for (size_t i = 0; i < c->count; i++) {
+		const struct rec_item *it = &c->items[i];
+		if (!drop[i] &&
+		    rec_map_put(&index, rec_hash(REC_SPACE_ITEM,
+						 c->names + it->name_off,
+						 it->name_len), to[i]) != 0) {
+			rec_map_destroy(&index);
+			return REC_ENOMEM;
+		}
+	}
+	/* nothing fails from here on: ids and items move down in order */
+	size_t names = 0;
+	c->max_count = 0;
+	for (size_t i = 0; i < c->count; i++) {
+		struct rec_item it = c->items[i];
+		if (drop[i]) {
+			c->kfeats_live -= it.feats_count;
+			continue;
+		}
+		memmove(c->names + names, c->names + it.name_off,
+			it.name_len);
+		it.name_off = (uint32_t)names;
+		names += it.name_len;
+		c->items[to[i]] = it;
+		if (it.count > c->max_count)
+			c->max_count = it.count;
+	}
+	c->names_len = names;
+	c->count = kept;
+	c->last = 0;
+	rec_map_destroy(&c->index);
+	c->index = index;
+	return 0;
 }

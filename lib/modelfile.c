@@ -52,6 +52,7 @@ static const unsigned char magic[8] = { 0x89, 'R', 'E', 'C', '\r', '\n',
 #define ID_EASE_USERS ID('E', 'U', 'S', 'R')
 #define ID_EASE ID('E', 'A', 'S', 'E')
 #define ID_JOURNAL ID('J', 'R', 'N', 'L')
+#define ID_LEARNED ID('L', 'R', 'N', 'D')
 #define ID_END ID('E', 'N', 'D', ' ')
 
 /* A zlib checksum (crc32, adler32) of a buffer of any size: zlib's take
@@ -844,6 +845,32 @@ static int dec_journal(struct rec_cursor *c, rec_model *m, char *why)
 	return 0;
 }
 
+/*
+ * The events learned, each once: CNTR's layout is fixed in formats 1 to 3,
+ * so the count has an optional chunk of its own.  A file without it comes
+ * from a writer that did not count them: the count is then unknown, and
+ * stays unknown through updates (never a count short of the truth).
+ */
+static int enc_learned(struct rec_buf *b, const rec_model *m, int64_t saved)
+{
+	REC_UNUSED(saved);
+	if (!m->counters.learned_known)
+		return 0;
+	rec_buf_put_u64(b, m->counters.learned);
+	return 1;
+}
+
+static int dec_learned(struct rec_cursor *c, rec_model *m, char *why)
+{
+	uint64_t n = rec_get_u64(c);
+	/* each event learned is at least one training step */
+	if (c->bad || rec_left(c) != 0 || n > m->counters.events)
+		return format_error(why, "events learned");
+	m->counters.learned = n;
+	m->counters.learned_known = 1;
+	return 0;
+}
+
 /* The end chunk has no content; the reader stops at it. */
 static int enc_end(struct rec_buf *b, const rec_model *m, int64_t saved)
 {
@@ -905,10 +932,11 @@ static const struct chunk_type {
 	  dec_ease_users, NULL },
 	{ ID_EASE, FLAG_REQUIRED, 0, LEVEL_DIRECT, 0, enc_ease, NULL,
 	  dec_ease },
-	/* optional: older readers skip it */
+	/* optional: older readers skip them */
 	{ ID_JOURNAL, 0, 0, LEVEL_STORED,
 	  4 + (uint64_t)REC_JOURNAL_MAX * JOURNAL_ENTRY, enc_journal,
 	  dec_journal, NULL },
+	{ ID_LEARNED, 0, 0, LEVEL_STORED, 8, enc_learned, dec_learned, NULL },
 	{ ID_END, FLAG_REQUIRED, 1, LEVEL_TEXT, 0, enc_end, NULL, NULL },
 };
 #define N_CHUNK_TYPES (sizeof(chunk_types) / sizeof(chunk_types[0]))
@@ -1555,6 +1583,7 @@ int rec_model_decode(rec_model **out, const void *image, size_t len,
 		return rc;
 	m->file_read_version = read_version;
 	m->file_write_version = write_version;
+	m->counters.learned_known = 0;	/* until LRND says */
 	rc = decode_chunks(m, table, name, err);
 	if (!rc && m->schema.active &&
 	    (!table[chunk_type_of(ID_ROW_SPACES) - chunk_types].stored ||

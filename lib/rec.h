@@ -574,6 +574,36 @@ int rec_model_note_learned(rec_model *m, const unsigned char sha[32],
 			   uint64_t bytes, int64_t when);
 size_t rec_model_journal_size(const rec_model *m);
 
+/*
+ * Forgetting users (rec-update --forget-users).  A user is known to m
+ * when m has a row for its hashed id (which another id hashed onto the
+ * same row gives it too) or a row in the user attribute table; for EASE,
+ * when m keeps its history.
+ *
+ * rec_model_forget_users takes the users of a set out of m.  EASE: their
+ * histories go, and the catalogue items no one else met, and P is refitted:
+ * the model of the other users' events (rec-update(1) says when it is the
+ * same bit for bit).  The factorization machine: the row of each user's
+ * hashed id goes, weight, factors and optimiser state (every id hashed
+ * onto it goes with it: the hash cannot tell them apart), and so does its
+ * row of the user attribute table; a row that is also a catalogue item's
+ * own is reset to the values a new row of its key starts with.  What the
+ * user's events taught the shared rows stays.  The counters are left as
+ * they are: they count what was learned.  Users m does not know are
+ * skipped.  st says what went.  0, or REC_ENOMEM, or rec_ease_fit's
+ * error, after which m may be changed in part: free it, do not save it.
+ */
+struct rec_forget_stats {
+	uint64_t users;		/* users of the set m knew */
+	uint64_t rows;		/* feature rows removed */
+	uint64_t rows_reset;	/* rows an item shares, reset */
+	uint64_t table_rows;	/* user attribute table rows removed */
+	uint64_t items;		/* EASE: items no user has met now */
+};
+int rec_model_knows_user(const rec_model *m, const char *id, size_t len);
+int rec_model_forget_users(rec_model *m, const rec_idset *users,
+			   struct rec_forget_stats *st, struct rec_error *err);
+
 /* Threads a fit may use (EASE); the result does not depend on them. */
 void rec_model_set_threads(rec_model *m, int threads);
 
@@ -583,7 +613,12 @@ struct rec_model_info {
 	uint32_t writer_version;	/* format version its writer wrote */
 	uint64_t features;	/* feature rows in use */
 	uint64_t items;		/* items in the catalogue */
-	uint64_t events;	/* events learned from */
+	uint64_t events;	/* training steps: events learned, each pass
+				 * of training counting them again */
+	uint64_t events_learned;	/* events learned, each once */
+	int events_learned_known;	/* 0: the file's writer did not count
+					 * them (format 3 before the LRND chunk);
+					 * events_learned is then 0 */
 	uint64_t updates;	/* training runs (train = 1, each update + 1) */
 	double train_loss;	/* average loss of the last pass */
 	double holdout_loss;	/* NaN-free: negative when there was none */

@@ -307,6 +307,7 @@ int rec_train(rec_model *m, rec_dataset *d, rec_progress_fn progress,
 		if (rc)
 			return rc;
 		m->counters.events += d->ease_events;
+		m->counters.learned += d->ease_events;
 		m->counters.updates++;
 		m->counters.passes_done = 1;
 		m->counters.holdout_loss = -1;
@@ -390,6 +391,9 @@ int rec_train(rec_model *m, rec_dataset *d, rec_progress_fn progress,
 	}
 	rec_free(best.rows);
 	m->counters.events += events;
+	/* each training row once, however many passes; held-out rows are
+	 * scored, never learned */
+	m->counters.learned += d->train.count;
 	m->counters.updates++;
 	return 0;
 }

@@ -286,6 +286,7 @@ static int ease_update(rec_model *m, rec_reader *r,
 	if (rc)
 		return rc;
 	m->counters.events += events;
+	m->counters.learned += events;
 	m->counters.updates++;
 	m->counters.train_loss = 0;
 	return 0;
@@ -381,6 +382,7 @@ int rec_update(rec_model *m, rec_reader *r, const struct rec_update_options *o,
 	if (!o->test_only && sum.events > 0) {
 		struct rec_counters *c = &m->counters;
 		c->events += sum.events;
+		c->learned += sum.events;
 		c->updates++;
 		c->train_loss = sum.wsum > 0 ? sum.loss / sum.wsum : 0;
 		c->prog_events += sum.events;

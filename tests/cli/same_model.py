@@ -3,7 +3,9 @@
 hold the same bytes apart from the times of creation and of the last save
 (and the checksums and compressed bytes that cover them), else 1 with the
 first difference.  With --any-writer the header's write version (the
-format of the program that wrote the file) may differ too; with
+format of the program that wrote the file) may differ too, and optional
+chunks (flag bit 0 clear, such as LRND, which newer writers add and older
+readers skip) are left out of the comparison; with
 --any-runs the number of training runs (train 1, each update one more)
 and the journal of the inputs they learned.  Reads the
 chunk layout of man/rec-model.5 independently of the library."""
@@ -29,6 +31,9 @@ def chunks(path, any_writer, any_runs):
         if len(raw) != raw_len:
             sys.exit(f"same_model: {path}: chunk {cid!r} has the wrong length")
         if any_runs and cid == b"JRNL":	# the inputs each run learned
+            pos += 32 + stored_len
+            continue
+        if any_writer and not flags & 1:	# optional: another writer's
             pos += 32 + stored_len
             continue
         if cid == b"CNTR":

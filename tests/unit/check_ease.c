@@ -1397,9 +1397,10 @@ START_TEST(test_chunks_in_fm)
 	size_t elen, flen;
 	unsigned char *eimg = encode(ease, &elen);
 	unsigned char *fimg = encode(fm, &flen);
-	/* EUSR and EASE spliced in before the FM file's end chunk */
+	/* EUSR and EASE (LRND follows them) spliced in before the FM
+	 * file's end chunk */
 	size_t from = find_chunk(eimg, elen, "EUSR");
-	size_t to = find_chunk(eimg, elen, "END ");
+	size_t to = find_chunk(eimg, elen, "LRND");
 	size_t end = find_chunk(fimg, flen, "END ");
 	ck_assert(from && to && end);
 	size_t len = flen + (to - from);

@@ -730,7 +730,7 @@ START_TEST(test_sealed_damage)
 	unsigned char *img = encode(m, &len);
 	struct chunk_copy ch[MAX_CHUNKS + 2];
 	int n = split(img, len, ch);
-	ck_assert_int_eq(n, 7);
+	ck_assert_int_eq(n, 8);
 	const int k = m->params.factors;
 	static unsigned char extra[3] = { 'x', 'y', 'z' };
 	unsigned char *grown = NULL;
@@ -1088,6 +1088,7 @@ static const struct {
 	{ "WGHT", "a required chunk is missing", "a chunk appears twice" },
 	{ "CATL", "a required chunk is missing", "a chunk appears twice" },
 	{ "STMP", NULL, "a chunk appears twice" },
+	{ "LRND", NULL, "a chunk appears twice" },
 	/* without its end a file is cut short; after it nothing may come */
 	{ "END ", "truncated file", "data after the end chunk" },
 };
@@ -1119,7 +1120,7 @@ START_TEST(test_chunk_missing_or_twice)
 	unsigned char *img = encode(m, &len);
 	struct chunk_copy ch[MAX_CHUNKS + 2];
 	int n = split(img, len, ch);
-	ck_assert_int_eq(n, 8);	/* every chunk there is */
+	ck_assert_int_eq(n, 9);	/* every chunk there is */
 	int c = find_chunk(ch, n, chunk_rules[_i].id);
 
 	/* missing */
@@ -1148,6 +1149,73 @@ START_TEST(test_chunk_missing_or_twice)
 		more[nmore++] = ch[n - 1];
 		expect_chunks(m, more, nmore, chunk_rules[_i].twice);
 	}
+	free_chunks(ch, n);
+	free(img);
+	rec_model_free(m);
+}
+END_TEST
+
+/*
+ * LRND, the events learned each once: kept across encode and decode; a
+ * file without it (an older writer's) gives an unknown count, which is
+ * then not written; a count above the training steps is damage.
+ */
+START_TEST(test_learned_counter)
+{
+	rec_model *m = trained_model(0, REC_TASK_BINARY);
+	struct rec_model_info info;
+	rec_model_info(m, &info);
+	ck_assert_int_eq(info.events_learned_known, 1);
+	ck_assert_uint_gt(info.events_learned, 0);
+	ck_assert_uint_ge(info.events, info.events_learned);
+	size_t len;
+	unsigned char *img = encode(m, &len);
+	rec_model *d = decode_ok(img, len);
+	struct rec_model_info back;
+	rec_model_info(d, &back);
+	ck_assert_int_eq(back.events_learned_known, 1);
+	ck_assert_uint_eq(back.events_learned, info.events_learned);
+	rec_model_free(d);
+
+	struct chunk_copy ch[MAX_CHUNKS + 2];
+	int n = split(img, len, ch);
+	int c = find_chunk(ch, n, "LRND");
+	ck_assert_int_ge(c, 0);
+	ck_assert_uint_eq(ch[c].len, 8);
+	ck_assert_uint_eq(ch[c].flags, 0);	/* optional */
+	/* without it: unknown, and not written again */
+	struct chunk_copy less[MAX_CHUNKS];
+	int nless = 0;
+	for (int k = 0; k < n; k++)
+		if (k != c)
+			less[nless++] = ch[k];
+	size_t olen;
+	unsigned char *old = join(less, nless, &olen);
+	d = decode_ok(old, olen);
+	rec_model_info(d, &back);
+	ck_assert_int_eq(back.events_learned_known, 0);
+	ck_assert_uint_eq(back.events_learned, 0);
+	ck_assert_uint_eq(back.events, info.events);
+	size_t alen;
+	unsigned char *again = encode(d, &alen);
+	struct chunk_copy ach[MAX_CHUNKS + 2];
+	int an = split(again, alen, ach);
+	for (int k = 0; k < an; k++)
+		ck_assert_uint_ne(ach[k].id, ch[c].id);
+	free_chunks(ach, an);
+	free(again);
+	rec_model_free(d);
+	free(old);
+	/* more events learned than steps taken */
+	uint64_t too_many = info.events + 1;
+	for (int b = 0; b < 8; b++)
+		ch[c].raw[b] = (unsigned char)(too_many >> (8 * b));
+	unsigned char *bad = join(ch, n, &olen);
+	struct rec_error err;
+	ck_assert_int_eq(decode_bad(bad, olen, &err), REC_EFORMAT);
+	ck_assert_msg(strstr(err.msg, "events learned") != NULL, "%s",
+		      err.msg);
+	free(bad);
 	free_chunks(ch, n);
 	free(img);
 	rec_model_free(m);
@@ -1502,6 +1570,7 @@ static Suite *modelfile_suite(void)
 	tcase_add_test(tc, test_save_load);
 	tcase_add_test(tc, test_encode_deterministic);
 	tcase_add_test(tc, test_save_load_round_trip);
+	tcase_add_test(tc, test_learned_counter);
 	tcase_add_test(tc, test_load_fd);
 	tcase_add_loop_test(tc, test_save_mode_follows_umask, 0,
 			    (int)TU_ARRAY_LEN(umasks));

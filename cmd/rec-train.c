@@ -222,8 +222,15 @@ int main(int argc, char **argv)
 	} else if (!quiet) {
 		struct rec_model_info info;
 		rec_model_info(model, &info);
-		warnx_("%llu events, %llu features, %llu items%s%s",
-		       (unsigned long long)events,
+		char held[64] = "";
+		if (info.events_learned_known && info.events_learned < events)
+			snprintf(held, sizeof(held), " (%llu learned, %llu "
+				 "held out)",
+				 (unsigned long long)info.events_learned,
+				 (unsigned long long)(events -
+						      info.events_learned));
+		warnx_("%llu events%s, %llu features, %llu items%s%s",
+		       (unsigned long long)events, held,
 		       (unsigned long long)info.features,
 		       (unsigned long long)info.items,
 		       output ? ", model written to " : "",

@@ -3,8 +3,8 @@
 # (1) rec-update reading the file from a pipe, in one run and with
 #     --checkpoint every 1M and every 100k events (each save included);
 # (2) the time rec-predict --reload takes to answer a request of a live
-#     input, alone, and while rec-update --checkpoint 1s learns the file
-#     into the model it scores with (a reload each second).
+#     input, alone, and while rec-update --checkpoint 1s learns the file,
+#     over and over, into the model it scores with (a reload each second).
 # usage: bench/live.sh BINDIR [DATADIR]
 set -eu
 bin=$(cd "$1" && pwd)
@@ -46,16 +46,16 @@ for every in none 1000000 100000; do
 		"cp $work/k8.rec $work/u.rec && cat $work/big.tsv | $bin/rec-update -q -m $work/u.rec $opt"
 done
 
-head -n 1000 "$work/big.tsv" > "$work/requests.tsv"
+head -n 100 "$work/big.tsv" > "$work/requests.tsv"
 cp "$work/k8.rec" "$work/live.rec"
 echo "rec-predict --reload, alone:"
 "$python" "$here/live_latency.py" "$bin" "$work/live.rec" \
-	"$work/requests.tsv" 20000
+	"$work/requests.tsv" 10
 echo "rec-predict --reload, while rec-update --checkpoint 1s learns the file:"
-cat "$work/big.tsv" "$work/big.tsv" |
+while cat "$work/big.tsv"; do :; done |
 	"$bin/rec-update" -q -m "$work/live.rec" --checkpoint 1s &
 updater=$!
 "$python" "$here/live_latency.py" "$bin" "$work/live.rec" \
-	"$work/requests.tsv" 20000
+	"$work/requests.tsv" 10
 kill -TERM $updater 2>/dev/null || true
 wait $updater || true

@@ -14,6 +14,9 @@ echo
 echo "== rec-eval --compare and curves (bench/eval_compare.sh)"
 sh "$dir/eval_compare.sh" "$bin" "$data"
 echo
+echo "== continuous learning: checkpoints and reloads (bench/live.sh)"
+sh "$dir/live.sh" "$bin" "$data"
+echo
 echo "== day-by-day replay (bench/replay.py)"
 if [ -r "$ml/u.data" ]; then
 	python3 "$dir/replay.py" "$bin" "$ml/u.data"

@@ -116,6 +116,8 @@ int param_option(struct param_args *pa, int c, const char *arg);
 void param_apply(const struct param_args *pa, struct rec_params *p);
 /* Whether an option for the parameter with this key was given. */
 int param_given(const struct param_args *pa, const char *key);
+/* The option of a parameter given whose row has none of flags, or NULL. */
+const char *param_given_without(const struct param_args *pa, int flags);
 
 struct input_config {
 	struct rec_reader_options opt;

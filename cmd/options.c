@@ -433,6 +433,18 @@ int param_option(struct param_args *pa, int c, const char *arg)
 	return 1;
 }
 
+const char *param_given_without(const struct param_args *pa, int flags)
+{
+	for (int i = 0; i < pa->n; i++) {
+		int negative;
+		const struct rec_param *d = param_of(pa->given[i].code,
+						     &negative);
+		if (!(value_row(d)->flags & flags))
+			return negative ? d->negative_option : d->option;
+	}
+	return NULL;
+}
+
 int param_given(const struct param_args *pa, const char *key)
 {
 	for (int i = 0; i < pa->n; i++) {

@@ -398,6 +398,12 @@ struct rec_model {
 	 * last learned, in events or in time-column units; NULL until used */
 	double *feature_stamp;
 	double bias_stamp;
+	/* --l2-init: the weight and factors of each row the model had when
+	 * the pull began (1 + k floats a row), and its strength; never
+	 * saved */
+	float *anchor;
+	size_t anchor_rows;
+	float anchor_l2;
 	/* of the file loaded, 0 if new; never saved */
 	uint32_t file_read_version;	/* of the file loaded, 0 if new */
 	uint32_t file_write_version;

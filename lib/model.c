@@ -8,6 +8,7 @@
  * an unseen user gets the bias and the item's weight, and no interaction.
  */
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <time.h>
 
@@ -108,6 +109,7 @@ void rec_model_free(rec_model *m)
 	rec_free(m->feature_keys);
 	rec_free(m->feature_events);
 	rec_free(m->feature_stamp);
+	rec_free(m->anchor);
 	rec_free(m->feature_space);
 	rec_free(m->grads.e);
 	rec_free(m->grads.g);
@@ -467,6 +469,49 @@ size_t rec_model_journal_size(const rec_model *m)
 	return m->journal.n;
 }
 
+void rec_model_reset_optimizer(rec_model *m)
+{
+	const int k = m->params.factors;
+	const int opt = m->params.optimizer;
+	const float acc = opt != REC_OPT_SGD ? ADAGRAD_INIT : 0;
+	const float alpha = (float)m->params.ftrl_alpha;
+	const float beta = (float)m->params.ftrl_beta;
+	const float l1 = (float)m->params.l1, l2 = (float)m->params.l2;
+	m->bias[1] = ADAGRAD_INIT;	/* as a new model has it */
+	for (size_t r = 0; r < m->features; r++) {
+		float *row = m->rows + r * m->stride;
+		for (int j = 0; j <= k; j++)
+			row[1 + k + j] = acc;
+		if (opt != REC_OPT_FTRL)
+			continue;
+		/* n = 0, and z where FTRL's closed form gives the weight
+		 * the row has, so that only the step size starts again */
+		float w = row[0];
+		row[1 + k] = 0;
+		row[2 + 2 * k] = w == 0 ? 0
+			: -w * (beta / alpha + l2) - copysignf(l1, w);
+	}
+}
+
+int rec_model_anchor(rec_model *m, double l2)
+{
+	rec_free(m->anchor);
+	m->anchor = NULL;
+	m->anchor_rows = 0;
+	if (!(l2 > 0) || m->features == 0)
+		return 0;
+	const size_t n = 1 + (size_t)m->params.factors;
+	m->anchor = rec_malloc_array(m->features, n * sizeof(float));
+	if (!m->anchor)
+		return REC_ENOMEM;
+	for (size_t r = 0; r < m->features; r++)
+		memcpy(m->anchor + r * n, m->rows + r * m->stride,
+		       n * sizeof(float));
+	m->anchor_rows = m->features;
+	m->anchor_l2 = (float)l2;
+	return 0;
+}
+
 void rec_model_set_threads(rec_model *m, int threads)
 {
 	if (m->ease)
@@ -539,6 +584,26 @@ static inline void ftrl_step(const struct rec_model *m, float *row, float g)
 	row[0] = x >= -REC_PARAM_MAX ? x : -REC_PARAM_MAX;
 }
 
+static float event_share(const struct rec_model *m, uint32_t row);
+
+/* g with the pull of --l2-init added, into pulled, for a row the model had
+ * when the pull began (else g itself): anchor_l2 (row - anchor), shared
+ * out over the row's events as L2 is (event_share). */
+static inline const float *anchor_pull(const struct rec_model *m,
+				       const float *row, const float *g,
+				       float *pulled)
+{
+	size_t r = (size_t)(row - m->rows) / m->stride;
+	if (r >= m->anchor_rows)
+		return g;
+	const int n = 1 + m->params.factors;
+	const float *a = m->anchor + r * (size_t)n;
+	const float pull = m->anchor_l2 * event_share(m, (uint32_t)r);
+	for (int j = 0; j < n; j++)
+		pulled[j] = g[j] + pull * (row[j] - a[j]);
+	return pulled;
+}
+
 /* One optimiser step on a row: its weight too when with_w, else its
  * factors only (g[0] is then ignored). */
 static inline void step_row(const struct rec_model *m, float *row,
@@ -547,6 +612,9 @@ static inline void step_row(const struct rec_model *m, float *row,
 	const int k = m->params.factors;
 	const float lr = (float)m->params.lr;
 	const int opt = m->params.optimizer;
+	float pulled[1 + MAX_FACTORS];
+	if (m->anchor)
+		g = anchor_pull(m, row, g, pulled);
 	if (opt == REC_OPT_FTRL) {
 		if (with_w)
 			ftrl_step(m, row, g[0]);
@@ -719,13 +787,29 @@ double rec_model_learn_again(struct rec_model *m, uint32_t user_row,
 	return learn(m, user_row, item_row, label, weight, NULL, 0);
 }
 
-int rec_model_retune(rec_model *m, const struct rec_params *p,
-		     struct rec_error *err)
+/* A parameter's value as an option would give it. */
+static void param_text(const struct rec_param *d,
+		       const struct rec_param_value *v, char *buf, size_t len)
+{
+	if (v->str)
+		snprintf(buf, len, "%s", v->str);
+	else if (d->type == REC_PARAM_FLAG)
+		snprintf(buf, len, "%s", v->num ? "on" : "off");
+	else if (d->type == REC_PARAM_U64)
+		snprintf(buf, len, "%llu", (unsigned long long)v->u64);
+	else
+		snprintf(buf, len, "%g", v->num);
+}
+
+/* p's values of the rows whose flags meet settable into m; the others
+ * must be m's own. */
+static int retune(rec_model *m, const struct rec_params *p, int settable,
+		  struct rec_error *err)
 {
 	struct rec_params n = m->params;
 	for (size_t i = 0; i < rec_param_count; i++) {
 		const struct rec_param *d = &rec_param_table[i];
-		if (d->flags & REC_PARAM_UPDATE) {
+		if (d->flags & settable) {
 			rec_param_copy(&n, p, d);
 			continue;
 		}
@@ -751,23 +835,36 @@ int rec_model_retune(rec_model *m, const struct rec_params *p,
 					d->option, given.str ? given.str : "",
 					d->option, was.str);
 		}
-		if ((was.num != given.num || was.u64 != given.u64) &&
-		    (d->flags & REC_PARAM_SCHEMA) && was.str && given.str)
+		if (was.num == given.num && was.u64 == given.u64)
+			continue;
+		char a[64], b[64];
+		param_text(d, &was, a, sizeof(a));
+		param_text(d, &given, b, sizeof(b));
+		if (d->option)
 			return rec_fail(err, REC_EINVAL, NULL, 0,
-					"--%s %s: the model was trained with "
-					"--%s %s, which is fixed then",
-					d->option, given.str, d->option,
-					was.str);
-		if (was.num != given.num || was.u64 != given.u64)
-			return rec_fail(err, REC_EINVAL, NULL, 0,
-					"parameter %s is fixed when a model is "
-					"trained", d->key);
+					"--%s %s: the model has %s, fixed when "
+					"it was trained", d->option, b, a);
+		return rec_fail(err, REC_EINVAL, NULL, 0,
+				"parameter %s is fixed when a model is "
+				"trained (the model has %s)", d->key, a);
 	}
 	const char *why = rec_params_check(&n);
 	if (why)
 		return rec_fail(err, REC_EINVAL, NULL, 0, "%s", why);
 	m->params = n;
 	return 0;
+}
+
+int rec_model_retune(rec_model *m, const struct rec_params *p,
+		     struct rec_error *err)
+{
+	return retune(m, p, REC_PARAM_UPDATE, err);
+}
+
+int rec_model_warm_start(rec_model *m, const struct rec_params *p,
+			 struct rec_error *err)
+{
+	return retune(m, p, REC_PARAM_UPDATE | REC_PARAM_RUN, err);
 }
 
 void rec_model_progressive(const rec_model *m, struct rec_progressive *pv)

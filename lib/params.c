@@ -77,6 +77,7 @@ static double header_in_effect(const struct rec_params *p)
 #define MAX_OPEN REC_PARAM_MAX_OPEN
 #define V2 REC_PARAM_V2
 #define SCHEMA REC_PARAM_SCHEMA
+#define RUN REC_PARAM_RUN
 
 /*
  * The order of the rows is the order of the keys in the model file, and
@@ -132,21 +133,21 @@ const struct rec_param rec_param_table[] = {
 	  .def = SAME(1), .option = "seed", .arg = "N",
 	  .help = "random seed" },
 	{ .key = "passes", .type = REC_PARAM_INT, .offset = FIELD(passes),
-	  .flags = TRAIN, .min = 1, .max = 100000, .def = SAME(10),
+	  .flags = TRAIN | RUN, .min = 1, .max = 100000, .def = SAME(10),
 	  .option = "passes", .short_option = 'p', .arg = "N",
 	  .help = "passes over the events" },
 	{ .key = "shuffle", .type = REC_PARAM_FLAG, .offset = FIELD(shuffle),
-	  .flags = TRAIN, .max = 1, .def = SAME(1), .option = "shuffle",
+	  .flags = TRAIN | RUN, .max = 1, .def = SAME(1), .option = "shuffle",
 	  .negative_option = "no-shuffle",
 	  .help = "shuffle the events before each pass (default: when there "
 		  "is more than one pass)" },
 	{ .key = "holdout", .type = REC_PARAM_DOUBLE, .offset = FIELD(holdout),
-	  .flags = TRAIN | MAX_OPEN, .min = 0, .max = 1, .def = { 0.1, 0.1, 0 },
+	  .flags = TRAIN | RUN | MAX_OPEN, .min = 0, .max = 1, .def = { 0.1, 0.1, 0 },
 	  .option = "holdout", .arg = "F",
 	  .help = "fraction held out to measure each pass and stop early; "
 		  "0 turns it off" },
 	{ .key = "patience", .type = REC_PARAM_INT, .offset = FIELD(patience),
-	  .flags = TRAIN, .min = 1, .max = 100000, .def = SAME(1),
+	  .flags = TRAIN | RUN, .min = 1, .max = 100000, .def = SAME(1),
 	  .option = "patience", .arg = "N",
 	  .help = "stop after N passes without improvement" },
 	{ .key = "half_life", .type = REC_PARAM_DOUBLE,

@@ -414,6 +414,9 @@ enum {
 					 * not its default, so a model that
 					 * does not use it is written as
 					 * format 1 wrote it */
+	REC_PARAM_RUN = 1 << 9,		/* how a training run goes (passes,
+					 * hold-out): a warm start sets it
+					 * anew */
 };
 struct rec_param {
 	const char *key;	/* in the model file and rec-info's JSON */
@@ -606,6 +609,17 @@ int rec_model_forget_users(rec_model *m, const rec_idset *users,
 
 /* Threads a fit may use (EASE); the result does not depend on them. */
 void rec_model_set_threads(rec_model *m, int threads);
+/* Warm start (rec-train --init): restart the optimiser's memory, its
+ * AdaGrad sums (FTRL: n, with z set so that each weight stays what it is)
+ * as a new row has them, so that steps are as large as at the start; the
+ * weights and factors stay. */
+void rec_model_reset_optimizer(rec_model *m);
+/* Pull every row m has now towards its present weight and factors while
+ * it learns on: an L2 penalty l2/2 |theta - theta_now|^2 per row, shared
+ * out over its events as --l2 is (L2-SP).  Rows made later are not
+ * pulled, nor is the global bias.  The anchor is not saved.  l2 <= 0
+ * removes the pull.  REC_ENOMEM with no pull. */
+int rec_model_anchor(rec_model *m, double l2);
 
 /* What a model file holds, for rec-info. */
 struct rec_model_info {
@@ -847,6 +861,12 @@ int rec_update(rec_model *m, rec_reader *r, const struct rec_update_options *o,
  * unchanged.  The column strings of p are ignored; nothing of p is kept. */
 int rec_model_retune(rec_model *m, const struct rec_params *p,
 		     struct rec_error *err);
+/* A warm start: rec_model_retune that also sets how the next training run
+ * goes (passes, shuffle, hold-out, patience); the parameters that fix the
+ * model's shape must be the model's (else REC_EINVAL naming the option
+ * and the model's value). */
+int rec_model_warm_start(rec_model *m, const struct rec_params *p,
+			 struct rec_error *err);
 
 /* Progressive validation figures kept in the model. */
 struct rec_progressive {

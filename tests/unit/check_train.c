@@ -800,6 +800,135 @@ START_TEST(test_holdout_makes_no_features)
 }
 END_TEST
 
+/* A warm start's reset keeps every weight and factor, and gives each row
+ * the optimiser's state of a new row: AdaGrad's sums, or FTRL's n = 0 with
+ * z where its closed form gives the weight it had. */
+START_TEST(test_reset_optimizer)
+{
+	char *dir = tu_mkdir();
+	char *file = learnable_file(dir, "a.tsv", 2);
+	const char *files[] = { file };
+	for (int opt = 0; opt < 3; opt++) {
+		struct rec_params p = train_params(2, 0, 0);
+		p.optimizer = opt == 0 ? REC_OPT_ADAGRAD
+			: opt == 1 ? REC_OPT_FTRL : REC_OPT_SGD;
+		p.l1 = opt == 1 ? 0.01 : 0;
+		rec_model *m = new_model(&p);
+		rec_dataset *d = read_files(m, files, 1);
+		train(m, d, NULL, NULL);
+		rec_model *fresh = new_model(&p);
+		rec_dataset *d2 = read_files(fresh, files, 1);
+		rec_dataset_free(d2);	/* fresh: the same rows, untrained */
+		const size_t k = (size_t)p.factors;
+		float *before = malloc(m->features * m->stride * sizeof(float));
+		ck_assert_ptr_nonnull(before);
+		memcpy(before, m->rows, m->features * m->stride * sizeof(float));
+		rec_model_reset_optimizer(m);
+		ck_assert_uint_eq(m->features, fresh->features);
+		for (size_t r = 0; r < m->features; r++) {
+			const float *row = m->rows + r * m->stride;
+			const float *old = before + r * m->stride;
+			const float *new_row = fresh->rows + r * m->stride;
+			/* weights and factors as they were */
+			ck_assert_mem_eq(row, old, (1 + k) * sizeof(float));
+			/* the factors' sums as a new row's */
+			ck_assert_mem_eq(row + 2 + k, new_row + 2 + k,
+					 k * sizeof(float));
+			if (p.optimizer != REC_OPT_FTRL) {
+				ck_assert_mem_eq(row + 1 + k, new_row + 1 + k,
+						 sizeof(float));
+				continue;
+			}
+			ck_assert_float_eq(row[1 + k], 0);
+		}
+		ck_assert_mem_eq(&m->bias[1], &fresh->bias[1], sizeof(float));
+		/* FTRL: a step with a zero gradient leaves the weight */
+		if (p.optimizer == REC_OPT_FTRL)
+			for (size_t r = 0; r < m->features; r++) {
+				float *row = m->rows + r * m->stride;
+				float z = row[2 + 2 * k];
+				float w = row[0];
+				float x = fabsf(z) <= (float)p.l1 ? 0
+					: -(z - copysignf((float)p.l1, z)) /
+					  ((float)(p.ftrl_beta / p.ftrl_alpha) +
+					   (float)p.l2);
+				ck_assert_msg(fabsf(x - w) <= 1e-6f * fabsf(w) + 1e-30f,
+					      "row %zu: weight %g, closed form %g",
+					      r, w, x);
+			}
+		free(before);
+		rec_dataset_free(d);
+		rec_model_free(fresh);
+		rec_model_free(m);
+	}
+	free(file);
+	free(dir);
+}
+END_TEST
+
+/* --l2-init: no pull is the plain step, bit for bit; a pull keeps the
+ * rows nearer where they were, the nearer the stronger; rows made later
+ * are not pulled. */
+START_TEST(test_anchor)
+{
+	char *dir = tu_mkdir();
+	char *a = learnable_file(dir, "a.tsv", 1);
+	char *b = noise_file(dir, "b.tsv", 3000, 9);
+	const char *fa[] = { a }, *fb[] = { b }, *fab[] = { a, b };
+	double dist[3];
+	const double pulls[3] = { 0, 1, 100 };
+	rec_model *start = NULL;
+	for (int t = 0; t < 3; t++) {
+		struct rec_params p = train_params(3, 0, 0);
+		rec_model *m = new_model(&p);
+		rec_dataset *d = read_files(m, fa, 1);
+		train(m, d, NULL, NULL);
+		rec_dataset_free(d);
+		if (!start) {
+			start = new_model(&p);
+			d = read_files(start, fa, 1);
+			train(start, d, NULL, NULL);
+			rec_dataset_free(d);
+		}
+		size_t anchored = m->features;
+		ck_assert_int_eq(rec_model_anchor(m, pulls[t]), 0);
+		ck_assert_uint_eq(m->anchor_rows, pulls[t] > 0 ? anchored : 0);
+		d = read_files(m, fab, 2);	/* the noise's rows are new */
+		train(m, d, NULL, NULL);
+		rec_dataset_free(d);
+		double sum = 0;
+		for (size_t r = 0; r < anchored; r++)
+			for (int j = 0; j <= p.factors; j++) {
+				double x = m->rows[r * m->stride + (size_t)j] -
+					   start->rows[r * start->stride +
+						       (size_t)j];
+				sum += x * x;
+			}
+		dist[t] = sum;
+		if (t == 0) {
+			/* no pull: training without the call, bit for bit */
+			rec_model *plain = new_model(&p);
+			d = read_files(plain, fa, 1);
+			train(plain, d, NULL, NULL);
+			rec_dataset_free(d);
+			d = read_files(plain, fab, 2);
+			train(plain, d, NULL, NULL);
+			rec_dataset_free(d);
+			assert_same_weights(plain, m);
+			rec_model_free(plain);
+		}
+		rec_model_free(m);
+	}
+	ck_assert_msg(dist[0] > dist[1] && dist[1] > dist[2],
+		      "distances %g %g %g", dist[0], dist[1], dist[2]);
+	(void)fb;
+	rec_model_free(start);
+	free(a);
+	free(b);
+	free(dir);
+}
+END_TEST
+
 static Suite *train_suite(void)
 {
 	Suite *s = suite_create("train");
@@ -816,6 +945,8 @@ static Suite *train_suite(void)
 	tcase_add_test(tc, test_stream_exact);
 	tcase_add_test(tc, test_stream_errors);
 	tcase_add_test(tc, test_holdout_makes_no_features);
+	tcase_add_test(tc, test_reset_optimizer);
+	tcase_add_test(tc, test_anchor);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -15,22 +15,7 @@ trap 'rm -rf "$work"' EXIT
 sh "$(dirname "$0")/big.sh" "$udata" "$work"
 rows=$(wc -l < "$work/big.tsv")
 
-# measure NAME CMD...: median wall seconds and peak RSS over $runs runs
-measure() {
-	name=$1; shift
-	: > "$work/times"
-	r=0
-	while [ $r -lt "$runs" ]; do
-		/usr/bin/time -f '%e %M' -o "$work/t" sh -c "$*" > /dev/null
-		cat "$work/t" >> "$work/times"
-		r=$((r + 1))
-	done
-	sort -n "$work/times" | awk -v name="$name" -v rows="$rows" '
-		{ t[NR] = $1; m[NR] = $2 }
-		END { mid = int((NR + 1) / 2)
-		      printf "%-34s %8.2f s %8.2f M rows/s %8.0f MB\n",
-			name, t[mid], rows / t[mid] / 1e6, m[mid] / 1024 }'
-}
+. "$(dirname "$0")/measure.sh"
 
 echo "rows: $rows"
 measure "rec-train -k 0 (1 pass)" "$bin/rec-train -q --positive 4 -k 0 -p 1 --holdout 0 -o $work/k0.rec $work/big.tsv"

@@ -124,6 +124,16 @@ static void parse_options(struct train_config *tc, int argc, char **argv)
 		in->opt.columns.label = NULL;
 		in->opt.need = REC_NEED_USER | REC_NEED_ITEM;
 	}
+	if (in->opt.soft_labels) {
+		if (p->task != REC_TASK_BINARY)
+			usage_error("--soft-labels needs --task binary");
+		if (in->opt.has_positive)
+			usage_error("--soft-labels and --positive exclude each "
+				    "other: --positive turns a rating into 0/1, "
+				    "--soft-labels takes the label as it is");
+		if (p->loss != REC_LOSS_LOGISTIC)
+			usage_error("--soft-labels needs the logistic loss");
+	}
 	p->input = in->opt;
 	const char *why = rec_params_check(p);
 	if (why)

@@ -51,8 +51,9 @@ static const struct cli_option options[] = {
 	{ NULL, 0, NULL, 0, NULL },
 };
 
-/* The input options rec-update reads with; the task and the positive
- * threshold are the model's, so their options are refused. */
+/* The input options rec-update reads with; the task, the positive
+ * threshold and soft labels are the model's, so their options are
+ * refused. */
 #define UPDATE_INPUT (INPUT_COLUMNS | INPUT_FORMAT | INPUT_TABLES)
 #define FIXED_INPUT (INPUT_BIT(OPT_TASK) | INPUT_BIT(OPT_POSITIVE) | \
 		     INPUT_BIT(OPT_SOFT_LABELS))

@@ -252,6 +252,9 @@ int input_option(struct input_config *c, int opt, const char *arg)
 		c->opt.has_positive = 1;
 		break;
 	}
+	case OPT_SOFT_LABELS:
+		c->opt.soft_labels = 1;
+		break;
 	case OPT_STRICT:
 		c->strict = 1;
 		break;

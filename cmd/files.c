@@ -177,9 +177,10 @@ const char *model_kind_difference(const rec_model *a, const rec_model *b,
 		 p->input.header != q->input.header ||
 		 p->input.has_positive != q->input.has_positive ||
 		 (p->input.has_positive &&
-		  p->input.positive != q->input.positive))
+		  p->input.positive != q->input.positive) ||
+		 p->input.soft_labels != q->input.soft_labels)
 		snprintf(why, len, "columns (user, item, label, time, weight, "
-			 "format or positive threshold)");
+			 "format, positive threshold or soft labels)");
 	else if (!same_text(p->features, q->features) ||
 		 !same_text(p->item_features, q->item_features) ||
 		 !same_text(p->numeric, q->numeric) ||

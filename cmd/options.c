@@ -35,6 +35,9 @@ static const struct cli_option input_options[] = {
 	  "every row a positive)" },
 	{ "positive", 0, "X", OPT_POSITIVE,
 	  "a label >= X is positive (1), others 0" },
+	{ "soft-labels", 0, NULL, OPT_SOFT_LABELS,
+	  "--task binary: each label is a probability in [0, 1] (a soft "
+	  "label, such as a teacher model's score), taken as it is" },
 	{ "strict", 0, NULL, OPT_STRICT,
 	  "stop at the first bad row (default: skip it)" },
 	{ "user-attributes", 0, "FILE", OPT_USER_ATTRIBUTES,

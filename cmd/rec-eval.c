@@ -114,6 +114,7 @@ static const struct mode_option {
 	{ OPT_SCORE, "--score", POINT | GROUP },
 	{ OPT_TASK, "--task", POINT | GROUP },
 	{ OPT_POSITIVE, "--positive", POINT | GROUP },
+	{ OPT_SOFT_LABELS, "--soft-labels", POINT },
 	/* rankings are not weighted */
 	{ OPT_WEIGHT, "--weight", POINT },
 	/* no metric depends on time */
@@ -192,7 +193,11 @@ static void help(FILE *f)
 	cli_help_text(f, "All are weighted.  logloss is given when every score "
 		      "is in [0, 1]; scores are clamped to [1e-15, 1 - 1e-15] "
 		      "for it.  With --positive, rmse and mae compare scores "
-		      "with the 0/1 labels.");
+		      "with the 0/1 labels.  With --soft-labels, logloss "
+		      "(cross-entropy), rmse, mae and mean_label take each "
+		      "label as it is, while auc, positives and --roc and "
+		      "--pr count a label >= --positive (default 0.5) as "
+		      "positive.");
 	help_metrics(f, 1);
 	cli_help_text(f, "Ranking checks name a metric at a cut-off: "
 		      "--fail-under ndcg@10=0.2; the others take no cut-off.");
@@ -1378,6 +1383,12 @@ static int pointwise_mode(struct input_config *in, char **files, int nfiles,
 	in->opt.columns.user = NULL;
 	in->opt.columns.item = NULL;
 	in->opt.need = REC_NEED_LABEL | REC_NEED_SCORE;
+	/* soft labels are read as they are; --positive only sorts them
+	 * into classes for AUC */
+	const int soft = in->opt.soft_labels;
+	const double threshold = in->opt.has_positive ? in->opt.positive : 0.5;
+	if (soft)
+		in->opt.has_positive = 0;
 
 	struct rec_error err = { 0 };
 	rec_reader *reader;
@@ -1406,7 +1417,11 @@ static int pointwise_mode(struct input_config *in, char **files, int nfiles,
 					   &err)) != 0) {
 		if (got < 0)
 			stop_reading(got, &err);
-		if (rec_metrics_add(mt, row.label, row.score, row.weight) != 0)
+		if ((soft ? rec_metrics_add_soft(mt, row.label,
+						 row.label >= threshold,
+						 row.score, row.weight)
+			  : rec_metrics_add(mt, row.label, row.score,
+					    row.weight)) != 0)
 			die("out of memory");
 		if (!other)
 			continue;
@@ -1455,7 +1470,8 @@ static int pointwise_mode(struct input_config *in, char **files, int nfiles,
 /* Exit 2 for curves and comparisons that cannot be made as asked. */
 static void check_outputs(const struct curve_config *cu,
 			  const struct compare_config *cc, int bootstrap_given,
-			  enum rec_task task, char **files, int nfiles)
+			  enum rec_task task, int soft, char **files,
+			  int nfiles)
 {
 	const char *curve = cu->roc ? "--roc" : cu->pr ? "--pr"
 			    : cu->calibration ? "--calibration" : NULL;
@@ -1463,6 +1479,14 @@ static void check_outputs(const struct curve_config *cu,
 		usage_error("%s does not apply to --task regression: a curve "
 			    "needs 0/1 labels (--task binary, or --positive)",
 			    curve);
+	if (soft && task != REC_TASK_BINARY)
+		usage_error("--soft-labels needs --task binary");
+	if (soft && cu->calibration)
+		usage_error("--calibration does not take --soft-labels: its "
+			    "bins count 0/1 labels");
+	if (soft && cc->other)
+		usage_error("--compare does not take --soft-labels: its "
+			    "bootstrap compares 0/1 labels");
 	const char *paths[3] = { cu->roc, cu->pr, cu->calibration };
 	for (int i = 0; i < 3; i++) {
 		if (!paths[i])
@@ -1613,7 +1637,7 @@ int main(int argc, char **argv)
 	check_mode_options(given, rc.truth ? TRUTH : rc.group ? GROUP : POINT);
 	int ranking = rc.truth || rc.group;
 	check_outputs(&cu, &cc, bootstrap_given, in.opt.task,
-		      argv + optind, argc - optind);
+		      in.opt.soft_labels, argv + optind, argc - optind);
 	if (!cu.bins)
 		cu.bins = DEFAULT_BINS;
 	for (int i = 0; i < nchecks; i++)

@@ -169,6 +169,16 @@ static void parse_options(struct train_config *tc, int argc, char **argv)
 		if (in->opt.has_positive)
 			usage_error("--positive does not apply to --task implicit");
 	}
+	if (in->opt.soft_labels) {
+		if (p->task != REC_TASK_BINARY)
+			usage_error("--soft-labels needs --task binary");
+		if (in->opt.has_positive)
+			usage_error("--soft-labels and --positive exclude each "
+				    "other: --positive turns a rating into 0/1, "
+				    "--soft-labels takes the label as it is");
+		if (p->loss != REC_LOSS_LOGISTIC)
+			usage_error("--soft-labels needs the logistic loss");
+	}
 	reader_needs(&in->opt, p->task);
 	p->input = in->opt;
 	const char *why = rec_params_check(p);
@@ -195,6 +205,9 @@ static rec_model *warm_start(struct train_config *tc,
 	if (in->task_given && in->opt.task != p.task)
 		usage_error("--task: %s is of another task, which fixes it",
 			    tc->init);
+	if (in->opt.soft_labels && !p.input.soft_labels)
+		usage_error("--soft-labels: %s reads its labels as 0/1, which "
+			    "is fixed when it is trained", tc->init);
 	if (in->opt.has_positive &&
 	    (!p.input.has_positive || in->opt.positive != p.input.positive))
 		usage_error("--positive: %s fixes how labels are read (%s)",

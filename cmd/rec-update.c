@@ -51,10 +51,12 @@ static const struct cli_option options[] = {
 	{ NULL, 0, NULL, 0, NULL },
 };
 
-/* The input options rec-update reads with; the task and the positive
- * threshold are the model's, so their options are refused. */
+/* The input options rec-update reads with; the task, the positive
+ * threshold and soft labels are the model's, so their options are
+ * refused. */
 #define UPDATE_INPUT (INPUT_COLUMNS | INPUT_FORMAT | INPUT_TABLES)
-#define FIXED_INPUT (INPUT_BIT(OPT_TASK) | INPUT_BIT(OPT_POSITIVE))
+#define FIXED_INPUT (INPUT_BIT(OPT_TASK) | INPUT_BIT(OPT_POSITIVE) | \
+		     INPUT_BIT(OPT_SOFT_LABELS))
 
 static void help(FILE *f)
 {
@@ -426,7 +428,9 @@ static void parse_options(struct update_config *uc, int argc, char **argv)
 		    (INPUT_BIT(c) & FIXED_INPUT))
 			usage_error("--%s is fixed when a model is trained; "
 				    "train a new model with rec-train",
-				    c == OPT_TASK ? "task" : "positive");
+				    c == OPT_TASK ? "task"
+				    : c == OPT_SOFT_LABELS ? "soft-labels"
+				    : "positive");
 		if (param_option(&uc->params, c, optarg) ||
 		    input_option(&uc->in, c, optarg))
 			continue;

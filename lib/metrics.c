@@ -1,6 +1,8 @@
 /*
  * metrics.c - pointwise metrics: exact AUC with ties counted half, logloss,
- * RMSE, MAE and calibration, all weighted.
+ * RMSE, MAE and calibration, all weighted.  A row has a label and a class:
+ * the label itself when it is 0 or 1, or (rec_metrics_add_soft) a soft
+ * label in [0, 1] with the class the caller chose for it.
  *
  * AUC needs the rows in score order.  Scores are doubles, so they are turned
  * into unsigned keys that sort the same way and ordered by an LSD radix sort
@@ -142,26 +144,29 @@ static int keep_row(rec_metrics *mt, uint64_t key, int label, double weight)
 	return 0;
 }
 
-int rec_metrics_add(rec_metrics *mt, double label, double score, double weight)
+/* A row of class cls (1 positive, 0 negative, -1 none: a label that is
+ * neither 0 nor 1, which rules out AUC and logloss). */
+static int add_row(rec_metrics *mt, double label, int cls, double score,
+		   double weight)
 {
 	if (!isfinite(label) || !isfinite(score) || !isfinite(weight) ||
 	    weight < 0)
 		return REC_EINVAL;
-	if (mt->labels_binary && label != 0 && label != 1) {
+	if (mt->labels_binary && cls < 0) {
 		mt->labels_binary = 0;
 		drop_rows(mt);
 	}
 	/* the only step that can fail comes before any other change */
 	if (mt->labels_binary &&
-	    keep_row(mt, rec_score_key(score), label == 1, weight))
+	    keep_row(mt, rec_score_key(score), cls == 1, weight))
 		return REC_ENOMEM;
 	mt->nrows++;
 	if (!(score >= 0 && score <= 1))
 		mt->scores_probabilities = 0;
 	double d = score - label;
 	mt->wsum += weight;
-	mt->pos += label == 1 ? weight : 0;
-	mt->neg += label == 0 ? weight : 0;
+	mt->pos += cls == 1 ? weight : 0;
+	mt->neg += cls == 0 ? weight : 0;
 	mt->label_sum += weight * label;
 	mt->score_sum += weight * score;
 	mt->sq_sum += weight * d * d;
@@ -169,9 +174,28 @@ int rec_metrics_add(rec_metrics *mt, double label, double score, double weight)
 	if (mt->scores_probabilities) {
 		double p = score < 1e-15 ? 1e-15
 			: score > 1 - 1e-15 ? 1 - 1e-15 : score;
-		mt->logloss_sum -= weight * (label == 1 ? log(p) : log(1 - p));
+		/* cross-entropy against the label: a 0/1 label keeps one
+		 * term, a soft one both */
+		mt->logloss_sum -= weight * (label == 1 ? log(p)
+					     : label == 0 ? log(1 - p)
+					     : label * log(p) +
+					       (1 - label) * log(1 - p));
 	}
 	return 0;
+}
+
+int rec_metrics_add(rec_metrics *mt, double label, double score, double weight)
+{
+	return add_row(mt, label, label == 1 ? 1 : label == 0 ? 0 : -1, score,
+		       weight);
+}
+
+int rec_metrics_add_soft(rec_metrics *mt, double label, int positive,
+			 double score, double weight)
+{
+	if (!(label >= 0 && label <= 1))
+		return REC_EINVAL;
+	return add_row(mt, label, positive != 0, score, weight);
 }
 
 /* Sort both classes (once: they stay sorted until a row comes) into c[0]

@@ -124,12 +124,13 @@ void rec_model_free(rec_model *m)
 	rec_free(m);
 }
 
-/* A model of ids alone, with no format 2 parameter, reads as format 1. */
+/* A model of ids alone, with no format 2 parameter, reads as format 1;
+ * one with a format 4 parameter (soft labels) as format 4. */
 int rec_model_read_version(const rec_model *m)
 {
-	if (m->ease)
-		return 3;
-	return m->schema.active ? 2 : rec_params_version(&m->params);
+	int v = m->ease ? 3 : m->schema.active ? 2 : 1;
+	int pv = rec_params_version(&m->params);
+	return pv > v ? pv : v;
 }
 
 const struct rec_params *rec_model_params(const rec_model *m)

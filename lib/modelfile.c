@@ -1,5 +1,5 @@
 /*
- * modelfile.c - the model file, format version 3 (see man/rec-model.5).
+ * modelfile.c - the model file, format version 4 (see man/rec-model.5).
  *
  *   header:  magic "\x89REC\r\n\x1a\n", u32 read version, u32 write version,
  *            u32 CRC-32 of the 16 bytes before it

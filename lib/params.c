@@ -38,6 +38,11 @@ static int has_positive(const struct rec_params *p)
 	return p->input.has_positive;
 }
 
+static int has_soft_labels(const struct rec_params *p)
+{
+	return p->input.soft_labels;
+}
+
 static int is_ftrl(const struct rec_params *p)
 {
 	return p->optimizer == REC_OPT_FTRL;
@@ -76,6 +81,7 @@ static double header_in_effect(const struct rec_params *p)
 #define MIN_OPEN REC_PARAM_MIN_OPEN
 #define MAX_OPEN REC_PARAM_MAX_OPEN
 #define V2 REC_PARAM_V2
+#define V4 REC_PARAM_V4
 #define SCHEMA REC_PARAM_SCHEMA
 #define RUN REC_PARAM_RUN
 
@@ -276,6 +282,10 @@ const struct rec_param rec_param_table[] = {
 	  .offset = FIELD(input.positive), .what = "positive threshold",
 	  .info = "positive", .flags = INPUT, .min = -1e300, .max = 1e300,
 	  .shown = has_positive },
+	{ .key = "input.soft_labels", .type = REC_PARAM_FLAG,
+	  .offset = FIELD(input.soft_labels), .what = "soft labels",
+	  .info = "soft_labels", .flags = INPUT | V4, .max = 1,
+	  .shown = has_soft_labels },
 };
 
 const size_t rec_param_count =
@@ -526,6 +536,13 @@ const char *rec_params_check(const struct rec_params *p)
 	if (p->optimizer != REC_OPT_FTRL && ftrl_settings_given(p))
 		return "l1, ftrl alpha and ftrl beta need the ftrl optimizer "
 		       "(--optimizer ftrl)";
+	if (p->input.soft_labels && p->task != REC_TASK_BINARY)
+		return "soft labels need task binary";
+	if (p->input.soft_labels && p->loss != REC_LOSS_LOGISTIC)
+		return "soft labels need the logistic loss";
+	if (p->input.soft_labels && p->input.has_positive)
+		return "soft labels take the label as it is: a positive "
+		       "threshold does not apply";
 	if (p->list_sep && strlen(p->list_sep) != 1)
 		return "the list separator must be one byte";
 	if (p->model != REC_MODEL_EASE) {
@@ -588,6 +605,10 @@ int rec_params_version(const struct rec_params *p)
 {
 	/* an optimiser format 1 does not know: format 1 would refuse the
 	 * file as damaged rather than ask for an upgrade */
+	for (size_t i = 0; i < rec_param_count; i++)
+		if ((rec_param_table[i].flags & REC_PARAM_V4) &&
+		    !rec_param_is_default(p, &rec_param_table[i]))
+			return 4;
 	if (p->optimizer == REC_OPT_FTRL)
 		return 2;
 	for (size_t i = 0; i < rec_param_count; i++)
@@ -614,13 +635,14 @@ static char file_type(const struct rec_param *d, const struct rec_params *p)
 void rec_params_encode(const struct rec_params *p, struct rec_buf *b)
 {
 	uint32_t n = 0;
+	const int later = REC_PARAM_V2 | REC_PARAM_V4;
 	for (size_t i = 0; i < rec_param_count; i++)
-		n += !(rec_param_table[i].flags & REC_PARAM_V2) ||
+		n += !(rec_param_table[i].flags & later) ||
 		     !rec_param_is_default(p, &rec_param_table[i]);
 	rec_buf_put_u32(b, n);
 	for (size_t i = 0; i < rec_param_count; i++) {
 		const struct rec_param *d = &rec_param_table[i];
-		if ((d->flags & REC_PARAM_V2) && rec_param_is_default(p, d))
+		if ((d->flags & later) && rec_param_is_default(p, d))
 			continue;
 		char type = file_type(d, p);
 		struct rec_param_value v;

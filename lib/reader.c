@@ -288,6 +288,13 @@ static int reader_new(rec_reader **out, int nsrc,
 		opt->need & REC_NEED_LABEL, 0, 0, opt->need & REC_NEED_SCORE
 	};
 	r->header = opt->header && !opt->no_header;
+	if (opt->soft_labels && (opt->has_positive ||
+				 opt->task != REC_TASK_BINARY)) {
+		rec_reader_free(r);
+		return rec_fail(err, REC_EINVAL, NULL, 0,
+				"soft labels need task binary and no positive "
+				"threshold");
+	}
 	if (opt->nextra < 0 || opt->nextra > REC_MAX_EXTRA) {
 		rec_reader_free(r);
 		return rec_fail(err, REC_EINVAL, NULL, 0,
@@ -1141,7 +1148,12 @@ static int fill_row(rec_reader *r, int n, struct rec_row *row,
 			return bad(r, err, "label '%s' is out of range (at most %g)",
 				   show(r->f[c], r->flen[c]).text,
 				   REC_MAX_VALUE);
-		if (r->opt.has_positive)
+		if (r->opt.soft_labels) {
+			if (!(v >= 0 && v <= 1))
+				return bad(r, err, "soft label '%s' is not in "
+					   "[0, 1]",
+					   show(r->f[c], r->flen[c]).text);
+		} else if (r->opt.has_positive)
 			v = v >= r->opt.positive;
 		else if (r->opt.task == REC_TASK_BINARY) {
 			if (v == -1)

@@ -160,6 +160,10 @@ struct rec_reader_options {
 	enum rec_task task;
 	int has_positive;	/* label >= positive becomes 1, else 0 */
 	double positive;
+	/* binary task: labels are probabilities in [0, 1] (soft labels,
+	 * a teacher's scores), delivered as they are; not with
+	 * has_positive (REC_EINVAL when the reader is opened) */
+	int soft_labels;
 	/* more columns to deliver as they are (features): numbers or names,
 	 * never the user or the item column */
 	const char *extra[REC_MAX_EXTRA];
@@ -184,7 +188,8 @@ struct rec_row {
 	size_t user_len;
 	const char *item;
 	size_t item_len;
-	double label;		/* binary tasks: 0 or 1 */
+	double label;		/* binary tasks: 0 or 1, or in [0, 1] with
+				 * soft_labels */
 	double time;		/* 0 when there is no time column */
 	double weight;		/* 1 when there is no weight column */
 	double score;
@@ -417,6 +422,10 @@ enum {
 	REC_PARAM_RUN = 1 << 9,		/* how a training run goes (passes,
 					 * hold-out): a warm start sets it
 					 * anew */
+	REC_PARAM_V4 = 1 << 8,		/* new in format 4: the same, and a
+					 * file that holds it is format 4, so
+					 * that older readers refuse it rather
+					 * than skip the key */
 };
 struct rec_param {
 	const char *key;	/* in the model file and rec-info's JSON */
@@ -447,8 +456,9 @@ extern const struct rec_param rec_param_table[];
 int rec_param_applies(const struct rec_params *p, const struct rec_param *d);
 /* Whether p holds d's default for p's task. */
 int rec_param_is_default(const struct rec_params *p, const struct rec_param *d);
-/* The model file format p needs: 2 when a REC_PARAM_V2 row is not at its
- * default, else 1. */
+/* The model file format p needs: 4 when a REC_PARAM_V4 row is not at its
+ * default, else 2 when a REC_PARAM_V2 row is not (or the optimizer is
+ * FTRL), else 1. */
 int rec_params_version(const struct rec_params *p);
 extern const size_t rec_param_count;
 /* The row of a key, or NULL. */
@@ -667,7 +677,7 @@ void rec_model_info(const rec_model *m, struct rec_model_info *info);
  * together by 16 times the file's size plus 1 MiB; a file beyond these is
  * REC_EFORMAT ("damaged model file: ..."), never REC_ENOMEM.
  */
-#define REC_FORMAT_VERSION 3
+#define REC_FORMAT_VERSION 4
 /* The model in the file at path; "-" is stdin (named "stdin" in
  * messages).  A path that is not a regular file (a FIFO, /dev/stdin, a
  * pipe's /dev/fd/N) is read as rec_model_load_fd reads it; opening a FIFO
@@ -973,6 +983,13 @@ int rec_metrics_create(rec_metrics **out);
  * for a label, score or weight that is not finite or a negative weight,
  * REC_ENOMEM; after either, mt is as it was. */
 int rec_metrics_add(rec_metrics *mt, double label, double score, double weight);
+/* A row with a soft label: label a probability in [0, 1] (else
+ * REC_EINVAL), against which logloss (-y log p - (1 - y) log(1 - p)),
+ * RMSE, MAE and the mean label are computed, and positive (1 or 0) the
+ * class the row counts in for AUC, positives and the curves.  A 0/1
+ * label whose class is itself counts as rec_metrics_add counts it. */
+int rec_metrics_add_soft(rec_metrics *mt, double label, int positive,
+			 double score, double weight);
 /* Sorts the rows mt keeps, so mt is written (one thread at a time); rows
  * may still be added afterwards and the values computed again.  REC_EDATA
  * without rows, REC_ENOMEM; v holds what could be computed either way. */

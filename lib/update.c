@@ -358,7 +358,9 @@ int rec_update(rec_model *m, rec_reader *r, const struct rec_update_options *o,
 		sum.wsum += row.weight;
 		sum.events++;
 		if (w.score) {
-			window_push(&w, margin, row.label == 1);
+			/* AUC needs classes: a soft label counts as a
+			 * positive from 0.5 up */
+			window_push(&w, margin, row.label >= 0.5);
 			if (implicit)	/* the positive against a negative */
 				window_push(&w, neg_margin, 0);
 		}

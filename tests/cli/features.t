@@ -216,7 +216,7 @@ version_case() {
 	"$BIN/rec-train" -q -p 1 --header --positive 4 -o f1.rec A.tsv ||
 		fail "rec-train"
 	[ "$(info f1.rec format_version)" -eq 1 ] || fail "ids only: format_version"
-	[ "$(info f1.rec writer_version)" -eq 3 ] || fail "ids only: writer_version"
+	[ "$(info f1.rec writer_version)" -eq 4 ] || fail "ids only: writer_version"
 }
 run_case version_case
 

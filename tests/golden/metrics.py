@@ -29,7 +29,9 @@ def number(text, what, lineno):
 
 
 def read_rows(path, args):
-    """Yield (label, score, weight) with label 0 or 1."""
+    """Yield (label, score, weight, target): label 0 or 1, the class; target
+    the value logloss, rmse, mae and mean_label are taken against: the
+    label itself, or with --soft-labels the raw label in [0, 1]."""
     with open(path, encoding="utf-8") as f:
         for lineno, line in enumerate(f, 1):
             line = line.rstrip("\r\n")
@@ -40,7 +42,14 @@ def read_rows(path, args):
             if len(cols) < need:
                 sys.exit(f"metrics.py: line {lineno}: {len(cols)} columns, need {need}")
             raw = number(cols[args.label - 1], "label", lineno)
-            if args.positive is not None:
+            target = None
+            if args.soft_labels:
+                if not 0.0 <= raw <= 1.0:
+                    sys.exit(f"metrics.py: line {lineno}: soft label not in [0, 1]")
+                threshold = 0.5 if args.positive is None else args.positive
+                y = 1 if raw >= threshold else 0
+                target = raw
+            elif args.positive is not None:
                 y = 1 if raw >= args.positive else 0
             elif raw in (0.0, 1.0, -1.0):
                 y = 1 if raw == 1.0 else 0
@@ -52,14 +61,14 @@ def read_rows(path, args):
                 w = number(cols[args.weight - 1], "weight", lineno)
                 if w < 0:
                     sys.exit(f"metrics.py: line {lineno}: negative weight")
-            yield y, s, w
+            yield y, s, w, float(y) if target is None else target
 
 
 def auc(rows):
     """Weighted AUC: sum over (pos, neg) pairs of w_pos*w_neg*[s_pos > s_neg],
     plus one half for s_pos == s_neg, divided by (sum w_pos)*(sum w_neg)."""
     groups = {}  # exact score -> [weighted positives, weighted negatives]
-    for y, s, w in rows:
+    for y, s, w, _ in rows:
         g = groups.setdefault(s, [0.0, 0.0])
         g[0 if y else 1] += w
     pos = math.fsum(g[0] for g in groups.values())
@@ -77,22 +86,29 @@ def auc(rows):
 
 
 def metrics(rows):
-    total = math.fsum(w for _, _, w in rows)
+    total = math.fsum(w for _, _, w, _ in rows)
     out = {
         "rows": len(rows),
         "weight": total,
-        "positives": math.fsum(w for y, _, w in rows if y),
+        "positives": math.fsum(w for y, _, w, _ in rows if y),
     }
     a = auc(rows)
     if a is not None:
         out["auc"] = a
     if total > 0:
         def mean(f):
-            return math.fsum(w * f(y, s) for y, s, w in rows) / total
-        if all(0.0 <= s <= 1.0 for _, s, _ in rows):
+            # f of the target (the 0/1 label, or the soft label) and score
+            return math.fsum(w * f(t, s) for _, s, w, t in rows) / total
+        if all(0.0 <= s <= 1.0 for _, s, _, _ in rows):
             def loss(y, s):
+                # cross-entropy: -[y ln p + (1-y) ln(1-p)], a 0/1 y
+                # keeping only its own term
                 p = min(max(s, EPS), 1.0 - EPS)
-                return -math.log(p) if y else -math.log(1.0 - p)
+                if y == 1.0:
+                    return -math.log(p)
+                if y == 0.0:
+                    return -math.log(1.0 - p)
+                return -(y * math.log(p) + (1.0 - y) * math.log(1.0 - p))
             out["logloss"] = mean(loss)
         out["rmse"] = math.sqrt(mean(lambda y, s: (s - y) ** 2))
         out["mae"] = mean(lambda y, s: abs(s - y))
@@ -108,6 +124,10 @@ def main():
     ap.add_argument("--score", type=int, required=True, help="1-based score column")
     ap.add_argument("--weight", type=int, help="1-based weight column (default: all 1)")
     ap.add_argument("--positive", type=float, help="label is 1 when raw label >= X")
+    ap.add_argument("--soft-labels", action="store_true",
+                    help="labels are probabilities in [0, 1]: logloss, rmse, mae and "
+                    "mean_label against them, classes for auc and positives from "
+                    "label >= --positive (default 0.5)")
     ap.add_argument("--json", action="store_true", help="accepted for symmetry; output is always JSON")
     args = ap.parse_args()
     for c in (args.label, args.score, args.weight or 1):

@@ -240,6 +240,62 @@ START_TEST(test_logloss)
 }
 END_TEST
 
+/* Soft labels: logloss, RMSE, MAE and the mean label against the label
+ * itself, AUC and positives by the class given. */
+START_TEST(test_soft_labels)
+{
+	rec_metrics *mt;
+	ck_assert_int_eq(rec_metrics_create(&mt), 0);
+	/* (label, class, score): (0.8, 1, 0.6), (0.3, 0, 0.2), (0.5, 1, 0.4) */
+	ck_assert_int_eq(rec_metrics_add_soft(mt, 0.8, 1, 0.6, 1), 0);
+	ck_assert_int_eq(rec_metrics_add_soft(mt, 0.3, 0, 0.2, 1), 0);
+	ck_assert_int_eq(rec_metrics_add_soft(mt, 0.5, 1, 0.4, 2), 0);
+	ck_assert_int_eq(rec_metrics_add_soft(mt, 1.5, 1, 0.4, 1), REC_EINVAL);
+	ck_assert_int_eq(rec_metrics_add_soft(mt, -0.1, 0, 0.4, 1),
+			 REC_EINVAL);
+	ck_assert_int_eq(rec_metrics_add_soft(mt, NAN, 0, 0.4, 1), REC_EINVAL);
+	struct rec_metric_values v;
+	ck_assert_int_eq(rec_metrics_compute(mt, &v, NULL), 0);
+	ck_assert_uint_eq(v.rows, 3);
+	ck_assert_double_eq(v.positives, 3);
+	ck_assert(v.has_auc);
+	ck_assert_double_eq(v.auc, 1);
+	ck_assert(v.has_logloss);
+	double want = -(0.8 * log(0.6) + 0.2 * log(0.4) +
+			0.3 * log(0.2) + 0.7 * log(0.8) +
+			2 * (0.5 * log(0.4) + 0.5 * log(0.6))) / 4;
+	ck_assert_double_eq_tol(v.logloss, want, TOL);
+	ck_assert_double_eq_tol(v.rmse, sqrt((0.04 + 0.01 + 2 * 0.01) / 4),
+				TOL);
+	ck_assert_double_eq_tol(v.mae, (0.2 + 0.1 + 2 * 0.1) / 4, TOL);
+	ck_assert_double_eq_tol(v.mean_label, (0.8 + 0.3 + 1.0) / 4, TOL);
+	rec_metrics_free(mt);
+
+	/* 0/1 labels whose class is themselves count as rec_metrics_add
+	 * counts them, bit for bit */
+	rec_metrics *a, *b;
+	ck_assert_int_eq(rec_metrics_create(&a), 0);
+	ck_assert_int_eq(rec_metrics_create(&b), 0);
+	static const double rows[][3] = { { 1, 0.7, 1 }, { 0, 0.3, 2 },
+					  { 1, 0.2, 0.5 }, { 0, 0.9, 1 },
+					  { 1, 0, 1 }, { 0, 1, 1 } };
+	for (size_t i = 0; i < TU_ARRAY_LEN(rows); i++) {
+		ck_assert_int_eq(rec_metrics_add(a, rows[i][0], rows[i][1],
+						 rows[i][2]), 0);
+		ck_assert_int_eq(rec_metrics_add_soft(b, rows[i][0],
+						      rows[i][0] == 1,
+						      rows[i][1], rows[i][2]),
+				 0);
+	}
+	struct rec_metric_values va, vb;
+	ck_assert_int_eq(rec_metrics_compute(a, &va, NULL), 0);
+	ck_assert_int_eq(rec_metrics_compute(b, &vb, NULL), 0);
+	ck_assert_mem_eq(&va, &vb, sizeof(va));
+	rec_metrics_free(a);
+	rec_metrics_free(b);
+}
+END_TEST
+
 START_TEST(test_logloss_clamped)
 {
 	/* scores 0 and 1 on the wrong labels are clamped 1e-15 away from
@@ -477,6 +533,7 @@ static Suite *metrics_suite(void)
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, test_logloss);
 	tcase_add_test(tc, test_logloss_clamped);
+	tcase_add_test(tc, test_soft_labels);
 	tcase_add_test(tc, test_rmse_mae);
 	tcase_add_test(tc, test_bad_input);
 	tcase_add_test(tc, test_many_rows);

@@ -257,6 +257,52 @@ START_TEST(test_truncated_list)
 }
 END_TEST
 
+/* Soft labels: a format 4 key, written only when set, that needs a
+ * binary task, the logistic loss and no positive threshold. */
+START_TEST(test_soft_labels)
+{
+	struct rec_params p, q;
+	rec_params_init(&p, REC_TASK_BINARY);
+	const struct rec_param *d = rec_param_find("input.soft_labels", 17);
+	ck_assert_ptr_nonnull(d);
+	ck_assert(d->flags & REC_PARAM_INPUT);
+	p.input.columns.item = "movie";	/* as decode() checks */
+	ck_assert_int_eq(rec_params_version(&p), 1);
+	struct rec_buf plain = { 0 }, soft = { 0 };
+	rec_params_encode(&p, &plain);
+	p.input.soft_labels = 1;
+	ck_assert_ptr_null(rec_params_check(&p));
+	ck_assert_int_eq(rec_params_version(&p), 4);
+	p.optimizer = REC_OPT_FTRL;	/* format 2 on its own */
+	ck_assert_int_eq(rec_params_version(&p), 4);
+	p.optimizer = REC_OPT_ADAGRAD;
+	rec_params_encode(&p, &soft);
+	ck_assert(!plain.failed && !soft.failed);
+	/* one key more: 1 + 17 bytes of key, a type byte and 8 of value */
+	ck_assert_uint_eq(soft.len, plain.len + 1 + 17 + 1 + 8);
+	char why[128] = "";
+	ck_assert_msg(decode(&soft, &q, why) == 0, "%s", why);
+	ck_assert_int_eq(q.input.soft_labels, 1);
+	ck_assert_msg(decode(&plain, &q, why) == 0, "%s", why);
+	ck_assert_int_eq(q.input.soft_labels, 0);
+	rec_buf_free(&plain);
+	rec_buf_free(&soft);
+
+	p.input.has_positive = 1;
+	ck_assert_ptr_nonnull(strstr(rec_params_check(&p), "positive"));
+	p.input.has_positive = 0;
+	p.loss = REC_LOSS_SQUARED;
+	ck_assert_ptr_nonnull(strstr(rec_params_check(&p), "logistic"));
+	rec_params_init(&p, REC_TASK_REGRESSION);
+	p.input.soft_labels = 1;
+	ck_assert_ptr_nonnull(strstr(rec_params_check(&p), "binary"));
+	rec_params_init(&p, REC_TASK_IMPLICIT);
+	p.input.soft_labels = 1;
+	p.loss = REC_LOSS_LOGISTIC;
+	ck_assert_ptr_nonnull(strstr(rec_params_check(&p), "binary"));
+}
+END_TEST
+
 static Suite *params_suite(void)
 {
 	Suite *s = suite_create("params");
@@ -274,6 +320,7 @@ static Suite *params_suite(void)
 	tcase_add_loop_test(tc, test_bad_lists, 0,
 			    (int)TU_ARRAY_LEN(bad_lists));
 	tcase_add_test(tc, test_truncated_list);
+	tcase_add_test(tc, test_soft_labels);
 	suite_add_tcase(s, tc);
 	return s;
 }

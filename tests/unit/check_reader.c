@@ -41,6 +41,7 @@ struct reader_case {
 	int has_positive;
 	double positive;
 	int regression;
+	int soft;		/* soft labels */
 	const char *want;
 };
 
@@ -184,6 +185,19 @@ static const struct reader_case cases[] = {
 	  .files = { { "a.tsv", "a\tb\t0\na\tb\t-0.5\na\tb\t7\n", -1, 0 } },
 	  .has_positive = 1, .positive = 0,
 	  .want = "a b 1\na b 0\na b 1\n" },
+	{ .what = "soft labels: probabilities kept, others bad rows",
+	  .files = { { "a.tsv", "a\tb\t0.25\na\tb\t0\na\tb\t1\na\tb\t-0.1\n"
+		       "a\tb\t1.5\na\tb\tnan\na\tb\tabc\na\tb\t\n"
+		       "a\tb\t-1\na\tb\t1e-3\n", -1, 0 } },
+	  .soft = 1,
+	  .want = "a b 0.25\na b 0\na b 1\n"
+		  "E a.tsv:4 soft label '-0.1' is not in [0, 1]\n"
+		  "E a.tsv:5 soft label '1.5' is not in [0, 1]\n"
+		  "E a.tsv:6 label 'nan' is not a number\n"
+		  "E a.tsv:7 label 'abc' is not a number\n"
+		  "E a.tsv:8 label '' is not a number\n"
+		  "E a.tsv:9 soft label '-1' is not in [0, 1]\n"
+		  "a b 0.001\n" },
 	{ .what = "regression labels kept",
 	  .files = { { "a.tsv", "a\tb\t3.5\na\tb\t-2\na\tb\t1e3\na\tb\tn\n",
 		       -1, 0 } },
@@ -344,6 +358,7 @@ static void case_options(const struct reader_case *c,
 	opt->positive = c->positive;
 	if (c->regression)
 		opt->task = REC_TASK_REGRESSION;
+	opt->soft_labels = c->soft;
 }
 
 START_TEST(test_reader_table)
@@ -715,6 +730,31 @@ START_TEST(test_reader_bad_options)
 	ck_assert_ptr_null(r);
 	ck_assert_int_eq(err.code, REC_EINVAL);
 	ck_assert_str_eq(err.msg, c->msg);
+}
+END_TEST
+
+/* Soft labels go with task binary and no positive threshold only. */
+START_TEST(test_reader_soft_options)
+{
+	struct rec_reader_options opt;
+	rec_reader_options_init(&opt);
+	opt.need = NEED_ULI;
+	opt.soft_labels = 1;
+	const char *files[1] = { "unused.tsv" };
+	rec_reader *r;
+	struct rec_error err;
+	ck_assert_int_eq(rec_reader_open(&r, files, 1, &opt, &err), 0);
+	rec_reader_free(r);
+	opt.has_positive = 1;
+	ck_assert_int_eq(rec_reader_open(&r, files, 1, &opt, &err),
+			 REC_EINVAL);
+	ck_assert_ptr_null(r);
+	ck_assert_ptr_nonnull(strstr(err.msg, "soft labels"));
+	opt.has_positive = 0;
+	opt.task = REC_TASK_REGRESSION;
+	ck_assert_int_eq(rec_reader_open(&r, files, 1, &opt, &err),
+			 REC_EINVAL);
+	ck_assert_ptr_null(r);
 }
 END_TEST
 
@@ -1199,6 +1239,7 @@ static Suite *reader_suite(void)
 	tcase_add_loop_test(tc, test_reader_bad_options, 0,
 			    (int)TU_ARRAY_LEN(bad_options));
 	tcase_add_test(tc, test_reader_free_null);
+	tcase_add_test(tc, test_reader_soft_options);
 	tcase_add_test(tc, test_reader_is_csv);
 	tcase_add_test(tc, test_reader_many_rows);
 	tcase_add_test(tc, test_reader_live);

@@ -24,6 +24,10 @@ else
 	echo "skipped: $ml/u.data not found"
 fi
 echo
+echo "== which strategy: update, fine-tune or retrain (bench/strategies.py)"
+# the plots are aggregated AUCs only, the same on every run
+python3 "$dir/strategies.py" "$bin" "$data" --svg-dir "$dir/figures"
+echo
 echo "== forgetting on a drifting stream (bench/drift.sh)"
 sh "$dir/drift.sh" "$bin"
 echo

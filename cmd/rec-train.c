@@ -354,9 +354,14 @@ int main(int argc, char **argv)
 		struct rec_model_info info;
 		rec_model_info(model, &info);
 		char held[64] = "";
+		if (tc.init && info.passes_done == 0)
+			warnx_("no pass did better on the hold-out than %s: "
+			       "its parameters are kept as they were",
+			       tc.init);
 		uint64_t learned = info.events_learned -
 				   before.events_learned;
-		if (info.events_learned_known && learned < events)
+		if (info.events_learned_known && learned > 0 &&
+		    learned < events)
 			snprintf(held, sizeof(held), " (%llu learned, %llu "
 				 "held out)", (unsigned long long)learned,
 				 (unsigned long long)(events - learned));

@@ -316,13 +316,21 @@ int rec_train(rec_model *m, rec_dataset *d, rec_progress_fn progress,
 		return 0;
 	}
 	struct snapshot best = { 0 };
+	/* a model that learned before (a warm start) is the first to beat:
+	 * passes that do worse on the hold-out than it are not kept */
+	const int warm = m->counters.updates > 0 && d->holdout.count > 0;
 	/* room for the snapshot before the first pass, so that running out
 	 * of memory leaves the model untrained rather than half trained */
-	if (d->holdout.count > 0 && p->passes > 1 &&
+	if (d->holdout.count > 0 && (p->passes > 1 || warm) &&
 	    !(best.rows = rec_malloc_array(m->features * m->stride,
 					   sizeof(float))))
 		return rec_fail(err, REC_ENOMEM, NULL, 0, "out of memory");
 	double best_loss = 0, best_train_loss = 0;
+	if (warm) {
+		best_loss = holdout_loss(m, &d->holdout, &d->arena);
+		best_train_loss = m->counters.train_loss;
+		snapshot_take(&best, m);	/* the room is there */
+	}
 	int stalled = 0;
 	uint64_t events = 0;
 	for (int pass = 1; pass <= p->passes; pass++) {
@@ -358,11 +366,12 @@ int rec_train(rec_model *m, rec_dataset *d, rec_progress_fn progress,
 		if (d->holdout.count > 0) {
 			pr.holdout_loss = holdout_loss(m, &d->holdout,
 						       &d->arena);
-			if (pass == 1 || pr.holdout_loss < best_loss) {
+			if ((pass == 1 && !warm) ||
+			    pr.holdout_loss < best_loss) {
 				best_loss = pr.holdout_loss;
 				best_train_loss = pr.train_loss;
 				stalled = 0;
-				if (pass < p->passes &&
+				if ((pass < p->passes || warm) &&
 				    snapshot_take(&best, m) != 0) {
 					rec_free(best.rows);
 					return rec_fail(err, REC_ENOMEM, NULL,
@@ -392,8 +401,9 @@ int rec_train(rec_model *m, rec_dataset *d, rec_progress_fn progress,
 	rec_free(best.rows);
 	m->counters.events += events;
 	/* each training row once, however many passes; held-out rows are
-	 * scored, never learned */
-	m->counters.learned += d->train.count;
+	 * scored, never learned; none when a warm start's model did best */
+	if (m->counters.passes_done > 0)
+		m->counters.learned += d->train.count;
 	m->counters.updates++;
 	return 0;
 }

@@ -128,6 +128,20 @@ d100=$(distance adagrad.start.rec pull100.rec)
 awk -v a="$d0" -v b="$d1" -v c="$d100" 'BEGIN { exit !(a > b && b > c) }' ||
 	fail "the pull did not keep the model closer: $d0 $d1 $d100"
 
+# ---- the starting model is the first to beat on the hold-out ----
+# steps far too large make every pass worse than it: it is kept
+head -n 500 old.tsv > oldprobe.tsv
+expect_exit 0 "$BIN/rec-train" --init adagrad.start.rec --lr 50 -p 3 \
+	-o worse.rec new.tsv
+expect_err "no pass did better on the hold-out than adagrad.start.rec"
+[ "$(info worse.rec passes_done)" -eq 0 ] || fail "passes_done after no better pass"
+"$BIN/rec-predict" --raw -m adagrad.start.rec oldprobe.tsv > start.scores
+"$BIN/rec-predict" --raw -m worse.rec oldprobe.tsv > worse.scores
+cmp -s start.scores worse.scores ||
+	fail "the starting model was not kept when no pass beat it"
+[ "$(info worse.rec events_learned)" -eq "$(info adagrad.start.rec events_learned)" ] ||
+	fail "events counted as learned though no pass was kept"
+
 # ---- a warm start saved over its own model ----
 cp adagrad.start.rec self.rec
 expect_exit 0 "$BIN/rec-train" -q --init self.rec -o self.rec new.tsv

@@ -4,8 +4,9 @@
 #     whose test AUCs differ: the paired interval of the difference;
 #  2. the coverage of the 95% interval on data sets of known AUC
 #     difference (tests/cli/paired.awk), REPLICATES of them (default 1000);
-#  3. the time of --compare (100 resamples) and of the three pictures on
-#     the 10M-row file of bench/big.sh, scored by a k=8 and a k=0 model.
+#  3. the time of --compare (the default 1000 resamples) and of the three
+#     pictures on the 10M-row file of bench/big.sh, scored by a k=8 and a
+#     k=0 model.
 # MovieLens is read from ../shared/data at run time, never copied.
 # usage: bench/eval_compare.sh BINDIR [DATADIR]
 set -eu
@@ -69,11 +70,10 @@ if [ -r "$udata" ]; then
 		--roc "$work/roc.svg" --pr "$work/pr.svg" --calibration "$work/cal.svg" \
 		"$work/k8.scored"
 	ls -l "$work"/*.svg | awk '{ printf "  %s %d bytes\n", $NF, $5 }'
-	t "rec-eval --compare --bootstrap 100" "$bin/rec-eval" --positive 4 \
-		--compare "$work/k0.scored" --bootstrap 100 "$work/k8.scored"
-	# each resample is a pass over 10M rows in three orders, two of them
-	# reaching the rows at random: about 0.7 s, so the default 1000 take
-	# some 12 minutes
+	t "rec-eval --compare (1000 resamples)" "$bin/rec-eval" --positive 4 \
+		--compare "$work/k0.scored" "$work/k8.scored"
+	# each pass over a score order serves 16 resamples, each row's count
+	# made from its number: 63 passes over 10M rows in two orders
 	sed -n '/^compare/,$p' "$work/out"
 else
 	echo "skipped: $udata not found"

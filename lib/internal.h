@@ -673,6 +673,19 @@ static inline double rec_event_learn(struct rec_model *m,
 int rec_feature_bad_row(const rec_reader *r, rec_bad_row_fn bad_row,
 			void *arg, struct rec_error *err);
 
+/*
+ * The paired bootstrap (bootstrap.c) with its work laid out otherwise,
+ * for the tests: lanes resamples a pass (1 to REC_BOOTSTRAP_LANES), the
+ * same d whatever the lanes.
+ */
+#define REC_BOOTSTRAP_LANES 16
+int rec_paired_bootstrap_lanes(rec_paired *p, int resamples, uint64_t seed,
+			       int lanes, struct rec_diff d[REC_DIFF_METRICS],
+			       struct rec_error *err);
+/* The count of row (0-based) in resample (0-based) with seed: a Poisson(1)
+ * draw, 0 to 8. */
+unsigned rec_bootstrap_count(uint64_t seed, int resample, size_t row);
+
 /* Seconds since t0, on the monotonic clock, for progress reports. */
 static inline double rec_seconds_since(const struct timespec *t0)
 {

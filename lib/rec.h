@@ -1075,22 +1075,24 @@ int rec_paired_create(rec_paired **out);
  * weight or one row too many; REC_ENOMEM; p is as it was after either. */
 int rec_paired_add(rec_paired *p, double label, double a, double b,
 		   double weight);
-/* Resample the rows with replacement (n draws of n, from a generator
- * seeded with seed), resamples times (1 to REC_MAX_RESAMPLES, else
- * REC_EINVAL): d[REC_DIFF_*].  AUC when labels are 0/1 and both classes
- * have weight, logloss when also every score is in [0, 1], RMSE and MAE
- * when the weight is not 0; a resample where one is not defined (a class
- * drawn with no weight) is left out of its interval.  AUC is exact, ties
- * counting half: the rows are sorted once by each score, and each
- * resample is one pass over each order.  REC_EDATA without rows,
- * REC_ENOMEM.  The same rows, resamples and seed give the same d. */
+/* Resample the rows resamples times (1 to REC_MAX_RESAMPLES, else
+ * REC_EINVAL), Poisson's way: in resample b row i counts c times, c a
+ * Poisson(1) draw made from (seed, b, i) alone: d[REC_DIFF_*].  AUC when
+ * labels are 0/1 and both classes have weight, logloss when also every
+ * score is in [0, 1], RMSE and MAE when the weight is not 0; a resample
+ * where one is not defined (a class drawn with no weight) is left out of
+ * its interval.  AUC is exact, ties counting half: the rows are sorted
+ * once by each score, and a pass over each order serves 16 resamples.
+ * REC_EDATA without rows, REC_ENOMEM.  The same rows, resamples and seed
+ * give the same d. */
 int rec_paired_bootstrap(rec_paired *p, int resamples, uint64_t seed,
 			 struct rec_diff d[REC_DIFF_METRICS],
 			 struct rec_error *err);
 void rec_paired_free(rec_paired *p);
-/* The same for a mean of n paired values (one per user, say): n draws of
- * n per resample, the same draws for every call with the same n and seed.
- * REC_EINVAL (n == 0, resamples out of range), REC_ENOMEM. */
+/* The same for a mean of n paired values (one per user, say): value i
+ * counts as row i would, the same counts for every call with the same
+ * seed; a resample with no count is left out.  REC_EINVAL (n == 0,
+ * resamples out of range), REC_ENOMEM. */
 int rec_bootstrap_means(const double *a, const double *b, size_t n,
 			int resamples, uint64_t seed, struct rec_diff *d);
 

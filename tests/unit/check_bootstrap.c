@@ -1,8 +1,9 @@
 /*
  * check_bootstrap.c - unit tests for lib/bootstrap.c: the paired
  * comparison's values on the rows are rec_metrics' values; identical or
- * shifted scorers give the interval they must; a seed gives one answer;
- * bad input is refused.
+ * shifted scorers give the interval they must; a seed gives one answer,
+ * however the resamples are laid out in passes; the Poisson counts have
+ * mean and variance 1; bad input is refused.
  */
 #include <math.h>
 
@@ -111,6 +112,97 @@ START_TEST(test_identical)
 }
 END_TEST
 
+/* Lanes of 1 to REC_BOOTSTRAP_LANES resamples a pass, whole fours or
+ * not: the same figures to the bit, weighted rows or not. */
+START_TEST(test_lanes)
+{
+	rec_paired *p = rows(700, _i, NULL, NULL);
+	struct rec_diff want[REC_DIFF_METRICS], d[REC_DIFF_METRICS];
+	ck_assert_int_eq(rec_paired_bootstrap(p, 37, 3, want, NULL), 0);
+	const int lanes[] = { 1, 3, 4, 5, 8, REC_BOOTSTRAP_LANES };
+	for (size_t t = 0; t < sizeof(lanes) / sizeof(lanes[0]); t++) {
+		ck_assert_int_eq(rec_paired_bootstrap_lanes(p, 37, 3, lanes[t],
+							    d, NULL), 0);
+		ck_assert(memcmp(d, want, sizeof(d)) == 0);
+	}
+	rec_paired_free(p);
+}
+END_TEST
+
+/* A row's counts over many rows and resamples: Poisson(1), so mean 1,
+ * variance 1, P(0) = P(1) = 1/e; each lane of a 64-bit draw, and
+ * neighbouring rows and resamples, uncorrelated. */
+START_TEST(test_counts)
+{
+	const int nr = 64;
+	const size_t rows_n = 20000;
+	double sum = 0, sq = 0, zero = 0, one = 0, cross_row = 0,
+	       cross_resample = 0;
+	unsigned most = 0;
+	for (int b = 0; b < nr; b++) {
+		unsigned prev = 0;
+		for (size_t i = 0; i < rows_n; i++) {
+			unsigned c = rec_bootstrap_count(7, b, i);
+			unsigned next = rec_bootstrap_count(7, b + 1, i);
+			sum += c;
+			sq += (double)c * c;
+			zero += c == 0;
+			one += c == 1;
+			most = c > most ? c : most;
+			if (i > 0)
+				cross_row += ((double)c - 1) *
+					     ((double)prev - 1);
+			cross_resample += ((double)c - 1) * ((double)next - 1);
+			prev = c;
+		}
+	}
+	double n = (double)nr * (double)rows_n, mean = sum / n;
+	/* standard errors: 0.0008 for the mean and the correlations, 0.002
+	 * for the variance */
+	ck_assert_double_eq_tol(mean, 1, 0.004);
+	ck_assert_double_eq_tol(sq / n - mean * mean, 1, 0.01);
+	ck_assert_double_eq_tol(zero / n, exp(-1), 0.003);
+	ck_assert_double_eq_tol(one / n, exp(-1), 0.003);
+	ck_assert_double_eq_tol(cross_row / n, 0, 0.004);
+	ck_assert_double_eq_tol(cross_resample / n, 0, 0.004);
+	ck_assert_uint_le(most, 8);
+	ck_assert_uint_ge(most, 5);
+	/* another seed, other counts */
+	int differ = 0;
+	for (size_t i = 0; i < 100; i++)
+		differ += rec_bootstrap_count(7, 0, i) !=
+			  rec_bootstrap_count(8, 0, i);
+	ck_assert_int_gt(differ, 30);
+}
+END_TEST
+
+/* Scorer a is scorer b shifted by a constant, so it ranks the rows
+ * alike: every resample's AUC difference is 0, and its MAE difference
+ * that of a resample of the rows; for many rows the interval of the
+ * RMSE difference is narrow and holds it. */
+START_TEST(test_shifted)
+{
+	rec_paired *p;
+	ck_assert_int_eq(rec_paired_create(&p), 0);
+	uint64_t x = 5;
+	for (int i = 0; i < 20000; i++) {
+		double s = 0.1 + 0.8 * lcg(&x);
+		ck_assert_int_eq(rec_paired_add(p, lcg(&x) < s, s, s - 0.05, 1),
+				 0);
+	}
+	struct rec_diff d[REC_DIFF_METRICS];
+	ck_assert_int_eq(rec_paired_bootstrap(p, 64, 2, d, NULL), 0);
+	ck_assert_double_eq_tol(d[REC_DIFF_AUC].diff, 0, 1e-15);
+	ck_assert_double_eq_tol(d[REC_DIFF_AUC].low, 0, 1e-15);
+	ck_assert_double_eq_tol(d[REC_DIFF_AUC].high, 0, 1e-15);
+	for (int k = REC_DIFF_LOGLOSS; k < REC_DIFF_METRICS; k++) {
+		ck_assert(d[k].low < d[k].diff && d[k].diff < d[k].high);
+		ck_assert(d[k].high - d[k].low < 0.01);
+	}
+	rec_paired_free(p);
+}
+END_TEST
+
 /* Labels that are not 0/1 (regression): RMSE and MAE only; a scorer
  * that is the other plus a constant c has RMSE's difference as a
  * resample gives it, and MAE's c for every resample when the other is
@@ -206,6 +298,9 @@ static Suite *bootstrap_suite(void)
 	tcase_add_loop_test(tc, test_values_on_the_rows, 0, 2);
 	tcase_add_test(tc, test_seeded);
 	tcase_add_test(tc, test_identical);
+	tcase_add_loop_test(tc, test_lanes, 0, 2);
+	tcase_add_test(tc, test_counts);
+	tcase_add_test(tc, test_shifted);
 	tcase_add_test(tc, test_regression);
 	tcase_add_test(tc, test_bad_input);
 	tcase_add_test(tc, test_means);

@@ -57,6 +57,7 @@ import time
 
 TRAIN = ['--positive', '4']
 L2_INIT_GRID = [0, 1, 10]
+PULL_SWEEP = (0, 1, 10, 100, 1000)
 STRATEGIES = ['frozen', 'update', 'fine-tune', 'retrain', 'periodic']
 
 DATASETS = {
@@ -266,6 +267,14 @@ def run_dataset(name, bindir, datadir, svg_dir, record):
                 retrain_every=cfg['retrain_every'])
             results[s] = {'aucs': aucs, 'cpu': sec,
                           'forget': bench.auc(final, forget_file)}
+        # what the pull towards the starting model does, measured over
+        # the replay (a measurement, not a choice: x_best stays)
+        pulls = {}
+        for x in PULL_SWEEP:
+            aucs, sec, final = bench.replay(
+                'fine-tune', warm_model, batches, warm_end, nb, warm_hist,
+                n=n_best, l2_init=x, retrain_every=cfg['retrain_every'])
+            pulls[x] = (mean(aucs), bench.auc(final, forget_file))
 
     # report
     replayed = batches[warm_end:]
@@ -314,6 +323,11 @@ def run_dataset(name, bindir, datadir, svg_dir, record):
         print(f'| {labels[s]} | {mean(r["aucs"]):.4f} | '
               f'{weighted_mean(r["aucs"], replayed):.4f} | {gap} | '
               f'{r["forget"]:.4f} | {r["cpu"]:.2f} |')
+    print(f'\nWhat --l2-init does to fine-tuning (last {n_best} '
+          f'{u if n_best > 1 else cfg["unit"]}) over the replay: '
+          + ', '.join(f'--l2-init {x}: next-{cfg["unit"]} AUC {a:.4f}, '
+                      f'{cfg["forget"]} {f:.4f}'
+                      for x, (a, f) in pulls.items()) + '.')
     print('\nPaired against update (mean difference ± s.e.): ' + ', '.join(
         '{} {:+.4f} ± {:.4f}'.format(s, *paired_gap(
             results[s]['aucs'], results['update']['aucs']))
@@ -322,6 +336,7 @@ def run_dataset(name, bindir, datadir, svg_dir, record):
     record[name] = {
         'batches': [key_label(name, b['key']) for b in replayed],
         'events': [b['events'] for b in replayed],
+        'pull_sweep': {str(x): list(v) for x, v in pulls.items()},
         'fine_tune': {'n': n_best, 'l2_init': x_best,
                       'grid': [[n, x, a, sec]
                                for (n, x), (a, sec) in grid.items()]},

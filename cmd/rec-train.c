@@ -19,8 +19,9 @@ static const struct cli_option options[] = {
 	  "write a model to standard output even if a terminal" },
 	{ "quiet", 'q', NULL, 'q', "no progress table" },
 	{ "threads", 0, "N", OPT_THREADS,
-	  "threads for fitting a --model ease model (1-256, default 1); "
-	  "the model is the same for any N" },
+	  "threads: for fitting a --model ease model (1-256), or 2 to read "
+	  "and learn a one-pass stream (-p 1 --holdout 0, ids alone) at "
+	  "once (default 1); the model is the same for any N" },
 	{ "init", 0, "MODEL", OPT_INIT,
 	  "warm start: begin with MODEL's parameters, catalogue and "
 	  "attribute tables (its shape options are its own) and train on "
@@ -156,10 +157,6 @@ static void parse_options(struct train_config *tc, int argc, char **argv)
 	} else {
 		if (!param_given(pa, "shuffle"))
 			p->shuffle = p->passes > 1;
-		if (tc->threads)
-			usage_error("--threads applies to --model ease; the "
-				    "factorization machine trains on one "
-				    "thread");
 	}
 	if (p->task == REC_TASK_IMPLICIT) {
 		/* every row is a positive: there is no label to read */
@@ -278,6 +275,14 @@ int main(int argc, char **argv)
 	const int ease = p.model == REC_MODEL_EASE;
 	struct rec_model_info before;	/* a warm start's model's counts */
 	rec_model_info(model, &before);
+	if (!ease && tc.threads > 1 &&
+	    (p.passes != 1 || p.shuffle || p.holdout != 0 ||
+	     tc.threads > rec_model_stream_threads(model)))
+		usage_error("--threads %d: the factorization machine reads and "
+			    "learns in 2 threads in one pass over a stream of "
+			    "ids alone (-p 1 --holdout 0, binary or "
+			    "regression, no side features); it learns on one "
+			    "thread otherwise", tc.threads);
 	rec_model_set_threads(model, tc.threads);
 	struct timespec t0;
 	clock_gettime(CLOCK_MONOTONIC, &t0);

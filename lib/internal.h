@@ -405,6 +405,8 @@ struct rec_model {
 	size_t anchor_rows;
 	float anchor_l2;
 	/* of the file loaded, 0 if new; never saved */
+	int threads;		/* a one-pass stream may use 2 (update.c);
+				 * not saved */
 	uint32_t file_read_version;	/* of the file loaded, 0 if new */
 	uint32_t file_write_version;
 };
@@ -435,6 +437,13 @@ int rec_model_own_columns(struct rec_model *m);
  * namespace space. */
 int rec_model_intern(struct rec_model *m, uint64_t key, uint32_t space,
 		     uint32_t *row);
+/* rec_model_intern in two steps, for a reader that assigns the rows of
+ * new keys while another thread learns (update.c): room for n more rows
+ * (0 or REC_ENOMEM, the model unchanged but for its capacity), then a
+ * new row for key at the end, with its initial values; the map of keys
+ * is the caller's to keep. */
+int rec_model_reserve_rows(struct rec_model *m, size_t n);
+void rec_model_append_row(struct rec_model *m, uint64_t key, uint32_t space);
 
 /*
  * Side features (features.c).
@@ -666,6 +675,13 @@ static inline double rec_event_learn(struct rec_model *m,
 	return rec_model_learn_again(m, e->user_row, e->item_row, e->label,
 				     e->weight);
 }
+
+/* One pass over a stream, as rec_update learns it with o all zero (no
+ * window, no progress), read and learned by two threads when m->threads
+ * asks for them and the model allows (update.c): the same model, bit for
+ * bit.  rec_train_stream's pass. */
+int rec_update_stream(rec_model *m, rec_reader *r, rec_bad_row_fn bad_row,
+		      void *bad_arg, struct rec_error *err);
 
 /* A row the reader passed whose features cannot be learned (err says why,
  * REC_EDATA): made a bad row of r's current line and given to bad_row.

@@ -209,20 +209,14 @@ static void init_row(const struct rec_model *m, uint64_t key, float *row)
 	}
 }
 
-int rec_model_intern(struct rec_model *m, uint64_t key, uint32_t space,
-		     uint32_t *row)
+int rec_model_reserve_rows(struct rec_model *m, size_t n)
 {
-	uint32_t r = rec_map_get(&m->feature_index, key);
-	if (r != UINT32_MAX) {
-		*row = r;
-		return 0;
-	}
-	if (m->features >= UINT32_MAX - 1)
+	if (n > UINT32_MAX - 1 - m->features)
 		return REC_ENOMEM;
-	if (m->features == m->cap) {
+	if (m->features + n > m->cap) {
 		/* each array is kept on success, so a failure part way
 		 * leaves every array at least m->cap long */
-		size_t cap = rec_grow_cap(m->cap, m->features + 1, 1024);
+		size_t cap = rec_grow_cap(m->cap, m->features + n, 1024);
 		float *rows = cap ? rec_realloc_array(m->rows, cap,
 						      m->stride * sizeof(float))
 				  : NULL;
@@ -257,10 +251,13 @@ int rec_model_intern(struct rec_model *m, uint64_t key, uint32_t space,
 		}
 		m->cap = cap;
 	}
-	r = (uint32_t)m->features;
-	if (rec_map_put(&m->feature_index, key, r) != 0)
-		return REC_ENOMEM;
-	init_row(m, key, m->rows + (size_t)r * m->stride);
+	return 0;
+}
+
+void rec_model_append_row(struct rec_model *m, uint64_t key, uint32_t space)
+{
+	size_t r = m->features;
+	init_row(m, key, m->rows + r * m->stride);
 	m->feature_keys[r] = key;
 	m->feature_events[r] = 0;
 	if (m->feature_stamp)
@@ -268,6 +265,22 @@ int rec_model_intern(struct rec_model *m, uint64_t key, uint32_t space,
 	if (m->feature_space)
 		m->feature_space[r] = space;
 	m->features++;
+}
+
+int rec_model_intern(struct rec_model *m, uint64_t key, uint32_t space,
+		     uint32_t *row)
+{
+	uint32_t r = rec_map_get(&m->feature_index, key);
+	if (r != UINT32_MAX) {
+		*row = r;
+		return 0;
+	}
+	if (rec_model_reserve_rows(m, 1) != 0)
+		return REC_ENOMEM;
+	r = (uint32_t)m->features;
+	if (rec_map_put(&m->feature_index, key, r) != 0)
+		return REC_ENOMEM;
+	rec_model_append_row(m, key, space);
 	*row = r;
 	return 0;
 }
@@ -515,8 +528,9 @@ int rec_model_anchor(rec_model *m, double l2)
 
 void rec_model_set_threads(rec_model *m, int threads)
 {
+	m->threads = threads < 1 ? 1 : threads;
 	if (m->ease)
-		m->ease->threads = threads < 1 ? 1 : threads;
+		m->ease->threads = m->threads;
 }
 
 double rec_model_margin(const rec_model *m, const char *user, size_t user_len,

@@ -617,8 +617,13 @@ int rec_model_knows_user(const rec_model *m, const char *id, size_t len);
 int rec_model_forget_users(rec_model *m, const rec_idset *users,
 			   struct rec_forget_stats *st, struct rec_error *err);
 
-/* Threads a fit may use (EASE); the result does not depend on them. */
+/* Threads a fit (EASE) or a one-pass stream (rec_train_stream) may use;
+ * the result does not depend on them. */
 void rec_model_set_threads(rec_model *m, int threads);
+/* The threads a one-pass stream over m can use: 2 (one reads, one
+ * learns) for a binary or regression factorization machine of ids alone,
+ * else 1. */
+int rec_model_stream_threads(const rec_model *m);
 /* Warm start (rec-train --init): restart the optimiser's memory, its
  * AdaGrad sums (FTRL: n, with z set so that each weight stays what it is)
  * as a new row has them, so that steps are as large as at the start; the

@@ -414,8 +414,7 @@ int rec_train_stream(rec_model *m, rec_reader *r, rec_bad_row_fn bad_row,
 {
 	struct timespec t0;
 	clock_gettime(CLOCK_MONOTONIC, &t0);
-	struct rec_update_options o = { 0 };
-	int rc = rec_update(m, r, &o, bad_row, bad_arg, NULL, NULL, err);
+	int rc = rec_update_stream(m, r, bad_row, bad_arg, err);
 	if (rc)
 		return rc;
 	m->counters.holdout_loss = -1;

@@ -4,6 +4,7 @@
  * training (train.c) takes too.
  */
 #include <math.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <time.h>
 
@@ -397,4 +398,245 @@ out:
 	rec_free(w.score);
 	rec_free(w.label);
 	return rc;
+}
+
+/*
+ * A stream read and learned by two threads.  Reading (parsing, hashing,
+ * finding each id's row in the map, noting the item in the catalogue) is
+ * about half the work of a pass, learning the other half, so the reader
+ * runs ahead in a thread of its own and hands the learner batches of
+ * events by row number.  The reader alone keeps the maps and the
+ * catalogue, the learner alone the rows: a new id's row number is given
+ * by the reader in the order of the stream, and the row itself is made by
+ * the learner before the batch that first uses it.  The events are
+ * learned in the order of the stream, so the model is the one a single
+ * thread makes, bit for bit, whatever the timing.
+ */
+#define PIPE_BATCH 4096
+#define PIPE_SLOTS 4
+
+struct pipe_batch {
+	struct piped { uint32_t user_row, item_row; float label, weight;
+		       double time; } ev[PIPE_BATCH];
+	uint64_t new_keys[2 * PIPE_BATCH];	/* of rows made by the batch */
+	uint32_t new_spaces[2 * PIPE_BATCH];
+	size_t n, n_new;
+	int last;		/* the reader's end: rc holds its result */
+	int rc;
+	struct rec_error err;
+};
+
+struct pipe {
+	rec_model *m;
+	rec_reader *r;
+	rec_bad_row_fn bad_row;
+	void *bad_arg;
+	struct pipe_batch *slot;	/* PIPE_SLOTS, a ring */
+	size_t filled, taken;	/* batches handed over and taken */
+	int stop;		/* the learner gave up: the reader ends */
+	pthread_mutex_t lock;
+	pthread_cond_t changed;
+	uint64_t rows;		/* the reader's count of rows, made or not */
+};
+
+/* Find or assign the row of key: a new key's row number is the next one,
+ * made by the learner; noted in b. */
+static int pipe_row(struct pipe *p, struct pipe_batch *b, uint64_t key,
+		    uint32_t space, uint32_t *row)
+{
+	uint32_t r = rec_map_get(&p->m->feature_index, key);
+	if (r == UINT32_MAX) {
+		if (p->rows >= UINT32_MAX - 1)
+			return REC_ENOMEM;
+		r = (uint32_t)p->rows;
+		if (rec_map_put(&p->m->feature_index, key, r) != 0)
+			return REC_ENOMEM;
+		p->rows++;
+		b->new_keys[b->n_new] = key;
+		b->new_spaces[b->n_new++] = space;
+	}
+	*row = r;
+	return 0;
+}
+
+/* The reader's side: fill a batch; 1 when the stream ended in it. */
+static int pipe_fill(struct pipe *p, struct pipe_batch *b)
+{
+	rec_model *m = p->m;
+	b->n = b->n_new = 0;
+	b->last = 0;
+	b->rc = 0;
+	struct rec_row row;
+	while (b->n < PIPE_BATCH) {
+		int rc = rec_reader_next_good(p->r, &row, p->bad_row,
+					      p->bad_arg, &b->err);
+		if (rc == REC_PAUSED)
+			continue;	/* no wait callback here pauses */
+		if (rc <= 0) {
+			b->rc = rc;
+			b->last = 1;
+			return 1;
+		}
+		struct piped *e = &b->ev[b->n];
+		uint64_t item_hash = rec_hash(REC_SPACE_ITEM, row.item,
+					      row.item_len);
+		rc = pipe_row(p, b, rec_feature_key(m, REC_SPACE_USER,
+						    row.user, row.user_len),
+			      0, &e->user_row);
+		if (!rc)
+			rc = pipe_row(p, b, item_hash & m->key_mask, 1,
+				      &e->item_row);
+		if (!rc)
+			rc = rec_catalogue_note(m, item_hash, row.item,
+						row.item_len, e->item_row,
+						row.time);
+		if (rc) {
+			b->rc = rec_fail(&b->err, REC_ENOMEM, NULL, 0,
+					 "out of memory");
+			b->last = 1;
+			return 1;
+		}
+		e->label = (float)row.label;
+		e->weight = (float)row.weight;
+		e->time = row.time;
+		b->n++;
+	}
+	return 0;
+}
+
+static void *pipe_reader(void *arg)
+{
+	struct pipe *p = arg;
+	for (int last = 0; !last;) {
+		pthread_mutex_lock(&p->lock);
+		while (p->filled - p->taken == PIPE_SLOTS && !p->stop)
+			pthread_cond_wait(&p->changed, &p->lock);
+		int stop = p->stop;
+		pthread_mutex_unlock(&p->lock);
+		if (stop)
+			break;
+		struct pipe_batch *b = &p->slot[p->filled % PIPE_SLOTS];
+		last = pipe_fill(p, b);
+		pthread_mutex_lock(&p->lock);
+		p->filled++;
+		pthread_cond_broadcast(&p->changed);
+		pthread_mutex_unlock(&p->lock);
+	}
+	return NULL;
+}
+
+/* Whether the model's events can be read by a thread of their own: ids
+ * alone (side features make their rows while learning), and a task that
+ * does not draw negatives from the catalogue the reader keeps. */
+int rec_model_stream_threads(const rec_model *m)
+{
+	return !m->ease && !m->schema.active &&
+	       m->params.task != REC_TASK_IMPLICIT ? 2 : 1;
+}
+
+static int pipe_applies(const rec_model *m)
+{
+	return m->threads > 1 && rec_model_stream_threads(m) > 1;
+}
+
+static int update_piped(rec_model *m, rec_reader *r, rec_bad_row_fn bad_row,
+			void *bad_arg, struct rec_error *err)
+{
+	struct pipe p = { .m = m, .r = r, .bad_row = bad_row,
+			  .bad_arg = bad_arg, .rows = m->features };
+	const int forgetting = m->params.half_life > 0;
+	if (forgetting && rec_model_forget_init(m) != 0)
+		return rec_fail(err, REC_ENOMEM, NULL, 0, "out of memory");
+	p.slot = rec_malloc_array(PIPE_SLOTS, sizeof(*p.slot));
+	if (!p.slot)
+		return rec_fail(err, REC_ENOMEM, NULL, 0, "out of memory");
+	pthread_mutex_init(&p.lock, NULL);
+	pthread_cond_init(&p.changed, NULL);
+	pthread_t reader;
+	int rc = 0;
+	if (pthread_create(&reader, NULL, pipe_reader, &p) != 0) {
+		rc = rec_fail(err, REC_ENOMEM, NULL, 0,
+			      "cannot start a thread");
+		goto done;
+	}
+	struct progress_sums sum = { 0 };
+	const struct rec_arena arena = { 0 };
+	for (int last = 0; !last && !rc;) {
+		pthread_mutex_lock(&p.lock);
+		while (p.filled == p.taken)
+			pthread_cond_wait(&p.changed, &p.lock);
+		pthread_mutex_unlock(&p.lock);
+		struct pipe_batch *b = &p.slot[p.taken % PIPE_SLOTS];
+		if (rec_model_reserve_rows(m, b->n_new) != 0)
+			rc = rec_fail(err, REC_ENOMEM, NULL, 0,
+				      "out of memory");
+		for (size_t i = 0; i < b->n_new && !rc; i++)
+			rec_model_append_row(m, b->new_keys[i],
+					     b->new_spaces[i]);
+		for (size_t i = 0; i < b->n && !rc; i++) {
+			const struct piped *pe = &b->ev[i];
+			const struct rec_event e = {
+				.user_row = pe->user_row,
+				.item_row = pe->item_row,
+				.label = pe->label, .weight = pe->weight,
+				.item = UINT32_MAX,
+			};
+			/* as learn_row: old evidence fades first */
+			const double now = m->params.half_life_time
+				? pe->time
+				: (double)(m->counters.events + sum.events + 1);
+			if (forgetting &&
+			    rec_model_forget(m, e.user_row, e.item_row,
+					     now) != 0) {
+				rc = rec_fail(err, REC_ENOMEM, NULL, 0,
+					      "out of memory");
+				break;
+			}
+			double margin, neg;
+			sum.loss += rec_event_learn(m, &e, &arena, 1, 0,
+						    &margin, &neg);
+			sum.wsum += pe->weight;
+			sum.events++;
+		}
+		last = b->last;
+		if (last && !rc && b->rc < 0) {
+			rc = b->rc;
+			if (err)
+				*err = b->err;
+		}
+		pthread_mutex_lock(&p.lock);
+		p.taken++;
+		if (rc)
+			p.stop = 1;
+		pthread_cond_broadcast(&p.changed);
+		pthread_mutex_unlock(&p.lock);
+	}
+	pthread_join(reader, NULL);
+	if (!rc && sum.events == 0)
+		rc = rec_fail(err, REC_EDATA, NULL, 0,
+			      "no usable events in the input");
+	if (!rc) {
+		struct rec_counters *c = &m->counters;
+		c->events += sum.events;
+		c->learned += sum.events;
+		c->updates++;
+		c->train_loss = sum.wsum > 0 ? sum.loss / sum.wsum : 0;
+		c->prog_events += sum.events;
+		c->prog_loss += sum.loss;
+		c->prog_weight += sum.wsum;
+	}
+done:
+	pthread_cond_destroy(&p.changed);
+	pthread_mutex_destroy(&p.lock);
+	rec_free(p.slot);
+	return rc;
+}
+
+int rec_update_stream(rec_model *m, rec_reader *r, rec_bad_row_fn bad_row,
+		      void *bad_arg, struct rec_error *err)
+{
+	if (pipe_applies(m))
+		return update_piped(m, r, bad_row, bad_arg, err);
+	struct rec_update_options o = { 0 };
+	return rec_update(m, r, &o, bad_row, bad_arg, NULL, NULL, err);
 }

@@ -1,0 +1,66 @@
+# rec-train --threads 2: one pass over a stream read by one thread and
+# learned by another gives the model of one thread, bit for bit, run after
+# run, with bad rows, forgetting and a warm start too; the cases it does
+# not apply to are refused rather than run on one thread unannounced.
+. "$TESTS/lib.sh"
+. "$TESTS/cases.sh"
+find_python
+same() { "$PYTHON" "$TESTS/same_model.py" "$1" "$2"; }
+
+# more rows than one batch of the reader thread, and new ids to the end
+"$BIN/rec-gen" --users 3000 --items 800 --events 30000 --seed 81 > a.tsv
+"$BIN/rec-gen" --users 3500 --items 900 --events 12000 --seed 82 > b.tsv
+
+# train NAME THREADS OPTIONS... FILE
+train() {
+	name=$1 n=$2; shift 2
+	expect_exit 0 "$BIN/rec-train" -q -p 1 --holdout 0 --threads "$n" \
+		-o "$name.rec" "$@"
+}
+for opts in "--positive 4 -k 8" "--positive 4 -k 0 --optimizer ftrl --l1 0.5" \
+	"--task regression -k 4 --optimizer sgd"; do
+	# shellcheck disable=SC2086 # option lists
+	train one 1 $opts a.tsv
+	# shellcheck disable=SC2086
+	train two 2 $opts a.tsv
+	# shellcheck disable=SC2086
+	train again 2 $opts a.tsv
+	same one.rec two.rec || fail "$opts: 2 threads differ from 1"
+	same two.rec again.rec || fail "$opts: two runs with 2 threads differ"
+done
+
+# a warm start with forgetting, over both threads
+train start 1 --positive 4 -k 4 a.tsv
+expect_exit 0 "$BIN/rec-train" -q --init start.rec -p 1 --holdout 0 \
+	--half-life 5000 -o warm1.rec b.tsv
+expect_exit 0 "$BIN/rec-train" -q --init start.rec -p 1 --holdout 0 \
+	--half-life 5000 --threads 2 -o warm2.rec b.tsv
+same warm1.rec warm2.rec || fail "a warm start with forgetting differs"
+
+# bad rows: the same skipped, the same model; --strict stops both alike
+{ head -n 20000 a.tsv; printf 'u1\ti1\tnot-a-label\t1\tg\tc\n'; tail -n 10000 a.tsv; } > bad.tsv
+expect_exit 0 "$BIN/rec-train" -p 1 --holdout 0 --positive 4 -o bad1.rec bad.tsv
+cp err bad1.err
+expect_exit 0 "$BIN/rec-train" -p 1 --holdout 0 --positive 4 --threads 2 \
+	-o bad2.rec bad.tsv
+grep -q 'bad.tsv:20001' err || { cat err >&2; fail "the bad row was not reported"; }
+same bad1.rec bad2.rec || fail "bad rows: 2 threads differ"
+expect_exit 2 "$BIN/rec-train" -q -p 1 --holdout 0 --positive 4 --threads 2 \
+	--strict -o strict.rec bad.tsv
+expect_err 'bad.tsv:20001'
+[ ! -e strict.rec ] || fail "--strict wrote a model"
+# no usable event
+: > empty.tsv
+expect_exit 2 "$BIN/rec-train" -q -p 1 --holdout 0 --threads 2 -o e.rec empty.tsv
+expect_err "no usable events"
+
+# refused where it does not apply
+expect_exit 2 "$BIN/rec-train" -q --threads 2 -o x.rec a.tsv
+expect_err "threads 2: .*-p 1 --holdout 0"
+expect_exit 2 "$BIN/rec-train" -q -p 1 --holdout 0 --threads 3 -o x.rec a.tsv
+expect_exit 2 "$BIN/rec-train" -q -p 1 --holdout 0 --threads 2 \
+	--task implicit -o x.rec a.tsv
+expect_exit 2 "$BIN/rec-train" -q -p 1 --holdout 0 --threads 2 \
+	--features 5 -o x.rec a.tsv
+[ ! -e x.rec ] || fail "a refused run wrote a model"
+echo "threads: ok"

@@ -182,7 +182,7 @@ run_case fm_only_case
 fm_threads_case() {
 	expect_exit 2 "$BIN/rec-train" -q --task implicit --threads 2 \
 		-o x.rec all.tsv
-	expect_err 'threads applies to --model ease'
+	expect_err 'threads 2: the factorization machine reads and learns in 2 threads'
 }
 run_case fm_threads_case
 printf 'u1\n\n' > bad-rows.tsv

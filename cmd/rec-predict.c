@@ -3,6 +3,7 @@
  * the model's score appended.
  */
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -24,7 +25,9 @@ static const struct cli_option options[] = {
 	{ "candidates", 0, "FILE", OPT_CANDIDATES,
 	  "only these items may be recommended: the first column of each "
 	  "line" },
-	{ "threads", 0, "N", OPT_THREADS, "threads for top-k (1-256, default 1)" },
+	{ "threads", 0, "N", OPT_THREADS,
+	  "threads: top-k 1-256; score mode 2, one reading and scoring, one "
+	  "writing (default 1); the output is the same for any N" },
 	{ "no-cold-items", 0, NULL, OPT_NO_COLD_ITEMS,
 	  "top-k: items known only from the item attribute table (nobody "
 	  "has touched them) do not compete; by default they do, scored "
@@ -324,6 +327,164 @@ static rec_model *reload(rec_model *m, struct reload *rl)
 	return fresh;
 }
 
+/*
+ * Score mode in two threads (--threads 2): the main thread reads and
+ * scores the rows, a second one turns the scores into text and writes
+ * them, each row with its line, in input order: the output is the same
+ * bytes as one thread's.  Batches of lines and margins pass between them
+ * through a ring.
+ */
+#define SCORE_BATCH 4096
+#define SCORE_SLOTS 4
+
+struct score_batch {
+	char *text;		/* the lines, one after another */
+	size_t len, cap;
+	struct scored_line {
+		size_t end;	/* of the line in text */
+		double margin;
+		char sep;	/* before the score: tab or comma */
+		char verbatim;	/* a header line: written as it is */
+	} line[SCORE_BATCH];
+	size_t n;
+	int last;
+};
+
+struct score_pipe {
+	const rec_model *model;
+	int raw;
+	struct score_batch *slot;
+	size_t filled, taken;
+	pthread_mutex_t lock;
+	pthread_cond_t changed;
+};
+
+static void batch_add(struct score_batch *b, const char *text, size_t len,
+		      double margin, char sep, char verbatim)
+{
+	if (b->len + len > b->cap) {
+		size_t cap = b->cap ? b->cap : 1 << 20;
+		while (cap < b->len + len)
+			cap *= 2;
+		char *t = realloc(b->text, cap);
+		if (!t)
+			die("out of memory");
+		b->text = t;
+		b->cap = cap;
+	}
+	memcpy(b->text + b->len, text, len);
+	b->len += len;
+	b->line[b->n++] = (struct scored_line){ b->len, margin, sep,
+						verbatim };
+}
+
+static void *score_writer(void *arg)
+{
+	struct score_pipe *p = arg;
+	static struct out_buffer out;
+	for (int last = 0; !last;) {
+		pthread_mutex_lock(&p->lock);
+		while (p->filled == p->taken)
+			pthread_cond_wait(&p->changed, &p->lock);
+		pthread_mutex_unlock(&p->lock);
+		struct score_batch *b = &p->slot[p->taken % SCORE_SLOTS];
+		size_t start = 0;
+		for (size_t i = 0; i < b->n; i++) {
+			const struct scored_line *l = &b->line[i];
+			out_put(&out, b->text + start, l->end - start);
+			start = l->end;
+			if (l->verbatim)
+				continue;
+			double score = p->raw ? l->margin
+				: rec_model_predict(p->model, l->margin);
+			char num[40];
+			num[0] = l->sep;
+			int len = 1 + rec_format_score(num + 1, score);
+			num[len++] = '\n';
+			out_put(&out, num, (size_t)len);
+		}
+		last = b->last;
+		pthread_mutex_lock(&p->lock);
+		p->taken++;
+		pthread_cond_broadcast(&p->changed);
+		pthread_mutex_unlock(&p->lock);
+	}
+	out_flush(&out);
+	return NULL;
+}
+
+/* Hand the batch being filled to the writer, and the next one back. */
+static struct score_batch *score_hand_over(struct score_pipe *p, int last)
+{
+	pthread_mutex_lock(&p->lock);
+	p->slot[p->filled % SCORE_SLOTS].last = last;
+	p->filled++;
+	pthread_cond_broadcast(&p->changed);
+	while (!last && p->filled - p->taken == SCORE_SLOTS)
+		pthread_cond_wait(&p->changed, &p->lock);
+	pthread_mutex_unlock(&p->lock);
+	if (last)
+		return NULL;	/* the writer may still be at any slot */
+	struct score_batch *b = &p->slot[p->filled % SCORE_SLOTS];
+	b->n = b->len = 0;
+	return b;
+}
+
+static void score_piped(const rec_model *model, rec_reader *reader,
+			struct bad_rows *bad, int raw)
+{
+	struct score_pipe p = { .model = model, .raw = raw };
+	p.slot = calloc(SCORE_SLOTS, sizeof(*p.slot));
+	if (!p.slot)
+		die("out of memory");
+	pthread_mutex_init(&p.lock, NULL);
+	pthread_cond_init(&p.changed, NULL);
+	pthread_t writer;
+	if (pthread_create(&writer, NULL, score_writer, &p) != 0)
+		die("cannot start a thread");
+	struct score_batch *b = &p.slot[0];
+	struct rec_error err = { 0 };
+	struct rec_row row;
+	int header_done = 0, unscored = 0, rc;
+	while ((rc = rec_reader_next_good(reader, &row, bad_row_report, bad,
+					  &err)) > 0) {
+		char sep = rec_reader_is_csv(reader) ? ',' : '\t';
+		size_t hlen;
+		const char *header = header_done ? NULL
+			: rec_reader_header(reader, &hlen);
+		if (header) {
+			char tail[8] = { sep, 's', 'c', 'o', 'r', 'e', '\n' };
+			batch_add(b, header, hlen, 0, sep, 1);
+			batch_add(b, tail, 7, 0, sep, 1);
+			header_done = 1;
+		}
+		double margin;
+		if (rec_model_margin_row(model, &row, &margin, &err) != 0) {
+			unscored = 1;
+			break;
+		}
+		batch_add(b, row.raw, row.raw_len, margin, sep, 0);
+		if (b->n >= SCORE_BATCH - 2)
+			b = score_hand_over(&p, 0);
+	}
+	/* what is scored so far is written, then any error reported */
+	score_hand_over(&p, 1);
+	pthread_join(writer, NULL);
+	for (int i = 0; i < SCORE_SLOTS; i++)
+		free(p.slot[i].text);
+	free(p.slot);
+	pthread_cond_destroy(&p.changed);
+	pthread_mutex_destroy(&p.lock);
+	if (unscored)
+		die_error(&err);
+	if (rc < 0)
+		stop_reading(rc, &err);
+	if (!header_done)
+		print_header(reader, rec_reader_is_csv(reader) ? ',' : '\t',
+			     0);
+	finish_stdout();
+}
+
 int main(int argc, char **argv)
 {
 	cli_init("rec-predict");
@@ -367,10 +528,16 @@ int main(int argc, char **argv)
 			    explain ? "explain" : "reload");
 	if (reload_given && strcmp(model_path, "-") == 0)
 		usage_error("--reload needs a model file, not standard input");
-	if (!top && (exclude || candidates || threads != 1 || no_cold ||
-		     include_seen))
-		usage_error("--exclude, --candidates, --threads, "
-			    "--no-cold-items and --include-seen need --top K");
+	if (!top && (exclude || candidates || no_cold || include_seen))
+		usage_error("--exclude, --candidates, --no-cold-items and "
+			    "--include-seen need --top K");
+	if (!top && threads > 2)
+		usage_error("--threads %d: score mode runs in at most 2 threads "
+			    "(one reads and scores, one writes)", threads);
+	if (!top && threads == 2 && (explain || reload_given))
+		usage_error("--threads 2 and --%s: score mode in two threads "
+			    "writes batches, not line by line",
+			    explain ? "explain" : "reload");
 
 	struct rec_error err = { 0 };
 	check_model_not_stdin_input(model_path, argv + optind, argc - optind);
@@ -407,6 +574,13 @@ int main(int argc, char **argv)
 		die_error(&err);
 	struct bad_rows bad; bad_rows_init(&bad, in.strict, reader);
 	watch_progress(reader, 0);
+	if (threads == 2) {
+		score_piped(model, reader, &bad, raw);
+		bad_rows_summary(&bad);
+		rec_reader_free(reader);
+		rec_model_free(model);
+		return EXIT_OK;
+	}
 	struct rec_row row;
 	int header_done = 0;
 	static struct out_buffer out;

@@ -2,6 +2,7 @@
 # learned by another gives the model of one thread, bit for bit, run after
 # run, with bad rows, forgetting and a warm start too; the cases it does
 # not apply to are refused rather than run on one thread unannounced.
+# rec-predict --threads 2 writes the bytes one thread writes.
 . "$TESTS/lib.sh"
 . "$TESTS/cases.sh"
 find_python
@@ -63,4 +64,26 @@ expect_exit 2 "$BIN/rec-train" -q -p 1 --holdout 0 --threads 2 \
 expect_exit 2 "$BIN/rec-train" -q -p 1 --holdout 0 --threads 2 \
 	--features 5 -o x.rec a.tsv
 [ ! -e x.rec ] || fail "a refused run wrote a model"
+# rec-predict --threads 2: the same bytes as one thread, headers, CSV,
+# several files and bad rows included
+awk -F '\t' 'BEGIN { OFS = "," } { $1 = $1; print }' b.tsv > b.csv
+{ printf 'user\titem\trating\ttime\tg\tc\n'; head -n 5000 b.tsv; } > h.tsv
+{ head -n 20000 a.tsv; echo lonely; tail -n 10000 a.tsv; } > pbad.tsv
+for args in "a.tsv" "--raw a.tsv pbad.tsv" "--header h.tsv" "b.csv a.tsv"; do
+	# shellcheck disable=SC2086
+	expect_exit 0 "$BIN/rec-predict" -m one.rec $args
+	mv out one.out
+	cp err one.err
+	# shellcheck disable=SC2086
+	expect_exit 0 "$BIN/rec-predict" --threads 2 -m one.rec $args
+	cmp -s one.out out || fail "rec-predict $args: 2 threads write otherwise"
+	cmp -s one.err err || fail "rec-predict $args: 2 threads report otherwise"
+done
+[ "$(head -n 1 out)" != "" ] || fail "no output"
+expect_exit 2 "$BIN/rec-predict" --threads 2 --strict -m one.rec a.tsv pbad.tsv
+expect_err 'pbad.tsv:20001'
+[ "$(lines out)" -eq 50000 ] || fail "the rows before the bad one were not all written"
+expect_exit 2 "$BIN/rec-predict" --threads 3 -m one.rec a.tsv
+expect_exit 2 "$BIN/rec-predict" --threads 2 --explain -m one.rec a.tsv
+expect_exit 2 "$BIN/rec-predict" --threads 2 --reload -m one.rec a.tsv
 echo "threads: ok"

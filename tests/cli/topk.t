@@ -331,8 +331,8 @@ options_case() {
 		expect_err "^rec-predict: "
 		expect_no_out
 	done
-	expect_exit 2 "$BIN/rec-predict" -m m.rec --threads 2 users
-	expect_err "need --top K"
+	expect_exit 2 "$BIN/rec-predict" -m m.rec --threads 3 users
+	expect_err "score mode runs in at most 2 threads"
 	expect_exit 2 "$BIN/rec-predict" --top 5 users
 	expect_err "no model given"
 	expect_exit 2 "$BIN/rec-predict" -m nothing.rec --top 5 users

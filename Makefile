@@ -51,10 +51,10 @@ CHECK_CFLAGS = $(shell $(PKG_CONFIG) --cflags check 2>/dev/null)
 CHECK_LIBS = $(shell $(PKG_CONFIG) --libs check 2>/dev/null || echo -lcheck)
 
 PROGRAMS = rec-train rec-update rec-predict rec-eval rec-info rec-promote \
-	   rec-split
+	   rec-split rec-merge
 TOOLS = rec-gen
 # the cron jobs, shell scripts installed beside the programs
-SCRIPTS = rec-nightly rec-hourly
+SCRIPTS = rec-nightly rec-hourly rec-parallel-train
 # every lib/*.c is part of the library
 LIB_SRC = $(sort $(wildcard lib/*.c))
 LIB_OBJ = $(LIB_SRC:%.c=$(BUILD)/%.o)

@@ -170,6 +170,39 @@ int rec_ease_add(struct rec_model *m, const struct rec_row *row)
 	return 0;
 }
 
+int rec_ease_unite(struct rec_model *m, const struct rec_model *from)
+{
+	struct rec_ease *e = m->ease;
+	const struct rec_ease *f = from->ease;
+	const struct rec_catalogue *fc = &from->catalogue;
+	if (item_users_reserve(e, m->catalogue.count) != 0)
+		return REC_ENOMEM;
+	for (size_t v = 0; v < f->nusers; v++) {
+		size_t len, u;
+		const char *id = rec_idset_id(f->users, v, &len);
+		int rc = user_place(e, id, len, &u);
+		if (rc)
+			return rc;
+		const struct rec_ease_history *h = &f->hist[v];
+		for (uint32_t j = 0; j < h->n; j++) {
+			const struct rec_item *it = &fc->items[h->items[j]];
+			uint32_t at = rec_catalogue_find(m, fc->names +
+							 it->name_off,
+							 it->name_len);
+			if (at == UINT32_MAX)
+				return REC_EINVAL;
+			rc = history_add(&e->hist[u], at);
+			if (rc < 0)
+				return rc;
+			if (rc == 1) {
+				e->item_users[at]++;
+				e->pairs++;
+			}
+		}
+	}
+	return 0;
+}
+
 int rec_ease_read(struct rec_model *m, rec_reader *r, rec_bad_row_fn bad_row,
 		  void *arg, uint64_t *events, struct rec_error *err)
 {

@@ -313,6 +313,10 @@ int rec_ease_add(struct rec_model *m, const struct rec_row *row);
  * was none, or the reader's or bad_row's code. */
 int rec_ease_read(struct rec_model *m, rec_reader *r, rec_bad_row_fn bad_row,
 		  void *arg, uint64_t *events, struct rec_error *err);
+/* The histories of from into m's (each user's items united), from's
+ * items found in m's catalogue by id (every one must be there); the fit
+ * is left as it was: refit.  0 or REC_ENOMEM. */
+int rec_ease_unite(struct rec_model *m, const struct rec_model *from);
 /* P for the histories and parameters as they are now.  On failure the
  * model has no fit. */
 int rec_ease_fit(struct rec_model *m, struct rec_error *err);

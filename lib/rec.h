@@ -883,6 +883,43 @@ int rec_model_retune(rec_model *m, const struct rec_params *p,
 int rec_model_warm_start(rec_model *m, const struct rec_params *p,
 			 struct rec_error *err);
 
+/*
+ * Merging (rec-merge): one model from models trained on shards of the
+ * data with the same parameters, for training on many machines.
+ *
+ * rec_model_merge_difference says why b cannot be merged with a, or
+ * NULL: every parameter but those of how a training run goes (passes,
+ * shuffle, hold-out, patience) must be the same, and so must the model
+ * family and the namespaces of the attribute tables.  why holds len bytes.
+ *
+ * rec_model_merge makes *out from the n models in[] (n >= 1), in their
+ * order.  Counts: each model's events, or with base (NULL: none) the
+ * events it learned beyond base, which every in[i] must have been updated
+ * from.  The factorization machine: each feature row's weight, factors
+ * and AdaGrad sums (FTRL: n) are the means over the models that have the
+ * row, weighted by the row's counts; a row no model counted keeps the
+ * values of the first model that has it; values equal in every model
+ * counted are kept as they are, so merging copies of one model gives its
+ * parameters bit for bit.  FTRL's z is set so that its closed form gives
+ * the mean weight.  The bias is weighted by the models' counts of events
+ * learned.  The rows' and items' counts, the counters of events and runs
+ * and the progressive loss are added up (with base: base's plus what each
+ * model added to it), the item catalogue and the attribute tables are
+ * united (first model's order, then the new ones as met; an id in two
+ * attribute tables must have the same row there), an item keeps the
+ * features of the model that saw it last, and the journals of learned
+ * inputs are united.  EASE: the users' histories are united and the
+ * model refitted, which is the model of all the events.
+ * names[] and base_name name the models in messages (err's file).
+ * 0, REC_EINVAL (models that differ, or a model with fewer events than
+ * base), or REC_ENOMEM; *out is NULL on failure.  in[] is not changed.
+ */
+const char *rec_model_merge_difference(const rec_model *a, const rec_model *b,
+				       char *why, size_t len);
+int rec_model_merge(rec_model **out, rec_model *const *in,
+		    const char *const *names, int n, const rec_model *base,
+		    const char *base_name, struct rec_error *err);
+
 /* Progressive validation figures kept in the model. */
 struct rec_progressive {
 	uint64_t events;

@@ -1,6 +1,6 @@
 # bash completion for recpipe's programs: rec-train, rec-update,
-# rec-predict, rec-eval, rec-info, rec-promote, rec-split, rec-nightly and
-# rec-hourly.  The long options come from each program's own --help, read
+# rec-predict, rec-eval, rec-info, rec-promote, rec-split, rec-merge,
+# rec-nightly, rec-hourly and rec-parallel-train.  The long options come from each program's own --help, read
 # once per shell, so they never fall out of step with the program; an
 # option's values (tasks, model families, ...) and files complete too.
 # Installed by `make install` under each program's name in bash-
@@ -43,4 +43,5 @@ _recpipe()
 }
 
 complete -o filenames -F _recpipe rec-train rec-update rec-predict rec-eval \
-	rec-info rec-promote rec-split rec-nightly rec-hourly
+	rec-info rec-promote rec-split rec-merge rec-nightly rec-hourly \
+	rec-parallel-train

@@ -26,6 +26,8 @@ complete_words rec-split --by;		want --by-time
 complete_words rec-promote --roll;	want --rollback
 complete_words rec-info --it;		want --items
 complete_words rec-nightly --ga;	want --gate
+complete_words rec-merge --ba;		want --base
+complete_words rec-parallel-train --ssh;	want --sshlogin
 complete_words rec-info model-f;	want model-file.rec
 complete_words rec-train --nonsense
 grep -q . got && { cat got >&2; fail "completions for an unknown option"; }

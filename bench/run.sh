@@ -44,6 +44,9 @@ echo
 echo "== throughput on 10M rows (bench/speed.sh)"
 sh "$dir/speed.sh" "$bin" "$data"
 echo
+echo "== smaller models: --save-precision 32, 16, 8 (bench/precision.sh)"
+sh "$dir/precision.sh" "$bin" "$data"
+echo
 echo "== top-k speed (bench/topk_speed.sh)"
 sh "$dir/topk_speed.sh" "$bin"
 echo

@@ -144,6 +144,14 @@ double opt_double(const char *opt, const char *arg, double min, double max)
 	return v;
 }
 
+int opt_precision(const char *arg)
+{
+	if (strcmp(arg, "32") != 0 && strcmp(arg, "16") != 0 &&
+	    strcmp(arg, "8") != 0)
+		usage_error("--save-precision: '%s' is not 32, 16 or 8", arg);
+	return arg[0] == '3' ? 32 : arg[0] == '1' ? 16 : 8;
+}
+
 /* --max-bad-rows of this run, for every bad_rows_init */
 static double max_bad_rows = BAD_ROWS_DEFAULT;
 

@@ -40,6 +40,13 @@ long opt_long(const char *opt, const char *arg, long min, long max);
  * positive number before it. */
 int time_span(const char *arg, double *seconds);
 double opt_double(const char *opt, const char *arg, double min, double max);
+/* --save-precision: 32, 16 or 8. */
+int opt_precision(const char *arg);
+#define PRECISION_HELP \
+	"bits of each weight and factor in the saved model: 32 (default; " \
+	"with the optimiser state, so it can be updated), 16 (halves) or 8 " \
+	"(8-bit, a scale per row); 16 and 8 are smaller, for serving, and " \
+	"cannot be updated"
 
 /* Options every program that reads events takes; codes from 256 up. */
 enum {

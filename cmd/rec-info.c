@@ -179,6 +179,11 @@ static void show(const char *path, const rec_model *m, int json)
 	field_num(&o, "format_version", info.format_version);
 	field_num(&o, "writer_version", info.writer_version);
 	field_num(&o, "size_bytes", size);
+	/* bits of each weight and factor: 16 and 8 keep no optimiser
+	 * state, so such a model is for scoring only */
+	field_num(&o, "precision", info.precision);
+	if (p->model != REC_MODEL_EASE)
+		field_bool(&o, "optimiser_state", info.optimiser_state);
 	for (size_t i = 0; i < rec_param_count; i++)
 		field_param(&o, p, &rec_param_table[i]);
 	/* events: the training steps, under the name older versions gave

@@ -10,7 +10,7 @@
 #include "common.h"
 
 enum { OPT_THREADS = OPT_FIRST_FREE, OPT_INIT, OPT_RESET_OPTIMIZER,
-       OPT_L2_INIT };
+       OPT_L2_INIT, OPT_SAVE_PRECISION };
 
 static const struct cli_option options[] = {
 	{ "output", 'o', "FILE", 'o',
@@ -18,6 +18,7 @@ static const struct cli_option options[] = {
 	{ "force", 'f', NULL, 'f',
 	  "write a model to standard output even if a terminal" },
 	{ "quiet", 'q', NULL, 'q', "no progress table" },
+	{ "save-precision", 0, "BITS", OPT_SAVE_PRECISION, PRECISION_HELP },
 	{ "threads", 0, "N", OPT_THREADS,
 	  "threads: for fitting a --model ease model (1-256), or 2 to read "
 	  "and learn a one-pass stream (-p 1 --holdout 0, ids alone) at "
@@ -89,6 +90,7 @@ struct train_config {
 	const char *init;	/* --init MODEL */
 	double l2_init;
 	int force, quiet, threads, reset_optimizer;
+	int precision;		/* --save-precision, 0 when not given */
 };
 
 /* The columns a model reads its events from: all but the label for an
@@ -127,6 +129,9 @@ static void parse_options(struct train_config *tc, int argc, char **argv)
 			break;
 		case OPT_INIT: tc->init = optarg; break;
 		case OPT_RESET_OPTIMIZER: tc->reset_optimizer = 1; break;
+		case OPT_SAVE_PRECISION:
+			tc->precision = opt_precision(optarg);
+			break;
 		case OPT_L2_INIT:
 			tc->l2_init = opt_double("--l2-init", optarg, 0, 1000);
 			break;
@@ -195,6 +200,13 @@ static rec_model *warm_start(struct train_config *tc,
 	rec_model *m = load_model(tc->init, loaded);
 	struct rec_params p = *rec_model_params(m);
 	struct input_config *in = &tc->in;
+	struct rec_model_info info;
+	rec_model_info(m, &info);
+	if (!info.optimiser_state && !tc->reset_optimizer)
+		usage_error("--init %s: saved at precision %d, without the "
+			    "optimiser state training on needs; add "
+			    "--reset-optimizer to start one afresh", tc->init,
+			    info.precision);
 	if (p.model == REC_MODEL_EASE)
 		usage_error("--init %s: an EASE model is refitted from its "
 			    "histories, not trained further; give the events "
@@ -273,6 +285,10 @@ int main(int argc, char **argv)
 	}
 	const struct rec_params p = tc.params;
 	const int ease = p.model == REC_MODEL_EASE;
+	/* a new model, a warm start's too, is saved at 32 unless asked */
+	if (rec_model_set_precision(model, tc.precision ? tc.precision : 32,
+				    &err) != 0)
+		usage_error("--save-precision: %s", err.msg);
 	struct rec_model_info before;	/* a warm start's model's counts */
 	rec_model_info(model, &before);
 	if (!ease && tc.threads > 1 &&

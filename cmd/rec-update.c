@@ -18,13 +18,17 @@
 #include "common.h"
 
 enum { OPT_TEST_ONLY = OPT_FIRST_FREE, OPT_WINDOW, OPT_FREEZE, OPT_THREADS,
-       OPT_RELEARN, OPT_CHECKPOINT, OPT_FORGET_USERS };
+       OPT_RELEARN, OPT_CHECKPOINT, OPT_FORGET_USERS, OPT_SAVE_PRECISION };
 
 static const struct cli_option options[] = {
 	{ "model", 'm', "MODEL", 'm', "the model to update (required)" },
 	{ "output", 'o', "OUT", 'o',
 	  "write the updated model to OUT instead" },
 	{ "quiet", 'q', NULL, 'q', "no progress table or summary" },
+	{ "save-precision", 0, "BITS", OPT_SAVE_PRECISION,
+	  "bits of each weight and factor in the saved model: 32, 16 or 8 "
+	  "(default: the model's own); 16 and 8 drop the optimiser state, "
+	  "so they need -o OUT for a 32-bit MODEL: a copy to serve" },
 	{ "test-only", 0, NULL, OPT_TEST_ONLY,
 	  "score the events without learning; write nothing" },
 	{ "window", 0, "N", OPT_WINDOW,
@@ -122,6 +126,7 @@ struct update_config {
 	struct checkpoints every;
 	const char *model_path, *output;
 	int quiet, threads, window_given, relearn, checkpoint;
+	int precision;		/* --save-precision, 0 when not given */
 	const char *forget_users;	/* --forget-users FILE */
 };
 
@@ -445,6 +450,9 @@ static void parse_options(struct update_config *uc, int argc, char **argv)
 			checkpoint_option(&uc->every, optarg);
 			break;
 		case OPT_FORGET_USERS: uc->forget_users = optarg; break;
+		case OPT_SAVE_PRECISION:
+			uc->precision = opt_precision(optarg);
+			break;
 		case OPT_THREADS:
 			uc->threads = (int)opt_long("--threads", optarg, 1, 256);
 			break;
@@ -507,6 +515,35 @@ static rec_idset *read_forget_list(const char *path, unsigned char sha[32],
 }
 
 /*
+ * The precision the model is saved at: --save-precision, or the model's
+ * own.  A model saved at 16 or 8 has no optimiser state: it is not
+ * updated (learn: it is about to), and a 32-bit model is not quantised
+ * in place, which would leave nothing to update from.
+ */
+static void save_precision(rec_model *m, const struct update_config *uc,
+			   const char *output, int learn)
+{
+	struct rec_model_info info;
+	rec_model_info(m, &info);
+	if (learn && !info.optimiser_state)
+		die("%s: saved at precision %d, without the optimiser state "
+		    "an update needs; update the 32-bit model it was saved "
+		    "from (--test-only scores it)", uc->model_path,
+		    info.precision);
+	if (!uc->precision)
+		return;
+	if (uc->precision != 32 && info.optimiser_state &&
+	    strcmp(output, uc->model_path) == 0)
+		usage_error("--save-precision %d in place would drop the "
+			    "optimiser state of %s, and no update could "
+			    "follow; give -o OUT for a copy to serve",
+			    uc->precision, uc->model_path);
+	struct rec_error err = { 0 };
+	if (rec_model_set_precision(m, uc->precision, &err) != 0)
+		usage_error("--save-precision: %s", err.msg);
+}
+
+/*
  * rec-update --forget-users FILE: the users FILE lists go from the model,
  * which is saved as an update saves it (under the lock, atomically).  No
  * events are read.  FILE's bytes go into the journal: a retried run finds
@@ -550,6 +587,7 @@ static int forget_users(const struct update_config *uc, int nfiles)
 	}
 	replaced = strcmp(output, uc->model_path) == 0 ? loaded
 						       : file_id_of(output);
+	save_precision(model, uc, output, 0);
 	if (uc->threads && rec_model_params(model)->model != REC_MODEL_EASE)
 		usage_error("--threads applies to --model ease models; the "
 			    "factorization machine is not refitted");
@@ -668,6 +706,7 @@ int main(int argc, char **argv)
 	/* what a save may replace: the model read, or what -o names now */
 	replaced = strcmp(output, model_path) == 0 ? loaded
 						  : file_id_of(output);
+	save_precision(model, &uc, output, !uo.test_only);
 	struct rec_error err = { 0 };
 	struct rec_params p = *rec_model_params(model);
 	const int ease = p.model == REC_MODEL_EASE;

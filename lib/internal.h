@@ -98,6 +98,20 @@ int rec_metrics_classes(rec_metrics *mt, struct rec_auc_class c[2],
 #define REC_PARAM_MAX 1e9f
 #define REC_ACC_MAX 1e30f
 
+/*
+ * Smaller numbers for a model saved at precision 16 or 8 (quant.c).
+ * Halves are IEEE 754 binary16: from a float to nearest, ties to even,
+ * past 65504 to an infinity, a NaN to a NaN; back exactly.  An 8-bit row
+ * of n values has a range r, the largest magnitude, and values q in
+ * [-127, 127], q = x 127 / r to nearest (ties to even), 0 when r is 0;
+ * back, q r / 127 in a double rounded to a float, which gives r itself
+ * for q = +-127, so that a row quantised again gives the same bytes.
+ */
+uint16_t rec_half_from_float(float f);
+float rec_half_to_float(uint16_t h);
+void rec_quant8_row(const float *x, size_t n, float *range, int8_t *q);
+float rec_dequant8(float range, int8_t q);
+
 /* The hyper-parameters as the model file's key/value list, in table
  * order.  Decoding takes a missing key's default for the task the file
  * names and skips keys it does not know; string values are rec_malloc'ed
@@ -413,6 +427,14 @@ struct rec_model {
 				 * not saved */
 	uint32_t file_read_version;	/* of the file loaded, 0 if new */
 	uint32_t file_write_version;
+	/* the bits of each weight and factor in the file: 32 (with the
+	 * optimiser's state), 16 or 8 (without it); a loaded model's is its
+	 * file's until rec_model_set_precision */
+	int precision;
+	/* loaded from a file of precision 16 or 8: the optimiser's state
+	 * was not saved, and the accumulators hold the values
+	 * rec_model_reset_optimizer gives them until it is called */
+	int no_optimiser_state;
 };
 
 /* The feature key of a string in a namespace, reduced to 2^bits rows. */
@@ -428,8 +450,15 @@ static inline uint32_t rec_model_find(const struct rec_model *m, uint64_t key)
 {
 	return rec_map_get(&m->feature_index, key);
 }
-/* The read version of the file the model is written as: 1, 2 or 3. */
+/* The read version of the file the model is written as, 1 to 5, and its
+ * write version: 4 while the read version is 4 or less (the file is then
+ * byte for byte what a format 4 writer made), else REC_FORMAT_VERSION. */
 int rec_model_read_version(const struct rec_model *m);
+int rec_model_write_version(const struct rec_model *m);
+/* 0, or REC_EINVAL when the model has no optimiser state to learn with
+ * (loaded at precision 16 or 8). */
+int rec_model_check_learnable(const struct rec_model *m,
+			      struct rec_error *err);
 /* Set what follows from the parameters: the row stride and key mask. */
 void rec_model_shape(struct rec_model *m);
 

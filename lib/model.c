@@ -75,6 +75,7 @@ int rec_model_create(rec_model **out, const struct rec_params *p,
 		return rec_fail(err, REC_ENOMEM, NULL, 0, "out of memory");
 	m->params = *p;
 	rec_model_shape(m);
+	m->precision = 32;
 	m->bias[1] = ADAGRAD_INIT;
 	m->counters.holdout_loss = -1;
 	m->counters.learned_known = 1;
@@ -125,12 +126,50 @@ void rec_model_free(rec_model *m)
 }
 
 /* A model of ids alone, with no format 2 parameter, reads as format 1;
- * one with a format 4 parameter (soft labels) as format 4. */
+ * one with a format 4 parameter (soft labels) as format 4; one saved at
+ * precision 16 or 8 as format 5. */
 int rec_model_read_version(const rec_model *m)
 {
+	if (m->precision != 32)
+		return 5;
 	int v = m->ease ? 3 : m->schema.active ? 2 : 1;
 	int pv = rec_params_version(&m->params);
 	return pv > v ? pv : v;
+}
+
+int rec_model_write_version(const rec_model *m)
+{
+	return rec_model_read_version(m) > 4 ? REC_FORMAT_VERSION : 4;
+}
+
+int rec_model_check_learnable(const rec_model *m, struct rec_error *err)
+{
+	if (!m->no_optimiser_state)
+		return 0;
+	return rec_fail(err, REC_EINVAL, NULL, 0,
+			"the model was saved at precision %d, without the "
+			"optimiser state that training on needs",
+			m->precision);
+}
+
+int rec_model_set_precision(rec_model *m, int bits, struct rec_error *err)
+{
+	if (bits != 32 && bits != 16 && bits != 8)
+		return rec_fail(err, REC_EINVAL, NULL, 0,
+				"precision must be 32, 16 or 8");
+	if (bits != 32 && m->ease)
+		return rec_fail(err, REC_EINVAL, NULL, 0,
+				"precision %d applies to the factorization "
+				"machine; an EASE model is saved at 32", bits);
+	if (bits == 32 && m->no_optimiser_state)
+		/* a file of precision 32 promises the state for an exact
+		 * update: one restarted on purpose, never a stand-in */
+		return rec_fail(err, REC_EINVAL, NULL, 0,
+				"a model loaded at precision %d has no "
+				"optimiser state to save at 32; reset the "
+				"optimiser to start one", m->precision);
+	m->precision = bits;
+	return 0;
 }
 
 const struct rec_params *rec_model_params(const rec_model *m)
@@ -143,7 +182,9 @@ void rec_model_info(const rec_model *m, struct rec_model_info *info)
 	info->format_version = m->file_read_version ? m->file_read_version
 						    : (uint32_t)rec_model_read_version(m);
 	info->writer_version = m->file_write_version ? m->file_write_version
-						     : REC_FORMAT_VERSION;
+						     : (uint32_t)rec_model_write_version(m);
+	info->precision = m->precision;
+	info->optimiser_state = !m->no_optimiser_state;
 	info->features = m->features;
 	info->items = m->catalogue.count;
 	info->events = m->counters.events;
@@ -492,6 +533,7 @@ void rec_model_reset_optimizer(rec_model *m)
 	const float beta = (float)m->params.ftrl_beta;
 	const float l1 = (float)m->params.l1, l2 = (float)m->params.l2;
 	m->bias[1] = ADAGRAD_INIT;	/* as a new model has it */
+	m->no_optimiser_state = 0;	/* the state is this one now */
 	for (size_t r = 0; r < m->features; r++) {
 		float *row = m->rows + r * m->stride;
 		for (int j = 0; j <= k; j++)

@@ -1,5 +1,5 @@
 /*
- * modelfile.c - the model file, format version 4 (see man/rec-model.5).
+ * modelfile.c - the model file, format version 5 (see man/rec-model.5).
  *
  *   header:  magic "\x89REC\r\n\x1a\n", u32 read version, u32 write version,
  *            u32 CRC-32 of the 16 bytes before it
@@ -42,6 +42,7 @@ static const unsigned char magic[8] = { 0x89, 'R', 'E', 'C', '\r', '\n',
 #define ID_RNG ID('R', 'N', 'G', 'S')
 #define ID_FEATURES ID('F', 'E', 'A', 'T')
 #define ID_WEIGHTS ID('W', 'G', 'H', 'T')
+#define ID_QWEIGHTS ID('Q', 'W', 'G', 'T')
 #define ID_CATALOGUE ID('C', 'A', 'T', 'L')
 #define ID_STAMPS ID('S', 'T', 'M', 'P')
 #define ID_SPACES ID('S', 'P', 'C', 'S')
@@ -657,6 +658,8 @@ static int dec_features(struct rec_cursor *c, rec_model *m, char *why)
 static int enc_weights(struct rec_buf *b, const rec_model *m, int64_t saved)
 {
 	REC_UNUSED(saved);
+	if (m->precision != 32)
+		return 0;	/* QWGT instead */
 	rec_buf_put_u32(b, (uint32_t)m->stride);
 	rec_buf_put_f32(b, m->bias[0]);
 	rec_buf_put_f32(b, m->bias[1]);
@@ -689,6 +692,109 @@ static int dec_weights(struct rec_cursor *c, rec_model *m, char *why)
 		if (m->stride > 2 * n && !(fabsf(row[2 * n]) <= REC_ACC_MAX))
 			return format_error(why, "weights");
 	}
+	return 0;
+}
+
+/*
+ * Format 5: the weights and factors at precision 16 or 8, without the
+ * optimiser's accumulators: u32 precision, u32 values a row (1 + k), f32
+ * w0, then each row's 1 + k values, as halves (16) or as a range and 8-bit
+ * integers (8).  Written in place of WGHT.
+ */
+#define HALF_MAX 65504.0f	/* the largest finite half */
+
+/* Bytes of a row of 1 + k values at a precision. */
+static uint64_t qrow_bytes(int precision, uint64_t width)
+{
+	return precision == 16 ? 2 * width : 4 + width;
+}
+
+static int enc_qweights(struct rec_buf *b, const rec_model *m, int64_t saved)
+{
+	REC_UNUSED(saved);
+	if (m->precision == 32)
+		return 0;
+	const size_t width = 1 + (size_t)m->params.factors;
+	rec_buf_put_u32(b, (uint32_t)m->precision);
+	rec_buf_put_u32(b, (uint32_t)width);
+	rec_buf_put_f32(b, m->bias[0]);
+	int8_t q[1 + REC_MAX_FACTORS];
+	for (size_t r = 0; r < m->features && !b->failed; r++) {
+		const float *row = m->rows + r * m->stride;
+		if (m->precision == 16) {
+			for (size_t j = 0; j < width; j++) {
+				/* past the largest half: the largest, not an
+				 * infinity, which a reader refuses */
+				float v = fminf(fmaxf(row[j], -HALF_MAX),
+						HALF_MAX);
+				uint16_t h = rec_half_from_float(v);
+				unsigned char two[2] = { (unsigned char)h,
+							 (unsigned char)(h >> 8) };
+				rec_buf_put(b, two, 2);
+			}
+			continue;
+		}
+		float range;
+		rec_quant8_row(row, width, &range, q);
+		rec_buf_put_f32(b, range);
+		rec_buf_put(b, q, width);
+	}
+	return 1;
+}
+
+static int dec_qweights(struct rec_cursor *c, rec_model *m, char *why)
+{
+	const size_t width = 1 + (size_t)m->params.factors;
+	uint32_t precision = rec_get_u32(c);
+	uint32_t w = rec_get_u32(c);
+	float w0 = rec_get_f32(c);
+	if (c->bad || (precision != 16 && precision != 8) || w != width ||
+	    m->ease ||
+	    rec_left(c) != m->features * qrow_bytes((int)precision, width) ||
+	    !(fabsf(w0) <= REC_PARAM_MAX))
+		return format_error(why, "weights at precision 16 or 8");
+	m->bias[0] = w0;
+	for (size_t r = 0; r < m->features; r++) {
+		float *row = m->rows + r * m->stride;
+		if (precision == 16) {
+			for (size_t j = 0; j < width; j++) {
+				const unsigned char *two = rec_take(c, 2);
+				uint16_t h = (uint16_t)(two[0] | two[1] << 8);
+				if ((h & 0x7c00) == 0x7c00)
+					return format_error(why, "weights at "
+							    "precision 16: an "
+							    "infinity or a "
+							    "NaN");
+				row[j] = rec_half_to_float(h);
+			}
+			continue;
+		}
+		float range = rec_get_f32(c);
+		const unsigned char *q = rec_take(c, width);
+		/* as the writer makes them: a range of 0 or more within the
+		 * learner's bounds, values in [-127, 127], +-127 at the
+		 * largest, all 0 when the range is */
+		if (!(range >= 0 && range <= REC_PARAM_MAX) ||
+		    signbit(range))
+			return format_error(why, "weights at precision 8: a "
+						 "bad range");
+		int top = 0;
+		for (size_t j = 0; j < width; j++) {
+			int v = (int)(int8_t)q[j];
+			if (v == -128 || (range == 0 && v != 0))
+				return format_error(why, "weights at "
+						    "precision 8");
+			top |= v == 127 || v == -127;
+			row[j] = rec_dequant8(range, (int8_t)v);
+		}
+		if (range > 0 && !top)
+			return format_error(why, "weights at precision 8");
+	}
+	/* no optimiser state in the file: the accumulators start afresh,
+	 * and the model says it cannot learn on exactly */
+	rec_model_reset_optimizer(m);
+	m->precision = (int)precision;
+	m->no_optimiser_state = 1;
 	return 0;
 }
 
@@ -910,8 +1016,11 @@ static const struct chunk_type {
 	{ ID_RNG, FLAG_REQUIRED, 1, LEVEL_STORED, 32, enc_rng, dec_rng, NULL },
 	{ ID_FEATURES, FLAG_REQUIRED, 1, LEVEL_STORED, 0, enc_features,
 	  dec_features, NULL },
-	{ ID_WEIGHTS, FLAG_REQUIRED, 1, LEVEL_STORED, 0, enc_weights,
+	/* one of WGHT and QWGT (format 5), which the reader checks */
+	{ ID_WEIGHTS, FLAG_REQUIRED, 0, LEVEL_STORED, 0, enc_weights,
 	  dec_weights, NULL },
+	{ ID_QWEIGHTS, FLAG_REQUIRED, 0, LEVEL_STORED, 0, enc_qweights,
+	  dec_qweights, NULL },
 	{ ID_CATALOGUE, FLAG_REQUIRED, 1, LEVEL_TEXT, 0, enc_catalogue,
 	  dec_catalogue, NULL },
 	{ ID_STAMPS, FLAG_REQUIRED, 0, LEVEL_STORED, 0, enc_stamps,
@@ -958,9 +1067,10 @@ int rec_model_encode(const rec_model *m, int64_t saved, void **image,
 	*image_len = 0;
 	struct rec_buf out = { 0 }, raw = { 0 };
 	rec_buf_put(&out, magic, 8);
-	/* a model without format 2's features reads as format 1 */
+	/* a model without format 2's features reads as format 1; one
+	 * without format 5's precision is written as format 4 wrote it */
 	rec_buf_put_u32(&out, (uint32_t)rec_model_read_version(m));
-	rec_buf_put_u32(&out, REC_FORMAT_VERSION);	/* write version */
+	rec_buf_put_u32(&out, (uint32_t)rec_model_write_version(m));
 	if (!out.failed)
 		rec_buf_put_u32(&out, (uint32_t)crc32(0, out.p, 16));
 	for (size_t t = 0; t < N_CHUNK_TYPES; t++) {
@@ -1373,6 +1483,7 @@ int rec_model_save(rec_model *m, const char *path, struct rec_error *err)
 
 /* A known chunk found in the table, not inflated yet. */
 struct chunk {
+	uint32_t id;
 	const unsigned char *stored;	/* NULL: not in the file */
 	size_t stored_len;
 	uint64_t raw_len;
@@ -1458,7 +1569,7 @@ static int scan_chunks(const unsigned char *p, size_t len,
 		if (raw_len > stored_len * ZLIB_RATIO_MAX + 64 ||
 		    (type->max_len && raw_len > type->max_len))
 			return damaged(err, name, "chunk sizes");
-		*c = (struct chunk){ stored, (size_t)stored_len, raw_len };
+		*c = (struct chunk){ id, stored, (size_t)stored_len, raw_len };
 		total += raw_len;	/* < 1100 * len + 64 * 8: no overflow */
 	}
 	for (size_t t = 0; t < N_CHUNK_TYPES; t++)
@@ -1466,6 +1577,14 @@ static int scan_chunks(const unsigned char *p, size_t len,
 		    chunk_types[t].needed &&
 		    !table[t].stored)
 			return damaged(err, name, "a required chunk is missing");
+	/* the weights, in one layout or the other */
+	int wght = !!table[chunk_type_of(ID_WEIGHTS) - chunk_types].stored;
+	int qwgt = !!table[chunk_type_of(ID_QWEIGHTS) - chunk_types].stored;
+	if (wght + qwgt == 0)
+		return damaged(err, name, "a required chunk is missing");
+	if (wght + qwgt == 2)
+		return damaged(err, name, "a chunk appears twice: weights as "
+				     "WGHT and as QWGT");
 	if (total > EXPANSION_MAX * (uint64_t)len + EXPANSION_SLACK ||
 	    total > SIZE_MAX / 2)
 		return damaged(err, name,
@@ -1488,7 +1607,11 @@ static int check_shape(const struct chunk *feat, const struct chunk *wght,
 		return format_error(why, "feature table");
 	uint64_t n = (feat->raw_len - 8) / 12;	/* < 2^32 */
 	/* stride <= 2 (1 + REC_MAX_FACTORS): no overflow */
-	if (wght->raw_len != 12 + 4 * n * (uint64_t)m->stride)
+	const uint64_t width = 1 + (uint64_t)m->params.factors;
+	if (wght->id == ID_WEIGHTS
+	    ? wght->raw_len != 12 + 4 * n * (uint64_t)m->stride
+	    : wght->raw_len != 12 + n * qrow_bytes(16, width) &&
+	      wght->raw_len != 12 + n * qrow_bytes(8, width))
 		return format_error(why, "weights: size does not match the "
 					 "feature table");
 	if (stmp->stored && stmp->raw_len != 8 * (n + 1))
@@ -1504,9 +1627,11 @@ static int decode_chunks(rec_model *m, const struct chunk *table,
 	const struct chunk *by_id[3] = { NULL, NULL, NULL };
 	for (size_t t = 0; t < N_CHUNK_TYPES; t++) {
 		uint32_t id = chunk_types[t].id;
-		if (id == ID_FEATURES || id == ID_WEIGHTS || id == ID_STAMPS)
-			by_id[id == ID_FEATURES ? 0 : id == ID_WEIGHTS ? 1 : 2]
-				= &table[t];
+		if (id == ID_FEATURES || id == ID_STAMPS)
+			by_id[id == ID_FEATURES ? 0 : 2] = &table[t];
+		/* the one of the two weight chunks the file has */
+		if ((id == ID_WEIGHTS || id == ID_QWEIGHTS) && table[t].stored)
+			by_id[1] = &table[t];
 	}
 	for (size_t t = 0; t < N_CHUNK_TYPES; t++) {
 		const struct chunk *ch = &table[t];
@@ -1597,6 +1722,10 @@ int rec_model_decode(rec_model **out, const void *image, size_t len,
 		rc = damaged(err, name, "a required chunk is missing");
 	if (!rc && m->ease && m->features)
 		rc = damaged(err, name, "feature rows in an EASE model");
+	if (!rc && m->precision != 32 && read_version < 5)
+		/* older readers must refuse such a file: they would */
+		rc = damaged(err, name, "weights at precision 16 or 8 in a "
+			     "file of read version below 5");
 	if (rc) {
 		rec_model_free(m);
 		return rc;

@@ -664,6 +664,11 @@ struct rec_model_info {
 	uint64_t ease_gram_nonzero;
 	uint64_t ease_users;	/* users whose histories are kept */
 	uint64_t ease_pairs;	/* (user, item) pairs in them */
+	/* the bits of each weight and factor in the file: 32, 16 or 8 */
+	int precision;
+	/* 0: loaded from a file of precision 16 or 8, which holds no
+	 * optimiser state: the model cannot be trained further exactly */
+	int optimiser_state;
 };
 void rec_model_info(const rec_model *m, struct rec_model_info *info);
 
@@ -682,7 +687,7 @@ void rec_model_info(const rec_model *m, struct rec_model_info *info);
  * together by 16 times the file's size plus 1 MiB; a file beyond these is
  * REC_EFORMAT ("damaged model file: ..."), never REC_ENOMEM.
  */
-#define REC_FORMAT_VERSION 4
+#define REC_FORMAT_VERSION 5
 /* The model in the file at path; "-" is stdin (named "stdin" in
  * messages).  A path that is not a regular file (a FIFO, /dev/stdin, a
  * pipe's /dev/fd/N) is read as rec_model_load_fd reads it; opening a FIFO
@@ -775,6 +780,20 @@ int rec_model_save_checked(rec_model *m, const char *path,
  * changed: the same model and time give the same bytes. */
 int rec_model_encode(const rec_model *m, int64_t saved, void **buf,
 		     size_t *len, struct rec_error *err);
+/*
+ * The precision a save stores the factorization machine's weights and
+ * factors at: 32 (floats, with the optimiser's state, so that training
+ * resumes exactly: the default, and the format of version 4 and before),
+ * 16 (IEEE halves) or 8 (8-bit integers, a float scale per row); 16 and 8
+ * leave the optimiser's state out, and the file has read version 5.  A
+ * model loaded from a file has its file's precision.  A model loaded at 16
+ * or 8 scores as its file says but cannot learn (rec_update, rec_train:
+ * REC_EINVAL) until rec_model_reset_optimizer gives it a fresh optimiser
+ * state, nor be saved at 32 before that.  REC_EINVAL for another number,
+ * for 16 and 8 on an EASE model, and for 32 on a model without optimiser
+ * state.
+ */
+int rec_model_set_precision(rec_model *m, int bits, struct rec_error *err);
 
 /* ---------------------------------------------------------------------
  * Training.  Events are parsed once into a compact binary form, then the

@@ -149,6 +149,8 @@ int rec_dataset_read(rec_dataset **out, rec_model *m, rec_reader *r,
 		     rec_bad_row_fn bad_row, void *arg, struct rec_error *err)
 {
 	*out = NULL;
+	if (rec_model_check_learnable(m, err) != 0)
+		return REC_EINVAL;
 	rec_dataset *d = rec_calloc(1, sizeof(*d));
 	if (!d)
 		return rec_fail(err, REC_ENOMEM, NULL, 0, "out of memory");
@@ -302,6 +304,8 @@ int rec_train(rec_model *m, rec_dataset *d, rec_progress_fn progress,
 	const struct rec_params *p = &m->params;
 	struct timespec t0;
 	clock_gettime(CLOCK_MONOTONIC, &t0);
+	if (rec_model_check_learnable(m, err) != 0)
+		return REC_EINVAL;
 	if (m->ease) {
 		int rc = rec_ease_fit(m, err);
 		if (rc)

@@ -299,6 +299,8 @@ int rec_update(rec_model *m, rec_reader *r, const struct rec_update_options *o,
 {
 	if (m->ease)
 		return ease_update(m, r, o, bad_row, bad_arg, err);
+	if (!o->test_only && rec_model_check_learnable(m, err) != 0)
+		return REC_EINVAL;
 	struct timespec t0;
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	const int implicit = m->params.task == REC_TASK_IMPLICIT;

@@ -1,10 +1,10 @@
 #!/usr/bin/env python3
 """Write hostile model files, made from real ones, into a directory.
 
-    python3 tests/hostile_models.py SMALL.rec WIDE.rec OUTDIR
+    python3 tests/hostile_models.py SMALL.rec WIDE.rec OUTDIR [WIDE8.rec]
 
 SMALL.rec is any valid model, WIDE.rec a small valid model with k = 256
-factors.  Every file written is small (a few MB at most) and must be
+factors, WIDE8.rec (optional) the same saved at precision 8.  Every file written is small (a few MB at most) and must be
 refused as damaged, quickly and without much memory, by every reader:
 tests/cli/hostile.t runs rec-info on each under a memory limit.  The files
 are made at test time so that no large blob is kept in the tree.  Every
@@ -64,6 +64,7 @@ def replace(parts, cid, new):
 
 def main():
     small_path, wide_path, outdir = sys.argv[1:4]
+    wide8_path = sys.argv[4] if len(sys.argv) > 4 else None
     with open(small_path, 'rb') as f:
         small_header, small = chunks(f.read())
     with open(wide_path, 'rb') as f:
@@ -114,6 +115,26 @@ def main():
     files['stmp-huge.rec'] = join(
         small_header, small[:-1] +
         [[b'STMP', 1, 100 * MIB, deflated(b'', 100 * MIB)]] + small[-1:])
+
+    if wide8_path:
+        with open(wide8_path, 'rb') as f:
+            wide8_header, wide8 = chunks(f.read())
+        # precision 8: FEAT claiming 50,000,000 rows and QWGT's raw
+        # length agreeing (about 13 GB), stored bytes those of the real
+        # chunk; and a QWGT far past what zlib can expand to
+        qwgt = next(p for p in wide8 if p[0] == b'QWGT')
+        files['feat-qwgt-50m.rec'] = join(
+            wide8_header,
+            replace(replace(wide8, b'FEAT', feat), b'QWGT',
+                    [b'QWGT', 1, 12 + n * (5 + 256), qwgt[3]]))
+        files['qwgt-huge.rec'] = join(
+            wide8_header, replace(wide8, b'QWGT',
+                                  [b'QWGT', 1, 1 << 62, qwgt[3]]))
+        # a QWGT of 100 MiB of zeros: precision 0, and far too long
+        files['qwgt-bomb.rec'] = join(
+            wide8_header, replace(wide8, b'QWGT',
+                                  [b'QWGT', 1, 100 * MIB,
+                                   deflated(b'', 100 * MIB)]))
 
     for name, image in sorted(files.items()):
         with open(os.path.join(outdir, name), 'wb') as f:

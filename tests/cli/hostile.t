@@ -11,10 +11,12 @@ binary_labels < ratings.tsv > data.tsv
 "$BIN/rec-train" -q --seed 5 -o small.rec data.tsv || fail "rec-train failed"
 "$BIN/rec-train" -q --seed 5 --factors 256 --passes 1 -o wide.rec data.tsv ||
 	fail "rec-train --factors 256 failed"
+"$BIN/rec-train" -q --seed 5 --factors 256 --passes 1 --save-precision 8 \
+	-o wide8.rec data.tsv || fail "rec-train --save-precision 8 failed"
 mkdir hostile
-"$PYTHON" "$TESTS/../hostile_models.py" small.rec wide.rec hostile > names ||
+"$PYTHON" "$TESTS/../hostile_models.py" small.rec wide.rec hostile wide8.rec > names ||
 	fail "hostile_models.py failed"
-[ "$(lines names)" -ge 9 ] || fail "too few hostile files"
+[ "$(lines names)" -ge 12 ] || fail "too few hostile files"
 
 # 400 MB of address space, 10 s of CPU: a sanitizer build reserves more
 # address space than that for itself, so it runs with the CPU limit only
@@ -43,7 +45,7 @@ while read -r name; do
 done < names
 
 # the real models still load under the same limits
-for f in small.rec wide.rec; do
+for f in small.rec wide.rec wide8.rec; do
 	( [ -z "$limit" ] || ulimit -v $limit; exec "$BIN/rec-info" "$f" ) \
 		> out 2> err || { cat err >&2; fail "$f refused"; }
 done

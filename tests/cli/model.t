@@ -128,18 +128,18 @@ head -c 12 m.rec > trunc12.rec
 printf 'user\titem\tlabel\n' > text.rec
 printf '\211PNG\r\n\032\n' > png.rec
 mkdir dir.rec
-# newer: read and write version 5 (one past this format), header CRC made right again;
-# nocrc: version 5 without fixing the CRC
+# newer: read and write version 6 (one past this format), header CRC made right again;
+# nocrc: version 6 without fixing the CRC
 "$PYTHON" - <<'EOF' || fail "could not patch the model"
 import struct, zlib
 d = bytearray(open("m.rec", "rb").read())
 n = bytearray(d)
-n[8:16] = struct.pack("<II", 5, 5)
+n[8:16] = struct.pack("<II", 6, 6)
 open("nocrc.rec", "wb").write(n)
 n[16:20] = struct.pack("<I", zlib.crc32(bytes(n[0:16])) & 0xffffffff)
 open("newer.rec", "wb").write(n)
-w = bytearray(d)			# read version 1, written by version 5
-w[12:16] = struct.pack("<I", 5)
+w = bytearray(d)			# read version 1, written by version 6
+w[12:16] = struct.pack("<I", 6)
 w[16:20] = struct.pack("<I", zlib.crc32(bytes(w[0:16])) & 0xffffffff)
 open("writer3.rec", "wb").write(w)
 EOF
@@ -160,7 +160,7 @@ run_case refused_case text.rec 'not a'
 run_case refused_case png.rec 'not a'
 run_case refused_case dir.rec 'not a regular file|directory'
 run_case refused_case no-such.rec 'No such file|cannot open'
-run_case refused_case newer.rec 'version 5.*newer|newer.*version 5'
+run_case refused_case newer.rec 'version 6.*newer|newer.*version 6'
 run_case refused_case nocrc.rec '(damaged|checksum)'
 writer_case() {	# a newer writer that still writes version 1 is read
 	expect_exit 0 "$BIN/rec-info" writer3.rec

@@ -222,12 +222,12 @@ format_case() {
 	"$PYTHON" - <<-'EOF' || fail "could not patch the model"
 	import struct, zlib
 	d = bytearray(open("model.rec", "rb").read())
-	d[8:16] = struct.pack("<II", 5, 5)
+	d[8:16] = struct.pack("<II", 6, 6)
 	d[16:20] = struct.pack("<I", zlib.crc32(bytes(d[0:16])) & 0xffffffff)
 	open("newer.rec", "wb").write(d)
 	EOF
 	expect_exit 2 "$BIN/rec-info" newer.rec
-	expect_err 'version 5.*newer'
+	expect_err 'version 6.*newer'
 	# rec-promote: a soft-label model does not replace a 0/1 one
 	"$BIN/rec-train" -q -p 1 -o hard.rec bin.tsv || fail "rec-train"
 	cp hard.rec live.rec

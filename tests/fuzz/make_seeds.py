@@ -208,10 +208,19 @@ def make_models(bindir, work):
          os.path.join(work, 'ease_updated.rec')],
         pairs(run([b('rec-gen'), '--users', '7', '--items', '7',
                    '--events', '20', '--seed', '9'])))
+    # format 5: weights and factors at precision 16 and 8 (QWGT), the
+    # FTRL one with a forgetting stamp chunk too
+    train(gen('--events', '50'), 'q16.rec', '-k', '2', '--positive', '4',
+          '--save-precision', '16')
+    train(gen('--events', '50'), 'q8.rec', '-k', '2', '--positive', '4',
+          '--save-precision', '8')
+    train(gen('--events', '50', '--seed', '10'), 'q8_ftrl.rec', '-k', '3',
+          '--positive', '4', '--optimizer', 'ftrl', '--l1', '0.5',
+          '--save-precision', '8')
     models = {}
     for name in ('k2', 'k0', 'reg', 'named', 'bits1', 'implicit',
                  'updated', 'ease', 'ease_max', 'ease_max4',
-                 'ease_updated'):
+                 'ease_updated', 'q16', 'q8', 'q8_ftrl'):
         with open(os.path.join(work, name + '.rec'), 'rb') as f:
             models[name] = f.read()
     if os.path.exists(TESTDATA):
@@ -281,6 +290,20 @@ def model_seeds(models):
     para4 = [c for c in chunks(models['ease_max4']) if c[0] == para]
     s['chunks_ease_retuned'] = listing(para4 + [c for c in ease
                                                 if c[0] != para])
+    # QWGT damaged in ways the loader must see: an infinite half, a NaN
+    # range, a -128, and beside a WGHT
+    qwgt, wght = (struct.unpack('<I', x)[0] for x in (b'QWGT', b'WGHT'))
+    for name, at, patch in (('q16', 12 + 2, b'\x00\x7c'),
+                            ('q8', 12, struct.pack('<f', float('nan'))),
+                            ('q8', 12 + 4 + 1, b'\x80')):
+        chs = [(c, f, bytearray(d)) for c, f, d in chunks(models[name])]
+        for c, f, d in chs:
+            if c == qwgt:
+                d[at:at + len(patch)] = patch
+        s['chunks_bad_%s_%d' % (name, at)] = listing(
+            [(c, f, bytes(d)) for c, f, d in chs])
+    s['chunks_q16_and_wght'] = listing(
+        [c for c in chunks(k2) if c[0] == wght] + chunks(models['q16']))
     v2 = bytearray(k2)
     v2[8] = 2
     v2[16:20] = struct.pack('<I', zlib.crc32(bytes(v2[:16])))

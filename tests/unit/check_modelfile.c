@@ -258,9 +258,10 @@ START_TEST(test_round_trip)
 						'\n', 0x1a, '\n' };
 	ck_assert_mem_eq(img, magic, 8);
 	/* ids only: the read version stays 1, so that format 1 readers
-	 * load it; the writer's version is this format's */
+	 * load it; at precision 32 the file is what a format 4 writer
+	 * made, write version included */
 	ck_assert_uint_eq(get32(img + 8), 1);
-	ck_assert_uint_eq(get32(img + 12), REC_FORMAT_VERSION);
+	ck_assert_uint_eq(get32(img + 12), 4);
 	ck_assert_uint_eq(get32(img + 16), crc32(0, img, 16));
 
 	rec_model *d = decode_ok(img, len);
@@ -268,7 +269,7 @@ START_TEST(test_round_trip)
 	struct rec_model_info info;
 	rec_model_info(d, &info);
 	ck_assert_uint_eq(info.format_version, 1);	/* ids only */
-	ck_assert_uint_eq(info.writer_version, REC_FORMAT_VERSION);
+	ck_assert_uint_eq(info.writer_version, 4);
 	ck_assert_uint_eq(info.updates, 1);
 	if (!round_trips[_i].tiny)
 		ck_assert(info.holdout_loss >= 0);
@@ -456,9 +457,15 @@ END_TEST
 
 /* ---- damaged images ---- */
 
+/* Every precision's file: 32, 16 and 8. */
+static const int flip_precisions[] = { 32, 16, 8 };
+
 START_TEST(test_byte_flips)
 {
 	rec_model *m = trained_model(1, REC_TASK_BINARY);
+	struct rec_error e;
+	ck_assert_int_eq(rec_model_set_precision(m, flip_precisions[_i], &e),
+			 0);
 	size_t len;
 	unsigned char *img = encode(m, &len);
 	/* tiny: keeps 2 * len decodes quick */
@@ -870,6 +877,367 @@ START_TEST(test_sealed_damage)
 	free(damaged);
 	free_chunks(ch, n);
 	free(img);
+	rec_model_free(m);
+}
+END_TEST
+
+/* ---- precision 16 and 8 ---- */
+
+static const struct {
+	int bits;
+	int tiny;
+	double margin_tol;	/* the most a margin may move */
+} precisions[] = {
+	{ 16, 1, 1e-3 }, { 16, 0, 1e-3 }, { 8, 1, 2e-2 }, { 8, 0, 2e-2 },
+};
+
+/*
+ * A model saved at 16 or 8: read version 5, smaller, each weight and
+ * factor within half a step of its value (a half's, or 1/127 of the row's
+ * largest magnitude), margins close, no optimiser state (the accumulators
+ * as rec_model_reset_optimizer sets them), and saved again at the same
+ * precision the very same bytes.
+ */
+START_TEST(test_precision_round_trip)
+{
+	const int bits = precisions[_i].bits;
+	rec_model *m = trained_model(precisions[_i].tiny, REC_TASK_BINARY);
+	size_t len32;
+	unsigned char *img32 = encode(m, &len32);
+	struct rec_error err;
+	ck_assert_int_eq(rec_model_set_precision(m, bits, &err), 0);
+	size_t len;
+	unsigned char *img = encode(m, &len);
+	ck_assert_uint_eq(get32(img + 8), 5);
+	ck_assert_uint_eq(get32(img + 12), REC_FORMAT_VERSION);
+	ck_assert_uint_lt(len, len32);
+	rec_model *d = decode_ok(img, len);
+	struct rec_model_info info;
+	rec_model_info(d, &info);
+	ck_assert_int_eq(info.precision, bits);
+	ck_assert_int_eq(info.optimiser_state, 0);
+	ck_assert_uint_eq(info.format_version, 5);
+	ck_assert_uint_eq(info.writer_version, REC_FORMAT_VERSION);
+	ck_assert_uint_eq(info.features, m->features);
+	ck_assert(d->bias[0] == m->bias[0]);
+
+	const size_t w = 1 + (size_t)m->params.factors;
+	const float acc = m->params.optimizer == REC_OPT_SGD ? 0 : 0.01f;
+	for (size_t r = 0; r < m->features; r++) {
+		const float *a = m->rows + r * m->stride;
+		const float *b = d->rows + r * d->stride;
+		float range = 0;
+		for (size_t j = 0; j < w; j++)
+			range = fmaxf(range, fabsf(a[j]));
+		for (size_t j = 0; j < w; j++) {
+			double tol = bits == 16
+				? fabs(a[j]) * 0x1p-11 + 0x1p-25
+				: range / 254.0 + range * 0x1p-23;
+			TU_CHECK(fabs((double)a[j] - b[j]) <= tol,
+				 "row %zu value %zu: %a back as %a", r, j,
+				 (double)a[j], (double)b[j]);
+			TU_CHECK(b[w + j] == acc, "accumulator %a", b[w + j]);
+		}
+	}
+	for (int u = -1; u < 13; u++)
+		for (int i = -1; i < 10; i++) {
+			char user[16], item[16];
+			snprintf(user, sizeof(user), "u%d", u);
+			snprintf(item, sizeof(item), "i%d", i);
+			double ma = rec_model_margin(m, user, strlen(user),
+						     item, strlen(item));
+			double mb = rec_model_margin(d, user, strlen(user),
+						     item, strlen(item));
+			TU_CHECK(fabs(ma - mb) <= precisions[_i].margin_tol,
+				 "margin of %s %s: %g and %g", user, item, ma,
+				 mb);
+		}
+
+	/* saved again at its own precision: the same bytes */
+	size_t len2;
+	unsigned char *img2 = encode(d, &len2);
+	ck_assert_uint_eq(len2, len);
+	ck_assert_mem_eq(img2, img, len);
+	free(img2);
+	/* and after one more load */
+	rec_model *d2 = decode_ok(img, len);
+	img2 = encode(d2, &len2);
+	ck_assert_mem_eq(img2, img, len);
+	free(img2);
+	rec_model_free(d2);
+
+	/* the model saved at 32 after all is as before: precision is a
+	 * property of the save only */
+	ck_assert_int_eq(rec_model_set_precision(m, 32, &err), 0);
+	img2 = encode(m, &len2);
+	ck_assert_uint_eq(len2, len32);
+	ck_assert_mem_eq(img2, img32, len32);
+	free(img2);
+
+	free(img32);
+	free(img);
+	rec_model_free(d);
+	rec_model_free(m);
+}
+END_TEST
+
+/* A model loaded at 16 or 8 does not learn, nor go back to 32, until
+ * its optimiser is reset; an EASE model stays at 32. */
+START_TEST(test_precision_refusals)
+{
+	rec_model *m = trained_model(1, REC_TASK_BINARY);
+	struct rec_error err;
+	ck_assert_int_eq(rec_model_set_precision(m, 12, &err), REC_EINVAL);
+	ck_assert_int_eq(rec_model_set_precision(m, 16, &err), 0);
+	size_t len;
+	unsigned char *img = encode(m, &len);
+	rec_model *d = decode_ok(img, len);
+
+	char *dir = tu_mkdir();
+	char *path = tu_write_str(dir, "more.tsv", "u1\ti1\t1\nu2\ti2\t0\n");
+	struct rec_reader_options opt = d->params.input;
+	opt.need = NEED_ULI;
+	const char *files[1] = { path };
+	rec_reader *r;
+	ck_assert_int_eq(rec_reader_open(&r, files, 1, &opt, &err), 0);
+	struct rec_update_options uo;
+	memset(&uo, 0, sizeof(uo));
+	ck_assert_int_eq(rec_update(d, r, &uo, NULL, NULL, NULL, NULL, &err),
+			 REC_EINVAL);
+	ck_assert_msg(strstr(err.msg, "precision 16") != NULL, "'%s'",
+		      err.msg);
+	ck_assert_uint_eq(d->counters.events, m->counters.events);
+	rec_dataset *ds = NULL;
+	ck_assert_int_eq(rec_dataset_read(&ds, d, r, NULL, NULL, &err),
+			 REC_EINVAL);
+	ck_assert_ptr_null(ds);
+	rec_reader_free(r);
+	/* scoring alone is fine */
+	ck_assert_int_eq(rec_reader_open(&r, files, 1, &opt, &err), 0);
+	uo.test_only = 1;
+	ck_assert_int_eq(rec_update(d, r, &uo, NULL, NULL, NULL, NULL, &err),
+			 0);
+	rec_reader_free(r);
+
+	ck_assert_int_eq(rec_model_set_precision(d, 32, &err), REC_EINVAL);
+	ck_assert_int_eq(rec_model_set_precision(d, 8, &err), 0);
+	rec_model_reset_optimizer(d);
+	ck_assert_int_eq(rec_model_set_precision(d, 32, &err), 0);
+	struct rec_model_info info;
+	rec_model_info(d, &info);
+	ck_assert_int_eq(info.optimiser_state, 1);
+	ck_assert_int_eq(rec_reader_open(&r, files, 1, &opt, &err), 0);
+	uo.test_only = 0;
+	ck_assert_int_eq(rec_update(d, r, &uo, NULL, NULL, NULL, NULL, &err),
+			 0);
+	rec_reader_free(r);
+
+	/* EASE */
+	struct rec_params p;
+	rec_params_init(&p, REC_TASK_IMPLICIT);
+	p.model = REC_MODEL_EASE;
+	p.l2 = 10;
+	rec_model *e;
+	ck_assert_int_eq(rec_model_create(&e, &p, &err), 0);
+	ck_assert_int_eq(rec_model_set_precision(e, 16, &err), REC_EINVAL);
+	ck_assert_int_eq(rec_model_set_precision(e, 32, &err), 0);
+	rec_model_free(e);
+
+	free(path);
+	free(dir);
+	free(img);
+	rec_model_free(d);
+	rec_model_free(m);
+}
+END_TEST
+
+/*
+ * The default is unchanged: the model file of format 4 kept in testdata,
+ * loaded and saved again with its own save time, is the same file, chunk
+ * for chunk (the contents compared inflated, so that another zlib's
+ * deflate cannot make a difference), header and write version included.
+ */
+START_TEST(test_v4_file_written_again)
+{
+	size_t len;
+	unsigned char *file = tu_read("testdata/model-v4.rec", &len);
+	ck_assert_ptr_nonnull(file);
+	rec_model *m = decode_ok(file, len);
+	size_t len2;
+	unsigned char *img = encode(m, &len2);
+	ck_assert_mem_eq(img, file, 20);
+	struct chunk_copy a[MAX_CHUNKS], b[MAX_CHUNKS];
+	int na = split(file, len, a), nb = split(img, len2, b);
+	ck_assert_int_eq(na, nb);
+	for (int k = 0; k < na; k++) {
+		ck_assert_uint_eq(a[k].id, b[k].id);
+		ck_assert_uint_eq(a[k].flags, b[k].flags);
+		ck_assert_uint_eq(a[k].len, b[k].len);
+		ck_assert_mem_eq(a[k].raw, b[k].raw, a[k].len);
+	}
+	free_chunks(a, na);
+	free_chunks(b, nb);
+	free(img);
+	free(file);
+	rec_model_free(m);
+}
+END_TEST
+
+/* Well-sealed files at precision 16 or 8 with bad quantised contents. */
+enum qsurgery {
+	Q_NONE, Q_PRECISION, Q_WIDTH, Q_W0_NAN, Q_HALF_INF, Q_HALF_NAN,
+	Q_RANGE_NAN, Q_RANGE_INF, Q_RANGE_NEGATIVE, Q_RANGE_HUGE,
+	Q_MINUS_128, Q_NO_TOP, Q_ZERO_RANGE, Q_SHORT, Q_LONG, Q_BOTH,
+	Q_NEITHER, Q_OLD_VERSION,
+};
+
+static const struct {
+	enum qsurgery what;
+	int bits;
+	const char *msg;	/* NULL: must decode */
+} qsurgeries[] = {
+	{ Q_NONE, 16, NULL },
+	{ Q_NONE, 8, NULL },
+	{ Q_PRECISION, 16, "weights at precision 16 or 8" },
+	{ Q_PRECISION, 8, "weights at precision 16 or 8" },
+	{ Q_WIDTH, 16, "weights at precision 16 or 8" },
+	{ Q_W0_NAN, 8, "weights at precision 16 or 8" },
+	{ Q_HALF_INF, 16, "an infinity or a NaN" },
+	{ Q_HALF_NAN, 16, "an infinity or a NaN" },
+	{ Q_RANGE_NAN, 8, "a bad range" },
+	{ Q_RANGE_INF, 8, "a bad range" },
+	{ Q_RANGE_NEGATIVE, 8, "a bad range" },
+	{ Q_RANGE_HUGE, 8, "a bad range" },
+	{ Q_MINUS_128, 8, "weights at precision 8" },
+	{ Q_NO_TOP, 8, "weights at precision 8" },
+	{ Q_ZERO_RANGE, 8, "weights at precision 8" },
+	{ Q_SHORT, 16, "size does not match" },
+	{ Q_SHORT, 8, "size does not match" },
+	{ Q_LONG, 8, "size does not match" },
+	{ Q_BOTH, 16, "a chunk appears twice" },
+	{ Q_NEITHER, 8, "a required chunk is missing" },
+	{ Q_OLD_VERSION, 16, "read version below 5" },
+};
+
+START_TEST(test_precision_damage)
+{
+	const int bits = qsurgeries[_i].bits;
+	rec_model *m = trained_model(1, REC_TASK_BINARY);
+	size_t len32;
+	unsigned char *img32 = encode(m, &len32);
+	struct chunk_copy w32[MAX_CHUNKS];
+	int n32 = split(img32, len32, w32);
+	struct rec_error err;
+	ck_assert_int_eq(rec_model_set_precision(m, bits, &err), 0);
+	size_t len;
+	unsigned char *img = encode(m, &len);
+	struct chunk_copy ch[MAX_CHUNKS + 2];
+	int n = split(img, len, ch);
+	struct chunk_copy *q = &ch[find_chunk(ch, n, "QWGT")];
+	unsigned char *row = q->raw + 12;	/* row 0 */
+	const size_t width = 1 + (size_t)m->params.factors;
+	unsigned char *grown = NULL;
+	float f;
+	uint32_t u;
+
+	switch (qsurgeries[_i].what) {
+	case Q_NONE:
+		break;
+	case Q_PRECISION:
+		set32(q->raw, bits == 16 ? 8 : 12);
+		break;
+	case Q_WIDTH:
+		set32(q->raw + 4, (uint32_t)width + 1);
+		break;
+	case Q_W0_NAN:
+		f = NAN;
+		memcpy(&u, &f, 4);
+		set32(q->raw + 8, u);
+		break;
+	case Q_HALF_INF:
+		row[2] = 0x00;
+		row[3] = 0x7c;
+		break;
+	case Q_HALF_NAN:
+		row[0] = 0x01;
+		row[1] = 0xfe;
+		break;
+	case Q_RANGE_NAN:
+	case Q_RANGE_INF:
+	case Q_RANGE_NEGATIVE:
+	case Q_RANGE_HUGE:
+		f = qsurgeries[_i].what == Q_RANGE_NAN ? NAN
+			: qsurgeries[_i].what == Q_RANGE_INF ? INFINITY
+			: qsurgeries[_i].what == Q_RANGE_NEGATIVE ? -0.5f
+			: 2e9f;
+		memcpy(&u, &f, 4);
+		set32(row, u);
+		break;
+	case Q_MINUS_128:
+		row[4 + width - 1] = 0x80;
+		break;
+	case Q_NO_TOP:
+		for (size_t j = 0; j < width; j++) {
+			if (row[4 + j] == 127)
+				row[4 + j] = 126;
+			else if (row[4 + j] == (unsigned char)-127)
+				row[4 + j] = (unsigned char)-126;
+		}
+		break;
+	case Q_ZERO_RANGE:
+		set32(row, 0);
+		break;
+	case Q_SHORT:
+		q->len--;
+		break;
+	case Q_LONG:
+		grown = malloc(q->len + 4 + width);
+		memcpy(grown, q->raw, q->len);
+		memcpy(grown + q->len, row, 4 + width);
+		free(q->raw);
+		q->raw = grown;
+		q->len += 4 + width;
+		break;
+	case Q_BOTH:
+		/* WGHT of the same model beside QWGT */
+		ch[n] = ch[n - 1];
+		ch[n - 1] = w32[find_chunk(w32, n32, "WGHT")];
+		ch[n - 1].raw = malloc(ch[n - 1].len);
+		memcpy(ch[n - 1].raw, w32[find_chunk(w32, n32, "WGHT")].raw,
+		       ch[n - 1].len);
+		n++;
+		break;
+	case Q_NEITHER: {
+		int c = find_chunk(ch, n, "QWGT");
+		free(ch[c].raw);
+		memmove(&ch[c], &ch[c + 1], (size_t)(n - c - 1) * sizeof(*ch));
+		n--;
+		break;
+	}
+	case Q_OLD_VERSION:
+		break;
+	}
+	size_t dlen;
+	unsigned char *damaged = join(ch, n, &dlen);
+	if (qsurgeries[_i].what == Q_OLD_VERSION)
+		set_versions(damaged, 4, 4);
+	if (!qsurgeries[_i].msg) {
+		rec_model *d = decode_ok(damaged, dlen);
+		struct rec_model_info info;
+		rec_model_info(d, &info);
+		ck_assert_int_eq(info.precision, bits);
+		rec_model_free(d);
+	} else {
+		ck_assert_int_eq(decode_bad(damaged, dlen, &err), REC_EFORMAT);
+		ck_assert_msg(strstr(err.msg, qsurgeries[_i].msg) != NULL,
+			      "message '%s', want '%s'", err.msg,
+			      qsurgeries[_i].msg);
+	}
+	free(damaged);
+	free_chunks(ch, n);
+	free_chunks(w32, n32);
+	free(img);
+	free(img32);
 	rec_model_free(m);
 }
 END_TEST
@@ -1580,13 +1948,20 @@ static Suite *modelfile_suite(void)
 	tcase_add_test(tc, test_save_through_symlink);
 	tcase_add_test(tc, test_save_file_size_limit);
 	tcase_add_test(tc, test_save_checked);
+	tcase_add_loop_test(tc, test_precision_round_trip, 0,
+			    (int)TU_ARRAY_LEN(precisions));
+	tcase_add_test(tc, test_precision_refusals);
+	tcase_add_test(tc, test_v4_file_written_again);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("bad");
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, test_load_errors);
 	tcase_add_test(tc, test_save_errors);
-	tcase_add_test(tc, test_byte_flips);
+	tcase_add_loop_test(tc, test_byte_flips, 0,
+			    (int)TU_ARRAY_LEN(flip_precisions));
+	tcase_add_loop_test(tc, test_precision_damage, 0,
+			    (int)TU_ARRAY_LEN(qsurgeries));
 	tcase_add_test(tc, test_truncations);
 	tcase_add_test(tc, test_versions);
 	tcase_add_test(tc, test_wrong_magic);

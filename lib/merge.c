@@ -567,6 +567,13 @@ int rec_model_merge(rec_model **out, rec_model *const *in,
 	char why[256];
 	for (int i = 0; i <= n; i++) {
 		const rec_model *m = i < n ? in[i] : base;
+		if (m && m->no_optimiser_state)
+			return rec_fail(err, REC_EINVAL,
+					i < n ? names[i] : base_name, 0,
+					"saved at precision %d, without the "
+					"optimiser's state that merging "
+					"averages: merge the models saved at "
+					"32", m->precision);
 		if (m && rec_model_merge_difference(in[0], m, why, sizeof(why)))
 			return rec_fail(err, REC_EINVAL,
 					i < n ? names[i] : base_name, 0,

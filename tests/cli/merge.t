@@ -162,3 +162,10 @@ E="-q --task implicit --model ease"
 "$BIN/rec-merge" -q -o emerged.rec ea.rec eb.rec ec.rec
 python3 "$TESTS/same_params.py" eall.rec emerged.rec ||
 	fail "EASE merge is not the model of all events"
+
+# ---- a model saved at 16 or 8 bits has no optimiser state to merge ----
+"$BIN/rec-train" -q --task implicit -o q32.rec a.tsv
+"$BIN/rec-train" -q --task implicit --save-precision 16 -o q16.rec b.tsv
+expect_exit 2 "$BIN/rec-merge" -o x.rec q32.rec q16.rec
+expect_err '^rec-merge: q16\.rec: saved at precision 16'
+[ ! -e x.rec ] || fail "a merge of a quantised model wrote x.rec"

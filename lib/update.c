@@ -158,6 +158,19 @@ struct progress_sums {
 	double loss, wsum, last_loss, last_wsum;
 };
 
+/* A run's events and losses into the model's counters. */
+static void count_run(rec_model *m, const struct progress_sums *sum)
+{
+	struct rec_counters *c = &m->counters;
+	c->events += sum->events;
+	c->learned += sum->events;
+	c->updates++;
+	c->train_loss = sum->wsum > 0 ? sum->loss / sum->wsum : 0;
+	c->prog_events += sum->events;
+	c->prog_loss += sum->loss;
+	c->prog_weight += sum->wsum;
+}
+
 static void report(rec_update_fn progress, void *arg, struct progress_sums *p,
 		   const struct window *w, const struct timespec *t0,
 		   int final)
@@ -384,16 +397,8 @@ int rec_update(rec_model *m, rec_reader *r, const struct rec_update_options *o,
 	}
 	if (progress)
 		report(progress, arg, &sum, &w, &t0, 1);
-	if (!o->test_only && sum.events > 0) {
-		struct rec_counters *c = &m->counters;
-		c->events += sum.events;
-		c->learned += sum.events;
-		c->updates++;
-		c->train_loss = sum.wsum > 0 ? sum.loss / sum.wsum : 0;
-		c->prog_events += sum.events;
-		c->prog_loss += sum.loss;
-		c->prog_weight += sum.wsum;
-	}
+	if (!o->test_only && sum.events > 0)
+		count_run(m, &sum);
 	rc = paused ? REC_PAUSED : 0;
 out:
 	rec_arena_free(&arena);
@@ -617,16 +622,8 @@ static int update_piped(rec_model *m, rec_reader *r, rec_bad_row_fn bad_row,
 	if (!rc && sum.events == 0)
 		rc = rec_fail(err, REC_EDATA, NULL, 0,
 			      "no usable events in the input");
-	if (!rc) {
-		struct rec_counters *c = &m->counters;
-		c->events += sum.events;
-		c->learned += sum.events;
-		c->updates++;
-		c->train_loss = sum.wsum > 0 ? sum.loss / sum.wsum : 0;
-		c->prog_events += sum.events;
-		c->prog_loss += sum.loss;
-		c->prog_weight += sum.wsum;
-	}
+	if (!rc)
+		count_run(m, &sum);
 done:
 	pthread_cond_destroy(&p.changed);
 	pthread_mutex_destroy(&p.lock);

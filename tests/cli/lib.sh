@@ -11,3 +11,9 @@ expect_exit() {
 expect_err() {
 	grep -Eq -- "$1" err || { cat err >&2; fail "stderr lacks /$1/"; }
 }
+# info MODEL KEY: the value rec-info prints for KEY
+info() {
+	"$BIN/rec-info" "$1" >info.out || fail "rec-info $1 failed"
+	awk -v k="$2" '$1 == k { print $2; found = 1 } END { exit !found }' \
+		info.out || fail "rec-info $1 shows no $2"
+}

@@ -8,11 +8,6 @@
 . "$TESTS/cases.sh"
 find_python
 
-info() {
-	"$BIN/rec-info" "$1" >info.out || fail "rec-info $1 failed"
-	awk -v k="$2" '$1 == k { print $2; found = 1 } END { exit !found }' \
-		info.out || fail "rec-info $1 shows no $2"
-}
 same_params() { "$PYTHON" "$TESTS/same_params.py" "$1" "$2"; }
 # distance A B: the mean absolute difference of two models' scores of
 # the rows of probe.tsv

@@ -3,6 +3,7 @@
  * are checked for overflow in one place and tests can make any one
  * allocation fail (see rec_alloc_fail_at in internal.h).
  */
+#define _GNU_SOURCE	/* mremap */
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <sys/mman.h>
@@ -134,8 +135,24 @@ void *rec_big_realloc(void *p, size_t n)
 	if (n > SIZE_MAX - BIG_HEADER || injected_failure())
 		return NULL;
 	size_t total = n + BIG_HEADER;
-	unsigned char *q = mmap(NULL, total, PROT_READ | PROT_WRITE,
-				MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	unsigned char *q;
+#ifdef MREMAP_MAYMOVE
+	/* Linux moves the pages themselves: no copy, and no fresh pages to
+	 * fill for the part already there */
+	if (p) {
+		q = mremap(base, old + BIG_HEADER, total, MREMAP_MAYMOVE);
+		if (q == MAP_FAILED)
+			return NULL;
+#ifdef MADV_HUGEPAGE
+		if (total >= (2u << 20))
+			madvise(q, total, MADV_HUGEPAGE);
+#endif
+		memcpy(q, &n, sizeof(n));
+		return q + BIG_HEADER;
+	}
+#endif
+	q = mmap(NULL, total, PROT_READ | PROT_WRITE,
+		 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	if (q == MAP_FAILED)
 		return NULL;
 #ifdef MADV_HUGEPAGE

@@ -28,30 +28,38 @@ double rec_key_score(uint64_t key)
 
 #define DIGIT_BITS 11
 #define DIGITS (1u << DIGIT_BITS)
+#define PASSES ((64 + DIGIT_BITS - 1) / DIGIT_BITS)
 
 /* Inlined for each record size below, so that moving a record is a move
- * of 8 or 16 bytes and not a call to memcpy. */
+ * of 8 or 16 bytes and not a call to memcpy.  One read of the keys counts
+ * every digit; then one scatter a digit, skipping a digit that every key
+ * shares. */
 static inline __attribute__((always_inline)) void
-radix_sort(void *base, size_t n, size_t size, void *tmp)
+radix_sort(void *base, size_t n, size_t size, void *tmp,
+	   size_t count[PASSES][DIGITS])
 {
-	size_t count[DIGITS];
 	unsigned char *src = base, *dst = tmp;
 #define KEY(p) (*(const uint64_t *)(const void *)(p))
-	for (unsigned shift = 0; shift < 64; shift += DIGIT_BITS) {
-		memset(count, 0, sizeof(count));
-		for (size_t i = 0; i < n; i++)
-			count[(KEY(src + i * size) >> shift) & (DIGITS - 1)]++;
-		if (count[(KEY(src) >> shift) & (DIGITS - 1)] == n)
+	memset(count, 0, PASSES * sizeof(*count));
+	for (size_t i = 0; i < n; i++) {
+		uint64_t k = KEY(src + i * size);
+		for (unsigned p = 0; p < PASSES; p++)
+			count[p][(k >> (p * DIGIT_BITS)) & (DIGITS - 1)]++;
+	}
+	for (unsigned p = 0; p < PASSES; p++) {
+		const unsigned shift = p * DIGIT_BITS;
+		size_t *c = count[p];
+		if (c[(KEY(src) >> shift) & (DIGITS - 1)] == n)
 			continue;	/* every key has this digit */
 		size_t sum = 0;
 		for (unsigned d = 0; d < DIGITS; d++) {
-			size_t c = count[d];
-			count[d] = sum;
-			sum += c;
+			size_t t = c[d];
+			c[d] = sum;
+			sum += t;
 		}
 		for (size_t i = 0; i < n; i++) {
-			size_t to = count[(KEY(src + i * size) >> shift) &
-					  (DIGITS - 1)]++;
+			size_t to = c[(KEY(src + i * size) >> shift) &
+				      (DIGITS - 1)]++;
 			memcpy(dst + to * size, src + i * size, size);
 		}
 		unsigned char *t = src;
@@ -65,14 +73,15 @@ radix_sort(void *base, size_t n, size_t size, void *tmp)
 
 void rec_radix_sort(void *base, size_t n, size_t size, void *tmp)
 {
+	size_t count[PASSES][DIGITS];
 	if (n < 2)
 		return;
 	if (size == sizeof(uint64_t))
-		radix_sort(base, n, sizeof(uint64_t), tmp);
+		radix_sort(base, n, sizeof(uint64_t), tmp, count);
 	else if (size == sizeof(struct rec_scored))
-		radix_sort(base, n, sizeof(struct rec_scored), tmp);
+		radix_sort(base, n, sizeof(struct rec_scored), tmp, count);
 	else
-		radix_sort(base, n, size, tmp);
+		radix_sort(base, n, size, tmp, count);
 }
 
 /* The next key of a class, or UINT64_MAX past its end. */

@@ -18,6 +18,20 @@ int rec_fail(struct rec_error *err, int code, const char *file, long line,
 	     const char *fmt, ...)
 	__attribute__((format(printf, 5, 6)));
 
+/* Little-endian loads of 4 and 8 bytes from any address.  Written byte by
+ * byte, which GCC and clang turn into one load on little-endian targets. */
+static inline uint32_t rec_load_le32(const char *p)
+{
+	const unsigned char *u = (const unsigned char *)p;
+	return (uint32_t)u[0] | (uint32_t)u[1] << 8 | (uint32_t)u[2] << 16 |
+	       (uint32_t)u[3] << 24;
+}
+static inline uint64_t rec_load_le64(const char *p)
+{
+	return (uint64_t)rec_load_le32(p) |
+	       (uint64_t)rec_load_le32(p + 4) << 32;
+}
+
 /*
  * Allocation (alloc.c).  Every allocation of the library goes through these,
  * never through malloc directly: the _array forms check n * size for
@@ -167,6 +181,7 @@ struct rec_map {
 	size_t mask;		/* capacity - 1, capacity a power of two */
 	unsigned shift;		/* 64 - log2(capacity): slots from high bits */
 	size_t count;
+	int big;		/* slots are rec_big_ memory */
 };
 int rec_map_init(struct rec_map *m, size_t capacity);
 void rec_map_destroy(struct rec_map *m);

@@ -4,12 +4,20 @@
  */
 #include "internal.h"
 
+/* Maps of this many slots (2 MiB) and more take rec_big_ memory. */
+#define BIG_MAP_SLOTS ((2u << 20) / sizeof(struct rec_map_slot))
+
 int rec_map_init(struct rec_map *m, size_t capacity)
 {
 	/* room for capacity keys at a load of at most one half */
 	size_t cap = capacity > SIZE_MAX / 2 ? 0
 		: rec_grow_cap(16, capacity * 2, 16);
-	m->slots = cap ? rec_malloc_array(cap, sizeof(*m->slots)) : NULL;
+	/* a large map lives in huge pages: its lookups land anywhere in it,
+	 * and with 4 KiB pages each of them would miss the TLB too */
+	m->big = cap >= BIG_MAP_SLOTS;
+	m->slots = !cap ? NULL
+		: m->big ? rec_big_realloc_array(NULL, cap, sizeof(*m->slots))
+			 : rec_malloc_array(cap, sizeof(*m->slots));
 	if (!m->slots)
 		return REC_ENOMEM;
 	for (size_t i = 0; i < cap; i++)
@@ -24,7 +32,10 @@ int rec_map_init(struct rec_map *m, size_t capacity)
 
 void rec_map_destroy(struct rec_map *m)
 {
-	rec_free(m->slots);
+	if (m->big)
+		rec_big_free(m->slots);
+	else
+		rec_free(m->slots);
 	m->slots = NULL;
 }
 

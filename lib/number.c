@@ -9,6 +9,24 @@
 
 #include "internal.h"
 
+/* Whether the 8 bytes of x, the first in the lowest, are all '0' to '9'
+ * (each byte's high nibble is 3, and adding 6 keeps it 3). */
+static int eight_digits(uint64_t x)
+{
+	return ((x & 0xF0F0F0F0F0F0F0F0ull) |
+		(((x + 0x0606060606060606ull) & 0xF0F0F0F0F0F0F0F0ull) >> 4)) ==
+	       0x3333333333333333ull;
+}
+
+/* The number the eight digits of x spell: pairs, then fours, then all
+ * eight combined by three multiplications. */
+static uint64_t eight_digits_value(uint64_t x)
+{
+	x = ((x & 0x0F0F0F0F0F0F0F0Full) * 2561) >> 8;
+	x = ((x & 0x00FF00FF00FF00FFull) * 6553601) >> 16;
+	return ((x & 0x0000FFFF0000FFFFull) * 42949672960001ull) >> 32;
+}
+
 /*
  * Decimal numbers are parsed by hand on the fast path (digits, one point,
  * a sign): that is what event files hold, and strtod is both slower and
@@ -16,38 +34,26 @@
  * to strtod on a NUL-terminated copy; we never call setlocale, so it runs in
  * the "C" locale.
  */
-int rec_parse_double(const char *s, size_t len, double *out)
+/* The digits from s[i] on added to *mant (modulo 2^64); the position
+ * after them.  Eight at a time where there are eight. */
+static inline size_t digit_run(const char *s, size_t len, size_t i,
+			       uint64_t *mant)
 {
-	static const double pow10[] = { 1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7,
-		1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15 };
-	size_t i = 0;
-	int neg = 0;
-	if (len == 0)
-		return REC_EINVAL;
-	if (s[0] == '-' || s[0] == '+') {
-		neg = s[0] == '-';
-		i = 1;
+	uint64_t m = *mant;
+	while (len - i >= 8 && eight_digits(rec_load_le64(s + i))) {
+		m = m * 100000000 + eight_digits_value(rec_load_le64(s + i));
+		i += 8;
 	}
-	uint64_t mant = 0;
-	int digits = 0, frac = 0, point = 0;
-	for (; i < len; i++) {
-		unsigned d = (unsigned char)s[i] - '0';
-		if (d < 10) {
-			mant = mant * 10 + d;
-			digits++;
-			frac += point;
-		} else if (s[i] == '.' && !point) {
-			point = 1;
-		} else {
-			break;
-		}
-	}
-	if (i == len && digits > 0 && digits <= 15) {
-		double v = (double)mant / pow10[frac];
-		*out = neg ? -v : v;
-		return 0;
-	}
-	/* slow path */
+	for (; i < len && (unsigned)((unsigned char)s[i] - '0') < 10; i++)
+		m = m * 10 + (unsigned)((unsigned char)s[i] - '0');
+	*mant = m;
+	return i;
+}
+
+/* What the fast path leaves: exponents, long mantissas, and errors. */
+static __attribute__((noinline)) int parse_slow(const char *s, size_t len,
+						double *out)
+{
 	char buf[64];
 	if (len >= sizeof(buf))
 		return REC_EINVAL;
@@ -65,6 +71,34 @@ int rec_parse_double(const char *s, size_t len, double *out)
 		return REC_EINVAL;
 	*out = v;
 	return 0;
+}
+
+int rec_parse_double(const char *s, size_t len, double *out)
+{
+	static const double pow10[] = { 1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7,
+		1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15 };
+	if (len == 0)
+		return REC_EINVAL;
+	if (len == 1 && (unsigned)((unsigned char)s[0] - '0') < 10) {
+		*out = (double)(s[0] - '0');	/* a rating, a 0/1 label */
+		return 0;
+	}
+	size_t i = s[0] == '-' || s[0] == '+';
+	uint64_t mant = 0;
+	size_t end = digit_run(s, len, i, &mant);
+	size_t digits = end - i, frac = 0;
+	if (end < len && s[end] == '.') {
+		i = end + 1;
+		end = digit_run(s, len, i, &mant);
+		frac = end - i;
+		digits += frac;
+	}
+	if (end == len && digits > 0 && digits <= 15) {
+		double v = (double)mant / pow10[frac];
+		*out = s[0] == '-' ? -v : v;
+		return 0;
+	}
+	return parse_slow(s, len, out);
 }
 
 int rec_parse_long(const char *s, size_t len, long min, long max, long *out)

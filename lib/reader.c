@@ -865,14 +865,40 @@ static int next_line(rec_reader *r, char **line, size_t *len, int may_pause,
 	return 1;
 }
 
+/* The bytes of x (eight, the first in the lowest) that are below
+ * '\t' + 1, each marked by its top bit.  Byte by byte exact: the low seven
+ * bits plus 0x76 carry into the top bit just when they are 10 or more, and
+ * never into the next byte. */
+static uint64_t control_bytes(uint64_t x)
+{
+	const uint64_t ones = 0x0101010101010101ull, low7 = ones * 0x7f;
+	uint64_t ten_up = (x & low7) + ones * (0x80 - ('\t' + 1));
+	return ~(ten_up | x) & (ones << 7);
+}
+
 /* Split a TSV line into r->f / r->flen; returns the field count, or -1
- * when the line holds a NUL byte.  One pass over the bytes: fields are
- * short, so a plain loop beats a memchr call per field. */
+ * when the line holds a NUL byte.  One pass over the bytes, eight at a
+ * time: fields are short, so this beats a memchr call per field. */
 static int split_tsv(rec_reader *r, const char *line, size_t len)
 {
 	int n = 0;
-	size_t start = 0;
-	for (size_t i = 0; i < len; i++) {
+	size_t start = 0, i = 0;
+	for (; len - i >= 8; i += 8) {
+		for (uint64_t hit = control_bytes(rec_load_le64(line + i)); hit;
+		     hit &= hit - 1) {
+			size_t at = i + (size_t)__builtin_ctzll(hit) / 8;
+			if (line[at] == '\0')
+				return -1;
+			if (line[at] == '\t') {
+				if (n == REC_MAX_FIELDS)
+					return n + 1;	/* too many */
+				r->f[n] = line + start;
+				r->flen[n++] = at - start;
+				start = at + 1;
+			}
+		}
+	}
+	for (; i < len; i++) {
 		unsigned char ch = (unsigned char)line[i];
 		if (ch > '\t')
 			continue;

@@ -329,6 +329,12 @@ static int tile_scores(const float *restrict users, int k,
 			b[u] += w * y;
 		}
 	}
+	/* A score beats a threshold just when threshold - score is below
+	 * zero, so the sign bits of the differences say it with no compare:
+	 * a compare makes a mask, which AVX-512F alone turns back into a
+	 * vector one lane at a time.  Rounding keeps the sign of a
+	 * difference, and the one case where it is wrong (-inf less -inf,
+	 * a NaN with the sign set) only costs a needless selection. */
 	vec16 *out0 = (vec16 *)(void *)scores[0];
 	vec16 *out1 = (vec16 *)(void *)scores[1];
 	ivec16 above = { 0 };
@@ -336,12 +342,13 @@ static int tile_scores(const float *restrict users, int k,
 	for (int u = 0; u < TILE; u++) {
 		out0[u] = a[u];
 		out1[u] = b[u];
-		above |= (a[u] > threshold[u]) | (b[u] > threshold[u]);
+		above |= (ivec16)(threshold[u] - a[u]) |
+			 (ivec16)(threshold[u] - b[u]);
 	}
 	int32_t any = 0;
 	for (int j = 0; j < BLOCK; j++)
 		any |= above[j];
-	return any != 0;
+	return any < 0;
 }
 
 /* A user's best K so far, as a min-heap on (score, then later item). */

@@ -84,10 +84,15 @@ int rec_event_make(rec_model *m, const struct rec_row *row,
 		return rc == REC_ENOMEM
 			? rec_fail(err, rc, NULL, 0, "out of memory") : rc;
 	}
+	/* the item's hash serves both its feature key and the catalogue; the
+	 * three slots are fetched at once, so that their misses overlap */
 	uint64_t item_hash = rec_hash(REC_SPACE_ITEM, row->item, row->item_len);
-	if (rec_model_intern(m, rec_feature_key(m, REC_SPACE_USER, row->user,
-						row->user_len),
-			     0, &e->user_row) != 0 ||
+	uint64_t user_key = rec_feature_key(m, REC_SPACE_USER, row->user,
+					    row->user_len);
+	rec_map_prefetch(&m->feature_index, user_key);
+	rec_map_prefetch(&m->feature_index, item_hash & m->key_mask);
+	rec_map_prefetch(&m->catalogue.index, item_hash);
+	if (rec_model_intern(m, user_key, 0, &e->user_row) != 0 ||
 	    rec_model_intern(m, item_hash & m->key_mask, 1, &e->item_row) != 0 ||
 	    rec_catalogue_note(m, item_hash, row->item, row->item_len,
 			       e->item_row, row->time) != 0)

@@ -208,6 +208,14 @@ static const struct reader_case cases[] = {
 	  .files = { { "a.tsv", LIT("u1\ti1\t1\nu\0x\ti2\t1\nu3\ti3\t0\n"),
 		       0 } },
 	  .want = "u1 i1 1\nE a.tsv:2 NUL byte in line\nu3 i3 0\n" },
+	{ .what = "long fields, control bytes, a late NUL",
+	  /* the splitter reads eight bytes at a time: tabs, a NUL and
+	   * bytes below and above the tab at every position of a word */
+	  .files = { { "a.tsv", LIT("user-number-1\titem\x01\x08\x0b\x7f\x80x"
+				    "\t1\nu2\ti2\t0\nuser-two-long\titem-"
+				    "two\t1\0\nu\ti\t1\n"), 0 } },
+	  .want = "user-number-1 item\x01\x08\x0b\x7f\x80x 1\nu2 i2 0\n"
+		  "E a.tsv:3 NUL byte in line\nu i 1\n" },
 	{ .what = "empty ids",
 	  .files = { { "a.tsv", "\ti1\t1\nu2\t\t1\nu3\ti3\t1\n", -1, 0 } },
 	  .want = "E a.tsv:1 empty user id\nE a.tsv:2 empty item id\n"

@@ -14,6 +14,9 @@ echo
 echo "== rec-eval --compare and curves (bench/eval_compare.sh)"
 sh "$dir/eval_compare.sh" "$bin" "$data"
 echo
+echo "== threads (bench/threads.sh)"
+sh "$dir/threads.sh" "$bin" "$data"
+echo
 echo "== distillation (bench/distill.sh)"
 sh "$dir/distill.sh" "$bin" "$data"
 echo

@@ -122,6 +122,18 @@ void rec_zfree(void *opaque, void *p)
  */
 #define BIG_HEADER 64
 
+/* A block just mapped or moved, of total bytes for n: huge pages asked
+ * for when it is large, its size in front; the caller's part. */
+static void *big_mapped(unsigned char *q, size_t total, size_t n)
+{
+#ifdef MADV_HUGEPAGE
+	if (total >= (2u << 20))
+		madvise(q, total, MADV_HUGEPAGE);
+#endif
+	memcpy(q, &n, sizeof(n));
+	return q + BIG_HEADER;
+}
+
 void *rec_big_realloc(void *p, size_t n)
 {
 	size_t old = 0;
@@ -143,28 +155,19 @@ void *rec_big_realloc(void *p, size_t n)
 		q = mremap(base, old + BIG_HEADER, total, MREMAP_MAYMOVE);
 		if (q == MAP_FAILED)
 			return NULL;
-#ifdef MADV_HUGEPAGE
-		if (total >= (2u << 20))
-			madvise(q, total, MADV_HUGEPAGE);
-#endif
-		memcpy(q, &n, sizeof(n));
-		return q + BIG_HEADER;
+		return big_mapped(q, total, n);
 	}
 #endif
 	q = mmap(NULL, total, PROT_READ | PROT_WRITE,
 		 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	if (q == MAP_FAILED)
 		return NULL;
-#ifdef MADV_HUGEPAGE
-	if (total >= (2u << 20))
-		madvise(q, total, MADV_HUGEPAGE);
-#endif
-	memcpy(q, &n, sizeof(n));
+	void *fresh = big_mapped(q, total, n);
 	if (p) {
-		memcpy(q + BIG_HEADER, p, old);
+		memcpy(fresh, p, old);
 		munmap(base, old + BIG_HEADER);
 	}
-	return q + BIG_HEADER;
+	return fresh;
 }
 
 void *rec_big_realloc_array(void *p, size_t n, size_t size)

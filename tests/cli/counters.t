@@ -11,11 +11,6 @@ find_python
 "$BIN/rec-gen" --users 50 --items 40 --events 2000 --seed 3 |
 	cut -f 1-4 > data.tsv || fail "rec-gen"
 head -n 300 data.tsv > new.tsv
-info() {	# MODEL KEY
-	"$BIN/rec-info" "$1" > info.out || fail "rec-info $1"
-	awk -v k="$2" '$1 == k { print $2; f = 1 } END { exit !f }' info.out ||
-		fail "rec-info $1 shows no $2"
-}
 
 passes_case() {	# 3 passes, no hold-out, no early stop
 	expect_exit 0 "$BIN/rec-train" -q --positive 4 -p 3 --holdout 0 \

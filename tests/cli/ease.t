@@ -36,12 +36,6 @@ same() {	# A B: the same model apart from the times and the runs
 	"$PYTHON" "$TESTS/same_model.py" --any-runs "$1" "$2" ||
 		fail "$1 and $2 differ"
 }
-# info MODEL KEY: the value rec-info prints for KEY
-info() {
-	"$BIN/rec-info" "$1" > info.out || fail "rec-info $1"
-	awk -v k="$2" '$1 == k { print $2; f = 1 } END { exit !f }' info.out ||
-		fail "rec-info $1 shows no $2"
-}
 
 # ---- (a) exactness ----
 exact_case() {	# NAME [OPTIONS...]: for train and update alike

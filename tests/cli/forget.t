@@ -12,12 +12,6 @@ find_python
 
 "$BIN/rec-gen" --users 80 --items 60 --events 4000 --seed 5 |
 	cut -f 1-4 > data.tsv || fail "rec-gen"
-# info MODEL KEY: the value rec-info prints for KEY
-info() {
-	"$BIN/rec-info" "$1" > info.out || fail "rec-info $1"
-	awk -v k="$2" '$1 == k { print $2; f = 1 } END { exit !f }' info.out ||
-		fail "rec-info $1 shows no $2"
-}
 # scores USER MODEL: the user's score for every item, one a line
 scores() {
 	cut -f 2 data.tsv | sort -u | awk -v u="$1" '{ print u "\t" $1 }' |

@@ -5,12 +5,6 @@
 # merge into the model of all their events.
 . "$TESTS/lib.sh"
 
-# info MODEL KEY: the value rec-info prints for KEY
-info() {
-	"$BIN/rec-info" "$1" >info.out || fail "rec-info $1 failed"
-	awk -v k="$2" '$1 == k { print $2; found = 1 } END { exit !found }' \
-		info.out || fail "rec-info $1 shows no $2"
-}
 # chunk NAME A B: the chunk NAME has the same content in two model files
 chunk() {
 	python3 - "$@" <<'EOF' || fail "chunk $1 differs: $2 $3"

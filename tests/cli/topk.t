@@ -7,12 +7,6 @@
 . "$TESTS/cases.sh"
 find_python
 
-# info MODEL KEY: the value rec-info prints for KEY
-info() {
-	"$BIN/rec-info" "$1" >info.out || fail "rec-info $1 failed"
-	awk -v k="$2" '$1 == k { print $2; found = 1 } END { exit !found }' \
-		info.out || fail "rec-info $1 shows no $2"
-}
 # expect_info MODEL KEY VALUE
 expect_info() {
 	v=$(info "$1" "$2") || exit 1

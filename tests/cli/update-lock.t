@@ -2,11 +2,6 @@
 # model stays loadable for readers all along.
 . "$TESTS/lib.sh"
 
-info() {
-	"$BIN/rec-info" "$1" >info.out || fail "rec-info $1 failed"
-	awk -v k="$2" '$1 == k { print $2; found = 1 } END { exit !found }' \
-		info.out || fail "rec-info $1 shows no $2"
-}
 
 N=4000
 "$BIN/rec-gen" --users 300 --items 200 --events 5000 --seed 31 > train.tsv

@@ -3,12 +3,6 @@
 # rows, bad rows and the progressive figures kept in the model.
 . "$TESTS/lib.sh"
 
-# info MODEL KEY: the value rec-info prints for KEY
-info() {
-	"$BIN/rec-info" "$1" >info.out || fail "rec-info $1 failed"
-	awk -v k="$2" '$1 == k { print $2; found = 1 } END { exit !found }' \
-		info.out || fail "rec-info $1 shows no $2"
-}
 # samejson A B...: each pair of rec-info --json files describes the same
 # model, apart from what differs between equal models: the file's name,
 # size and times (the compressed chunks hold the times), the number of

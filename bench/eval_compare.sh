@@ -72,6 +72,10 @@ if [ -r "$udata" ]; then
 	ls -l "$work"/*.svg | awk '{ printf "  %s %d bytes\n", $NF, $5 }'
 	t "rec-eval --compare (1000 resamples)" "$bin/rec-eval" --positive 4 \
 		--compare "$work/k0.scored" "$work/k8.scored"
+	cp "$work/out" "$work/out1"
+	t "rec-eval --compare, --threads 2" "$bin/rec-eval" --positive 4 \
+		--threads 2 --compare "$work/k0.scored" "$work/k8.scored"
+	cmp -s "$work/out" "$work/out1" || echo "  the two outputs differ!"
 	# each pass over a score order serves 16 resamples, each row's count
 	# made from its number: 63 passes over 10M rows in two orders
 	sed -n '/^compare/,$p' "$work/out"

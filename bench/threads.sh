@@ -1,6 +1,7 @@
 #!/bin/sh
 # Thread scaling on the 10M-row file of bench/speed.sh: rec-train -k 8 one
-# pass and rec-predict score mode, with --threads 1 and 2, each pinned by
+# pass, rec-predict score mode and rec-eval of the scored file (pointwise
+# metrics), with --threads 1 and 2, each pinned by
 # taskset to one core and to two; and the time split's test AUC of a
 # model trained with each (the same model: the figure checks it).
 # usage: bench/threads.sh BINDIR [DATADIR]
@@ -21,6 +22,7 @@ echo "rows: $rows; cores: $(nproc); load: $(cut -d' ' -f1-3 /proc/loadavg)"
 train="$bin/rec-train -q --positive 4 -k 8 -p 1 --holdout 0"
 "$bin/rec-train" -q --positive 4 -k 8 -p 1 --holdout 0 -o "$work/k8.rec" \
 	"$work/big.tsv"
+"$bin/rec-predict" -m "$work/k8.rec" "$work/big.tsv" > "$work/scored.tsv"
 for cores in 0 0,1; do
 	for n in 1 2; do
 		measure "rec-train -k 8, --threads $n, cores $cores" \
@@ -29,6 +31,10 @@ for cores in 0 0,1; do
 	for n in 1 2; do
 		measure "rec-predict, --threads $n, cores $cores" \
 			"taskset -c $cores $bin/rec-predict --threads $n -m $work/k8.rec $work/big.tsv"
+	done
+	for n in 1 2; do
+		measure "rec-eval, --threads $n, cores $cores" \
+			"taskset -c $cores $bin/rec-eval --positive 4 --threads $n $work/scored.tsv"
 	done
 done
 

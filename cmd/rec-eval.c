@@ -12,7 +12,7 @@
 enum { OPT_JSON = OPT_FIRST_FREE, OPT_FAIL_UNDER, OPT_FAIL_OVER, OPT_TRUTH,
        OPT_GROUP, OPT_PROMETHEUS, OPT_PROMETHEUS_LABEL, OPT_PER_USER,
        OPT_ROC, OPT_PR, OPT_CALIBRATION, OPT_CALIBRATION_BINS, OPT_COMPARE,
-       OPT_BOOTSTRAP, OPT_SEED };
+       OPT_BOOTSTRAP, OPT_SEED, OPT_THREADS };
 
 /* Curves are drawn from this many cells of the x axis: at most 2 points
  * a cell for ROC, 4 for precision-recall (see rec_metrics_curve). */
@@ -74,6 +74,11 @@ static const struct cli_option options[] = {
 	  "exit 1 if metric M is below V (repeatable)" },
 	{ "fail-over", 0, "M=V", OPT_FAIL_OVER,
 	  "exit 1 if metric M is above V (repeatable)" },
+	{ "threads", 0, "N", OPT_THREADS,
+	  "pointwise: threads (default 1, at most 256): from 2, one reads "
+	  "the rows while another counts them, the two classes are sorted "
+	  "at once, and --compare resamples in N; the values are the same "
+	  "for any N" },
 	{ NULL, 0, NULL, 0, NULL },
 };
 
@@ -127,6 +132,8 @@ static const struct mode_option {
 	{ OPT_PR, "--pr", POINT },
 	{ OPT_CALIBRATION, "--calibration", POINT },
 	{ OPT_CALIBRATION_BINS, "--calibration-bins", POINT },
+	/* rankings are counted user by user as they are read */
+	{ OPT_THREADS, "--threads", POINT },
 };
 #define NMODE_OPTIONS (sizeof(mode_options) / sizeof(mode_options[0]))
 
@@ -1375,7 +1382,8 @@ static int ranking_mode(const struct ranking_config *rc,
 /* ---- pointwise mode ---- */
 
 static int pointwise_mode(struct input_config *in, char **files, int nfiles,
-			  const struct check *checks, int nchecks, int output,
+			  int threads, const struct check *checks,
+			  int nchecks, int output,
 			  const struct prometheus *prom,
 			  const struct curve_config *cu,
 			  const struct compare_config *cc)
@@ -1396,7 +1404,8 @@ static int pointwise_mode(struct input_config *in, char **files, int nfiles,
 			    &in->opt, &err) != 0)
 		die_error(&err);
 	rec_metrics *mt;
-	if (rec_metrics_create(&mt) != 0)
+	if (rec_metrics_create(&mt) != 0 ||
+	    rec_metrics_set_threads(mt, threads > 1 ? 2 : 1) != 0)
 		die("out of memory");
 	struct bad_rows bad; bad_rows_init(&bad, in->strict, reader);
 	watch_progress(reader, output == OUT_QUIET);
@@ -1407,7 +1416,8 @@ static int pointwise_mode(struct input_config *in, char **files, int nfiles,
 	if (cc->other) {
 		if (rec_reader_open(&other, &cc->other, 1, &in->opt, &err) != 0)
 			die_error(&err);
-		if (rec_paired_create(&paired) != 0)
+		if (rec_paired_create(&paired) != 0 ||
+		    rec_paired_set_threads(paired, threads) != 0)
 			die("out of memory");
 		bad_rows_init(&obad, in->strict, other);
 	}
@@ -1545,7 +1555,7 @@ int main(int argc, char **argv)
 	struct ranking_config rc = { .ks = { 10 }, .nk = 1 };
 	const char *check_args[64];
 	int check_over[64];
-	int nchecks = 0, output = OUT_TABLE, c;
+	int nchecks = 0, output = OUT_TABLE, threads = 1, c;
 	struct prometheus prom = { 0 };
 	struct curve_config cu = { 0 };
 	struct compare_config cc = { .resamples = DEFAULT_RESAMPLES,
@@ -1616,6 +1626,10 @@ int main(int argc, char **argv)
 						REC_MAX_BINS);
 			break;
 		case OPT_COMPARE: cc.other = optarg; break;
+		case OPT_THREADS:
+			threads = (int)opt_long("--threads", optarg, 1,
+						REC_MAX_THREADS);
+			break;
 		case OPT_BOOTSTRAP:
 			cc.resamples = (int)opt_long("--bootstrap", optarg, 1,
 						     REC_MAX_RESAMPLES);
@@ -1647,6 +1661,6 @@ int main(int argc, char **argv)
 	if (ranking)
 		return ranking_mode(&rc, &in, argv + optind, argc - optind,
 				    checks, nchecks, output, &prom, &cc);
-	return pointwise_mode(&in, argv + optind, argc - optind, checks,
-			      nchecks, output, &prom, &cu, &cc);
+	return pointwise_mode(&in, argv + optind, argc - optind, threads,
+			      checks, nchecks, output, &prom, &cu, &cc);
 }

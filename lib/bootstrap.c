@@ -25,10 +25,14 @@
  * exact AUC, ties counting half, is one pass over each order: no sort
  * per resample.  A pass serves LANES resamples at once, so that the rows
  * are read once per LANES resamples; a resample's figures are the same
- * whatever the lanes, as each is summed in the same order.
+ * whatever the lanes, as each is summed in the same order.  With threads,
+ * each takes every so many pass of the resamples, and the figures are
+ * gathered in resample order: the interval is the same for any number of
+ * threads.
  */
 #include <assert.h>
 #include <math.h>
+#include <pthread.h>
 #include <stdlib.h>
 
 #include "internal.h"
@@ -46,6 +50,7 @@ struct rec_paired {
 	size_t n, cap;
 	int labels_binary;
 	int probabilities[2];
+	int threads;
 };
 
 int rec_paired_create(rec_paired **out)
@@ -56,6 +61,15 @@ int rec_paired_create(rec_paired **out)
 		return REC_ENOMEM;
 	p->labels_binary = 1;
 	p->probabilities[0] = p->probabilities[1] = 1;
+	p->threads = 1;
+	return 0;
+}
+
+int rec_paired_set_threads(rec_paired *p, int threads)
+{
+	if (threads < 1 || threads > REC_MAX_THREADS)
+		return REC_EINVAL;
+	p->threads = threads;
 	return 0;
 }
 
@@ -513,6 +527,37 @@ static int state_init(struct state *st, const rec_paired *p,
 	return 0;
 }
 
+/* One resample's differences, and where each is defined. */
+struct resample {
+	double diff[REC_DIFF_METRICS];
+	int ok[REC_DIFF_METRICS];
+};
+
+/* A thread's share of the resamples: passes first, first + step, ... */
+struct resample_job {
+	const struct state *st;
+	int resamples, lanes, first, step;
+	struct resample *all;
+};
+
+static void *run_resamples(void *arg)
+{
+	const struct resample_job *j = arg;
+	double diff[LANES][REC_DIFF_METRICS];
+	int ok[LANES][REC_DIFF_METRICS];
+	for (int b0 = j->first * j->lanes; b0 < j->resamples;
+	     b0 += j->step * j->lanes) {
+		int nb = j->resamples - b0 < j->lanes ? j->resamples - b0
+						      : j->lanes;
+		measure(j->st, b0, nb, diff, ok);
+		for (int l = 0; l < nb; l++) {
+			memcpy(j->all[b0 + l].diff, diff[l], sizeof(diff[l]));
+			memcpy(j->all[b0 + l].ok, ok[l], sizeof(ok[l]));
+		}
+	}
+	return NULL;
+}
+
 int rec_paired_bootstrap_lanes(rec_paired *p, int resamples, uint64_t seed,
 			       int lanes, struct rec_diff d[REC_DIFF_METRICS],
 			       struct rec_error *err)
@@ -529,30 +574,49 @@ int rec_paired_bootstrap_lanes(rec_paired *p, int resamples, uint64_t seed,
 	struct draws *dr = draws_create(seed);
 	double *diffs = rec_malloc_array((size_t)resamples * REC_DIFF_METRICS,
 					 sizeof(*diffs));
-	if (state_init(&st, p, dr) != 0 || !dr || !diffs) {
+	struct resample *all = rec_malloc_array((size_t)resamples,
+						sizeof(*all));
+	if (state_init(&st, p, dr) != 0 || !dr || !diffs || !all) {
 		state_free(&st);
 		rec_free(dr);
 		rec_free(diffs);
+		rec_free(all);
 		return rec_fail(err, REC_ENOMEM, NULL, 0, "out of memory");
 	}
-	double v[2][REC_DIFF_METRICS], diff[LANES][REC_DIFF_METRICS];
-	int ok[LANES][REC_DIFF_METRICS], m[REC_DIFF_METRICS] = { 0 };
-	measure_rows(&st, v, ok[0]);
+	double v[2][REC_DIFF_METRICS];
+	int ok[REC_DIFF_METRICS], m[REC_DIFF_METRICS] = { 0 };
+	measure_rows(&st, v, ok);
 	for (int k = 0; k < REC_DIFF_METRICS; k++)
-		if ((d[k].has = ok[0][k]) != 0) {
+		if ((d[k].has = ok[k]) != 0) {
 			d[k].a = v[0][k];
 			d[k].b = v[1][k];
 			d[k].diff = v[0][k] - v[1][k];
 		}
-	for (int b0 = 0; b0 < resamples; b0 += lanes) {
-		int nb = resamples - b0 < lanes ? resamples - b0 : lanes;
-		measure(&st, b0, nb, diff, ok);
-		for (int l = 0; l < nb; l++)
-			for (int k = 0; k < REC_DIFF_METRICS; k++)
-				if (d[k].has && ok[l][k])
-					diffs[(size_t)k * (size_t)resamples +
-					      (size_t)m[k]++] = diff[l][k];
+	int threads = p->threads;
+	int passes = (resamples + lanes - 1) / lanes;
+	if (threads > passes)
+		threads = passes;
+	struct resample_job jobs[REC_MAX_THREADS];
+	pthread_t tid[REC_MAX_THREADS];
+	for (int t = 0; t < threads; t++)
+		jobs[t] = (struct resample_job){ &st, resamples, lanes, t,
+						 threads, all };
+	int started = 0;
+	for (int t = 1; t < threads; t++) {
+		if (pthread_create(&tid[t], NULL, run_resamples, &jobs[t]) != 0)
+			break;
+		started = t;
 	}
+	run_resamples(&jobs[0]);
+	for (int t = 1; t <= started; t++)
+		pthread_join(tid[t], NULL);
+	for (int t = started + 1; t < threads; t++)
+		run_resamples(&jobs[t]);	/* threads that could not start */
+	for (int b = 0; b < resamples; b++)
+		for (int k = 0; k < REC_DIFF_METRICS; k++)
+			if (d[k].has && all[b].ok[k])
+				diffs[(size_t)k * (size_t)resamples +
+				      (size_t)m[k]++] = all[b].diff[k];
 	for (int k = 0; k < REC_DIFF_METRICS; k++)
 		if (d[k].has)
 			interval(&d[k], diffs + (size_t)k * (size_t)resamples,
@@ -560,6 +624,7 @@ int rec_paired_bootstrap_lanes(rec_paired *p, int resamples, uint64_t seed,
 	state_free(&st);
 	rec_free(dr);
 	rec_free(diffs);
+	rec_free(all);
 	return 0;
 }
 

@@ -31,7 +31,10 @@
  * that takes it non-const runs at the same time.  A non-const call needs the
  * object to itself.  Different objects are independent, except that using a
  * rec_topk reads its model.  Each thread needs its own struct rec_error.
- * Only rec_topk_run starts threads, and they end before it returns.
+ * Threads are started only where a caller asks for them: rec_topk_run,
+ * a model set to stream in two (rec_model_set_threads) and EASE's fit end
+ * theirs before the call returns; a rec_metrics set to two threads keeps
+ * its one until rec_metrics_free.
  *
  * After a failure the object is as it was before the call, except where
  * stated (reading rows, rec_dataset_read, rec_update, rec_train_stream).
@@ -1051,6 +1054,15 @@ int rec_metrics_add(rec_metrics *mt, double label, double score, double weight);
  * label whose class is itself counts as rec_metrics_add counts it. */
 int rec_metrics_add_soft(rec_metrics *mt, double label, int positive,
 			 double score, double weight);
+/* Count rows in threads (1 or 2; else REC_EINVAL, as once rows were
+ * added).  With 2, rec_metrics_add checks a row and queues it, and a
+ * thread of mt's own, kept until rec_metrics_free, counts the rows in the
+ * order they came; rec_metrics_compute waits for it and sorts the two
+ * classes at once.  The values are those of one thread, to the bit.  An
+ * out-of-memory in that thread is returned by a later add or by
+ * rec_metrics_compute, and mt keeps no row after it.  REC_ENOMEM when
+ * the thread cannot start. */
+int rec_metrics_set_threads(rec_metrics *mt, int threads);
 /* Sorts the rows mt keeps, so mt is written (one thread at a time); rows
  * may still be added afterwards and the values computed again.  REC_EDATA
  * without rows, REC_ENOMEM; v holds what could be computed either way. */
@@ -1149,6 +1161,10 @@ int rec_paired_add(rec_paired *p, double label, double a, double b,
 int rec_paired_bootstrap(rec_paired *p, int resamples, uint64_t seed,
 			 struct rec_diff d[REC_DIFF_METRICS],
 			 struct rec_error *err);
+/* Resample in threads (1 to REC_MAX_THREADS, else REC_EINVAL), started
+ * and ended by each rec_paired_bootstrap: the same d for any number. */
+#define REC_MAX_THREADS 256
+int rec_paired_set_threads(rec_paired *p, int threads);
 void rec_paired_free(rec_paired *p);
 /* The same for a mean of n paired values (one per user, say): value i
  * counts as row i would, the same counts for every call with the same

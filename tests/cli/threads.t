@@ -2,7 +2,8 @@
 # learned by another gives the model of one thread, bit for bit, run after
 # run, with bad rows, forgetting and a warm start too; the cases it does
 # not apply to are refused rather than run on one thread unannounced.
-# rec-predict --threads 2 writes the bytes one thread writes.
+# rec-predict --threads 2 writes the bytes one thread writes; rec-eval
+# --threads N prints and draws what one thread does.
 . "$TESTS/lib.sh"
 . "$TESTS/cases.sh"
 find_python
@@ -86,4 +87,46 @@ expect_err 'pbad.tsv:20001'
 expect_exit 2 "$BIN/rec-predict" --threads 3 -m one.rec a.tsv
 expect_exit 2 "$BIN/rec-predict" --threads 2 --explain -m one.rec a.tsv
 expect_exit 2 "$BIN/rec-predict" --threads 2 --reload -m one.rec a.tsv
+
+# rec-eval --threads N: rows enough for each class to be sorted in a
+# thread of its own; weights from column 4 (the time, in part 0), soft
+# labels, a second scorer, curves, and bad rows
+"$BIN/rec-gen" --users 4000 --items 900 --events 300000 --seed 83 > c.tsv
+expect_exit 0 "$BIN/rec-predict" -m warm1.rec c.tsv
+mv out c.scored
+expect_exit 0 "$BIN/rec-predict" -m start.rec c.tsv
+mv out c.other
+awk -F '\t' 'BEGIN { OFS = "\t" } { $3 = $3 / 5; $4 = NR % 3; print }' \
+	c.scored > c.soft
+{ head -n 70000 c.scored; echo 'u\ti\t1\t2\tg\tc\tnot-a-score'; tail -n 70000 c.scored; } > c.bad
+for args in "--positive 4 c.scored" "--positive 4 --json c.scored c.bad" \
+	"--soft-labels --weight 4 c.soft" "--task regression c.scored" \
+	"--positive 4 --compare c.other --bootstrap 40 c.scored" \
+	"--positive 4 --roc roc.svg --pr pr.svg --calibration cal.svg c.scored"; do
+	# shellcheck disable=SC2086
+	expect_exit 0 "$BIN/rec-eval" $args
+	mv out one.out
+	cp err one.err
+	for svg in roc pr cal; do [ ! -e $svg.svg ] || mv $svg.svg one-$svg.svg; done
+	for n in 2 5; do
+		# shellcheck disable=SC2086
+		expect_exit 0 "$BIN/rec-eval" --threads $n $args
+		cmp -s one.out out || fail "rec-eval $args: $n threads print otherwise"
+		cmp -s one.err err || fail "rec-eval $args: $n threads report otherwise"
+		for svg in roc pr cal; do
+			[ ! -e one-$svg.svg ] || cmp -s one-$svg.svg $svg.svg ||
+				fail "rec-eval $args: $n threads draw $svg otherwise"
+		done
+	done
+	rm -f one-*.svg
+done
+expect_exit 0 "$BIN/rec-eval" --threads 2 --positive 4 --json c.scored c.bad
+grep -q 'c.bad:70001' err || fail "rec-eval: the bad row was not reported"
+grep -q '"rows": 440000' out || fail "rec-eval: rows miscounted"
+expect_exit 2 "$BIN/rec-eval" --threads 2 --strict --positive 4 c.bad
+expect_err 'c.bad:70001'
+expect_exit 2 "$BIN/rec-eval" --threads 0 c.scored
+expect_exit 2 "$BIN/rec-eval" --threads 257 c.scored
+expect_exit 2 "$BIN/rec-eval" --threads 2 --group 1 c.scored
+expect_err "threads does not apply to --group"
 echo "threads: ok"

@@ -129,6 +129,26 @@ START_TEST(test_lanes)
 }
 END_TEST
 
+/* Threads: the same figures to the bit for any number, weighted rows or
+ * not. */
+START_TEST(test_threads)
+{
+	rec_paired *p = rows(900, _i, NULL, NULL);
+	struct rec_diff want[REC_DIFF_METRICS], d[REC_DIFF_METRICS];
+	ck_assert_int_eq(rec_paired_bootstrap(p, 101, 4, want, NULL), 0);
+	const int threads[] = { 2, 3, 7, 64 };
+	for (size_t t = 0; t < sizeof(threads) / sizeof(threads[0]); t++) {
+		ck_assert_int_eq(rec_paired_set_threads(p, threads[t]), 0);
+		ck_assert_int_eq(rec_paired_bootstrap(p, 101, 4, d, NULL), 0);
+		ck_assert(memcmp(d, want, sizeof(d)) == 0);
+	}
+	ck_assert_int_eq(rec_paired_set_threads(p, 0), REC_EINVAL);
+	ck_assert_int_eq(rec_paired_set_threads(p, REC_MAX_THREADS + 1),
+			 REC_EINVAL);
+	rec_paired_free(p);
+}
+END_TEST
+
 /* A row's counts over many rows and resamples: Poisson(1), so mean 1,
  * variance 1, P(0) = P(1) = 1/e; each lane of a 64-bit draw, and
  * neighbouring rows and resamples, uncorrelated. */
@@ -298,6 +318,7 @@ static Suite *bootstrap_suite(void)
 	tcase_add_loop_test(tc, test_values_on_the_rows, 0, 2);
 	tcase_add_test(tc, test_seeded);
 	tcase_add_test(tc, test_identical);
+	tcase_add_loop_test(tc, test_threads, 0, 2);
 	tcase_add_loop_test(tc, test_lanes, 0, 2);
 	tcase_add_test(tc, test_counts);
 	tcase_add_test(tc, test_shifted);

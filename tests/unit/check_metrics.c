@@ -516,6 +516,135 @@ START_TEST(test_oom_retry)
 }
 END_TEST
 
+/*
+ * Two threads: the same values and curves as one, to the bit, for rows
+ * enough that each class is sorted in a thread of its own; rows added
+ * after a compute are counted too.  _i: THR_UNIT, weights from the middle
+ * on (the switch to weighted rows in the counting thread), soft labels,
+ * or labels turning non-binary.
+ */
+enum { THR_UNIT, THR_WEIGHTED, THR_SOFT, THR_NON_BINARY, THR_LAST };
+#define THR_ROWS 300000
+
+static void thread_rows(rec_metrics *mt, int variant, size_t from,
+			size_t to)
+{
+	uint64_t x = 7 + from;
+	for (size_t i = from; i < to; i++) {
+		x = x * 6364136223846793005ull + 1442695040888963407ull;
+		double score = (double)(x >> 40) / (double)(1u << 24);
+		double label = (x >> 20) % 3 == 0 || score > 0.8;
+		double weight = variant == THR_WEIGHTED && i > THR_ROWS / 2
+				? 0.5 * (double)(i % 5) : 1;
+		int rc;
+		if (variant == THR_SOFT)
+			rc = rec_metrics_add_soft(mt, 0.9 * label + 0.05,
+						  label == 1, score, weight);
+		else
+			rc = rec_metrics_add(mt, variant == THR_NON_BINARY &&
+						 i == THR_ROWS / 3 ? 2 : label,
+					     score, weight);
+		TU_CHECK(rc == 0, "row %zu: %d", i, rc);
+	}
+}
+
+static void thread_run(int threads, int variant,
+		       struct rec_metric_values v[2], struct rec_curve *roc)
+{
+	rec_metrics *mt;
+	ck_assert_int_eq(rec_metrics_create(&mt), 0);
+	ck_assert_int_eq(rec_metrics_set_threads(mt, threads), 0);
+	thread_rows(mt, variant, 0, THR_ROWS / 2);
+	ck_assert_int_eq(rec_metrics_compute(mt, &v[0], NULL), 0);
+	thread_rows(mt, variant, THR_ROWS / 2, THR_ROWS);
+	ck_assert_int_eq(rec_metrics_compute(mt, &v[1], NULL), 0);
+	memset(roc, 0, sizeof(*roc));
+	if (v[1].has_auc)
+		ck_assert_int_eq(rec_metrics_curve(mt, REC_CURVE_ROC, 500, roc,
+						   NULL), 0);
+	/* no rows were added, or a thread is running: too late */
+	ck_assert_int_eq(rec_metrics_set_threads(mt, 1), REC_EINVAL);
+	rec_metrics_free(mt);
+}
+
+START_TEST(test_threads_same_values)
+{
+	struct rec_metric_values one[2], two[2];
+	struct rec_curve roc1, roc2;
+	thread_run(1, _i, one, &roc1);
+	thread_run(2, _i, two, &roc2);
+	ck_assert_uint_eq(two[1].rows, THR_ROWS);
+	ck_assert_int_eq(two[1].has_auc, _i != THR_NON_BINARY);
+	for (int k = 0; k < 2; k++)
+		ck_assert(memcmp(&one[k], &two[k], sizeof(one[k])) == 0);
+	ck_assert_uint_eq(roc1.n, roc2.n);
+	ck_assert(roc1.area == roc2.area && roc1.groups == roc2.groups);
+	ck_assert(roc1.n == 0 ||
+		  memcmp(roc1.points, roc2.points,
+			 roc1.n * sizeof(*roc1.points)) == 0);
+	rec_curve_free(&roc1);
+	rec_curve_free(&roc2);
+}
+END_TEST
+
+/* A bad row is refused at once, with two threads as with one; the thread
+ * count is set before the first row. */
+START_TEST(test_threads_bad_input)
+{
+	rec_metrics *mt;
+	ck_assert_int_eq(rec_metrics_create(&mt), 0);
+	ck_assert_int_eq(rec_metrics_set_threads(mt, 0), REC_EINVAL);
+	ck_assert_int_eq(rec_metrics_set_threads(mt, 3), REC_EINVAL);
+	ck_assert_int_eq(rec_metrics_set_threads(mt, 2), 0);
+	ck_assert_int_eq(rec_metrics_set_threads(mt, 2), 0);
+	ck_assert_int_eq(rec_metrics_add(mt, 1, NAN, 1), REC_EINVAL);
+	ck_assert_int_eq(rec_metrics_add(mt, 1, 0.5, -1), REC_EINVAL);
+	ck_assert_int_eq(rec_metrics_add_soft(mt, 1.5, 1, 0.5, 1), REC_EINVAL);
+	ck_assert_int_eq(rec_metrics_add(mt, 1, 0.75, 1), 0);
+	ck_assert_int_eq(rec_metrics_add(mt, 0, 0.25, 1), 0);
+	ck_assert_int_eq(rec_metrics_set_threads(mt, 1), REC_EINVAL);
+	struct rec_metric_values v;
+	ck_assert_int_eq(rec_metrics_compute(mt, &v, NULL), 0);
+	ck_assert_uint_eq(v.rows, 2);
+	ck_assert(v.has_auc && v.auc == 1);
+	rec_metrics_free(mt);
+}
+END_TEST
+
+/* An allocation that fails in the counting thread: a later add or the
+ * compute says so, never a value computed without the row. */
+START_TEST(test_threads_oom)
+{
+	int refused = 0;
+	for (long nth = 1; nth < 12; nth++) {
+		rec_metrics *mt;
+		ck_assert_int_eq(rec_metrics_create(&mt), 0);
+		ck_assert_int_eq(rec_metrics_set_threads(mt, 2), 0);
+		rec_alloc_fail_at(nth, 0);
+		int failed = 0;
+		for (size_t i = 0; i < OOM_ROWS && !failed; i++)
+			failed = rec_metrics_add(mt, i % 3 == 0,
+						 (double)(i % 1000) / 1000,
+						 i > 100000 ? 0.5 : 1) ==
+				 REC_ENOMEM;
+		struct rec_metric_values v;
+		int rc = rec_metrics_compute(mt, &v, NULL);
+		rec_alloc_fail_at(0, 0);
+		if (!failed && rc == 0) {
+			/* past the last allocation: every row counted */
+			ck_assert_uint_eq(v.rows, OOM_ROWS);
+			rec_metrics_free(mt);
+			break;
+		}
+		ck_assert_int_eq(rc, REC_ENOMEM);
+		refused++;
+		rec_metrics_free(mt);
+	}
+	/* the lists' first blocks and their growth */
+	ck_assert_int_ge(refused, 3);
+}
+END_TEST
+
 static Suite *metrics_suite(void)
 {
 	Suite *s = suite_create("metrics");
@@ -543,6 +672,13 @@ static Suite *metrics_suite(void)
 	tcase_set_timeout(tc, 120);
 	tcase_add_loop_test(tc, test_oom_retry, OOM_UNWEIGHTED,
 			    OOM_WEIGHTED + 1);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("threads");
+	tcase_set_timeout(tc, 120);
+	tcase_add_loop_test(tc, test_threads_same_values, THR_UNIT, THR_LAST);
+	tcase_add_test(tc, test_threads_bad_input);
+	tcase_add_test(tc, test_threads_oom);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -491,7 +491,8 @@ static void update_setup(void *p)
 static int update_run(void *p, struct rec_error *err)
 {
 	struct update_ctx *x = p;
-	struct rec_update_options o = { x->test_only, 0, 0, 50 };
+	struct rec_update_options o = { .test_only = x->test_only,
+					.window = 50 };
 	return rec_update(x->m, x->r, &o, NULL, NULL, update_progress, x, err);
 }
 

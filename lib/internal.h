@@ -257,6 +257,7 @@ struct rec_schema {
 
 /* The item catalogue: every item met in training, in first-seen order. */
 struct rec_item {
+	uint64_t key;		/* rec_hash of the id: the index's key */
 	uint32_t name_off;	/* offset of the id in the name arena */
 	uint32_t name_len;
 	uint32_t feature;	/* feature row of the item id */
@@ -273,6 +274,11 @@ struct rec_catalogue {
 	char *names;		/* the ids, not NUL-terminated */
 	size_t names_len, names_cap;
 	struct rec_map index;	/* rec_hash(item id) -> position in items */
+	/* by feature row: the position of the item last noted with it, or
+	 * UINT32_MAX; a hint, trusted only when that item's key matches,
+	 * so that a row's item is found without a probe of index */
+	uint32_t *by_row;
+	size_t by_row_len;
 	uint64_t max_count;	/* largest count, for popularity sampling */
 	struct rec_kfeat *kfeats;	/* the items' feature lists */
 	size_t nkfeats, kfeats_cap;

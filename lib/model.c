@@ -120,6 +120,7 @@ void rec_model_free(rec_model *m)
 	rec_free(m->catalogue.items);
 	rec_free(m->catalogue.names);
 	rec_map_destroy(&m->catalogue.index);
+	rec_free(m->catalogue.by_row);
 	rec_ease_free(m->ease);
 	rec_free(m->journal.e);
 	rec_free(m);
@@ -326,11 +327,45 @@ int rec_model_intern(struct rec_model *m, uint64_t key, uint32_t space,
 	return 0;
 }
 
+/* The position of the item with key, and feature row feature, or
+ * UINT32_MAX: from the row's hint when it holds, else from the index. */
+static uint32_t catalogue_at(const struct rec_catalogue *c, uint64_t key,
+			     uint32_t feature)
+{
+	if (feature < c->by_row_len) {
+		uint32_t at = c->by_row[feature];
+		if (at < c->count && c->items[at].key == key)
+			return at;
+	}
+	return rec_map_get(&c->index, key);
+}
+
+/* Remember that feature row feature leads to position at; without the
+ * memory for it, the index serves. */
+static void hint_row(struct rec_catalogue *c, uint32_t feature, uint32_t at)
+{
+	if (feature == UINT32_MAX)
+		return;
+	if (feature >= c->by_row_len) {
+		size_t len = rec_grow_cap(c->by_row_len, (size_t)feature + 1,
+					  1024);
+		uint32_t *by_row = rec_realloc_array(c->by_row, len,
+						     sizeof(*by_row));
+		if (!by_row)
+			return;
+		for (size_t r = c->by_row_len; r < len; r++)
+			by_row[r] = UINT32_MAX;
+		c->by_row = by_row;
+		c->by_row_len = len;
+	}
+	c->by_row[feature] = at;
+}
+
 int rec_catalogue_note(struct rec_model *m, uint64_t key, const char *id,
 		       size_t len, uint32_t feature, double time)
 {
 	struct rec_catalogue *c = &m->catalogue;
-	uint32_t at = rec_map_get(&c->index, key);
+	uint32_t at = catalogue_at(c, key, feature);
 	if (at != UINT32_MAX) {
 		struct rec_item *it = &c->items[at];
 		c->last = at;
@@ -339,6 +374,8 @@ int rec_catalogue_note(struct rec_model *m, uint64_t key, const char *id,
 			c->max_count = it->count;
 		if (time > it->last_time)
 			it->last_time = time;
+		if (feature < c->by_row_len && c->by_row[feature] != at)
+			c->by_row[feature] = at;
 		return 0;
 	}
 	if (c->names_len + len > UINT32_MAX || c->count >= UINT32_MAX - 1)
@@ -367,6 +404,7 @@ int rec_catalogue_note(struct rec_model *m, uint64_t key, const char *id,
 	memcpy(c->names + c->names_len, id, len);
 	c->last = (uint32_t)c->count;
 	struct rec_item *it = &c->items[c->count++];
+	it->key = key;
 	it->name_off = (uint32_t)c->names_len;
 	it->name_len = (uint32_t)len;
 	it->feature = feature;
@@ -377,6 +415,7 @@ int rec_catalogue_note(struct rec_model *m, uint64_t key, const char *id,
 		c->max_count = 1;
 	it->last_time = time;
 	c->names_len += len;
+	hint_row(c, feature, c->last);
 	return 0;
 }
 

@@ -85,13 +85,13 @@ int rec_event_make(rec_model *m, const struct rec_row *row,
 			? rec_fail(err, rc, NULL, 0, "out of memory") : rc;
 	}
 	/* the item's hash serves both its feature key and the catalogue; the
-	 * three slots are fetched at once, so that their misses overlap */
+	 * two map slots are fetched at once, so that their misses overlap
+	 * (the catalogue finds the item from its row, see catalogue_at) */
 	uint64_t item_hash = rec_hash(REC_SPACE_ITEM, row->item, row->item_len);
 	uint64_t user_key = rec_feature_key(m, REC_SPACE_USER, row->user,
 					    row->user_len);
 	rec_map_prefetch(&m->feature_index, user_key);
 	rec_map_prefetch(&m->feature_index, item_hash & m->key_mask);
-	rec_map_prefetch(&m->catalogue.index, item_hash);
 	if (rec_model_intern(m, user_key, 0, &e->user_row) != 0 ||
 	    rec_model_intern(m, item_hash & m->key_mask, 1, &e->item_row) != 0 ||
 	    rec_catalogue_note(m, item_hash, row->item, row->item_len,

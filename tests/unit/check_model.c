@@ -634,6 +634,66 @@ START_TEST(test_learn_deterministic)
 }
 END_TEST
 
+/*
+ * The catalogue finds an item from its feature row when it can, and from
+ * its index otherwise: items sharing a row (hashed ids collide in few
+ * bits), rows far apart, no row, and positions moved by a drop must all
+ * count each item as its own.
+ */
+static void note(rec_model *m, const char *id, uint32_t row, double time)
+{
+	ck_assert_int_eq(rec_catalogue_note(m, rec_hash(REC_SPACE_ITEM, id,
+							strlen(id)),
+					    id, strlen(id), row, time), 0);
+}
+
+static uint64_t item_count(const rec_model *m, const char *id)
+{
+	uint32_t at = rec_catalogue_find(m, id, strlen(id));
+	ck_assert_msg(at != UINT32_MAX, "%s not in the catalogue", id);
+	return m->catalogue.items[at].count;
+}
+
+START_TEST(test_catalogue_rows)
+{
+	rec_model *m = small_model(0, 1);
+	/* a and b share row 5, alternately; c sits at a far row, d has none */
+	for (int i = 0; i < 5; i++) {
+		note(m, "a", 5, i);
+		if (i < 3)
+			note(m, "b", 5, i);
+		note(m, "c", 100000, i);
+		note(m, "d", UINT32_MAX, i);
+		note(m, "a", 5, 10 + i);
+	}
+	/* b moves to another row: still one item */
+	note(m, "b", 7, 2);
+	ck_assert_uint_eq(m->catalogue.count, 4);
+	ck_assert_uint_eq(item_count(m, "a"), 10);
+	ck_assert_uint_eq(item_count(m, "b"), 4);
+	ck_assert_uint_eq(item_count(m, "c"), 5);
+	ck_assert_uint_eq(item_count(m, "d"), 5);
+	ck_assert(m->catalogue.items[rec_catalogue_find(m, "a", 1)].last_time
+		  == 14);
+	ck_assert_uint_eq(m->catalogue.max_count, 10);
+	/* drop a: b, c and d move down, and rows that led to them are
+	 * hints no longer */
+	unsigned char drop[4] = { 1, 0, 0, 0 };
+	uint32_t to[4];
+	ck_assert_int_eq(rec_catalogue_drop(m, drop, to), 0);
+	ck_assert(to[0] == UINT32_MAX && to[1] == 0 && to[3] == 2);
+	note(m, "b", 5, 3);
+	note(m, "c", 100000, 6);
+	note(m, "e", 5, 7);
+	ck_assert_uint_eq(m->catalogue.count, 4);
+	ck_assert_uint_eq(item_count(m, "b"), 5);
+	ck_assert_uint_eq(item_count(m, "c"), 6);
+	ck_assert_uint_eq(item_count(m, "e"), 1);
+	ck_assert_uint_eq(rec_catalogue_find(m, "a", 1), UINT32_MAX);
+	rec_model_free(m);
+}
+END_TEST
+
 static Suite *model_suite(void)
 {
 	Suite *s = suite_create("model");
@@ -651,6 +711,7 @@ static Suite *model_suite(void)
 	tcase_add_test(tc, test_intern_bits);
 	tcase_add_test(tc, test_init_order_independent);
 	tcase_add_test(tc, test_init_scale);
+	tcase_add_test(tc, test_catalogue_rows);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("score");

@@ -4,6 +4,7 @@
 #ifndef REC_INTERNAL_H
 #define REC_INTERNAL_H
 
+#include <math.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <string.h>
@@ -635,6 +636,23 @@ double rec_model_learn(struct rec_model *m, uint32_t user_row,
 double rec_model_learn_scored(struct rec_model *m, uint32_t user_row,
 			      uint32_t item_row, float label, float weight,
 			      double *margin, int freeze);
+/* rec_model_learn_scored without freezing, leaving a logistic loss to
+ * the caller: 0 is returned and *exp_out set, from which
+ * rec_logistic_loss(*margin, *exp_out, label, weight) is the loss
+ * rec_model_learn_scored would have returned, to the bit.  Other losses
+ * are returned as rec_model_learn_scored returns them. */
+double rec_model_learn_deferred(struct rec_model *m, uint32_t user_row,
+				uint32_t item_row, float label, float weight,
+				double *margin, float *exp_out);
+/* The logistic loss log(1 + exp(-|margin|)) + max(margin, 0) -
+ * label * margin, times weight, from e = expf(-|margin|) as the learning
+ * step computes it: one expression, wherever it is evaluated. */
+static inline double rec_logistic_loss(double margin, float e, float label,
+				       float weight)
+{
+	double loss = log1pf(e) + (margin > 0 ? margin : 0) - label * margin;
+	return loss * weight;
+}
 /* Make the stamps forgetting keeps (if it is on and they are not there):
  * 0 or REC_ENOMEM, before anything else changes. */
 int rec_model_forget_init(struct rec_model *m);

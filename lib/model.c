@@ -738,8 +738,12 @@ static float event_share(const struct rec_model *m, uint32_t row)
 	return n > 1 ? 1.0f / (float)n : 1.0f;
 }
 
-static double learn(struct rec_model *m, uint32_t user_row, uint32_t item_row,
-		    float label, float weight, double *margin_out, int freeze)
+/* With exp_out and the logistic loss, the loss is left to the caller:
+ * *exp_out gets the e it is computed from (rec_logistic_loss), and 0 is
+ * returned. */
+static double learn_step(struct rec_model *m, uint32_t user_row,
+			 uint32_t item_row, float label, float weight,
+			 double *margin_out, int freeze, float *exp_out)
 {
 	const int k = m->params.factors;
 	const float lr = (float)m->params.lr;
@@ -769,10 +773,15 @@ static double learn(struct rec_model *m, uint32_t user_row, uint32_t item_row,
 		 * precision is plenty for a gradient and a reported loss */
 		float e = expf(-fabsf((float)margin));
 		float p = margin >= 0 ? 1 / (1 + e) : e / (1 + e);
-		loss = log1pf(e) + (margin > 0 ? margin : 0) - label * margin;
+		if (exp_out) {
+			*exp_out = e;
+			loss = 0;
+		} else {
+			loss = rec_logistic_loss(margin, e, label, weight);
+		}
 		g = p - label;
 	} else {
-		loss = (margin - label) * (margin - label);
+		loss = (margin - label) * (margin - label) * weight;
 		g = (float)(margin - label);
 	}
 	g *= weight;
@@ -791,7 +800,14 @@ static double learn(struct rec_model *m, uint32_t user_row, uint32_t item_row,
 		step_row(m, u, gu, 1);
 	if (item_row != user_row && !(freeze & REC_FREEZE_ITEMS))
 		step_row(m, v, gv, 1);
-	return loss * weight;
+	return loss;
+}
+
+static double learn(struct rec_model *m, uint32_t user_row, uint32_t item_row,
+		    float label, float weight, double *margin_out, int freeze)
+{
+	return learn_step(m, user_row, item_row, label, weight, margin_out,
+			  freeze, NULL);
 }
 
 static void count_event(struct rec_model *m, uint32_t row)
@@ -815,6 +831,17 @@ double rec_model_learn_scored(struct rec_model *m, uint32_t user_row,
 	if (item_row != user_row)
 		count_event(m, item_row);
 	return learn(m, user_row, item_row, label, weight, margin, freeze);
+}
+
+double rec_model_learn_deferred(struct rec_model *m, uint32_t user_row,
+				uint32_t item_row, float label, float weight,
+				double *margin, float *exp_out)
+{
+	count_event(m, user_row);
+	if (item_row != user_row)
+		count_event(m, item_row);
+	return learn_step(m, user_row, item_row, label, weight, margin, 0,
+			  exp_out);
 }
 
 /*

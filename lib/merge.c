@@ -159,16 +159,23 @@ static uint64_t learned_of(const rec_model *m)
 }
 
 /* What model i added to the base's count b of something: c - b, or an
- * error when the model has less than the base. */
+ * error when the model has less than the base.  An integer: a count near
+ * 2^64 in a double rounds up to 2^64, which no uint64_t holds. */
 static int beyond_base(struct merge *g, int i, uint64_t c, uint64_t b,
-		       const char *what, double *out)
+		       const char *what, uint64_t *out)
 {
 	if (c < b)
 		return rec_fail(g->err, REC_EINVAL, g->names[i], 0,
 				"fewer %s than the base %s: it was not "
 				"updated from it", what, g->base_name);
-	*out = (double)(c - b);
+	*out = c - b;
 	return 0;
+}
+
+/* a + b, or UINT64_MAX when that is more */
+static uint64_t add_counts(uint64_t a, uint64_t b)
+{
+	return b > UINT64_MAX - a ? UINT64_MAX : a + b;
 }
 
 /* Rows of the others that the first lacks, added in input order. */
@@ -237,11 +244,13 @@ static int merge_rows(struct merge *g)
 				continue;
 			if (first < 0)
 				first = i;
+			uint64_t more = 0;
 			int rc = beyond_base(g, i, m->feature_events[mr], b,
-					     "events of a feature", &g->c[i]);
+					     "events of a feature", &more);
 			if (rc)
 				return rc;
-			total += (uint64_t)g->c[i];
+			g->c[i] = (double)more;
+			total += more;
 			counted += g->c[i] > 0;
 			if (m->feature_stamp && m->feature_stamp[mr] > stamp)
 				stamp = m->feature_stamp[mr];
@@ -282,10 +291,12 @@ static int merge_bias(struct merge *g)
 	for (int j = 0; j < 2; j++) {
 		int counted = 0;
 		for (int i = 0; i < g->n; i++) {
+			uint64_t more = 0;
 			int rc = beyond_base(g, i, learned_of(g->in[i]), b,
-					     "events", &g->c[i]);
+					     "events", &more);
 			if (rc)
 				return rc;
+			g->c[i] = (double)more;
 			counted += g->c[i] > 0;
 			g->x[i] = g->in[i]->bias[j];
 		}
@@ -350,12 +361,12 @@ static int merge_catalogue(struct merge *g)
 			uint32_t at = rec_catalogue_find(m, id, len);
 			if (at == UINT32_MAX)
 				continue;
-			double more = 0;
+			uint64_t more = 0;
 			int rc = beyond_base(g, i, m->catalogue.items[at].count,
 					     b, "events of an item", &more);
 			if (rc)
 				return rc;
-			count += (uint64_t)more;
+			count = add_counts(count, more);
 			if (last < 0 || m->catalogue.items[at].last_time >
 			    g->in[last]->catalogue.items[last_at].last_time) {
 				last = i;
@@ -448,7 +459,7 @@ static int merge_counters(struct merge *g)
 	int holdout = 1, counted = 0;
 	for (int i = 0; i < g->n; i++) {
 		const struct rec_counters *k = &g->in[i]->counters;
-		double d;
+		uint64_t d = 0;
 		int rc = beyond_base(g, i, k->events, b ? b->events : 0,
 				     "training steps", &d);
 		if (!rc)
@@ -461,11 +472,12 @@ static int merge_counters(struct merge *g)
 		if (!rc)
 			rc = beyond_base(g, i, learned_of(g->in[i]),
 					 b ? learned_of(g->base) : 0,
-					 "events", &g->c[i]);
+					 "events", &d);
 		if (rc) {
 			rec_free(train);
 			return rc;
 		}
+		g->c[i] = (double)d;
 		sum.events += k->events - (b ? b->events : 0);
 		sum.learned += k->learned - (b ? b->learned : 0);
 		sum.learned_known &= k->learned_known;

@@ -15,6 +15,7 @@
  * mixing every shard starts from the last merged model, and counting what
  * each shard had from it would count the base once per shard.
  */
+#include <float.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -54,23 +55,39 @@ static float mean_of(const float *x, const double *c, int n)
 	return (float)(s / w);
 }
 
+/* The same for doubles, which the products may take past DBL_MAX: then
+ * each value is scaled by its share of the weight first.  The mean stays
+ * between the least and the greatest value. */
 static double mean_double(const double *x, const double *c, int n)
 {
-	double s = 0, w = 0;
+	double s = 0, w = 0, lo = 0, hi = 0;
 	int first = -1, same = 1;
 	for (int i = 0; i < n; i++) {
 		if (!(c[i] > 0))
 			continue;
-		if (first < 0)
+		if (first < 0) {
 			first = i;
-		else
+			lo = hi = x[i];
+		} else {
 			same &= x[i] == x[first];
+			lo = x[i] < lo ? x[i] : lo;
+			hi = x[i] > hi ? x[i] : hi;
+		}
 		s += c[i] * x[i];
 		w += c[i];
 	}
 	if (first < 0)
 		return x[0];
-	return same ? x[first] : s / w;
+	if (same)
+		return x[first];
+	double mean = s / w;
+	if (!isfinite(mean)) {
+		mean = 0;
+		for (int i = 0; i < n; i++)
+			if (c[i] > 0)
+				mean += c[i] / w * x[i];
+	}
+	return mean < lo ? lo : mean > hi ? hi : mean;
 }
 
 /* ---- which models can be merged ---- */
@@ -176,6 +193,14 @@ static int beyond_base(struct merge *g, int i, uint64_t c, uint64_t b,
 static uint64_t add_counts(uint64_t a, uint64_t b)
 {
 	return b > UINT64_MAX - a ? UINT64_MAX : a + b;
+}
+
+/* A sum of losses or weights (each finite, not negative) as a model file
+ * holds it: a difference of sums of floats may come out a hair below 0,
+ * and a sum of large ones past DBL_MAX. */
+static double loss_sum(double x)
+{
+	return x > 0 ? (x < DBL_MAX ? x : DBL_MAX) : 0;
 }
 
 /* Rows of the others that the first lacks, added in input order. */
@@ -439,8 +464,11 @@ static int merge_tables(struct merge *g)
 	return 0;
 }
 
-/* Runs, events and the progressive loss added up (beyond base); the
- * loss of the last pass a mean; the first creation. */
+/* Runs, events and the progressive loss added up (beyond base), the
+ * counts held at UINT64_MAX; the loss of the last pass a mean; the first
+ * creation.  Each event learned is a training step at least, so a model
+ * that learned more events beyond the base than it took steps was not
+ * updated from it. */
 static int merge_counters(struct merge *g)
 {
 	struct rec_counters *o = &g->out->counters;
@@ -473,16 +501,26 @@ static int merge_counters(struct merge *g)
 			rc = beyond_base(g, i, learned_of(g->in[i]),
 					 b ? learned_of(g->base) : 0,
 					 "events", &d);
+		if (!rc && b && k->learned_known && b->learned_known &&
+		    k->learned - b->learned > k->events - b->events)
+			rc = rec_fail(g->err, REC_EINVAL, g->names[i], 0,
+				      "more events learned beyond the base %s "
+				      "than training steps: it was not "
+				      "updated from it", g->base_name);
 		if (rc) {
 			rec_free(train);
 			return rc;
 		}
 		g->c[i] = (double)d;
-		sum.events += k->events - (b ? b->events : 0);
-		sum.learned += k->learned - (b ? b->learned : 0);
+		sum.events = add_counts(sum.events,
+					k->events - (b ? b->events : 0));
+		sum.learned = add_counts(sum.learned,
+					 k->learned - (b ? b->learned : 0));
 		sum.learned_known &= k->learned_known;
-		sum.updates += k->updates - (b ? b->updates : 0);
-		sum.prog_events += k->prog_events - (b ? b->prog_events : 0);
+		sum.updates = add_counts(sum.updates,
+					 k->updates - (b ? b->updates : 0));
+		sum.prog_events = add_counts(sum.prog_events, k->prog_events -
+					     (b ? b->prog_events : 0));
 		sum.prog_loss += k->prog_loss - (b ? b->prog_loss : 0);
 		sum.prog_weight += k->prog_weight - (b ? b->prog_weight : 0);
 		if (k->passes_done > sum.passes_done)
@@ -498,9 +536,10 @@ static int merge_counters(struct merge *g)
 		g->c[0] = 1;
 	sum.train_loss = mean_double(train, g->c, g->n);
 	sum.holdout_loss = holdout ? mean_double(hold, g->c, g->n) : -1;
-	/* a difference of sums of floats may come out a hair below 0 */
-	sum.prog_loss = sum.prog_loss > 0 ? sum.prog_loss : 0;
-	sum.prog_weight = sum.prog_weight > 0 ? sum.prog_weight : 0;
+	sum.prog_loss = loss_sum(sum.prog_loss);
+	sum.prog_weight = loss_sum(sum.prog_weight);
+	if (b)
+		sum.learned_known &= b->learned_known;
 	if (!sum.learned_known)
 		sum.learned = 0;
 	*o = sum;

@@ -26,7 +26,8 @@
  *   - a merged model must encode and decode again, pass fuzz_model's
  *     checks, score as it did before the round trip, hold at least every
  *     model's items and feature rows, and count the events of all (with a
- *     base: the base's and what each model added to it);
+ *     base: the base's and what each model added to it, held at
+ *     UINT64_MAX);
  *   - copies of one factorization machine must merge to its parameters:
  *     the same scores, bit for bit;
  *   - the models merged must be as they were (the same encoding).
@@ -109,6 +110,12 @@ static int must_refuse(rec_model *const *in, int n, const rec_model *base)
 	return 0;
 }
 
+/* a + b, held at UINT64_MAX as the merge holds its counts */
+static uint64_t sat_add(uint64_t a, uint64_t b)
+{
+	return b > UINT64_MAX - a ? UINT64_MAX : a + b;
+}
+
 static void check_merged(rec_model *out, rec_model *const *in, int n,
 			 const rec_model *base, int copies)
 {
@@ -146,8 +153,8 @@ static void check_merged(rec_model *out, rec_model *const *in, int n,
 		rec_model_info(in[i], &m);
 		CHECK(o.items >= m.items);
 		CHECK(o.features >= m.features);
-		events += m.events - (base ? b.events : 0);
-		updates += m.updates - (base ? b.updates : 0);
+		events = sat_add(events, m.events - (base ? b.events : 0));
+		updates = sat_add(updates, m.updates - (base ? b.updates : 0));
 	}
 	CHECK(o.events == events);
 	CHECK(o.updates == updates);

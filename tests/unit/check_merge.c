@@ -2,8 +2,9 @@
  * check_merge.c - unit tests for lib/merge.c: means weighted by counts on
  * hand-made models, rows only some models have, the base's counts, FTRL's
  * closed form after a merge, copies merging to themselves, item counts
- * near 2^64, and models that differ refused.
+ * near 2^64, counters no file would hold, and models that differ refused.
  */
+#include <float.h>
 #include <math.h>
 
 #include "internal.h"
@@ -203,6 +204,76 @@ START_TEST(test_huge_item_counts)
 }
 END_TEST
 
+/* A merged model must load again: the decoder's rules for counters hold. */
+static void reloads(const rec_model *m)
+{
+	void *image;
+	size_t len;
+	struct rec_error err = { 0 };
+	ck_assert_int_eq(rec_model_encode(m, 0, &image, &len, &err), 0);
+	rec_model *back = NULL;
+	int rc = rec_model_decode(&back, image, len, "merged", &err);
+	ck_assert_msg(rc == 0, "merged model does not load: %s", err.msg);
+	free(image);
+	rec_model_free(back);
+}
+
+/* Counters near their limits (a damaged file may hold them): the sums are
+ * held at UINT64_MAX and DBL_MAX and the means stay finite, so that the
+ * merged model loads again; and a model that learned more events beyond
+ * the base than it took training steps was not updated from it (once
+ * merged into a model the decoder refused: found by fuzz_merge). */
+START_TEST(test_hostile_counters)
+{
+	static const char ev[] = "u1\ti1\t1\nu2\ti2\t0\n";
+	rec_model *a = learned(ev), *b = learned(ev);
+	ck_assert_int_eq(a->counters.learned_known, 1);
+	a->counters.events = UINT64_MAX;
+	a->counters.learned = UINT64_MAX - 1;
+	a->counters.updates = UINT64_MAX;
+	a->counters.prog_loss = DBL_MAX;
+	a->counters.prog_weight = DBL_MAX;
+	b->counters.prog_loss = DBL_MAX;
+	b->counters.prog_weight = DBL_MAX;
+	a->counters.train_loss = DBL_MAX;
+	b->counters.train_loss = -DBL_MAX;
+	rec_model *in[] = { a, b };
+	rec_model *m = merge(in, 2, NULL);
+	ck_assert_uint_eq(m->counters.events, UINT64_MAX);
+	ck_assert_uint_eq(m->counters.learned, UINT64_MAX);
+	ck_assert_uint_eq(m->counters.updates, UINT64_MAX);
+	ck_assert(m->counters.prog_loss == DBL_MAX);
+	ck_assert(m->counters.prog_weight == DBL_MAX);
+	ck_assert(isfinite(m->counters.train_loss));
+	reloads(m);
+	rec_model_free(m);
+
+	/* b as the base of a model that learned 3 events in 1 step */
+	b->counters.events = 10;
+	b->counters.learned = 2;
+	rec_model *c = learned(ev);
+	c->counters.events = 11;
+	c->counters.learned = 5;
+	rec_model *cc[] = { c, c };
+	struct rec_error err = { 0 };
+	ck_assert_int_eq(rec_model_merge(&m, cc, names, 2, b, "base", &err),
+			 REC_EINVAL);
+	ck_assert_ptr_null(m);
+	ck_assert_str_eq(err.file, "a");
+	ck_assert_ptr_nonnull(strstr(err.msg, "not updated from it"));
+	/* 3 events in 3 steps: merged, and it loads */
+	c->counters.events = 13;
+	m = merge(cc, 2, b);
+	ck_assert_uint_eq(m->counters.events, 10 + 2 * 3);
+	ck_assert_uint_eq(m->counters.learned, 2 + 2 * 3);
+	reloads(m);
+	rec_model_free(m);
+	rec_model_free(c);
+	rec_model_free(a);
+	rec_model_free(b);
+}
+END_TEST
+
 /* The weight FTRL's closed form gives for a row. */
 static double ftrl_weight(const rec_model *m, const float *x)
 {
@@ -323,6 +394,7 @@ static Suite *merge_suite(void)
 	tcase_add_test(tc, test_base_counts);
 	tcase_add_test(tc, test_ftrl_closed_form);
 	tcase_add_test(tc, test_huge_item_counts);
+	tcase_add_test(tc, test_hostile_counters);
 	tcase_add_loop_test(tc, test_refuse_differences, 0,
 			    (int)TU_ARRAY_LEN(differences));
 	suite_add_tcase(s, tc);

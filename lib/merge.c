@@ -15,6 +15,7 @@
  * mixing every shard starts from the last merged model, and counting what
  * each shard had from it would count the base once per shard.
  */
+#include <float.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -54,23 +55,39 @@ static float mean_of(const float *x, const double *c, int n)
 	return (float)(s / w);
 }
 
+/* The same for doubles, which the products may take past DBL_MAX: then
+ * each value is scaled by its share of the weight first.  The mean stays
+ * between the least and the greatest value. */
 static double mean_double(const double *x, const double *c, int n)
 {
-	double s = 0, w = 0;
+	double s = 0, w = 0, lo = 0, hi = 0;
 	int first = -1, same = 1;
 	for (int i = 0; i < n; i++) {
 		if (!(c[i] > 0))
 			continue;
-		if (first < 0)
+		if (first < 0) {
 			first = i;
-		else
+			lo = hi = x[i];
+		} else {
 			same &= x[i] == x[first];
+			lo = x[i] < lo ? x[i] : lo;
+			hi = x[i] > hi ? x[i] : hi;
+		}
 		s += c[i] * x[i];
 		w += c[i];
 	}
 	if (first < 0)
 		return x[0];
-	return same ? x[first] : s / w;
+	if (same)
+		return x[first];
+	double mean = s / w;
+	if (!isfinite(mean)) {
+		mean = 0;
+		for (int i = 0; i < n; i++)
+			if (c[i] > 0)
+				mean += c[i] / w * x[i];
+	}
+	return mean < lo ? lo : mean > hi ? hi : mean;
 }
 
 /* ---- which models can be merged ---- */
@@ -159,16 +176,31 @@ static uint64_t learned_of(const rec_model *m)
 }
 
 /* What model i added to the base's count b of something: c - b, or an
- * error when the model has less than the base. */
+ * error when the model has less than the base.  An integer: a count near
+ * 2^64 in a double rounds up to 2^64, which no uint64_t holds. */
 static int beyond_base(struct merge *g, int i, uint64_t c, uint64_t b,
-		       const char *what, double *out)
+		       const char *what, uint64_t *out)
 {
 	if (c < b)
 		return rec_fail(g->err, REC_EINVAL, g->names[i], 0,
 				"fewer %s than the base %s: it was not "
 				"updated from it", what, g->base_name);
-	*out = (double)(c - b);
+	*out = c - b;
 	return 0;
+}
+
+/* a + b, or UINT64_MAX when that is more */
+static uint64_t add_counts(uint64_t a, uint64_t b)
+{
+	return b > UINT64_MAX - a ? UINT64_MAX : a + b;
+}
+
+/* A sum of losses or weights (each finite, not negative) as a model file
+ * holds it: a difference of sums of floats may come out a hair below 0,
+ * and a sum of large ones past DBL_MAX. */
+static double loss_sum(double x)
+{
+	return x > 0 ? (x < DBL_MAX ? x : DBL_MAX) : 0;
 }
 
 /* Rows of the others that the first lacks, added in input order. */
@@ -237,11 +269,13 @@ static int merge_rows(struct merge *g)
 				continue;
 			if (first < 0)
 				first = i;
+			uint64_t more = 0;
 			int rc = beyond_base(g, i, m->feature_events[mr], b,
-					     "events of a feature", &g->c[i]);
+					     "events of a feature", &more);
 			if (rc)
 				return rc;
-			total += (uint64_t)g->c[i];
+			g->c[i] = (double)more;
+			total += more;
 			counted += g->c[i] > 0;
 			if (m->feature_stamp && m->feature_stamp[mr] > stamp)
 				stamp = m->feature_stamp[mr];
@@ -282,10 +316,12 @@ static int merge_bias(struct merge *g)
 	for (int j = 0; j < 2; j++) {
 		int counted = 0;
 		for (int i = 0; i < g->n; i++) {
+			uint64_t more = 0;
 			int rc = beyond_base(g, i, learned_of(g->in[i]), b,
-					     "events", &g->c[i]);
+					     "events", &more);
 			if (rc)
 				return rc;
+			g->c[i] = (double)more;
 			counted += g->c[i] > 0;
 			g->x[i] = g->in[i]->bias[j];
 		}
@@ -350,12 +386,12 @@ static int merge_catalogue(struct merge *g)
 			uint32_t at = rec_catalogue_find(m, id, len);
 			if (at == UINT32_MAX)
 				continue;
-			double more = 0;
+			uint64_t more = 0;
 			int rc = beyond_base(g, i, m->catalogue.items[at].count,
 					     b, "events of an item", &more);
 			if (rc)
 				return rc;
-			count += (uint64_t)more;
+			count = add_counts(count, more);
 			if (last < 0 || m->catalogue.items[at].last_time >
 			    g->in[last]->catalogue.items[last_at].last_time) {
 				last = i;
@@ -428,8 +464,11 @@ static int merge_tables(struct merge *g)
 	return 0;
 }
 
-/* Runs, events and the progressive loss added up (beyond base); the
- * loss of the last pass a mean; the first creation. */
+/* Runs, events and the progressive loss added up (beyond base), the
+ * counts held at UINT64_MAX; the loss of the last pass a mean; the first
+ * creation.  Each event learned is a training step at least, so a model
+ * that learned more events beyond the base than it took steps was not
+ * updated from it. */
 static int merge_counters(struct merge *g)
 {
 	struct rec_counters *o = &g->out->counters;
@@ -448,7 +487,7 @@ static int merge_counters(struct merge *g)
 	int holdout = 1, counted = 0;
 	for (int i = 0; i < g->n; i++) {
 		const struct rec_counters *k = &g->in[i]->counters;
-		double d;
+		uint64_t d = 0;
 		int rc = beyond_base(g, i, k->events, b ? b->events : 0,
 				     "training steps", &d);
 		if (!rc)
@@ -461,16 +500,27 @@ static int merge_counters(struct merge *g)
 		if (!rc)
 			rc = beyond_base(g, i, learned_of(g->in[i]),
 					 b ? learned_of(g->base) : 0,
-					 "events", &g->c[i]);
+					 "events", &d);
+		if (!rc && b && k->learned_known && b->learned_known &&
+		    k->learned - b->learned > k->events - b->events)
+			rc = rec_fail(g->err, REC_EINVAL, g->names[i], 0,
+				      "more events learned beyond the base %s "
+				      "than training steps: it was not "
+				      "updated from it", g->base_name);
 		if (rc) {
 			rec_free(train);
 			return rc;
 		}
-		sum.events += k->events - (b ? b->events : 0);
-		sum.learned += k->learned - (b ? b->learned : 0);
+		g->c[i] = (double)d;
+		sum.events = add_counts(sum.events,
+					k->events - (b ? b->events : 0));
+		sum.learned = add_counts(sum.learned,
+					 k->learned - (b ? b->learned : 0));
 		sum.learned_known &= k->learned_known;
-		sum.updates += k->updates - (b ? b->updates : 0);
-		sum.prog_events += k->prog_events - (b ? b->prog_events : 0);
+		sum.updates = add_counts(sum.updates,
+					 k->updates - (b ? b->updates : 0));
+		sum.prog_events = add_counts(sum.prog_events, k->prog_events -
+					     (b ? b->prog_events : 0));
 		sum.prog_loss += k->prog_loss - (b ? b->prog_loss : 0);
 		sum.prog_weight += k->prog_weight - (b ? b->prog_weight : 0);
 		if (k->passes_done > sum.passes_done)
@@ -486,9 +536,10 @@ static int merge_counters(struct merge *g)
 		g->c[0] = 1;
 	sum.train_loss = mean_double(train, g->c, g->n);
 	sum.holdout_loss = holdout ? mean_double(hold, g->c, g->n) : -1;
-	/* a difference of sums of floats may come out a hair below 0 */
-	sum.prog_loss = sum.prog_loss > 0 ? sum.prog_loss : 0;
-	sum.prog_weight = sum.prog_weight > 0 ? sum.prog_weight : 0;
+	sum.prog_loss = loss_sum(sum.prog_loss);
+	sum.prog_weight = loss_sum(sum.prog_weight);
+	if (b)
+		sum.learned_known &= b->learned_known;
 	if (!sum.learned_known)
 		sum.learned = 0;
 	*o = sum;

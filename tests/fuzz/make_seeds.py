@@ -1,11 +1,12 @@
 #!/usr/bin/env python3
 """Write the hand-made seed inputs of the fuzz corpus.
 
-    python3 tests/fuzz/make_seeds.py build/bin
+    python3 tests/fuzz/make_seeds.py build/bin [TARGET...]
 
 BIN is the directory of the built programs: the model seeds are files
 written by rec-train and rec-update, so they must be made again whenever
-the model file format changes.  Inputs a fuzzing campaign found (found_*)
+the model file format changes.  TARGETs (fuzz_reader, fuzz_eval,
+fuzz_model, fuzz_merge) limit the seeds written to theirs; none: all.  Inputs a fuzzing campaign found (found_*)
 are kept as files and not touched here.  Every seed stays under 16 KiB.
 """
 import gzip
@@ -313,6 +314,102 @@ def model_seeds(models):
     return s
 
 
+def merge_input(opt, *parts):
+    """A fuzz_merge input (see fuzz_merge.c): the option byte, then the
+    parts, each but the last after its u32 length."""
+    out = bytes([opt])
+    for p in parts[:-1]:
+        out += struct.pack('<I', len(p)) + p
+    return out + parts[-1]
+
+
+def merge_opt(base=0, n=2, copies=0):
+    """The option byte of a fuzz_merge input."""
+    return base | (n - 1) << 1 | copies << 3
+
+
+def merge_seeds(bindir, work):
+    """Pairs (and more) of small models for rec_model_merge: shards
+    trained with the same parameters, which merge, and models that differ
+    in a parameter, a quantised one, a base not updated from, which are
+    refused."""
+    b = lambda p: os.path.join(bindir, p)
+    w = lambda p: os.path.join(work, p)
+    gen = lambda seed, n=5: run([b('rec-gen'), '--users', str(n), '--items',
+                                 str(n), '--events', '30', '--seed',
+                                 str(seed)])
+    pairs = lambda events: b''.join(b'\t'.join(l.split(b'\t')[:2]) + b'\n'
+                                    for l in events.splitlines())
+    fm = ['-p', '1', '--holdout', '0', '-b', '8']
+
+    def train(out, data, *a):
+        run([b('rec-train'), '-q', '-o', w(out)] + list(a), data)
+        with open(w(out), 'rb') as f:
+            return f.read()
+
+    def update(model, out, data):
+        run([b('rec-update'), '-q', '-m', w(model), '-o', w(out)], data)
+        with open(w(out), 'rb') as f:
+            return f.read()
+
+    k2 = fm + ['-k', '2', '--positive', '4']
+    a = train('a.rec', gen(21), *k2)
+    bb = train('b.rec', gen(22), *k2)
+    c = train('c.rec', gen(23, 7), *k2)
+    upd1 = update('a.rec', 'u1.rec', gen(24))
+    upd2 = update('a.rec', 'u2.rec', gen(25, 7))
+    ftrl = fm + ['-k', '1', '--positive', '4', '--optimizer', 'ftrl',
+                 '--l1', '0.1']
+    f1 = train('f1.rec', gen(26), *ftrl)
+    f2 = train('f2.rec', gen(27), *ftrl)
+    reg = fm + ['-k', '2', '--task', 'regression']
+    r1 = train('r1.rec', gen(28), *reg)
+    r2 = train('r2.rec', gen(29), *reg)
+    ease = ['--task', 'implicit', '--model', 'ease', '--l2', '5']
+    e1 = train('e1.rec', pairs(gen(30)), *ease)
+    e2 = train('e2.rec', pairs(gen(31, 6)), *ease)
+    implicit = train('i.rec', pairs(gen(32)), *(fm + ['-k', '2', '--task',
+                                                      'implicit']))
+    # attribute tables: the same table in both, or one that gives an id
+    # another row
+    with open(w('users.tsv'), 'w') as f:
+        f.write('id\tregion\nu1\tr1\nu2\tr2\nu3\tr1\n')
+    with open(w('users2.tsv'), 'w') as f:
+        f.write('id\tregion\nu1\tr2\nu4\tr1\n')
+    t1 = train('t1.rec', gen(33), *(k2 + ['--user-attributes',
+                                          w('users.tsv')]))
+    t2 = train('t2.rec', gen(34), *(k2 + ['--user-attributes',
+                                          w('users.tsv')]))
+    t3 = train('t3.rec', gen(35), *(k2 + ['--user-attributes',
+                                          w('users2.tsv')]))
+    k3 = train('k3.rec', gen(22), *(fm + ['-k', '3', '--positive', '4']))
+    bits = train('bits.rec', gen(22), *(fm[:-1] + ['7', '-k', '2',
+                                                   '--positive', '4']))
+    q8 = train('q8.rec', gen(22), *(k2 + ['--save-precision', '8']))
+    s = {}
+    s['match_k2'] = merge_input(merge_opt(), a, bb)
+    s['match_three'] = merge_input(merge_opt(n=3), a, bb, c)
+    s['match_one'] = merge_input(merge_opt(n=1), c)
+    s['match_base'] = merge_input(merge_opt(base=1), a, upd1, upd2)
+    s['match_ftrl'] = merge_input(merge_opt(), f1, f2)
+    s['match_regression'] = merge_input(merge_opt(), r1, r2)
+    s['match_ease'] = merge_input(merge_opt(), e1, e2)
+    s['match_tables'] = merge_input(merge_opt(), t1, t2)
+    s['copies_k2'] = merge_input(merge_opt(n=3, copies=1), a)
+    s['copies_base'] = merge_input(merge_opt(base=1, copies=1), a, upd1)
+    s['copies_ftrl'] = merge_input(merge_opt(n=4, copies=1), f1)
+    s['chunks_k2'] = merge_input(merge_opt(), listing(chunks(a)),
+                                 listing(chunks(bb)))
+    s['refused_base'] = merge_input(merge_opt(base=1), upd1, a, bb)
+    s['refused_table_row'] = merge_input(merge_opt(), t1, t3)
+    s['refused_factors'] = merge_input(merge_opt(), a, k3)
+    s['refused_task'] = merge_input(merge_opt(), a, r1)
+    s['refused_bits'] = merge_input(merge_opt(), a, bits)
+    s['refused_quantised'] = merge_input(merge_opt(), a, q8)
+    s['refused_family'] = merge_input(merge_opt(), implicit, e1)
+    return s
+
+
 def write(target, seeds):
     d = os.path.join(CORPUS, target)
     os.makedirs(d, exist_ok=True)
@@ -326,13 +423,21 @@ def write(target, seeds):
 
 
 def main():
-    if len(sys.argv) != 2:
-        sys.exit('usage: make_seeds.py BINDIR')
-    write('fuzz_reader', reader_seeds())
-    write('fuzz_eval', eval_seeds())
+    targets = ('fuzz_reader', 'fuzz_eval', 'fuzz_model', 'fuzz_merge')
+    if len(sys.argv) < 2 or any(t not in targets for t in sys.argv[2:]):
+        sys.exit('usage: make_seeds.py BINDIR [%s...]' % '|'.join(targets))
+    wanted = sys.argv[2:] or targets
+    if 'fuzz_reader' in wanted:
+        write('fuzz_reader', reader_seeds())
+    if 'fuzz_eval' in wanted:
+        write('fuzz_eval', eval_seeds())
     work = tempfile.mkdtemp()
     try:
-        write('fuzz_model', model_seeds(make_models(sys.argv[1], work)))
+        if 'fuzz_model' in wanted:
+            write('fuzz_model', model_seeds(make_models(sys.argv[1],
+                                                        work)))
+        if 'fuzz_merge' in wanted:
+            write('fuzz_merge', merge_seeds(sys.argv[1], work))
     finally:
         shutil.rmtree(work)
 

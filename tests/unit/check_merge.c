@@ -1,9 +1,10 @@
 /*
  * check_merge.c - unit tests for lib/merge.c: means weighted by counts on
  * hand-made models, rows only some models have, the base's counts, FTRL's
- * closed form after a merge, copies merging to themselves, and models
- * that differ refused.
+ * closed form after a merge, copies merging to themselves, item counts
+ * near 2^64, counters no file would hold, and models that differ refused.
  */
+#include <float.h>
 #include <math.h>
 
 #include "internal.h"
@@ -148,6 +149,131 @@ START_TEST(test_base_counts)
 }
 END_TEST
 
+/* A model of 2 factors that learned events (TSV: user, item, label). */
+static rec_model *learned(const char *events)
+{
+	rec_model *m = model(2, REC_OPT_ADAGRAD);
+	struct rec_mem_input mem = { events, strlen(events), NULL };
+	struct rec_reader_options ro = rec_model_params(m)->input;
+	rec_model_reader_columns(m, &ro);
+	ro.need = REC_NEED_USER | REC_NEED_ITEM | REC_NEED_LABEL;
+	rec_reader *r = NULL;
+	struct rec_error err = { 0 };
+	ck_assert_int_eq(rec_reader_open_mem(&r, &mem, 1, &ro, &err), 0);
+	struct rec_update_options uo = { 0 };
+	ck_assert_int_eq(rec_update(m, r, &uo, NULL, NULL, NULL, NULL, &err),
+			 0);
+	rec_reader_free(r);
+	return m;
+}
+
+static uint64_t *item_count(rec_model *m, const char *id)
+{
+	uint32_t at = rec_catalogue_find(m, id, strlen(id));
+	ck_assert_uint_ne(at, UINT32_MAX);
+	return &m->catalogue.items[at].count;
+}
+
+/* Item counts near 2^64 (a damaged file may hold any) are added up
+ * exactly, and held at UINT64_MAX past it: once they went through a
+ * double, which rounds UINT64_MAX to 2^64, and its conversion back was
+ * undefined (found by fuzz_merge). */
+START_TEST(test_huge_item_counts)
+{
+	static const char ev[] = "u1\ti1\t1\nu2\ti2\t0\n";
+	rec_model *a = learned(ev), *b = learned(ev);
+	const uint64_t big = ((uint64_t)1 << 53) + 1;
+	*item_count(a, "i1") = UINT64_MAX;
+	*item_count(b, "i1") = 3;
+	*item_count(a, "i2") = big;
+	*item_count(b, "i2") = 2;
+	rec_model *in[] = { a, b };
+	rec_model *m = merge(in, 2, NULL);
+	ck_assert_uint_eq(*item_count(m, "i1"), UINT64_MAX);
+	ck_assert_uint_eq(*item_count(m, "i2"), big + 2);
+	ck_assert_uint_eq(m->catalogue.max_count, UINT64_MAX);
+	rec_model_free(m);
+	/* with b as the base: b's and what each copy of a added to it */
+	rec_model *aa[] = { a, a };
+	m = merge(aa, 2, b);
+	ck_assert_uint_eq(*item_count(m, "i1"), UINT64_MAX);
+	ck_assert_uint_eq(*item_count(m, "i2"), 2 + 2 * (big - 2));
+	rec_model_free(m);
+	rec_model_free(a);
+	rec_model_free(b);
+}
+END_TEST
+
+/* A merged model must load again: the decoder's rules for counters hold. */
+static void reloads(const rec_model *m)
+{
+	void *image;
+	size_t len;
+	struct rec_error err = { 0 };
+	ck_assert_int_eq(rec_model_encode(m, 0, &image, &len, &err), 0);
+	rec_model *back = NULL;
+	int rc = rec_model_decode(&back, image, len, "merged", &err);
+	ck_assert_msg(rc == 0, "merged model does not load: %s", err.msg);
+	free(image);
+	rec_model_free(back);
+}
+
+/* Counters near their limits (a damaged file may hold them): the sums are
+ * held at UINT64_MAX and DBL_MAX and the means stay finite, so that the
+ * merged model loads again; and a model that learned more events beyond
+ * the base than it took training steps was not updated from it (once
+ * merged into a model the decoder refused: found by fuzz_merge). */
+START_TEST(test_hostile_counters)
+{
+	static const char ev[] = "u1\ti1\t1\nu2\ti2\t0\n";
+	rec_model *a = learned(ev), *b = learned(ev);
+	ck_assert_int_eq(a->counters.learned_known, 1);
+	a->counters.events = UINT64_MAX;
+	a->counters.learned = UINT64_MAX - 1;
+	a->counters.updates = UINT64_MAX;
+	a->counters.prog_loss = DBL_MAX;
+	a->counters.prog_weight = DBL_MAX;
+	b->counters.prog_loss = DBL_MAX;
+	b->counters.prog_weight = DBL_MAX;
+	a->counters.train_loss = DBL_MAX;
+	b->counters.train_loss = -DBL_MAX;
+	rec_model *in[] = { a, b };
+	rec_model *m = merge(in, 2, NULL);
+	ck_assert_uint_eq(m->counters.events, UINT64_MAX);
+	ck_assert_uint_eq(m->counters.learned, UINT64_MAX);
+	ck_assert_uint_eq(m->counters.updates, UINT64_MAX);
+	ck_assert(m->counters.prog_loss == DBL_MAX);
+	ck_assert(m->counters.prog_weight == DBL_MAX);
+	ck_assert(isfinite(m->counters.train_loss));
+	reloads(m);
+	rec_model_free(m);
+
+	/* b as the base of a model that learned 3 events in 1 step */
+	b->counters.events = 10;
+	b->counters.learned = 2;
+	rec_model *c = learned(ev);
+	c->counters.events = 11;
+	c->counters.learned = 5;
+	rec_model *cc[] = { c, c };
+	struct rec_error err = { 0 };
+	ck_assert_int_eq(rec_model_merge(&m, cc, names, 2, b, "base", &err),
+			 REC_EINVAL);
+	ck_assert_ptr_null(m);
+	ck_assert_str_eq(err.file, "a");
+	ck_assert_ptr_nonnull(strstr(err.msg, "not updated from it"));
+	/* 3 events in 3 steps: merged, and it loads */
+	c->counters.events = 13;
+	m = merge(cc, 2, b);
+	ck_assert_uint_eq(m->counters.events, 10 + 2 * 3);
+	ck_assert_uint_eq(m->counters.learned, 2 + 2 * 3);
+	reloads(m);
+	rec_model_free(m);
+	rec_model_free(c);
+	rec_model_free(a);
+	rec_model_free(b);
+}
+END_TEST
+
 /* The weight FTRL's closed form gives for a row. */
 static double ftrl_weight(const rec_model *m, const float *x)
 {
@@ -267,6 +393,8 @@ static Suite *merge_suite(void)
 	tcase_add_test(tc, test_copies_merge_to_themselves);
 	tcase_add_test(tc, test_base_counts);
 	tcase_add_test(tc, test_ftrl_closed_form);
+	tcase_add_test(tc, test_huge_item_counts);
+	tcase_add_test(tc, test_hostile_counters);
 	tcase_add_loop_test(tc, test_refuse_differences, 0,
 			    (int)TU_ARRAY_LEN(differences));
 	suite_add_tcase(s, tc);

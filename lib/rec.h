@@ -926,15 +926,17 @@ int rec_model_warm_start(rec_model *m, const struct rec_params *p,
  * the mean weight.  The bias is weighted by the models' counts of events
  * learned.  The rows' and items' counts, the counters of events and runs
  * and the progressive loss are added up (with base: base's plus what each
- * model added to it), the item catalogue and the attribute tables are
+ * model added to it), held at what a file can hold (UINT64_MAX, DBL_MAX),
+ * the item catalogue and the attribute tables are
  * united (first model's order, then the new ones as met; an id in two
  * attribute tables must have the same row there), an item keeps the
  * features of the model that saw it last, and the journals of learned
  * inputs are united.  EASE: the users' histories are united and the
  * model refitted, which is the model of all the events.
  * names[] and base_name name the models in messages (err's file).
- * 0, REC_EINVAL (models that differ, or a model with fewer events than
- * base), or REC_ENOMEM; *out is NULL on failure.  in[] is not changed.
+ * 0, REC_EINVAL (models that differ, or one not updated from base: fewer
+ * events than base, or more events learned beyond it than training steps),
+ * or REC_ENOMEM; *out is NULL on failure.  in[] is not changed.
  */
 const char *rec_model_merge_difference(const rec_model *a, const rec_model *b,
 				       char *why, size_t len);

@@ -51,6 +51,18 @@ void rec_buf_put_f32s(struct rec_buf *b, const float *v, size_t n)
 		rec_buf_put_f32(b, v[i]);
 }
 
+void rec_f32s_from_le(float *v, size_t n)
+{
+	if (little_endian())
+		return;
+	for (size_t i = 0; i < n; i++) {
+		unsigned char b[4];
+		memcpy(b, &v[i], 4);
+		uint32_t x = rec_le32(b);
+		memcpy(&v[i], &x, 4);
+	}
+}
+
 /* Arrays of floats in bulk: the hot part of loading a large model. */
 void rec_get_f32s(struct rec_cursor *c, float *v, size_t n)
 {

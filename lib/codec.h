@@ -168,5 +168,8 @@ static inline double rec_get_f64(struct rec_cursor *c)
 
 /* n floats in bulk into v (left as it was when fewer are left). */
 void rec_get_f32s(struct rec_cursor *c, float *v, size_t n);
+/* n floats stored little-endian, as a file holds them, put in the
+ * host's order in place. */
+void rec_f32s_from_le(float *v, size_t n);
 
 #endif

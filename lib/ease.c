@@ -1060,22 +1060,6 @@ int rec_ease_encode_matrix(struct rec_buf *b, const struct rec_model *m)
 	return 1;
 }
 
-/* Floats taken as little-endian bytes, put in this machine's order. */
-static void floats_from_le(float *v, size_t n)
-{
-	const uint32_t one = 1;
-	unsigned char first;
-	memcpy(&first, &one, 1);
-	if (first)
-		return;		/* little-endian already */
-	for (size_t i = 0; i < n; i++) {
-		unsigned char b[4];
-		memcpy(b, &v[i], 4);
-		uint32_t x = rec_le32(b);
-		memcpy(&v[i], &x, 4);
-	}
-}
-
 /* Read straight into P, row by row: the content is never copied whole. */
 int rec_ease_decode_matrix(struct rec_inflate *in, uint64_t raw_len,
 			   struct rec_model *m, const char **why)
@@ -1125,7 +1109,7 @@ int rec_ease_decode_matrix(struct rec_inflate *in, uint64_t raw_len,
 		rc = rec_inflate_take(in, row + r, (n - r) * sizeof(float));
 		if (rc)
 			break;
-		floats_from_le(row + r, n - r);
+		rec_f32s_from_le(row + r, n - r);
 		int bad = !(row[r] > 0);
 		for (size_t j = r; j < n; j++)
 			bad |= !(fabsf(row[j]) <= REC_PARAM_MAX);	/* NaN too */

@@ -667,18 +667,10 @@ static int enc_weights(struct rec_buf *b, const rec_model *m, int64_t saved)
 	return 1;
 }
 
-static int dec_weights(struct rec_cursor *c, rec_model *m, char *why)
+/* The bounds the learner keeps: a value past them is damage. */
+static int check_weights(const rec_model *m, char *why)
 {
 	const size_t n = m->stride / 2;	/* weight and factors, then sums */
-	uint32_t stride = rec_get_u32(c);
-	m->bias[0] = rec_get_f32(c);
-	m->bias[1] = rec_get_f32(c);
-	size_t nfloats = m->features * m->stride;
-	if (c->bad || stride != m->stride || rec_left(c) / 4 != nfloats ||
-	    rec_left(c) % 4 != 0)
-		return format_error(why, "weights");
-	rec_get_f32s(c, m->rows, nfloats);
-	/* the bounds the learner keeps: a value past them is damage */
 	if (!(fabsf(m->bias[0]) <= REC_PARAM_MAX) || !(m->bias[1] >= 0) ||
 	    !(m->bias[1] <= REC_ACC_MAX))
 		return format_error(why, "weights");
@@ -693,6 +685,31 @@ static int dec_weights(struct rec_cursor *c, rec_model *m, char *why)
 			return format_error(why, "weights");
 	}
 	return 0;
+}
+
+/* Inflated straight into the rows: the largest chunk of a model is never
+ * held twice. */
+static int dec_weights(struct rec_inflate *in, uint64_t raw_len,
+		       rec_model *m, char *why)
+{
+	unsigned char head[12];
+	size_t nfloats = m->features * m->stride;
+	if (raw_len != sizeof(head) + 4 * (uint64_t)nfloats)
+		return format_error(why, "weights");
+	int rc = rec_inflate_take(in, head, sizeof(head));
+	if (rc == 0)
+		rc = rec_inflate_take(in, m->rows, nfloats * sizeof(float));
+	if (rc == REC_EFORMAT)
+		return format_error(why, "compressed data");
+	if (rc)
+		return rc;
+	if (rec_le32(head) != m->stride)
+		return format_error(why, "weights");
+	uint32_t bias[2] = { rec_le32(head + 4), rec_le32(head + 8) };
+	memcpy(&m->bias[0], &bias[0], 4);
+	memcpy(&m->bias[1], &bias[1], 4);
+	rec_f32s_from_le(m->rows, nfloats);
+	return check_weights(m, why);
 }
 
 /*
@@ -1017,8 +1034,8 @@ static const struct chunk_type {
 	{ ID_FEATURES, FLAG_REQUIRED, 1, LEVEL_STORED, 0, enc_features,
 	  dec_features, NULL },
 	/* one of WGHT and QWGT (format 5), which the reader checks */
-	{ ID_WEIGHTS, FLAG_REQUIRED, 0, LEVEL_STORED, 0, enc_weights,
-	  dec_weights, NULL },
+	{ ID_WEIGHTS, FLAG_REQUIRED, 0, LEVEL_STORED, 0, enc_weights, NULL,
+	  dec_weights },
 	{ ID_QWEIGHTS, FLAG_REQUIRED, 0, LEVEL_STORED, 0, enc_qweights,
 	  dec_qweights, NULL },
 	{ ID_CATALOGUE, FLAG_REQUIRED, 1, LEVEL_TEXT, 0, enc_catalogue,

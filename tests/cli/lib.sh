@@ -1,5 +1,7 @@
 # Helpers for the CLI test scripts (sourced).
 fail() { echo "FAIL: $*" >&2; exit 1; }
+# skip WHY: the test cannot run on this machine (run.sh says so)
+skip() { echo "$*"; exit 77; }
 # expect_exit STATUS CMD...: run CMD, stdout to out, stderr to err
 expect_exit() {
 	want=$1; shift

@@ -2,22 +2,13 @@
 # and merged; then a round of iterative parameter mixing over the merged
 # model.  Skipped when GNU parallel is not installed (.ci/run installs it).
 . "$TESTS/lib.sh"
-if ! parallel --version 2>/dev/null | grep -q 'GNU parallel'; then
-	echo "skipped: GNU parallel is not installed (apt-get install parallel)"
-	exit 0
-fi
+parallel --version 2>/dev/null | grep -q 'GNU parallel' ||
+	skip "GNU parallel is not installed (apt-get install parallel)"
 PATH="$BIN:$TESTS/../../scripts:$PATH"
 export PATH
 # parallel keeps its state under $HOME: a scratch one
 HOME=$(pwd)
 export HOME
-
-# info MODEL KEY: the value rec-info prints for KEY
-info() {
-	rec-info "$1" >info.out || fail "rec-info $1 failed"
-	awk -v k="$2" '$1 == k { print $2; found = 1 } END { exit !found }' \
-		info.out || fail "rec-info $1 shows no $2"
-}
 
 rec-gen --users 300 --items 120 --events 20000 --seed 21 > gen.tsv
 head -n 16000 gen.tsv > train.tsv

@@ -39,19 +39,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "check.h"
 #include "rec.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-/* abort() with a line saying which rule broke, for the crash report. */
-#define CHECK(cond)							\
-	do {								\
-		if (!(cond)) {						\
-			fprintf(stderr, "%s:%d: check failed: %s\n",	\
-				__FILE__, __LINE__, #cond);		\
-			abort();					\
-		}							\
-	} while (0)
 
 #define NKEEP 256		/* rows checked against plain computations */
 #define SCORE_BOUND 1e100	/* below it, sums of squares stay finite */

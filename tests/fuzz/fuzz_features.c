@@ -24,18 +24,10 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "check.h"
 #include "rec.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-#define CHECK(cond)							\
-	do {								\
-		if (!(cond)) {						\
-			fprintf(stderr, "%s:%d: check failed: %s\n",	\
-				__FILE__, __LINE__, #cond);		\
-			abort();					\
-		}							\
-	} while (0)
 
 static char *write_file(const char *suffix, const void *p, size_t n)
 {

@@ -50,6 +50,7 @@
 #include <string.h>
 #include <zlib.h>
 
+#include "check.h"
 #include "rec.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -57,16 +58,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 #define NOPT 4
 #define NSAMPLE 6		/* ids kept to score after training */
 #define NSCORES ((NSAMPLE + 2) * (NSAMPLE + 2))
-
-/* abort() with a line saying which rule broke, for the crash report. */
-#define CHECK(cond)							\
-	do {								\
-		if (!(cond)) {						\
-			fprintf(stderr, "%s:%d: check failed: %s\n",	\
-				__FILE__, __LINE__, #cond);		\
-			abort();					\
-		}							\
-	} while (0)
 
 struct sample {
 	char *user, *item;

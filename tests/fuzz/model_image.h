@@ -16,16 +16,8 @@
 #include <string.h>
 #include <zlib.h>
 
+#include "check.h"
 #include "rec.h"
-
-#define CHECK(cond)							\
-	do {								\
-		if (!(cond)) {						\
-			fprintf(stderr, "%s:%d: check failed: %s\n",	\
-				__FILE__, __LINE__, #cond);		\
-			abort();					\
-		}							\
-	} while (0)
 
 static const uint8_t magic[8] = { 0x89, 'R', 'E', 'C', '\r', '\n', 0x1a,
 				  '\n' };

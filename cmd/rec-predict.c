@@ -328,11 +328,12 @@ static rec_model *reload(rec_model *m, struct reload *rl)
 }
 
 /*
- * Score mode in two threads (--threads 2): the main thread reads and
- * scores the rows, a second one turns the scores into text and writes
+ * Score mode in two threads (--threads 2): the main thread reads the rows
+ * and finds their ids' rows in the model, a second one reads the rows'
+ * parameters into the margins, turns the scores into text and writes
  * them, each row with its line, in input order: the output is the same
- * bytes as one thread's.  Batches of lines and margins pass between them
- * through a ring.
+ * bytes as one thread's.  Batches of lines and located rows pass between
+ * them through a ring.
  */
 #define SCORE_BATCH 4096
 #define SCORE_SLOTS 4
@@ -342,7 +343,7 @@ struct score_batch {
 	size_t len, cap;
 	struct scored_line {
 		size_t end;	/* of the line in text */
-		double margin;
+		struct rec_located loc;
 		char sep;	/* before the score: tab or comma */
 		char verbatim;	/* a header line: written as it is */
 	} line[SCORE_BATCH];
@@ -360,7 +361,7 @@ struct score_pipe {
 };
 
 static void batch_add(struct score_batch *b, const char *text, size_t len,
-		      double margin, char sep, char verbatim)
+		      const struct rec_located *loc, char sep, char verbatim)
 {
 	if (b->len + len > b->cap) {
 		size_t cap = b->cap ? b->cap : 1 << 20;
@@ -374,7 +375,7 @@ static void batch_add(struct score_batch *b, const char *text, size_t len,
 	}
 	memcpy(b->text + b->len, text, len);
 	b->len += len;
-	b->line[b->n++] = (struct scored_line){ b->len, margin, sep,
+	b->line[b->n++] = (struct scored_line){ b->len, *loc, sep,
 						verbatim };
 }
 
@@ -395,8 +396,10 @@ static void *score_writer(void *arg)
 			start = l->end;
 			if (l->verbatim)
 				continue;
-			double score = p->raw ? l->margin
-				: rec_model_predict(p->model, l->margin);
+			double margin = rec_model_margin_located(p->model,
+								 &l->loc);
+			double score = p->raw ? margin
+				: rec_model_predict(p->model, margin);
 			char num[40];
 			num[0] = l->sep;
 			int len = 1 + rec_format_score(num + 1, score);
@@ -454,16 +457,17 @@ static void score_piped(const rec_model *model, rec_reader *reader,
 			: rec_reader_header(reader, &hlen);
 		if (header) {
 			char tail[8] = { sep, 's', 'c', 'o', 'r', 'e', '\n' };
-			batch_add(b, header, hlen, 0, sep, 1);
-			batch_add(b, tail, 7, 0, sep, 1);
+			const struct rec_located none = { .done = 1 };
+			batch_add(b, header, hlen, &none, sep, 1);
+			batch_add(b, tail, 7, &none, sep, 1);
 			header_done = 1;
 		}
-		double margin;
-		if (rec_model_margin_row(model, &row, &margin, &err) != 0) {
+		struct rec_located loc;
+		if (rec_model_locate_row(model, &row, &loc, &err) != 0) {
 			unscored = 1;
 			break;
 		}
-		batch_add(b, row.raw, row.raw_len, margin, sep, 0);
+		batch_add(b, row.raw, row.raw_len, &loc, sep, 0);
 		if (b->n >= SCORE_BATCH - 2)
 			b = score_hand_over(&p, 0);
 	}

@@ -900,6 +900,33 @@ int rec_model_margin_row(const rec_model *m, const struct rec_row *row,
 	return 0;
 }
 
+int rec_model_locate_row(const rec_model *m, const struct rec_row *row,
+			 struct rec_located *loc, struct rec_error *err)
+{
+	if (m->schema.active || m->ease) {
+		loc->done = 1;
+		loc->rows[0] = loc->rows[1] = UINT32_MAX;
+		return rec_model_margin_row(m, row, &loc->margin, err);
+	}
+	/* the lookups of rec_model_margin; the rows are read later */
+	loc->done = 0;
+	loc->margin = 0;
+	loc->rows[0] = rec_model_find(m, rec_feature_key(m, REC_SPACE_USER,
+							 row->user,
+							 row->user_len));
+	loc->rows[1] = rec_model_find(m, rec_feature_key(m, REC_SPACE_ITEM,
+							 row->item,
+							 row->item_len));
+	return 0;
+}
+
+double rec_model_margin_located(const rec_model *m,
+				const struct rec_located *loc)
+{
+	return loc->done ? loc->margin
+			 : rec_model_margin_rows(m, loc->rows[0], loc->rows[1]);
+}
+
 /* Add value to the term of name, made if new; the count of terms. */
 static int add_term(struct rec_term *t, int n, int max, const char *name,
 		    double value)

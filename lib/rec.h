@@ -532,6 +532,21 @@ void rec_model_reader_columns(const rec_model *m, struct rec_reader_options *o);
  * 0, or REC_EDATA (too many features on one side). */
 int rec_model_margin_row(const rec_model *m, const struct rec_row *row,
 			 double *margin, struct rec_error *err);
+/* The same margin in two halves, for a caller that shares scoring between
+ * threads: rec_model_locate_row finds what the margin needs (for a model
+ * of ids alone, the rows of the two ids, whose parameters are read only
+ * by the second half; for any other model, the margin itself), and
+ * rec_model_margin_located computes it from that: the margin
+ * rec_model_margin_row gives, to the bit.  Both only read m. */
+struct rec_located {
+	uint32_t rows[2];	/* the user's and the item's, or UINT32_MAX */
+	int done;		/* margin is the margin already */
+	double margin;
+};
+int rec_model_locate_row(const rec_model *m, const struct rec_row *row,
+			 struct rec_located *loc, struct rec_error *err);
+double rec_model_margin_located(const rec_model *m,
+				const struct rec_located *loc);
 /* The margin of a row split into its terms, as rec_model_margin_row
  * computes it: "bias", then the weights of each namespace's features
  * ("user", "item", or a feature column's name), then "interactions", the

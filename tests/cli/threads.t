@@ -81,6 +81,18 @@ for args in "a.tsv" "--raw a.tsv pbad.tsv" "--header h.tsv" "b.csv a.tsv"; do
 	cmp -s one.err err || fail "rec-predict $args: 2 threads report otherwise"
 done
 [ "$(head -n 1 out)" != "" ] || fail "no output"
+# models whose margin the reading thread computes whole: side features
+# (columns 5 and 6 of rec-gen), and the item-item model
+expect_exit 0 "$BIN/rec-train" -q -p 2 --positive 4 -k 4 --features 5,6 \
+	-o feat.rec a.tsv
+expect_exit 0 "$BIN/rec-train" -q --task implicit --model ease -o ease.rec \
+	a.tsv
+for m in feat ease; do
+	expect_exit 0 "$BIN/rec-predict" -m $m.rec b.tsv
+	mv out one.out
+	expect_exit 0 "$BIN/rec-predict" --threads 2 -m $m.rec b.tsv
+	cmp -s one.out out || fail "rec-predict, $m model: 2 threads write otherwise"
+done
 expect_exit 2 "$BIN/rec-predict" --threads 2 --strict -m one.rec a.tsv pbad.tsv
 expect_err 'pbad.tsv:20001'
 [ "$(lines out)" -eq 50000 ] || fail "the rows before the bad one were not all written"

@@ -26,8 +26,9 @@ static const struct cli_option options[] = {
 	  "only these items may be recommended: the first column of each "
 	  "line" },
 	{ "threads", 0, "N", OPT_THREADS,
-	  "threads: top-k 1-256; score mode 2, one reading and scoring, one "
-	  "writing (default 1); the output is the same for any N" },
+	  "threads: top-k 1-256; score mode 2, one reading rows and finding "
+	  "their ids, one scoring and writing (default 1); the output is the "
+	  "same for any N" },
 	{ "no-cold-items", 0, NULL, OPT_NO_COLD_ITEMS,
 	  "top-k: items known only from the item attribute table (nobody "
 	  "has touched them) do not compete; by default they do, scored "

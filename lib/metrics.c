@@ -54,8 +54,9 @@ struct queued_row {
 
 struct row_queue {
 	struct queued_row rows[QUEUE_SLOTS][QUEUE_ROWS];
-	size_t count[QUEUE_SLOTS];	/* rows in each batch handed over */
 	size_t n;		/* rows in the batch being filled */
+	char n_end[64];		/* the caller's, alone on its line */
+	size_t count[QUEUE_SLOTS];	/* rows in each batch handed over */
 	uint64_t filled, taken;	/* batches handed over, counted */
 	int stop;
 	int failed;		/* REC_ENOMEM once a row could not be kept */
@@ -65,6 +66,11 @@ struct row_queue {
 };
 
 struct rec_metrics {
+	/* with two threads; read by the caller at every row, so kept a
+	 * cache line apart from what the counting thread writes at every
+	 * row (a line both write to moves between their cores each time) */
+	struct row_queue *queue;
+	char queue_end[64];
 	/* by label, negatives then positives: bare keys while every weight
 	 * is 1, weighted rows from the first other weight on */
 	struct key_list keys[2];
@@ -75,7 +81,6 @@ struct rec_metrics {
 	double wsum, pos, neg, label_sum, score_sum, sq_sum, abs_sum;
 	double logloss_sum;
 	int labels_binary, scores_probabilities;
-	struct row_queue *queue;	/* with two threads */
 };
 
 int rec_metrics_create(rec_metrics **out)

@@ -462,29 +462,35 @@ struct pipe {
 	int stop;		/* the learner gave up: the reader ends */
 	pthread_mutex_t lock;
 	pthread_cond_t changed;
-	uint64_t rows;		/* the reader's count of rows, made or not */
 	int defer;		/* the learner leaves every other loss */
+	/* the reader's own, written as it goes: a cache line apart from
+	 * what the learner reads, so that its writes do not take that
+	 * line from the learner's core again and again */
+	_Alignas(64) uint64_t rows;	/* rows counted, made or not */
 	double loss;		/* the losses of the batches added up */
 	size_t summed;		/* batches added up */
+	char reader_end[64];
 };
 
 /* Whether the learner leaves event i's loss to the reader. */
-static int loss_left(const struct pipe *p, size_t i)
+static inline int loss_left(int defer, size_t i)
 {
-	return p->defer && (i & 1);
+	return defer && (i & 1);
 }
 
 /* Add up the losses of the batch in b, done by the learner: the reader
  * before it fills the slot again, the learner at the end. */
 static void pipe_sum(struct pipe *p, const struct pipe_batch *b)
 {
+	double loss = p->loss;
 	for (size_t i = 0; i < b->n; i++) {
 		const struct piped *e = &b->ev[i];
-		p->loss += loss_left(p, i)
+		loss += loss_left(p->defer, i)
 			? rec_logistic_loss(e->value, e->exp, e->label,
 					    e->weight)
 			: e->value;
 	}
+	p->loss = loss;
 	p->summed++;
 }
 
@@ -613,6 +619,7 @@ static int update_piped(rec_model *m, rec_reader *r, rec_bad_row_fn bad_row,
 	}
 	struct progress_sums sum = { 0 };
 	const struct rec_arena arena = { 0 };
+	const int defer = p.defer;
 	for (int last = 0; !last && !rc;) {
 		pthread_mutex_lock(&p.lock);
 		while (p.filled == p.taken)
@@ -645,7 +652,7 @@ static int update_piped(rec_model *m, rec_reader *r, rec_bad_row_fn bad_row,
 				break;
 			}
 			double margin, neg;
-			if (loss_left(&p, i))
+			if (loss_left(defer, i))
 				rec_model_learn_deferred(m, e.user_row,
 							 e.item_row, e.label,
 							 e.weight, &pe->value,

@@ -16,3 +16,30 @@ measure() {
 		      printf "%-40s %8.2f s %8.2f M rows/s %8.0f MB\n",
 			name, t[mid], rows / t[mid] / 1e6, m[mid] / 1024 }'
 }
+
+# measure_together NAME1 CMD1 NAME2 CMD2: measure's figures for two
+# commands run in turn, $runs times each, so that both meet the same
+# load on a shared machine; then the second's speed-up over the first.
+measure_together() {
+	: > "$work/times1"
+	: > "$work/times2"
+	r=0
+	while [ $r -lt "$runs" ]; do
+		/usr/bin/time -f '%e %M' -o "$work/t" sh -c "$2" > /dev/null
+		cat "$work/t" >> "$work/times1"
+		/usr/bin/time -f '%e %M' -o "$work/t" sh -c "$4" > /dev/null
+		cat "$work/t" >> "$work/times2"
+		r=$((r + 1))
+	done
+	for i in 1 2; do
+		[ $i = 1 ] && name=$1 || name=$3
+		sort -n "$work/times$i" | awk -v name="$name" -v rows="$rows" '
+			{ t[NR] = $1; m[NR] = $2 }
+			END { mid = int((NR + 1) / 2)
+			      printf "%-40s %8.2f s %8.2f M rows/s %8.0f MB\n",
+				name, t[mid], rows / t[mid] / 1e6, m[mid] / 1024
+			      print t[mid] > "'"$work"'/median'"$i"'" }'
+	done
+	awk -v a="$(cat "$work/median1")" -v b="$(cat "$work/median2")" \
+		'BEGIN { printf "%-40s %8.2fx\n", "  speed-up", a / b }'
+}

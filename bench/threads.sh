@@ -2,7 +2,8 @@
 # Thread scaling on the 10M-row file of bench/speed.sh: rec-train -k 8 one
 # pass, rec-predict score mode and rec-eval of the scored file (pointwise
 # metrics), with --threads 1 and 2, each pinned by
-# taskset to one core and to two; and the time split's test AUC of a
+# taskset to one core and to two, the two thread counts in turn; and the
+# time split's test AUC of a
 # model trained with each (the same model: the figure checks it).
 # usage: bench/threads.sh BINDIR [DATADIR]
 set -eu
@@ -23,19 +24,23 @@ train="$bin/rec-train -q --positive 4 -k 8 -p 1 --holdout 0"
 "$bin/rec-train" -q --positive 4 -k 8 -p 1 --holdout 0 -o "$work/k8.rec" \
 	"$work/big.tsv"
 "$bin/rec-predict" -m "$work/k8.rec" "$work/big.tsv" > "$work/scored.tsv"
+# one thread and two in turn, so that both meet the same load
 for cores in 0 0,1; do
-	for n in 1 2; do
-		measure "rec-train -k 8, --threads $n, cores $cores" \
-			"taskset -c $cores $train --threads $n -o $work/t.rec $work/big.tsv"
-	done
-	for n in 1 2; do
-		measure "rec-predict, --threads $n, cores $cores" \
-			"taskset -c $cores $bin/rec-predict --threads $n -m $work/k8.rec $work/big.tsv"
-	done
-	for n in 1 2; do
-		measure "rec-eval, --threads $n, cores $cores" \
-			"taskset -c $cores $bin/rec-eval --positive 4 --threads $n $work/scored.tsv"
-	done
+	measure_together \
+		"rec-train -k 8, --threads 1, cores $cores" \
+		"taskset -c $cores $train --threads 1 -o $work/t.rec $work/big.tsv" \
+		"rec-train -k 8, --threads 2, cores $cores" \
+		"taskset -c $cores $train --threads 2 -o $work/t.rec $work/big.tsv"
+	measure_together \
+		"rec-predict, --threads 1, cores $cores" \
+		"taskset -c $cores $bin/rec-predict --threads 1 -m $work/k8.rec $work/big.tsv" \
+		"rec-predict, --threads 2, cores $cores" \
+		"taskset -c $cores $bin/rec-predict --threads 2 -m $work/k8.rec $work/big.tsv"
+	measure_together \
+		"rec-eval, --threads 1, cores $cores" \
+		"taskset -c $cores $bin/rec-eval --positive 4 --threads 1 $work/scored.tsv" \
+		"rec-eval, --threads 2, cores $cores" \
+		"taskset -c $cores $bin/rec-eval --positive 4 --threads 2 $work/scored.tsv"
 done
 
 # the time split's test AUC, one and two threads

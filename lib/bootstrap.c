@@ -32,7 +32,6 @@
  */
 #include <assert.h>
 #include <math.h>
-#include <pthread.h>
 #include <stdlib.h>
 
 #include "internal.h"
@@ -597,21 +596,10 @@ int rec_paired_bootstrap_lanes(rec_paired *p, int resamples, uint64_t seed,
 	if (threads > passes)
 		threads = passes;
 	struct resample_job jobs[REC_MAX_THREADS];
-	pthread_t tid[REC_MAX_THREADS];
 	for (int t = 0; t < threads; t++)
 		jobs[t] = (struct resample_job){ &st, resamples, lanes, t,
 						 threads, all };
-	int started = 0;
-	for (int t = 1; t < threads; t++) {
-		if (pthread_create(&tid[t], NULL, run_resamples, &jobs[t]) != 0)
-			break;
-		started = t;
-	}
-	run_resamples(&jobs[0]);
-	for (int t = 1; t <= started; t++)
-		pthread_join(tid[t], NULL);
-	for (int t = started + 1; t < threads; t++)
-		run_resamples(&jobs[t]);	/* threads that could not start */
+	rec_run_jobs(run_resamples, jobs, sizeof(jobs[0]), threads);
 	for (int b = 0; b < resamples; b++)
 		for (int k = 0; k < REC_DIFF_METRICS; k++)
 			if (d[k].has && all[b].ok[k])

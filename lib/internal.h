@@ -459,6 +459,12 @@ struct rec_model {
 	int no_optimiser_state;
 };
 
+/* Run job on each of the n (at most REC_MAX_THREADS) arguments in args,
+ * arg_size bytes apart, at once: the first in the calling thread, the
+ * others each in a thread of its own, or in the calling thread after the
+ * first when a thread cannot start.  Returns when all are done. */
+void rec_run_jobs(void *(*job)(void *), void *args, size_t arg_size, int n);
+
 /* The feature key of a string in a namespace, reduced to 2^bits rows. */
 static inline uint64_t rec_feature_key(const struct rec_model *m,
 				       unsigned char space,

@@ -15,7 +15,6 @@
  * the selection, exclusions and threads are the same.
  */
 #include <math.h>
-#include <pthread.h>
 #include <stdlib.h>
 
 #include "internal.h"
@@ -59,7 +58,7 @@ int rec_topk_create(rec_topk **out, const rec_model *m, int k, int threads,
 		    struct rec_error *err)
 {
 	*out = NULL;
-	if (k < 1 || k > 100000 || threads < 1 || threads > 256)
+	if (k < 1 || k > 100000 || threads < 1 || threads > REC_MAX_THREADS)
 		return rec_fail(err, REC_EINVAL, NULL, 0,
 				"top-k size or thread count out of range");
 	if (m->catalogue.count == 0)
@@ -677,8 +676,7 @@ int rec_topk_run(rec_topk *t, const struct rec_topk_user *users, size_t n,
 	int threads = t->threads;
 	if ((size_t)threads > (n + TILE - 1) / TILE)
 		threads = (int)((n + TILE - 1) / TILE);
-	struct job jobs[256];
-	pthread_t tid[256];
+	struct job jobs[REC_MAX_THREADS];
 	/* whole tiles per thread, so no tile is split */
 	size_t tiles = (n + TILE - 1) / TILE, at = 0;
 	for (int i = 0; i < threads; i++) {
@@ -690,18 +688,8 @@ int rec_topk_run(rec_topk *t, const struct rec_topk_user *users, size_t n,
 		jobs[i] = (struct job){ t, users, at, count, out, 0 };
 		at += count;
 	}
-	void *(*job)(void *) = t->m->ease ? run_ease_job : run_job;
-	int started = 0;
-	for (int i = 1; i < threads; i++) {
-		if (pthread_create(&tid[i], NULL, job, &jobs[i]) != 0)
-			break;
-		started = i;
-	}
-	job(&jobs[0]);
-	for (int i = 1; i <= started; i++)
-		pthread_join(tid[i], NULL);
-	for (int i = started + 1; i < threads; i++)
-		job(&jobs[i]);	/* threads that could not start */
+	rec_run_jobs(t->m->ease ? run_ease_job : run_job, jobs,
+		     sizeof(jobs[0]), threads);
 	for (int i = 0; i < threads; i++)
 		if (jobs[i].rc)
 			return rec_fail(err, jobs[i].rc, NULL, 0,

@@ -32,9 +32,10 @@
  * object to itself.  Different objects are independent, except that using a
  * rec_topk reads its model.  Each thread needs its own struct rec_error.
  * Threads are started only where a caller asks for them: rec_topk_run,
- * a model set to stream in two (rec_model_set_threads) and EASE's fit end
- * theirs before the call returns; a rec_metrics set to two threads keeps
- * its one until rec_metrics_free.
+ * a model set to stream in two (rec_model_set_threads), EASE's fit and
+ * rec_paired_bootstrap (rec_paired_set_threads) end theirs before the
+ * call returns; a rec_metrics set to two threads keeps its one until
+ * rec_metrics_free.
  *
  * After a failure the object is as it was before the call, except where
  * stated (reading rows, rec_dataset_read, rec_update, rec_train_stream).

@@ -908,15 +908,11 @@ int rec_model_locate_row(const rec_model *m, const struct rec_row *row,
 		loc->rows[0] = loc->rows[1] = UINT32_MAX;
 		return rec_model_margin_row(m, row, &loc->margin, err);
 	}
-	/* the lookups of rec_model_margin; the rows are read later */
+	/* the lookups rec_model_margin makes; the rows are read later */
 	loc->done = 0;
 	loc->margin = 0;
-	loc->rows[0] = rec_model_find(m, rec_feature_key(m, REC_SPACE_USER,
-							 row->user,
-							 row->user_len));
-	loc->rows[1] = rec_model_find(m, rec_feature_key(m, REC_SPACE_ITEM,
-							 row->item,
-							 row->item_len));
+	rec_model_find_pair(m, row->user, row->user_len, row->item,
+			    row->item_len, loc->rows);
 	return 0;
 }
 
@@ -956,10 +952,10 @@ int rec_model_explain_row(const rec_model *m, const struct rec_row *row,
 		terms[0] = (struct rec_term){ "bias", m->bias[0] };
 	double linear = m->bias[0];
 	if (!m->schema.active) {
-		uint32_t u = rec_model_find(m, rec_feature_key(
-				m, REC_SPACE_USER, row->user, row->user_len));
-		uint32_t i = rec_model_find(m, rec_feature_key(
-				m, REC_SPACE_ITEM, row->item, row->item_len));
+		uint32_t rows[2];
+		rec_model_find_pair(m, row->user, row->user_len, row->item,
+				    row->item_len, rows);
+		const uint32_t u = rows[0], i = rows[1];
 		if (u != UINT32_MAX) {
 			double w = m->rows[(size_t)u * m->stride];
 			n = add_term(terms, n, max, "user", w);

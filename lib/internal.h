@@ -478,6 +478,19 @@ static inline uint32_t rec_model_find(const struct rec_model *m, uint64_t key)
 {
 	return rec_map_get(&m->feature_index, key);
 }
+
+/* The rows of a user id and an item id, each UINT32_MAX when the model
+ * never saw it: rows[0] the user's, rows[1] the item's. */
+static inline void rec_model_find_pair(const struct rec_model *m,
+				       const char *user, size_t user_len,
+				       const char *item, size_t item_len,
+				       uint32_t rows[2])
+{
+	rows[0] = rec_model_find(m, rec_feature_key(m, REC_SPACE_USER, user,
+						    user_len));
+	rows[1] = rec_model_find(m, rec_feature_key(m, REC_SPACE_ITEM, item,
+						    item_len));
+}
 /* The read version of the file the model is written as, 1 to 5, and its
  * write version: 4 while the read version is 4 or less (the file is then
  * byte for byte what a format 4 writer made), else REC_FORMAT_VERSION. */

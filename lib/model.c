@@ -621,11 +621,9 @@ double rec_model_margin(const rec_model *m, const char *user, size_t user_len,
 		return rec_ease_margin(m, user, user_len, item, item_len);
 	if (m->schema.active)
 		return rec_fm_margin_ids(m, user, user_len, item, item_len);
-	uint32_t u = rec_model_find(m, rec_feature_key(m, REC_SPACE_USER,
-						       user, user_len));
-	uint32_t i = rec_model_find(m, rec_feature_key(m, REC_SPACE_ITEM,
-						       item, item_len));
-	return rec_model_margin_rows(m, u, i);
+	uint32_t rows[2];
+	rec_model_find_pair(m, user, user_len, item, item_len, rows);
+	return rec_model_margin_rows(m, rows[0], rows[1]);
 }
 
 /* One optimiser step on n values with gradients g. */

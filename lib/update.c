@@ -233,17 +233,14 @@ static double test_ids(const rec_model *m, struct rec_rng *rng,
 		       const struct rec_row *row, double *margin,
 		       double *neg_margin)
 {
-	uint32_t u = rec_model_find(m, rec_feature_key(m, REC_SPACE_USER,
-						      row->user,
-						      row->user_len));
-	uint32_t i = rec_model_find(m, rec_feature_key(m, REC_SPACE_ITEM,
-						      row->item,
-						      row->item_len));
+	uint32_t rows[2];
+	rec_model_find_pair(m, row->user, row->user_len, row->item,
+			    row->item_len, rows);
 	if (m->params.task == REC_TASK_IMPLICIT)
-		return row->weight * rec_model_implicit_loss(m, rng, u, i,
-							     margin,
+		return row->weight * rec_model_implicit_loss(m, rng, rows[0],
+							     rows[1], margin,
 							     neg_margin);
-	*margin = rec_model_margin_rows(m, u, i);
+	*margin = rec_model_margin_rows(m, rows[0], rows[1]);
 	return row->weight * rec_model_loss(m, *margin, row->label);
 }
 

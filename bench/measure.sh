@@ -10,11 +10,18 @@ measure() {
 		cat "$work/t" >> "$work/times"
 		r=$((r + 1))
 	done
-	sort -n "$work/times" | awk -v name="$name" -v rows="$rows" '
+	report "$name" "$work/times"
+}
+
+# report NAME TIMES: the line of measure for the runs in TIMES ("seconds
+# KB" lines); the median seconds also into $work/median.
+report() {
+	sort -n "$2" | awk -v name="$1" -v rows="$rows" -v out="$work/median" '
 		{ t[NR] = $1; m[NR] = $2 }
 		END { mid = int((NR + 1) / 2)
 		      printf "%-40s %8.2f s %8.2f M rows/s %8.0f MB\n",
-			name, t[mid], rows / t[mid] / 1e6, m[mid] / 1024 }'
+			name, t[mid], rows / t[mid] / 1e6, m[mid] / 1024
+		      print t[mid] > out }'
 }
 
 # measure_together NAME1 CMD1 NAME2 CMD2: measure's figures for two
@@ -31,15 +38,10 @@ measure_together() {
 		cat "$work/t" >> "$work/times2"
 		r=$((r + 1))
 	done
-	for i in 1 2; do
-		[ $i = 1 ] && name=$1 || name=$3
-		sort -n "$work/times$i" | awk -v name="$name" -v rows="$rows" '
-			{ t[NR] = $1; m[NR] = $2 }
-			END { mid = int((NR + 1) / 2)
-			      printf "%-40s %8.2f s %8.2f M rows/s %8.0f MB\n",
-				name, t[mid], rows / t[mid] / 1e6, m[mid] / 1024
-			      print t[mid] > "'"$work"'/median'"$i"'" }'
-	done
+	report "$1" "$work/times1"
+	mv "$work/median" "$work/median1"
+	report "$3" "$work/times2"
+	mv "$work/median" "$work/median2"
 	awk -v a="$(cat "$work/median1")" -v b="$(cat "$work/median2")" \
 		'BEGIN { printf "%-40s %8.2fx\n", "  speed-up", a / b }'
 }
